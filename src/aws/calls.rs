@@ -1,0 +1,171 @@
+//! A record of every AWS call made, kept by an SDK interceptor on every client.
+//!
+//! The learner's "API call log" (what the console did behind the clicks), the
+//! tests that assert call order or "zero calls for bad input", and the progress
+//! lines about retries all read from here.
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One finished AWS call.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CallRecord {
+    /// Service as the SDK names it (`EC2`, `ECS`, `Elastic Load Balancing v2`, ...).
+    pub service: String,
+    /// Operation name (`CreateVpc`).
+    pub operation: String,
+    /// Wall time of the whole call, retries included.
+    pub duration: Duration,
+    /// How many HTTP attempts were made (more than one means retries).
+    pub attempts: u32,
+    /// HTTP status of the last response, if any arrived.
+    pub http_status: Option<u16>,
+    /// Whether the call succeeded.
+    pub ok: bool,
+}
+
+/// Shared, append-only list of calls. Cloning shares the same list.
+#[derive(Debug, Clone, Default)]
+pub struct CallLog {
+    inner: Arc<Mutex<Vec<CallRecord>>>,
+}
+
+impl CallLog {
+    /// A copy of every call recorded so far.
+    pub fn snapshot(&self) -> Vec<CallRecord> {
+        self.lock().clone()
+    }
+
+    /// How many calls have finished.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when no call has finished.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Operation names in the order they finished, e.g. `["CreateVpc", ...]`.
+    pub fn operations(&self) -> Vec<String> {
+        self.lock().iter().map(|c| c.operation.clone()).collect()
+    }
+
+    fn push(&self, rec: CallRecord) {
+        self.lock().push(rec);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<CallRecord>> {
+        // A poisoned lock only means another thread panicked mid-push; the
+        // list itself is still a valid Vec, so keep using it.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CallStart {
+    at: Instant,
+    attempts: u32,
+}
+
+impl Storable for CallStart {
+    type Storer = StoreReplace<Self>;
+}
+
+/// The interceptor that feeds a [`CallLog`].
+#[derive(Debug, Clone)]
+pub struct CallRecorder {
+    log: CallLog,
+}
+
+impl CallRecorder {
+    /// A recorder appending to `log`.
+    pub fn new(log: CallLog) -> Self {
+        Self { log }
+    }
+}
+
+impl Intercept for CallRecorder {
+    fn name(&self) -> &'static str {
+        "gatewalk-call-recorder"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state().store_put(CallStart {
+            at: Instant::now(),
+            attempts: 0,
+        });
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let mut start = cfg.load::<CallStart>().cloned().unwrap_or(CallStart {
+            at: Instant::now(),
+            attempts: 0,
+        });
+        start.attempts += 1;
+        if start.attempts > 1 {
+            if let Some(meta) = cfg.load::<Metadata>() {
+                tracing::warn!(
+                    service = meta.service(),
+                    operation = meta.name(),
+                    attempt = start.attempts,
+                    "retrying AWS call"
+                );
+            }
+        }
+        cfg.interceptor_state().store_put(start);
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let (service, operation) = cfg
+            .load::<Metadata>()
+            .map(|m| (m.service().to_string(), m.name().to_string()))
+            .unwrap_or_else(|| ("unknown".into(), "unknown".into()));
+        let start = cfg.load::<CallStart>();
+        let ok = matches!(context.output_or_error(), Some(Ok(_)));
+        let http_status = context.response().map(|r| r.status().as_u16());
+        let rec = CallRecord {
+            service,
+            operation,
+            duration: start.map(|s| s.at.elapsed()).unwrap_or_default(),
+            attempts: start.map(|s| s.attempts).unwrap_or(1),
+            http_status,
+            ok,
+        };
+        tracing::debug!(
+            service = %rec.service,
+            operation = %rec.operation,
+            ms = rec.duration.as_millis() as u64,
+            attempts = rec.attempts,
+            ok = rec.ok,
+            "aws call"
+        );
+        self.log.push(rec);
+        Ok(())
+    }
+}

@@ -1,0 +1,275 @@
+//! Turning SDK errors into messages a person can act on.
+//!
+//! Every AWS call in gatewalk goes through [`CallExt::ctx`], which names the
+//! service and operation. The result is an [`AwsError`] carrying what the user
+//! needs: service, operation, error code, AWS's own message, request id and a hint.
+//! The `(service, operation)` pairs named at call sites are also what the
+//! least-privilege policy in `assets/iam-policy.json` is checked against.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::request_id::RequestId;
+use std::fmt;
+
+/// A failed AWS call, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AwsError {
+    /// Short service name as gatewalk uses it (`ec2`, `ecs`, `elbv2`, `iam`, ...).
+    pub service: &'static str,
+    /// The API operation, spelled as in the AWS API reference (`CreateVpc`).
+    pub operation: &'static str,
+    /// AWS's error code (`InvalidParameterValue`), or a transport category
+    /// (`ConnectionError`, `Timeout`, `NoCredentials`) when no response came back.
+    pub code: String,
+    /// AWS's own message, or the transport error's description.
+    pub message: String,
+    /// The request id to quote to AWS support, when there was a response.
+    pub request_id: Option<String>,
+    /// What the user can do about it.
+    pub hint: String,
+}
+
+impl std::error::Error for AwsError {}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} failed: {}: {}",
+            self.service, self.operation, self.code, self.message
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        write!(f, "\n  hint: {}", self.hint)
+    }
+}
+
+impl AwsError {
+    /// True when AWS says the thing asked about does not exist. Used by lookups
+    /// that treat "not found" as an answer rather than a failure.
+    pub fn is_not_found(&self) -> bool {
+        let c = self.code.as_str();
+        c.contains("NotFound")
+            || c == "NoSuchEntity"
+            || c == "ClusterNotFoundException"
+            || c == "ResourceNotFoundException"
+    }
+
+    /// True when AWS refuses because another resource still depends on this one
+    /// (ENIs lingering after a NAT gateway or task is gone, for example).
+    pub fn is_dependency(&self) -> bool {
+        self.code == "DependencyViolation"
+            || self.code == "ResourceInUse"
+            || self.code.ends_with(".InUse")
+    }
+}
+
+/// The IAM action prefix for a gatewalk service name.
+pub fn iam_prefix(service: &str) -> &str {
+    match service {
+        "elbv2" => "elasticloadbalancing",
+        other => other,
+    }
+}
+
+/// Hint text for an error code. Kept as a plain function so it can be tested
+/// without building SDK errors.
+pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
+    let action = format!("{}:{}", iam_prefix(service), operation);
+    match code {
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
+        | "UnauthorizedAccess" | "AuthFailure" => format!(
+            "your AWS identity is not allowed to call {action}. Add it to your IAM policy \
+             (assets/iam-policy.json lists every action gatewalk needs), then run the command again."
+        ),
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+            "your credentials have expired. Refresh them (for SSO: `aws sso login`) and run again."
+                .into()
+        }
+        "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch"
+        | "InvalidAccessKeyId" => "AWS does not recognise these credentials. Check the profile \
+             (--profile / AWS_PROFILE) or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY pair."
+            .into(),
+        "Throttling" | "ThrottlingException" | "TooManyRequestsException"
+        | "RequestLimitExceeded" | "SlowDown" => "AWS is rate-limiting this account; gatewalk \
+             already retried with backoff. Wait a minute and run the same command again — \
+             nothing already created is lost."
+            .into(),
+        "DependencyViolation" | "ResourceInUse" => "another resource still uses this one. \
+             AWS releases network interfaces a few minutes after NAT gateways, load balancers \
+             and tasks are deleted; run the command again shortly."
+            .into(),
+        "NoCredentials" => "no AWS credentials were found. Configure a profile (`aws configure` \
+             or `aws sso login`) or try everything locally with `gatewalk --sandbox`."
+            .into(),
+        "ConnectionError" | "Timeout" => "the AWS endpoint could not be reached. Check your \
+             network, --endpoint-url / AWS_ENDPOINT_URL, or that the sandbox is running \
+             (`gatewalk sandbox status`)."
+            .into(),
+        c if c.contains("LimitExceeded") || c.contains("QuotaExceeded") || c == "TooManyTargetGroups"
+            || c == "TooManyLoadBalancers" || c == "AddressLimitExceeded" => "an account quota is \
+             reached. Delete unused resources of this kind, or request an increase in the \
+             Service Quotas console."
+            .into(),
+        c if c.starts_with("InvalidParameter") || c == "ValidationError"
+            || c == "ValidationException" || c == "BadRequestException"
+            || c == "InvalidConfigurationRequest" || c == "ClientException" => format!(
+            "AWS rejected a value gatewalk sent. Check this step's inputs with \
+             `gatewalk inputs`; the message above names the value. ({action})"
+        ),
+        c if c.ends_with("NotFound") || c.ends_with("NotFoundException") || c == "NoSuchEntity" => {
+            "the resource no longer exists — it may have been deleted outside gatewalk. \
+             `gatewalk validate` shows which step it belongs to; `gatewalk apply` recreates it."
+                .into()
+        }
+        c if c.contains("Duplicate") || c.contains("AlreadyExists") || c == "EntityAlreadyExists" => {
+            "a resource with this name already exists. If it is not from this session, \
+             choose another name with `--set STEP.FIELD=...`."
+                .into()
+        }
+        "InternalError" | "InternalFailure" | "ServiceUnavailable" | "ServerException"
+        | "Unavailable" => "AWS had an internal error; gatewalk already retried. Run the same \
+             command again in a minute."
+            .into(),
+        _ => format!(
+            "see the AWS documentation for {action}; `gatewalk validate` shows what is live."
+        ),
+    }
+}
+
+/// Builds an [`AwsError`] from any SDK error.
+pub fn from_sdk<E>(
+    service: &'static str,
+    operation: &'static str,
+    err: SdkError<E, HttpResponse>,
+) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let (code, message, request_id) = match &err {
+        SdkError::ServiceError(se) => {
+            let meta = se.err().meta();
+            let code = meta.code().unwrap_or("Unknown").to_string();
+            let message = meta.message().unwrap_or("(AWS sent no message)").to_string();
+            let rid = err
+                .request_id()
+                .or_else(|| meta.request_id())
+                .map(str::to_string);
+            (code, message, rid)
+        }
+        SdkError::TimeoutError(_) => (
+            "Timeout".to_string(),
+            "the request timed out".to_string(),
+            None,
+        ),
+        SdkError::DispatchFailure(df) => {
+            let text = describe_chain(&err);
+            if let Some(ce) = df.as_connector_error() {
+                if ce.is_timeout() {
+                    ("Timeout".to_string(), text, None)
+                } else {
+                    ("ConnectionError".to_string(), text, None)
+                }
+            } else if text.contains("credentials") {
+                ("NoCredentials".to_string(), text, None)
+            } else {
+                ("ConnectionError".to_string(), text, None)
+            }
+        }
+        SdkError::ConstructionFailure(_) => {
+            let text = describe_chain(&err);
+            let code = if text.contains("credentials") {
+                "NoCredentials"
+            } else {
+                "RequestNotBuilt"
+            };
+            (code.to_string(), text, None)
+        }
+        _ => ("ResponseError".to_string(), describe_chain(&err), None),
+    };
+    let hint = hint_for(service, operation, &code);
+    AwsError {
+        service,
+        operation,
+        code,
+        message,
+        request_id,
+        hint,
+    }
+}
+
+/// Joins an error and its sources into one line, without debug formatting.
+fn describe_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if !parts.iter().any(|p| p == &s) {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Attaches service and operation names to an SDK result.
+pub trait CallExt<T> {
+    /// Converts the SDK error into an [`AwsError`] naming `service` and `operation`.
+    fn ctx(self, service: &'static str, operation: &'static str) -> Result<T, AwsError>;
+}
+
+impl<T, E> CallExt<T> for Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn ctx(self, service: &'static str, operation: &'static str) -> Result<T, AwsError> {
+        self.map_err(|e| from_sdk(service, operation, e))
+    }
+}
+
+/// Turns a "not found" error into `Ok(None)`, keeping every other error.
+pub fn optional<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_names_the_action() {
+        let h = hint_for("elbv2", "CreateLoadBalancer", "AccessDenied");
+        assert!(h.contains("elasticloadbalancing:CreateLoadBalancer"), "{h}");
+    }
+
+    #[test]
+    fn common_codes_get_specific_hints() {
+        assert!(hint_for("ec2", "CreateVpc", "VpcLimitExceeded").contains("quota"));
+        assert!(hint_for("apigateway", "CreateVpcLink", "TooManyRequestsException").contains("rate-limiting"));
+        assert!(hint_for("ec2", "CreateSubnet", "InvalidParameterValue").contains("gatewalk inputs"));
+        assert!(hint_for("ec2", "DeleteSubnet", "DependencyViolation").contains("again"));
+        assert!(hint_for("sts", "GetCallerIdentity", "ExpiredToken").contains("expired"));
+    }
+
+    #[test]
+    fn display_has_all_parts() {
+        let e = AwsError {
+            service: "ec2",
+            operation: "CreateVpc",
+            code: "VpcLimitExceeded".into(),
+            message: "The maximum number of VPCs has been reached.".into(),
+            request_id: Some("abc-123".into()),
+            hint: hint_for("ec2", "CreateVpc", "VpcLimitExceeded"),
+        };
+        let s = e.to_string();
+        for part in ["ec2", "CreateVpc", "VpcLimitExceeded", "maximum number", "abc-123", "hint:"] {
+            assert!(s.contains(part), "{part} missing from {s}");
+        }
+    }
+}

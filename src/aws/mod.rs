@@ -1,0 +1,213 @@
+//! AWS access: one context holding every SDK client, the caller's identity,
+//! tagging helpers, error translation, the call log and waiters.
+
+pub mod calls;
+pub mod error;
+pub mod find;
+pub mod tags;
+pub mod wait;
+
+use crate::error::{Error, Result};
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_types::region::Region;
+use calls::{CallLog, CallRecorder};
+pub use error::{AwsError, CallExt};
+use tokio::sync::OnceCell;
+
+/// How to reach AWS. Every field left `None` falls back to aws-config's default
+/// chain, exactly as the AWS CLI resolves it (env, profile files, SSO, IMDS).
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// Named profile (`--profile`); `AWS_PROFILE` is honoured by aws-config itself.
+    pub profile: Option<String>,
+    /// Region (`--region`); otherwise `AWS_REGION` or the profile's region.
+    pub region: Option<String>,
+    /// Endpoint for every service (`--endpoint-url`); `AWS_ENDPOINT_URL` is
+    /// honoured by aws-config itself.
+    pub endpoint_url: Option<String>,
+    /// Fixed throwaway credentials, used for the local sandbox only.
+    pub static_credentials: Option<(String, String)>,
+}
+
+/// Who the credentials belong to, read once from STS.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Identity {
+    /// 12-digit account id.
+    pub account: String,
+    /// The caller's ARN (user or assumed role).
+    pub arn: String,
+    /// ARN partition (`aws`, `aws-cn`, `aws-us-gov`), used to build managed policy ARNs.
+    pub partition: String,
+}
+
+/// Every client gatewalk uses, configured once.
+#[derive(Debug, Clone)]
+pub struct AwsContext {
+    /// EC2: VPC, subnets, gateways, route tables, security groups, addresses.
+    pub ec2: aws_sdk_ec2::Client,
+    /// ECS: clusters, task definitions, services.
+    pub ecs: aws_sdk_ecs::Client,
+    /// Elastic Load Balancing v2: the NLB, target groups, listeners.
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    /// API Gateway (REST APIs and v1 VPC links).
+    pub apigw: aws_sdk_apigateway::Client,
+    /// IAM: the task execution role.
+    pub iam: aws_sdk_iam::Client,
+    /// STS: caller identity.
+    pub sts: aws_sdk_sts::Client,
+    /// The region every client talks to.
+    pub region: String,
+    /// The endpoint override, when pointed at an emulator or a proxy.
+    pub endpoint_url: Option<String>,
+    /// The profile name, when one was chosen explicitly or via `AWS_PROFILE`.
+    pub profile: Option<String>,
+    /// Every call made through these clients.
+    pub calls: CallLog,
+    identity: std::sync::Arc<OnceCell<Identity>>,
+}
+
+/// Checks a region name's shape before any call is made with it.
+pub fn validate_region(region: &str) -> std::result::Result<(), String> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{region}` is not an AWS region name (expected something like us-east-1 or eu-west-2)"
+        ))
+    }
+}
+
+impl AwsContext {
+    /// Resolves configuration and builds the clients. Makes no API call.
+    pub async fn load(opts: &AwsOptions) -> Result<Self> {
+        if let Some(r) = &opts.region {
+            validate_region(r).map_err(Error::Config)?;
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            // Standard retry mode with backoff; API Gateway's control plane in
+            // particular throttles hard, so allow more than the default 3 attempts.
+            .retry_config(RetryConfig::standard().with_max_attempts(8));
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &opts.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(e) = &opts.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        if let Some((key, secret)) = &opts.static_credentials {
+            loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                key,
+                secret,
+                None,
+                None,
+                "gatewalk-sandbox",
+            ));
+        }
+        let sdk = loader.load().await;
+        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
+            Error::Config(
+                "no AWS region is set: pass --region, set AWS_REGION, or give your profile a region"
+                    .into(),
+            )
+        })?;
+        validate_region(&region).map_err(Error::Config)?;
+        let endpoint_url = sdk.endpoint_url().map(str::to_string);
+        let calls = CallLog::default();
+        let recorder = CallRecorder::new(calls.clone());
+
+        macro_rules! client {
+            ($krate:ident) => {{
+                let conf = $krate::config::Builder::from(&sdk)
+                    .interceptor(recorder.clone())
+                    .build();
+                $krate::Client::from_conf(conf)
+            }};
+        }
+
+        Ok(Self {
+            ec2: client!(aws_sdk_ec2),
+            ecs: client!(aws_sdk_ecs),
+            elb: client!(aws_sdk_elasticloadbalancingv2),
+            apigw: client!(aws_sdk_apigateway),
+            iam: client!(aws_sdk_iam),
+            sts: client!(aws_sdk_sts),
+            region,
+            endpoint_url,
+            profile: opts
+                .profile
+                .clone()
+                .or_else(|| std::env::var("AWS_PROFILE").ok()),
+            calls,
+            identity: Default::default(),
+        })
+    }
+
+    /// The caller's account and ARN, fetched from STS on first use.
+    pub async fn identity(&self) -> Result<&Identity> {
+        self.identity
+            .get_or_try_init(|| async {
+                let out = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .ctx("sts", "GetCallerIdentity")?;
+                let arn = out.arn().unwrap_or_default().to_string();
+                let partition = arn.split(':').nth(1).unwrap_or("aws").to_string();
+                Ok::<_, Error>(Identity {
+                    account: out.account().unwrap_or_default().to_string(),
+                    arn,
+                    partition: if partition.is_empty() {
+                        "aws".into()
+                    } else {
+                        partition
+                    },
+                })
+            })
+            .await
+    }
+
+    /// True when every client talks to an endpoint override (emulator or proxy)
+    /// rather than AWS itself; console links mean nothing there.
+    pub fn is_emulated(&self) -> bool {
+        self.endpoint_url.is_some()
+    }
+
+    /// A link to the AWS console page for a resource, or `None` against an emulator.
+    pub fn console_url(&self, fragment: &str) -> Option<String> {
+        if self.is_emulated() {
+            return None;
+        }
+        Some(format!(
+            "https://{r}.console.aws.amazon.com/{fragment}",
+            r = self.region,
+            fragment = fragment.replace("{region}", &self.region)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_region;
+
+    #[test]
+    fn region_shapes() {
+        for ok in ["us-east-1", "eu-west-2", "ap-southeast-3", "us-gov-west-1"] {
+            assert!(validate_region(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "us-east", "useast1", "US-EAST-1", "us-east-1a", "us--1"] {
+            assert!(validate_region(bad).is_err(), "{bad}");
+        }
+    }
+}

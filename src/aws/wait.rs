@@ -1,0 +1,88 @@
+//! Polling waits with visible progress: "waiting for the NLB to become active (1m 12s)".
+
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// One observation of the thing being waited for.
+#[derive(Debug)]
+pub enum Poll<T> {
+    /// It reached the wanted state; the value is what the caller needs next.
+    Ready(T),
+    /// Not yet; the string is the observed state (`provisioning`, `pending`).
+    Pending(String),
+    /// It can never reach the wanted state (`failed`); the string says why.
+    Failed(String),
+}
+
+/// Polls until ready, failed or `timeout`. The first poll is immediate, then the
+/// interval grows from 1 s to at most 10 s. Each pending poll is reported to
+/// `progress` with the elapsed time.
+pub async fn wait_for<T, F, Fut>(
+    progress: &Progress,
+    what: &str,
+    timeout: Duration,
+    mut poll: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll<T>>>,
+{
+    let start = Instant::now();
+    let mut interval = Duration::from_secs(1);
+    loop {
+        match poll().await? {
+            Poll::Ready(v) => {
+                if start.elapsed() >= Duration::from_secs(1) {
+                    progress.info(format!(
+                        "{what}: done after {}",
+                        crate::progress::fmt_elapsed(start.elapsed())
+                    ));
+                }
+                return Ok(v);
+            }
+            Poll::Failed(why) => {
+                return Err(Error::WaitFailed {
+                    what: what.to_string(),
+                    reason: why,
+                });
+            }
+            Poll::Pending(state) => {
+                let elapsed = start.elapsed();
+                if elapsed >= timeout {
+                    return Err(Error::Timeout {
+                        what: what.to_string(),
+                        waited: elapsed,
+                        last_state: state,
+                    });
+                }
+                progress.waiting(what, &state, elapsed);
+                tokio::time::sleep(interval).await;
+                interval = (interval * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+/// Runs a delete until AWS accepts it: "still in use" answers (ENIs that AWS
+/// releases minutes after a NAT gateway or NLB is gone) are waited out, and
+/// "not found" counts as done.
+pub async fn delete_when_free<F, Fut>(progress: &Progress, what: &str, mut delete: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<(), crate::aws::AwsError>>,
+{
+    wait_for(progress, what, Duration::from_secs(900), || {
+        let fut = delete();
+        async move {
+            match fut.await {
+                Ok(()) => Ok(Poll::Ready(())),
+                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                Err(e) if e.is_dependency() => Ok(Poll::Pending("still in use".into())),
+                Err(e) => Err(e.into()),
+            }
+        }
+    })
+    .await
+}

@@ -1,0 +1,382 @@
+//! What each subcommand does: set up the session and AWS context, call the
+//! engine, hand results to [`super::output`].
+
+use super::output::{self, Printer};
+use super::{Args, Command, EXIT_CHECKS, EXIT_ERROR, EXIT_INPUT, EXIT_OK, InputArgs, SandboxAction, SessionsAction};
+use crate::aws::{AwsContext, AwsOptions};
+use crate::error::{Error, Result};
+use crate::progress::{Event, Progress};
+use crate::sandbox::{self, SandboxState};
+use crate::session::store::home_dir;
+use crate::session::{Session, SessionHandle, Store, StepStatus};
+use crate::steps::engine::{self, blocking};
+use crate::steps::inputs::{Inputs, Override, parse_file, parse_set};
+use crate::steps::{self, StepCx, StepId};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Session name used when there is no session yet and none was named.
+pub const DEFAULT_SESSION: &str = "demo";
+
+pub(super) async fn dispatch(args: Args) -> u8 {
+    let out = Printer::new(args.output);
+    match run(&args, &out).await {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&e);
+            match e {
+                Error::Inputs(_) => EXIT_INPUT,
+                _ => EXIT_ERROR,
+            }
+        }
+    }
+}
+
+async fn run(args: &Args, out: &Printer) -> Result<u8> {
+    let home = home_dir()?;
+    let store = Store::new(&home);
+    let Some(cmd) = &args.command else {
+        out.overview(&store.list()?);
+        return Ok(EXIT_OK);
+    };
+    match cmd {
+        Command::Sessions { action } => match action {
+            None | Some(SessionsAction::List) => {
+                out.sessions(&store.list()?);
+                Ok(EXIT_OK)
+            }
+            Some(SessionsAction::Delete { name }) => {
+                store.delete(name)?;
+                out.note(&format!(
+                    "deleted the record of session `{name}`. Its AWS resources (tagged gatewalk:session={name}) were NOT deleted."
+                ));
+                Ok(EXIT_OK)
+            }
+        },
+        Command::Sandbox { action } => sandbox_cmd(&home, action, out).await,
+        Command::Status => {
+            let name = session_name(args, &store)?;
+            out.status(&store.load(&name)?);
+            Ok(EXIT_OK)
+        }
+        Command::Plan { step, inputs } => {
+            let cx = Ctx::new(args, &home, &store, inputs).await?;
+            let session = cx.provisional();
+            let inputs = resolve(&session, &cx.overrides)?;
+            let steps = chosen(*step)?;
+            let mut plans = Vec::new();
+            for s in steps {
+                plans.push((s, steps::plan(s, &inputs, &session)?));
+            }
+            out.plan(&plans);
+            Ok(EXIT_OK)
+        }
+        Command::Inputs { step, inputs } => {
+            let cx = Ctx::new(args, &home, &store, inputs).await?;
+            let steps: Vec<StepId> = match step {
+                Some(s) => vec![*s],
+                None => StepId::available().collect(),
+            };
+            let session = if cx.overrides.is_empty() {
+                cx.provisional()
+            } else {
+                // Validate first, so bad input never creates a session file.
+                resolve(&cx.provisional(), &cx.overrides)?;
+                let mut h = cx.open()?;
+                let inputs = resolve(h.session(), &cx.overrides)?;
+                inputs.store_in(h.session_mut());
+                h.save()?;
+                out.note(&format!("saved in session `{}`", cx.name));
+                h.session().clone()
+            };
+            let inputs = resolve(&session, &[])?;
+            out.inputs(&steps, &inputs, &Inputs::defaults(&session.name));
+            Ok(EXIT_OK)
+        }
+        Command::Apply { through, inputs } => {
+            let cx = Ctx::new(args, &home, &store, inputs).await?;
+            resolve(&cx.provisional(), &cx.overrides)?;
+            let mut h = cx.open()?;
+            let inputs = resolve(h.session(), &cx.overrides)?;
+            let (progress, printer) = out.progress();
+            let r = async {
+                engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &progress).await?;
+                let through = match through {
+                    Some(t) => *t,
+                    None => StepId::available().last().unwrap_or(StepId::TaskDefinition),
+                };
+                if !through.is_available() {
+                    return Err(Error::NotBuilt(through));
+                }
+                engine::apply_through(&cx.aws, &mut h, &inputs, through, &progress).await
+            }
+            .await;
+            drop(progress);
+            let _ = printer.await;
+            let results = r?;
+            out.applied(h.session(), &results);
+            Ok(EXIT_OK)
+        }
+        Command::Validate { step } => {
+            let cx = Ctx::new(args, &home, &store, &InputArgs::default()).await?;
+            let mut h = cx.open_existing()?;
+            let inputs = resolve(h.session(), &[])?;
+            engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &Progress::silent()).await?;
+            let steps: Vec<StepId> = match step {
+                Some(s) => vec![*s],
+                None => StepId::available()
+                    .filter(|s| h.session().status(*s) != StepStatus::NotStarted)
+                    .collect(),
+            };
+            if steps.is_empty() {
+                out.note("nothing has been applied in this session yet; run `gatewalk apply`");
+                return Ok(EXIT_OK);
+            }
+            let results = engine::validate_steps(&cx.aws, h.session(), &inputs, &steps).await;
+            let mut failed = false;
+            for (s, r) in &results {
+                match r {
+                    Ok(checks) => {
+                        engine::record_checks(h.session_mut(), *s, checks);
+                        failed |= !blocking(checks).is_empty();
+                    }
+                    Err(_) => failed = true,
+                }
+            }
+            h.save()?;
+            out.checks(&results);
+            Ok(if failed { EXIT_CHECKS } else { EXIT_OK })
+        }
+        Command::Inspect { step } => {
+            let cx = Ctx::new(args, &home, &store, &InputArgs::default()).await?;
+            let session = store.load(&cx.name)?;
+            check_account(&cx.aws, &session).await?;
+            let inputs = resolve(&session, &[])?;
+            let steps: Vec<StepId> = match step {
+                Some(s) => vec![*s],
+                None => StepId::available()
+                    .filter(|s| !session.step(*s).outputs.is_empty())
+                    .collect(),
+            };
+            let p = Progress::silent();
+            let mut all = Vec::new();
+            for s in steps {
+                let cxs = StepCx { aws: &cx.aws, inputs: &inputs, progress: &p };
+                all.push((s, steps::inspect(s, cxs, &session).await?));
+            }
+            out.resources(&all);
+            Ok(EXIT_OK)
+        }
+        Command::Teardown { yes } => {
+            let cx = Ctx::new(args, &home, &store, &InputArgs::default()).await?;
+            if !yes {
+                confirm(&cx.name)?;
+            }
+            let mut h = cx.open_existing()?;
+            let inputs = resolve(h.session(), &[])?;
+            let (progress, printer) = out.progress();
+            let r = async {
+                engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &progress).await?;
+                engine::teardown_all(&cx.aws, &mut h, &inputs, &progress).await
+            }
+            .await;
+            drop(progress);
+            let _ = printer.await;
+            let left = r?;
+            out.torn_down(&cx.name, &left);
+            Ok(if left.is_empty() { EXIT_OK } else { EXIT_ERROR })
+        }
+    }
+}
+
+async fn sandbox_cmd(home: &Path, action: &SandboxAction, out: &Printer) -> Result<u8> {
+    match action {
+        SandboxAction::Start => {
+            let st = sandbox::ensure(home).await?;
+            out.sandbox(Some((&st, true)));
+        }
+        SandboxAction::Status => {
+            let st = sandbox::status(home).await;
+            out.sandbox(st.as_ref().map(|(s, up)| (s, *up)));
+        }
+        SandboxAction::Stop => {
+            let was = sandbox::stop(home).await?;
+            out.note(if was {
+                "sandbox stopped; everything in it is gone"
+            } else {
+                "no sandbox was running"
+            });
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// Asks for the session name to be typed, as a guard against tearing down the
+/// wrong deployment.
+fn confirm(name: &str) -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Config(
+            "teardown deletes every resource of the session; pass --yes to confirm when not running in a terminal".into(),
+        ));
+    }
+    eprint!("This deletes every AWS resource of session `{name}`. Type the session name to confirm: ");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Error::Config(format!("could not read the confirmation: {e}")))?;
+    if line.trim() == name {
+        Ok(())
+    } else {
+        Err(Error::Config("teardown cancelled: the name did not match".into()))
+    }
+}
+
+fn chosen(step: Option<StepId>) -> Result<Vec<StepId>> {
+    match step {
+        Some(s) if !s.is_available() => Err(Error::NotBuilt(s)),
+        Some(s) => Ok(vec![s]),
+        None => Ok(StepId::available().collect()),
+    }
+}
+
+fn resolve(session: &Session, overrides: &[Override]) -> Result<Inputs> {
+    Inputs::resolve(session, overrides).map_err(Error::Inputs)
+}
+
+fn overrides(a: &InputArgs) -> Result<Vec<Override>> {
+    let mut v = match &a.inputs_file {
+        Some(p) => parse_file(p)?,
+        None => Vec::new(),
+    };
+    let mut errs = Vec::new();
+    for s in &a.set {
+        match parse_set(s) {
+            Ok(o) => v.push(o),
+            Err(e) => errs.push(e),
+        }
+    }
+    if errs.is_empty() { Ok(v) } else { Err(Error::Inputs(errs)) }
+}
+
+/// Which session: `--session`, else the only one, else `demo`.
+fn session_name(args: &Args, store: &Store) -> Result<String> {
+    if let Some(n) = &args.session {
+        crate::session::validate_name(n).map_err(Error::Session)?;
+        return Ok(n.clone());
+    }
+    let names: Vec<String> = store.list()?.into_iter().map(|l| l.name).collect();
+    match names.as_slice() {
+        [] => Ok(DEFAULT_SESSION.to_string()),
+        [one] => Ok(one.clone()),
+        many => Err(Error::Session(format!(
+            "there are several sessions ({}); choose one with --session NAME",
+            many.join(", ")
+        ))),
+    }
+}
+
+async fn check_account(aws: &AwsContext, s: &Session) -> Result<()> {
+    let actual = &aws.identity().await?.account;
+    match &s.account_id {
+        Some(a) if a != actual => Err(Error::WrongAccount {
+            session: s.name.clone(),
+            expected: a.clone(),
+            actual: actual.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Everything a session command needs, set up without any AWS API call.
+struct Ctx<'a> {
+    name: String,
+    store: &'a Store,
+    aws: AwsContext,
+    sandbox: Option<SandboxState>,
+    overrides: Vec<Override>,
+    existing: Option<Session>,
+}
+
+impl<'a> Ctx<'a> {
+    async fn new(args: &Args, home: &Path, store: &'a Store, inputs: &InputArgs) -> Result<Self> {
+        let name = session_name(args, store)?;
+        let overrides = overrides(inputs)?;
+        let existing = if store.exists(&name) { Some(store.load(&name)?) } else { None };
+        let in_sandbox = args.sandbox
+            || (args.endpoint_url.is_none() && existing.as_ref().is_some_and(|s| s.sandbox_instance.is_some()));
+        if in_sandbox && !args.sandbox {
+            eprintln!("gatewalk: session `{name}` lives in the local sandbox; using it");
+        }
+        let mut opts = AwsOptions {
+            profile: args.profile.clone(),
+            region: args.region.clone().or_else(|| existing.as_ref().map(|s| s.region.clone())),
+            endpoint_url: args
+                .endpoint_url
+                .clone()
+                .or_else(|| existing.as_ref().and_then(|s| s.endpoint_url.clone())),
+            static_credentials: None,
+        };
+        if let Some(r) = &opts.region {
+            crate::aws::validate_region(r).map_err(Error::Config)?;
+        }
+        if let Some(e) = &opts.endpoint_url {
+            check_endpoint(e)?;
+        }
+        let sandbox = if in_sandbox {
+            let st = sandbox::ensure(home).await?;
+            opts.endpoint_url = Some(st.endpoint());
+            opts.static_credentials = Some((sandbox::ACCESS_KEY.into(), sandbox::SECRET_KEY.into()));
+            opts.profile = None;
+            opts.region.get_or_insert_with(|| sandbox::DEFAULT_REGION.to_string());
+            Some(st)
+        } else {
+            None
+        };
+        let aws = AwsContext::load(&opts).await?;
+        Ok(Self { name, store, aws, sandbox, overrides, existing })
+    }
+
+    fn sandbox_instance(&self) -> Option<&str> {
+        self.sandbox.as_ref().map(|s| s.instance.as_str())
+    }
+
+    /// The saved session, or a new one in memory (not written).
+    fn provisional(&self) -> Session {
+        self.existing
+            .clone()
+            .unwrap_or_else(|| Session::new(&self.name, &self.aws.region))
+    }
+
+    fn open(&self) -> Result<SessionHandle> {
+        self.store.open(&self.name, &self.aws.region)
+    }
+
+    fn open_existing(&self) -> Result<SessionHandle> {
+        self.store.open_existing(&self.name)
+    }
+}
+
+fn check_endpoint(e: &str) -> Result<()> {
+    let ok = (e.starts_with("http://") || e.starts_with("https://")) && e.len() > "https://".len();
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "--endpoint-url `{e}` must be a URL such as http://127.0.0.1:5000"
+        )))
+    }
+}
+
+impl Printer {
+    /// A progress handle whose events are printed to stderr by a background task.
+    pub(super) fn progress(&self) -> (Progress, tokio::task::JoinHandle<()>) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+        let json = self.json();
+        let task = tokio::spawn(async move {
+            while let Some(e) = rx.recv().await {
+                output::event(&e, json);
+            }
+        });
+        (Progress::new(tx), task)
+    }
+}

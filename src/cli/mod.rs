@@ -1,0 +1,160 @@
+//! The headless command line: clap definitions (AWS CLI conventions), session
+//! and AWS setup shared by every command, and exit codes.
+
+mod commands;
+mod output;
+
+use crate::steps::StepId;
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code for a failed operation (AWS error, session error, …).
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code for rejected input (nothing was sent to AWS).
+pub const EXIT_INPUT: u8 = 2;
+/// Exit code when validation ran and at least one check fails.
+pub const EXIT_CHECKS: u8 = 3;
+
+/// gatewalk: from an empty AWS account to a container on Fargate in a private
+/// subnet, behind an internal NLB, published through API Gateway and a VPC Link.
+#[derive(Debug, Parser)]
+#[command(name = "gatewalk", version, about, long_about = None)]
+pub struct Args {
+    /// Session to work on (default: the only one, or `demo` when there is none).
+    #[arg(long, global = true, env = "GATEWALK_SESSION")]
+    pub session: Option<String>,
+    /// AWS profile to use (as the AWS CLI's --profile).
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// AWS region (as the AWS CLI's --region).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (as the AWS CLI's --endpoint-url).
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// Run against the local sandbox (a moto server started on demand) instead of AWS.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// For people.
+    Text,
+    /// For scripts.
+    Json,
+}
+
+/// Inputs given on the command line.
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct InputArgs {
+    /// Set one input, e.g. --set task-definition.cpu=512 (repeatable).
+    #[arg(long = "set", value_name = "STEP.FIELD=VALUE")]
+    pub set: Vec<String>,
+    /// Read inputs from a TOML file with one table per step, e.g. [task-definition].
+    #[arg(long = "inputs", value_name = "FILE")]
+    pub inputs_file: Option<PathBuf>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List sessions, or delete a session's record.
+    Sessions {
+        /// What to do with sessions (default: list).
+        #[command(subcommand)]
+        action: Option<SessionsAction>,
+    },
+    /// Show the changes apply would make, with the equivalent aws CLI commands.
+    Plan {
+        /// Only this step (id or number).
+        step: Option<StepId>,
+        #[command(flatten)]
+        inputs: InputArgs,
+    },
+    /// Create or converge the deployment, step by step, checking each.
+    Apply {
+        /// Stop after this step (default: every step this version has).
+        #[arg(long)]
+        through: Option<StepId>,
+        #[command(flatten)]
+        inputs: InputArgs,
+    },
+    /// Check the live account against each applied step.
+    Validate {
+        /// Only this step.
+        step: Option<StepId>,
+    },
+    /// Where the session stands (from the session file; no AWS calls).
+    Status,
+    /// Show each step's live resources.
+    Inspect {
+        /// Only this step.
+        step: Option<StepId>,
+    },
+    /// Delete everything the session created, in the order AWS accepts.
+    Teardown {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List (or with --set, change) each step's inputs.
+    Inputs {
+        /// Only this step.
+        step: Option<StepId>,
+        #[command(flatten)]
+        inputs: InputArgs,
+    },
+    /// Manage the local sandbox.
+    Sandbox {
+        /// What to do.
+        #[command(subcommand)]
+        action: SandboxAction,
+    },
+}
+
+/// `gatewalk sessions …`
+#[derive(Debug, Subcommand)]
+pub enum SessionsAction {
+    /// List sessions with their progress.
+    List,
+    /// Delete a session's record. Its AWS resources are NOT deleted (use teardown first).
+    Delete {
+        /// The session.
+        name: String,
+    },
+}
+
+/// `gatewalk sandbox …`
+#[derive(Debug, Subcommand)]
+pub enum SandboxAction {
+    /// Start the sandbox (or confirm it is running).
+    Start,
+    /// Is the sandbox running, and where?
+    Status,
+    /// Stop the sandbox. Everything in it is lost.
+    Stop,
+}
+
+/// Runs the parsed command and returns the process exit code.
+pub fn run(args: Args) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("gatewalk: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let code = rt.block_on(commands::dispatch(args));
+    ExitCode::from(code)
+}

@@ -1,0 +1,381 @@
+//! Human and JSON output of the headless commands. Results go to stdout;
+//! progress and errors go to stderr.
+
+use super::Output;
+use crate::aws::find::Tagged;
+use crate::error::{Error, Result};
+use crate::progress::Event;
+use crate::sandbox::SandboxState;
+use crate::session::store::Listed;
+use crate::session::{Session, now};
+use crate::steps::inputs::Inputs;
+use crate::steps::{Change, ChangeAction, Check, CheckStatus, Resource, StepId};
+use serde_json::json;
+
+/// Prints results in the chosen format.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    format: Output,
+}
+
+/// Prints one progress event to stderr.
+pub fn event(e: &Event, json: bool) {
+    if json {
+        if let Ok(s) = serde_json::to_string(e) {
+            eprintln!("{s}");
+        }
+    } else {
+        eprintln!("  {e}");
+    }
+}
+
+fn ago(t: u64) -> String {
+    let d = now().saturating_sub(t);
+    match d {
+        0..=59 => format!("{d}s ago"),
+        60..=3599 => format!("{}m ago", d / 60),
+        3600..=86399 => format!("{}h ago", d / 3600),
+        _ => format!("{}d ago", d / 86400),
+    }
+}
+
+fn place(s: &Session) -> String {
+    if s.sandbox_instance.is_some() {
+        "sandbox".into()
+    } else if let Some(e) = &s.endpoint_url {
+        e.clone()
+    } else {
+        "aws".into()
+    }
+}
+
+fn mark(s: CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Pass => "✓",
+        CheckStatus::Fail => "✗",
+        CheckStatus::Warn => "!",
+        CheckStatus::Pending => "…",
+    }
+}
+
+fn print_json(v: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("gatewalk: cannot encode output: {e}"),
+    }
+}
+
+impl Printer {
+    /// A printer for `format`.
+    pub fn new(format: Output) -> Self {
+        Self { format }
+    }
+
+    /// Whether output is JSON.
+    pub fn json(&self) -> bool {
+        self.format == Output::Json
+    }
+
+    /// An error: one line of reason first, then any hint lines.
+    pub fn error(&self, e: &Error) {
+        if self.json() {
+            let mut v = json!({ "error": e.to_string() });
+            if let Some(a) = e.as_aws() {
+                v["aws"] = json!(a);
+            }
+            if let Error::Inputs(list) = e {
+                v["inputs"] = json!(list);
+            }
+            eprintln!("{v}");
+        } else {
+            eprintln!("gatewalk: {e}");
+        }
+    }
+
+    /// A short note for people (stderr, so JSON stdout stays clean).
+    pub fn note(&self, msg: &str) {
+        eprintln!("{msg}");
+    }
+
+    /// `gatewalk` with no subcommand.
+    pub fn overview(&self, list: &[Listed]) {
+        if self.json() {
+            return self.sessions(list);
+        }
+        println!("gatewalk — from an empty AWS account to Fargate behind API Gateway, one checked step at a time.\n");
+        if list.is_empty() {
+            println!("No sessions yet. Try it locally, no AWS account needed:");
+        } else {
+            self.sessions(list);
+            println!("\nContinue with:");
+        }
+        println!("  gatewalk --sandbox plan                          # what will be built, with aws CLI equivalents");
+        println!("  gatewalk --sandbox apply --through nat-gateway   # build steps 1–5, checking each");
+        println!("  gatewalk --sandbox validate                      # check everything live");
+        println!("  gatewalk --sandbox inspect                       # see each step's resources");
+        println!("  gatewalk --sandbox teardown --yes                # remove it all");
+        println!("\nWithout --sandbox the same commands use your AWS credentials (--profile, --region).");
+        println!("The interactive wizard is not in this version yet; `gatewalk --help` lists every command.");
+    }
+
+    /// `gatewalk sessions`.
+    pub fn sessions(&self, list: &[Listed]) {
+        if self.json() {
+            let v: Vec<_> = list
+                .iter()
+                .map(|l| match &l.session {
+                    Ok(s) => json!({
+                        "name": l.name, "done": s.done_count(), "of": 10, "region": s.region,
+                        "account": s.account_id, "where": place(s), "updated_at": s.updated_at,
+                        "current_step": s.current_step(),
+                    }),
+                    Err(e) => json!({ "name": l.name, "error": e.to_string() }),
+                })
+                .collect();
+            return print_json(&v);
+        }
+        if list.is_empty() {
+            println!("no sessions");
+            return;
+        }
+        println!("{:<24} {:>8}  {:<14} {:<14} {:<10} LAST ACTIVITY", "SESSION", "PROGRESS", "REGION", "ACCOUNT", "WHERE");
+        for l in list {
+            match &l.session {
+                Ok(s) => println!(
+                    "{:<24} {:>8}  {:<14} {:<14} {:<10} {}",
+                    l.name,
+                    format!("{}/10", s.done_count()),
+                    s.region,
+                    s.account_id.as_deref().unwrap_or("-"),
+                    place(s),
+                    ago(s.updated_at)
+                ),
+                Err(e) => println!("{:<24} unreadable: {}", l.name, e.to_string().lines().next().unwrap_or("")),
+            }
+        }
+    }
+
+    /// `gatewalk status`.
+    pub fn status(&self, s: &Session) {
+        if self.json() {
+            return print_json(&json!({
+                "session": s,
+                "done": s.done_count(),
+                "current_step": s.current_step(),
+            }));
+        }
+        println!(
+            "session {}  ·  {}  ·  account {}  ·  {}  ·  {}/10 done",
+            s.name,
+            s.region,
+            s.account_id.as_deref().unwrap_or("(not bound yet)"),
+            place(s),
+            s.done_count()
+        );
+        for id in StepId::ALL {
+            let r = s.step(id);
+            let status = if id.is_available() { r.status.label() } else { "not in this version" };
+            let checks = r
+                .last_checks
+                .as_ref()
+                .map(|c| {
+                    format!(
+                        "{} pass, {} fail, {} warn, {} pending · checked {}",
+                        c.pass,
+                        c.fail,
+                        c.warn,
+                        c.pending,
+                        r.last_validated_at.map(ago).unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            println!("{:>2}. {:<18} {:<20} {}", id.number(), id.as_str(), status, checks);
+            if let Some(e) = &r.last_error {
+                println!("      last error: {}", e.lines().next().unwrap_or(""));
+            }
+        }
+        if let Some(dns) = s.output(StepId::LoadBalancer, "load_balancer_dns") {
+            println!("\nNLB DNS name: {dns}");
+        }
+        match s.current_step() {
+            Some(next) if next.is_available() => println!("\nnext: gatewalk apply --through {next}"),
+            _ => println!("\nevery step this version has is done; `gatewalk validate` re-checks them"),
+        }
+    }
+
+    /// `gatewalk plan`.
+    pub fn plan(&self, plans: &[(StepId, Vec<Change>)]) {
+        if self.json() {
+            let v: Vec<_> = plans.iter().map(|(s, c)| json!({ "step": s, "changes": c })).collect();
+            return print_json(&v);
+        }
+        for (step, changes) in plans {
+            println!("step {} {} — {}", step.number(), step, step.title());
+            for c in changes {
+                let sym = match c.action {
+                    ChangeAction::Create => "+",
+                    ChangeAction::Keep => "=",
+                    ChangeAction::Update => "~",
+                    ChangeAction::Delete => "-",
+                };
+                println!("  {sym} {}", c.resource);
+                println!("      $ {}", c.cli);
+            }
+            println!();
+        }
+        println!("+ create   = exists already, kept   ~ change   - delete");
+    }
+
+    /// `gatewalk inputs`.
+    pub fn inputs(&self, steps: &[StepId], current: &Inputs, defaults: &Inputs) {
+        if self.json() {
+            let v: Vec<_> = steps
+                .iter()
+                .map(|s| {
+                    let cur = current.step_value(*s).unwrap_or_default();
+                    let def = defaults.step_value(*s).unwrap_or_default();
+                    let fields: Vec<_> = Inputs::fields(*s)
+                        .iter()
+                        .map(|f| json!({ "field": f.name, "value": cur.get(f.name), "default": def.get(f.name), "meaning": f.meaning }))
+                        .collect();
+                    json!({ "step": s, "fields": fields })
+                })
+                .collect();
+            return print_json(&v);
+        }
+        let show = |v: Option<&serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) if s.is_empty() => "(empty)".to_string(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Array(a)) if a.is_empty() => "(automatic)".to_string(),
+            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(","),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        for s in steps {
+            println!("step {} {}", s.number(), s);
+            let fields = Inputs::fields(*s);
+            if fields.is_empty() {
+                println!("  (no inputs)");
+            }
+            let cur = current.step_value(*s).unwrap_or_default();
+            let def = defaults.step_value(*s).unwrap_or_default();
+            for f in fields {
+                let (c, d) = (show(cur.get(f.name)), show(def.get(f.name)));
+                let changed = if c == d { String::new() } else { format!("  (default {d})") };
+                println!("  {s}.{:<28} = {c}{changed}", f.name);
+                println!("      {}", f.meaning);
+            }
+            println!();
+        }
+        println!("change with --set STEP.FIELD=VALUE or --inputs FILE.toml");
+    }
+
+    /// After apply.
+    pub fn applied(&self, s: &Session, results: &[(StepId, Vec<Check>)]) {
+        if self.json() {
+            let v: Vec<_> = results.iter().map(|(st, c)| json!({ "step": st, "status": s.status(*st), "checks": c })).collect();
+            return print_json(&json!({ "session": s.name, "steps": v }));
+        }
+        println!();
+        for (st, checks) in results {
+            let warn = checks.iter().filter(|c| c.status == CheckStatus::Warn).count();
+            println!(
+                "✓ step {} {:<18} {} checks pass{}",
+                st.number(),
+                st.as_str(),
+                checks.len() - warn,
+                if warn > 0 { format!(", {warn} warnings") } else { String::new() }
+            );
+        }
+        match s.current_step() {
+            Some(next) if next.is_available() => println!("\nnext: gatewalk apply --through {next}"),
+            Some(next) => println!("\nsteps {}–10 are not in this version yet. `gatewalk inspect` shows what is live.", next.number()),
+            None => println!("\nall done"),
+        }
+    }
+
+    /// `gatewalk validate`.
+    pub fn checks(&self, results: &[(StepId, Result<Vec<Check>>)]) {
+        if self.json() {
+            let v: Vec<_> = results
+                .iter()
+                .map(|(s, r)| match r {
+                    Ok(c) => json!({ "step": s, "ok": crate::steps::engine::blocking(c).is_empty(), "checks": c }),
+                    Err(e) => json!({ "step": s, "ok": false, "error": e.to_string() }),
+                })
+                .collect();
+            return print_json(&v);
+        }
+        for (s, r) in results {
+            match r {
+                Ok(checks) => {
+                    let ok = crate::steps::engine::blocking(checks).is_empty();
+                    println!("{} step {} {} — {}", if ok { "✓" } else { "✗" }, s.number(), s, s.title());
+                    for c in checks {
+                        println!("    {} {:<52} {}", mark(c.status), c.name, c.observed);
+                        if c.status != CheckStatus::Pass {
+                            if let Some(f) = &c.fix {
+                                println!("        fix: {f}");
+                            }
+                        }
+                    }
+                }
+                Err(e) => println!("✗ step {} {} — could not check: {e}", s.number(), s),
+            }
+        }
+    }
+
+    /// `gatewalk inspect`.
+    pub fn resources(&self, all: &[(StepId, Vec<Resource>)]) {
+        if self.json() {
+            let v: Vec<_> = all.iter().map(|(s, r)| json!({ "step": s, "resources": r })).collect();
+            return print_json(&v);
+        }
+        if all.is_empty() {
+            println!("nothing is live for this session yet");
+        }
+        for (s, rs) in all {
+            println!("step {} {}", s.number(), s);
+            for r in rs {
+                println!("  {} {}  [{}]", r.kind, r.id, r.state);
+                for (k, v) in &r.attributes {
+                    println!("      {k:<16} {v}");
+                }
+                if let Some(u) = &r.console_url {
+                    println!("      {:<16} {u}", "console");
+                }
+            }
+        }
+    }
+
+    /// After teardown.
+    pub fn torn_down(&self, name: &str, left: &[Tagged]) {
+        if self.json() {
+            return print_json(&json!({ "session": name, "remaining": left }));
+        }
+        if left.is_empty() {
+            println!("\nteardown finished: nothing tagged gatewalk:session={name} remains");
+        } else {
+            println!("\nteardown finished, but these resources still carry the session's tag:");
+            for t in left {
+                println!("  {} {}", t.kind, t.id);
+            }
+            println!("run `gatewalk teardown` again in a few minutes, or delete them in the console");
+        }
+    }
+
+    /// `gatewalk sandbox status|start`.
+    pub fn sandbox(&self, st: Option<(&SandboxState, bool)>) {
+        if self.json() {
+            return print_json(&match st {
+                Some((s, up)) => json!({ "running": up, "endpoint": s.endpoint(), "pid": s.pid, "instance": s.instance, "started_at": s.started_at }),
+                None => json!({ "running": false }),
+            });
+        }
+        match st {
+            Some((s, true)) => println!("sandbox running at {} (pid {}, started {})", s.endpoint(), s.pid, ago(s.started_at)),
+            Some((s, false)) => println!("sandbox not running (last seen at {}); `gatewalk --sandbox …` starts a new one — earlier sandbox resources are gone", s.endpoint()),
+            None => println!("no sandbox; `gatewalk --sandbox …` or `gatewalk sandbox start` starts one"),
+        }
+    }
+}

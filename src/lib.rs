@@ -1,0 +1,16 @@
+//! gatewalk: a wizard that builds Fargate in a private subnet behind an internal NLB,
+//! published through an API Gateway REST API and a VPC Link, one checked step at a time.
+//!
+//! The library is the engine (steps, sessions, AWS access, sandbox); the binary's
+//! headless CLI (and later the TUI) are front ends over it.
+
+pub mod aws;
+pub mod cli;
+pub mod error;
+pub mod logging;
+pub mod progress;
+pub mod sandbox;
+pub mod session;
+pub mod steps;
+
+pub use error::{Error, Result};

@@ -1,0 +1,245 @@
+//! The persisted session: what the user chose, what gatewalk created, how far it got.
+//!
+//! One JSON file per session (see [`store`]). It never holds credentials.
+
+pub mod store;
+
+use crate::steps::{CheckStatus, StepId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use store::{SessionHandle, Store};
+
+/// The schema version this build writes. Files with a higher version are refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Where a step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepStatus {
+    /// Nothing has been done for this step.
+    #[default]
+    NotStarted,
+    /// Apply started and has not finished (it may have been interrupted).
+    Applying,
+    /// Apply failed, or its checks did not pass.
+    Failed,
+    /// Applied and every check passed.
+    Done,
+}
+
+impl StepStatus {
+    /// Short word for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            StepStatus::NotStarted => "not started",
+            StepStatus::Applying => "in progress",
+            StepStatus::Failed => "failed",
+            StepStatus::Done => "done",
+        }
+    }
+}
+
+/// Counts from the last validation of a step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckSummary {
+    /// Checks that passed.
+    pub pass: usize,
+    /// Checks that failed.
+    pub fail: usize,
+    /// Checks with warnings.
+    pub warn: usize,
+    /// Checks still waiting for AWS.
+    pub pending: usize,
+}
+
+impl CheckSummary {
+    /// Counts a list of check outcomes.
+    pub fn of<'a>(statuses: impl IntoIterator<Item = &'a CheckStatus>) -> Self {
+        let mut s = Self::default();
+        for st in statuses {
+            match st {
+                CheckStatus::Pass => s.pass += 1,
+                CheckStatus::Fail => s.fail += 1,
+                CheckStatus::Warn => s.warn += 1,
+                CheckStatus::Pending => s.pending += 1,
+            }
+        }
+        s
+    }
+}
+
+/// Everything recorded about one step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// Where the step stands.
+    #[serde(default)]
+    pub status: StepStatus,
+    /// The step's inputs as last validated and saved (all fields, defaults included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<serde_json::Value>,
+    /// Ids of what the step created or adopted, by role (`vpc` → `vpc-0abc…`).
+    /// Each is written the moment AWS returns it.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
+    /// When the step's checks last ran (seconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_validated_at: Option<u64>,
+    /// Outcome counts of that validation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_checks: Option<CheckSummary>,
+    /// The last error apply or teardown hit, as shown to the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// One deployment in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// File format version.
+    pub schema_version: u32,
+    /// Session name; also the `gatewalk:session` tag value and the base of default names.
+    pub name: String,
+    /// Creation time (seconds since the epoch).
+    pub created_at: u64,
+    /// Last save (seconds since the epoch).
+    pub updated_at: u64,
+    /// The region everything lives in.
+    pub region: String,
+    /// The account the session is bound to, set on first contact with AWS.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// The endpoint override in use when the session was created, if any.
+    #[serde(default)]
+    pub endpoint_url: Option<String>,
+    /// Set when the session lives in the local sandbox: the sandbox instance it
+    /// was made in. A different instance means the sandbox restarted and every
+    /// resource is gone.
+    #[serde(default)]
+    pub sandbox_instance: Option<String>,
+    /// Per-step records.
+    #[serde(default)]
+    pub steps: BTreeMap<StepId, StepRecord>,
+}
+
+impl Session {
+    /// A new, empty session.
+    pub fn new(name: &str, region: &str) -> Self {
+        let t = now();
+        Self {
+            schema_version: SCHEMA_VERSION,
+            name: name.to_string(),
+            created_at: t,
+            updated_at: t,
+            region: region.to_string(),
+            account_id: None,
+            endpoint_url: None,
+            sandbox_instance: None,
+            steps: BTreeMap::new(),
+        }
+    }
+
+    /// The record of a step (empty if nothing was recorded).
+    pub fn step(&self, id: StepId) -> &StepRecord {
+        static EMPTY: std::sync::OnceLock<StepRecord> = std::sync::OnceLock::new();
+        self.steps
+            .get(&id)
+            .unwrap_or_else(|| EMPTY.get_or_init(StepRecord::default))
+    }
+
+    /// The record of a step, created if missing.
+    pub fn step_mut(&mut self, id: StepId) -> &mut StepRecord {
+        self.steps.entry(id).or_default()
+    }
+
+    /// An output id of a step.
+    pub fn output(&self, id: StepId, key: &str) -> Option<&str> {
+        self.step(id).outputs.get(key).map(String::as_str)
+    }
+
+    /// Status of a step.
+    pub fn status(&self, id: StepId) -> StepStatus {
+        self.step(id).status
+    }
+
+    /// How many of the ten steps are done.
+    pub fn done_count(&self) -> usize {
+        StepId::ALL
+            .iter()
+            .filter(|s| self.status(**s) == StepStatus::Done)
+            .count()
+    }
+
+    /// The first step that is not done, if any.
+    pub fn current_step(&self) -> Option<StepId> {
+        StepId::ALL
+            .iter()
+            .copied()
+            .find(|s| self.status(*s) != StepStatus::Done)
+    }
+}
+
+/// Checks a session name: it becomes a file name, a tag value and the prefix of
+/// every default resource name, so it is kept short and plain.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a session name cannot be empty".into());
+    }
+    if name.len() > 32 {
+        return Err(format!(
+            "session name `{name}` is {} characters; use at most 32",
+            name.len()
+        ));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(format!("session name `{name}` must start with a lowercase letter"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(format!(
+            "session name `{name}` contains `{c}`; use lowercase letters, digits and hyphens"
+        ));
+    }
+    if name.ends_with('-') || name.contains("--") {
+        return Err(format!(
+            "session name `{name}` cannot end with a hyphen or contain two in a row"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for ok in ["demo", "a", "team-3-workshop", "abcdefghijabcdefghijabcdefghijab"] {
+            assert!(validate_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Demo", "3demo", "demo-", "de--mo", "de_mo", "de mo", "../x",
+            "abcdefghijabcdefghijabcdefghijabc"] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn current_step_is_first_not_done() {
+        let mut s = Session::new("demo", "us-east-1");
+        assert_eq!(s.current_step(), Some(StepId::TaskDefinition));
+        s.step_mut(StepId::TaskDefinition).status = StepStatus::Done;
+        assert_eq!(s.current_step(), Some(StepId::ClusterVpc));
+        assert_eq!(s.done_count(), 1);
+    }
+}

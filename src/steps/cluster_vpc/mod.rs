@@ -1,0 +1,601 @@
+//! Step 2, `cluster-vpc`: the ECS cluster, and a VPC with an internet gateway,
+//! two public subnets in two Availability Zones and a public route table — what
+//! the console's "create cluster, networking only, create VPC" wizard made.
+
+use super::inputs::{Errs, Field, Inputs, StepInputs};
+use super::names::check_ecs_name;
+use super::net::{default_route_target, overlaps, parse_cidr};
+use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::find::{self, pick};
+use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::wait::delete_when_free;
+use crate::aws::{AwsContext, CallExt};
+use crate::error::{Error, Result};
+use crate::session::{Session, SessionHandle};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType};
+use aws_sdk_ecs::types::ClusterField;
+use serde::{Deserialize, Serialize};
+
+/// Inputs of step 2.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterVpcInputs {
+    /// ECS cluster name.
+    pub cluster_name: String,
+    /// VPC CIDR block.
+    pub vpc_cidr: String,
+    /// CIDR of the first public subnet (it keeps the NAT gateway).
+    pub public_subnet_a_cidr: String,
+    /// CIDR of the second public subnet (replaced by the private one in step 3).
+    pub public_subnet_b_cidr: String,
+    /// Two Availability Zones; empty picks the region's first two.
+    pub availability_zones: Vec<String>,
+}
+
+impl StepInputs for ClusterVpcInputs {
+    const STEP: StepId = StepId::ClusterVpc;
+    const FIELDS: &'static [Field] = &[
+        Field { name: "cluster_name", meaning: "ECS cluster name; an existing cluster of that name is used and never deleted" },
+        Field { name: "vpc_cidr", meaning: "the VPC's address block, /16 to /28" },
+        Field { name: "public_subnet_a_cidr", meaning: "first public subnet (keeps the NAT gateway), inside the VPC block" },
+        Field { name: "public_subnet_b_cidr", meaning: "second public subnet (step 3 replaces it with the private one)" },
+        Field { name: "availability_zones", meaning: "two AZs, comma-separated (e.g. us-east-1a,us-east-1b); empty picks the first two" },
+    ];
+
+    fn defaults(session: &str) -> Self {
+        Self {
+            cluster_name: session.to_string(),
+            vpc_cidr: "10.0.0.0/16".into(),
+            public_subnet_a_cidr: "10.0.0.0/24".into(),
+            public_subnet_b_cidr: "10.0.1.0/24".into(),
+            availability_zones: vec![],
+        }
+    }
+
+    fn check(&self, _all: &Inputs, region: &str, e: &mut Errs<'_>) {
+        e.check("cluster_name", check_ecs_name(&self.cluster_name));
+        let vpc = match parse_cidr(&self.vpc_cidr) {
+            Ok(v) => Some(v),
+            Err(m) => {
+                e.push("vpc_cidr", m);
+                None
+            }
+        };
+        let mut subnets = Vec::new();
+        for (field, cidr) in [
+            ("public_subnet_a_cidr", &self.public_subnet_a_cidr),
+            ("public_subnet_b_cidr", &self.public_subnet_b_cidr),
+        ] {
+            match parse_cidr(cidr) {
+                Ok(n) => {
+                    if let Some(v) = &vpc {
+                        if !v.contains(&n) {
+                            e.push(field, format!("{n} is not inside the VPC block {v}"));
+                        }
+                    }
+                    subnets.push((field, n));
+                }
+                Err(m) => e.push(field, m),
+            }
+        }
+        if let [(_, a), (fb, b)] = subnets.as_slice() {
+            if overlaps(a, b) {
+                e.push(fb, format!("{b} overlaps public_subnet_a_cidr {a}; subnets must not share addresses"));
+            }
+        }
+        let azs = &self.availability_zones;
+        if !azs.is_empty() {
+            if azs.len() != 2 {
+                e.push("availability_zones", format!("give exactly two zones (got {}), or none to pick automatically", azs.len()));
+            } else if azs[0] == azs[1] {
+                e.push("availability_zones", format!("both zones are {}; the subnets must be in two different zones", azs[0]));
+            }
+            for az in azs {
+                let suffix_ok = az
+                    .strip_prefix(region)
+                    .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+                if !suffix_ok {
+                    e.push("availability_zones", format!("`{az}` is not a zone of {region} (zones look like {region}a)"));
+                }
+            }
+        }
+    }
+}
+
+/// Step 2.
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterVpc;
+
+/// Output keys (shared with later steps).
+pub mod keys {
+    /// Cluster ARN.
+    pub const CLUSTER: &str = "cluster_arn";
+    /// "true" when gatewalk created the cluster.
+    pub const CLUSTER_CREATED: &str = "cluster_created";
+    /// VPC id.
+    pub const VPC: &str = "vpc_id";
+    /// Internet gateway id.
+    pub const IGW: &str = "internet_gateway_id";
+    /// Public subnet A id.
+    pub const SUBNET_A: &str = "public_subnet_a_id";
+    /// Public subnet B id.
+    pub const SUBNET_B: &str = "public_subnet_b_id";
+    /// Public route table id.
+    pub const ROUTE_TABLE: &str = "public_route_table_id";
+    /// First AZ.
+    pub const AZ_A: &str = "az_a";
+    /// Second AZ.
+    pub const AZ_B: &str = "az_b";
+}
+use keys::*;
+
+/// Whether step 3 has retired public subnet B (so step 2 must not recreate it).
+pub fn subnet_b_retired(s: &Session) -> bool {
+    s.output(StepId::PrivateSubnet, super::private_subnet::RETIRED_KEY).is_some()
+}
+
+pub(crate) async fn describe_cluster(aws: &AwsContext, name: &str) -> Result<Option<aws_sdk_ecs::types::Cluster>> {
+    let out = aws
+        .ecs
+        .describe_clusters()
+        .clusters(name)
+        .include(ClusterField::Tags)
+        .send()
+        .await
+        .ctx("ecs", "DescribeClusters")?;
+    Ok(out.clusters().iter().find(|c| c.status() == Some("ACTIVE")).cloned())
+}
+
+async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, String)> {
+    let i = &cx.inputs.cluster_vpc;
+    let s = h.session();
+    let (a, b) = if let [a, b] = i.availability_zones.as_slice() {
+        (a.clone(), b.clone())
+    } else if let (Some(a), Some(b)) = (s.output(StepId::ClusterVpc, AZ_A), s.output(StepId::ClusterVpc, AZ_B)) {
+        (a.to_string(), b.to_string())
+    } else {
+        let out = cx
+            .aws
+            .ec2
+            .describe_availability_zones()
+            .filters(Filter::builder().name("state").values("available").build())
+            .send()
+            .await
+            .ctx("ec2", "DescribeAvailabilityZones")?;
+        let mut zones: Vec<String> = out
+            .availability_zones()
+            .iter()
+            .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
+            .filter_map(|z| z.zone_name().map(str::to_string))
+            .collect();
+        zones.sort();
+        if zones.len() < 2 {
+            return Err(Error::Conflict(format!(
+                "region {} offers fewer than two Availability Zones to this account; choose another region",
+                cx.aws.region
+            )));
+        }
+        (zones[0].clone(), zones[1].clone())
+    };
+    h.record(StepId::ClusterVpc, AZ_A, &a)?;
+    h.record(StepId::ClusterVpc, AZ_B, &b)?;
+    Ok((a, b))
+}
+
+fn true_attr() -> AttributeBooleanValue {
+    AttributeBooleanValue::builder().value(true).build()
+}
+
+impl Step for ClusterVpc {
+    fn id(&self) -> StepId {
+        StepId::ClusterVpc
+    }
+
+    fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
+        let i = &inputs.cluster_vpc;
+        let out = |k| s.output(StepId::ClusterVpc, k);
+        let tags = |role: &str| format!("Tags=[{{Key={SESSION_KEY},Value={}}},{{Key=gatewalk:role,Value={role}}}]", s.name);
+        let azs = if i.availability_zones.len() == 2 {
+            i.availability_zones.clone()
+        } else {
+            vec![
+                out(AZ_A).unwrap_or("$AZ_A").to_string(),
+                out(AZ_B).unwrap_or("$AZ_B").to_string(),
+            ]
+        };
+        let mut v = vec![
+            Change::create_or_keep(
+                out(CLUSTER),
+                format!("ECS cluster {}", i.cluster_name),
+                format!("aws ecs create-cluster --cluster-name {} --tags key={SESSION_KEY},value={}", i.cluster_name, s.name),
+            ),
+            Change::create_or_keep(
+                out(VPC),
+                format!("VPC {} with DNS hostnames", i.vpc_cidr),
+                format!(
+                    "aws ec2 create-vpc --cidr-block {} --tag-specifications 'ResourceType=vpc,{}' && aws ec2 modify-vpc-attribute --vpc-id $VPC_ID --enable-dns-hostnames",
+                    i.vpc_cidr,
+                    tags("vpc")
+                ),
+            ),
+            Change::create_or_keep(
+                out(IGW),
+                "internet gateway, attached to the VPC".to_string(),
+                format!(
+                    "aws ec2 create-internet-gateway --tag-specifications 'ResourceType=internet-gateway,{}' && aws ec2 attach-internet-gateway --internet-gateway-id $IGW_ID --vpc-id $VPC_ID",
+                    tags("internet-gateway")
+                ),
+            ),
+        ];
+        v.push(Change::create_or_keep(
+            out(SUBNET_A),
+            format!("public subnet {} in {}", i.public_subnet_a_cidr, azs[0]),
+            format!(
+                "aws ec2 create-subnet --vpc-id $VPC_ID --cidr-block {} --availability-zone {} --tag-specifications 'ResourceType=subnet,{}' && aws ec2 modify-subnet-attribute --subnet-id $SUBNET_A_ID --map-public-ip-on-launch",
+                i.public_subnet_a_cidr,
+                azs[0],
+                tags("public-subnet-a")
+            ),
+        ));
+        if !subnet_b_retired(s) {
+            v.push(Change::create_or_keep(
+                out(SUBNET_B),
+                format!("public subnet {} in {}", i.public_subnet_b_cidr, azs[1]),
+                format!(
+                    "aws ec2 create-subnet --vpc-id $VPC_ID --cidr-block {} --availability-zone {} --tag-specifications 'ResourceType=subnet,{}' && aws ec2 modify-subnet-attribute --subnet-id $SUBNET_B_ID --map-public-ip-on-launch",
+                    i.public_subnet_b_cidr,
+                    azs[1],
+                    tags("public-subnet-b")
+                ),
+            ));
+        }
+        v.push(Change::create_or_keep(
+            out(ROUTE_TABLE),
+            "public route table: 0.0.0.0/0 → internet gateway, associated with the public subnets".to_string(),
+            format!(
+                "aws ec2 create-route-table --vpc-id $VPC_ID --tag-specifications 'ResourceType=route-table,{}' && aws ec2 create-route --route-table-id $RTB_ID --destination-cidr-block 0.0.0.0/0 --gateway-id $IGW_ID && aws ec2 associate-route-table --route-table-id $RTB_ID --subnet-id $SUBNET_A_ID",
+                tags("public-route-table")
+            ),
+        ));
+        v
+    }
+
+    async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let aws = cx.aws;
+        let p = cx.progress;
+        let i = &cx.inputs.cluster_vpc;
+        let session = h.session().name.clone();
+        let sid = StepId::ClusterVpc;
+
+        // Cluster: reuse ours; adopt (never delete) someone else's of the same name.
+        match describe_cluster(aws, &i.cluster_name).await? {
+            Some(c) => {
+                let arn = c.cluster_arn().unwrap_or_default();
+                let ours = crate::aws::tags::session_of(c.tags().iter().map(|t| (t.key(), t.value())))
+                    .as_deref()
+                    == Some(session.as_str());
+                if ours {
+                    p.reused("ECS cluster", arn);
+                    h.record(sid, CLUSTER_CREATED, "true")?;
+                } else {
+                    p.info(format!("using your existing cluster {} (gatewalk will never delete it)", i.cluster_name));
+                    h.record(sid, CLUSTER_CREATED, "false")?;
+                }
+                h.record(sid, CLUSTER, arn)?;
+            }
+            None => {
+                let out = aws
+                    .ecs
+                    .create_cluster()
+                    .cluster_name(&i.cluster_name)
+                    .set_tags(Some(ResourceTags::new(&session, "cluster").ecs()))
+                    .send()
+                    .await
+                    .ctx("ecs", "CreateCluster")?;
+                let arn = out.cluster().and_then(|c| c.cluster_arn()).unwrap_or_default();
+                h.record(sid, CLUSTER_CREATED, "true")?;
+                h.record(sid, CLUSTER, arn)?;
+                p.created("ECS cluster", arn);
+            }
+        }
+
+        let (az_a, az_b) = choose_azs(cx, h).await?;
+
+        // VPC.
+        let t = ResourceTags::new(&session, "vpc");
+        let found = pick(&find::vpcs(aws, &t).await?, h.session().output(sid, VPC), |v| v.vpc_id());
+        let vpc_id = match found {
+            Some(v) => {
+                let id = v.vpc_id().unwrap_or_default().to_string();
+                if v.cidr_block() != Some(i.vpc_cidr.as_str()) {
+                    return Err(Error::Conflict(format!(
+                        "this session's VPC {id} has block {}, but cluster-vpc.vpc_cidr is {}. A VPC's block cannot change: set it back, or tear down and apply again",
+                        v.cidr_block().unwrap_or("?"),
+                        i.vpc_cidr
+                    )));
+                }
+                p.reused("VPC", &id);
+                id
+            }
+            None => {
+                let out = aws
+                    .ec2
+                    .create_vpc()
+                    .cidr_block(&i.vpc_cidr)
+                    .tag_specifications(t.ec2_spec(ResourceType::Vpc, &format!("{session}-vpc")))
+                    .send()
+                    .await
+                    .ctx("ec2", "CreateVpc")?;
+                let id = out.vpc().and_then(|v| v.vpc_id()).unwrap_or_default().to_string();
+                p.created("VPC", &id);
+                id
+            }
+        };
+        h.record(sid, VPC, &vpc_id)?;
+        aws.ec2
+            .modify_vpc_attribute()
+            .vpc_id(&vpc_id)
+            .enable_dns_hostnames(true_attr())
+            .send()
+            .await
+            .ctx("ec2", "ModifyVpcAttribute")?;
+
+        // Internet gateway, attached.
+        let t = ResourceTags::new(&session, "internet-gateway");
+        let found = pick(&find::internet_gateways(aws, &t).await?, h.session().output(sid, IGW), |g| {
+            g.internet_gateway_id()
+        });
+        let (igw_id, attached) = match found {
+            Some(g) => {
+                let id = g.internet_gateway_id().unwrap_or_default().to_string();
+                p.reused("internet gateway", &id);
+                let attached = g.attachments().iter().any(|a| a.vpc_id() == Some(vpc_id.as_str()));
+                (id, attached)
+            }
+            None => {
+                let out = aws
+                    .ec2
+                    .create_internet_gateway()
+                    .tag_specifications(t.ec2_spec(ResourceType::InternetGateway, &format!("{session}-igw")))
+                    .send()
+                    .await
+                    .ctx("ec2", "CreateInternetGateway")?;
+                let id = out
+                    .internet_gateway()
+                    .and_then(|g| g.internet_gateway_id())
+                    .unwrap_or_default()
+                    .to_string();
+                p.created("internet gateway", &id);
+                (id, false)
+            }
+        };
+        h.record(sid, IGW, &igw_id)?;
+        if !attached {
+            aws.ec2
+                .attach_internet_gateway()
+                .internet_gateway_id(&igw_id)
+                .vpc_id(&vpc_id)
+                .send()
+                .await
+                .ctx("ec2", "AttachInternetGateway")?;
+            p.info(format!("attached {igw_id} to {vpc_id}"));
+        }
+
+        // Public subnets (B only until step 3 retires it).
+        let mut public = Vec::new();
+        let wanted = [
+            ("public-subnet-a", SUBNET_A, &i.public_subnet_a_cidr, &az_a),
+            ("public-subnet-b", SUBNET_B, &i.public_subnet_b_cidr, &az_b),
+        ];
+        for (role, key, cidr, az) in wanted {
+            if key == SUBNET_B && subnet_b_retired(h.session()) {
+                continue;
+            }
+            let t = ResourceTags::new(&session, role);
+            let found = pick(&find::subnets(aws, &t).await?, h.session().output(sid, key), |s| s.subnet_id());
+            let (id, maps_public) = match found {
+                Some(sn) => {
+                    let id = sn.subnet_id().unwrap_or_default().to_string();
+                    p.reused("public subnet", &id);
+                    (id, sn.map_public_ip_on_launch() == Some(true))
+                }
+                None => {
+                    let out = aws
+                        .ec2
+                        .create_subnet()
+                        .vpc_id(&vpc_id)
+                        .cidr_block(cidr.as_str())
+                        .availability_zone(az.as_str())
+                        .tag_specifications(t.ec2_spec(ResourceType::Subnet, &format!("{session}-{role}")))
+                        .send()
+                        .await
+                        .ctx("ec2", "CreateSubnet")?;
+                    let id = out.subnet().and_then(|s| s.subnet_id()).unwrap_or_default().to_string();
+                    p.created("public subnet", &id);
+                    (id, false)
+                }
+            };
+            h.record(sid, key, &id)?;
+            if !maps_public {
+                aws.ec2
+                    .modify_subnet_attribute()
+                    .subnet_id(&id)
+                    .map_public_ip_on_launch(true_attr())
+                    .send()
+                    .await
+                    .ctx("ec2", "ModifySubnetAttribute")?;
+            }
+            public.push(id);
+        }
+
+        // Public route table: default route to the IGW, associated with the public subnets.
+        let t = ResourceTags::new(&session, "public-route-table");
+        let found = pick(&find::route_tables(aws, &t).await?, h.session().output(sid, ROUTE_TABLE), |r| {
+            r.route_table_id()
+        });
+        let rt = match found {
+            Some(rt) => {
+                p.reused("route table", rt.route_table_id().unwrap_or_default());
+                rt
+            }
+            None => {
+                let out = aws
+                    .ec2
+                    .create_route_table()
+                    .vpc_id(&vpc_id)
+                    .tag_specifications(t.ec2_spec(ResourceType::RouteTable, &format!("{session}-public")))
+                    .send()
+                    .await
+                    .ctx("ec2", "CreateRouteTable")?;
+                let rt = out.route_table().cloned().unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
+                p.created("route table", rt.route_table_id().unwrap_or_default());
+                rt
+            }
+        };
+        let rt_id = rt.route_table_id().unwrap_or_default().to_string();
+        h.record(sid, ROUTE_TABLE, &rt_id)?;
+        match default_route_target(&rt) {
+            Some(t) if t == igw_id => {}
+            Some(_) => {
+                aws.ec2
+                    .replace_route()
+                    .route_table_id(&rt_id)
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id(&igw_id)
+                    .send()
+                    .await
+                    .ctx("ec2", "ReplaceRoute")?;
+            }
+            None => {
+                aws.ec2
+                    .create_route()
+                    .route_table_id(&rt_id)
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id(&igw_id)
+                    .send()
+                    .await
+                    .ctx("ec2", "CreateRoute")?;
+                p.info(format!("route 0.0.0.0/0 → {igw_id} in {rt_id}"));
+            }
+        }
+        for sn in &public {
+            let associated = rt.associations().iter().any(|a| a.subnet_id() == Some(sn.as_str()));
+            if !associated {
+                aws.ec2
+                    .associate_route_table()
+                    .route_table_id(&rt_id)
+                    .subnet_id(sn)
+                    .send()
+                    .await
+                    .ctx("ec2", "AssociateRouteTable")?;
+                p.info(format!("associated {rt_id} with {sn}"));
+            }
+        }
+        Ok(())
+    }
+
+    async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
+        checks::validate(cx, s).await
+    }
+
+    async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
+        checks::inspect(cx, s).await
+    }
+
+    async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let aws = cx.aws;
+        let p = cx.progress;
+        let session = h.session().name.clone();
+        let sid = StepId::ClusterVpc;
+        let t = ResourceTags::new(&session, "public-route-table");
+        for rt in find::route_tables(aws, &t).await? {
+            let rt_id = rt.route_table_id().unwrap_or_default().to_string();
+            for a in rt.associations().iter().filter(|a| a.main() != Some(true)) {
+                if let Some(aid) = a.route_table_association_id() {
+                    let r = aws
+                        .ec2
+                        .disassociate_route_table()
+                        .association_id(aid)
+                        .send()
+                        .await
+                        .ctx("ec2", "DisassociateRouteTable");
+                    crate::aws::error::optional(r)?;
+                }
+            }
+            let rt_id = rt_id.as_str();
+            delete_when_free(p, &format!("route table {rt_id} to be deletable"), || async move {
+                aws.ec2.delete_route_table().route_table_id(rt_id).send().await.ctx("ec2", "DeleteRouteTable").map(|_| ())
+            })
+            .await?;
+            p.deleted("route table", &rt_id);
+        }
+        h.forget(sid, ROUTE_TABLE)?;
+        for (role, key) in [("public-subnet-a", SUBNET_A), ("public-subnet-b", SUBNET_B)] {
+            for sn in find::subnets(aws, &ResourceTags::new(&session, role)).await? {
+                let id = sn.subnet_id().unwrap_or_default().to_string();
+                let id = id.as_str();
+                delete_when_free(p, &format!("subnet {id} to be free of network interfaces"), || async move {
+                    aws.ec2.delete_subnet().subnet_id(id).send().await.ctx("ec2", "DeleteSubnet").map(|_| ())
+                })
+                .await?;
+                p.deleted("subnet", &id);
+            }
+            h.forget(sid, key)?;
+        }
+        for g in find::internet_gateways(aws, &ResourceTags::new(&session, "internet-gateway")).await? {
+            let id = g.internet_gateway_id().unwrap_or_default().to_string();
+            let id = id.as_str();
+            for a in g.attachments() {
+                if let Some(vpc) = a.vpc_id() {
+                    delete_when_free(p, &format!("internet gateway {id} to detach"), || async move {
+                        aws.ec2.detach_internet_gateway().internet_gateway_id(id).vpc_id(vpc).send().await.ctx("ec2", "DetachInternetGateway").map(|_| ())
+                    })
+                    .await?;
+                }
+            }
+            let r = aws
+                .ec2
+                .delete_internet_gateway()
+                .internet_gateway_id(id)
+                .send()
+                .await
+                .ctx("ec2", "DeleteInternetGateway");
+            crate::aws::error::optional(r)?;
+            p.deleted("internet gateway", &id);
+        }
+        h.forget(sid, IGW)?;
+        for v in find::vpcs(aws, &ResourceTags::new(&session, "vpc")).await? {
+            let id = v.vpc_id().unwrap_or_default().to_string();
+            let id = id.as_str();
+            delete_when_free(p, &format!("VPC {id} to be empty"), || async move {
+                aws.ec2.delete_vpc().vpc_id(id).send().await.ctx("ec2", "DeleteVpc").map(|_| ())
+            })
+            .await?;
+            p.deleted("VPC", &id);
+        }
+        h.forget(sid, VPC)?;
+        let i = &cx.inputs.cluster_vpc;
+        if let Some(c) = describe_cluster(aws, &i.cluster_name).await? {
+            let ours = crate::aws::tags::session_of(c.tags().iter().map(|t| (t.key(), t.value())))
+                .as_deref()
+                == Some(session.as_str());
+            if ours {
+                aws.ecs
+                    .delete_cluster()
+                    .cluster(&i.cluster_name)
+                    .send()
+                    .await
+                    .ctx("ecs", "DeleteCluster")?;
+                p.deleted("ECS cluster", c.cluster_arn().unwrap_or_default());
+            } else {
+                p.info(format!("keeping cluster {}: gatewalk did not create it", i.cluster_name));
+            }
+        }
+        for k in [CLUSTER, CLUSTER_CREATED, AZ_A, AZ_B] {
+            h.forget(sid, k)?;
+        }
+        Ok(())
+    }
+}
+
+pub mod checks;

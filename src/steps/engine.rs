@@ -1,0 +1,190 @@
+//! Runs steps with the bookkeeping around them: binding a session to its
+//! account, status changes, saving, validating after apply, concurrent
+//! validation, whole-session teardown. Both front ends call this.
+
+use super::inputs::Inputs;
+use super::{Check, CheckStatus, StepCx, StepId};
+use crate::aws::AwsContext;
+use crate::aws::find::{Tagged, inventory};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::session::{CheckSummary, Session, SessionHandle, StepStatus, now};
+
+/// Ties the session to the account (and sandbox instance) of `aws`, refusing a
+/// different account. Call before any step runs.
+pub async fn bind(
+    aws: &AwsContext,
+    h: &mut SessionHandle,
+    sandbox_instance: Option<&str>,
+    progress: &Progress,
+) -> Result<()> {
+    let account = aws.identity().await?.account.clone();
+    let s = h.session_mut();
+    match &s.account_id {
+        Some(a) if *a != account => {
+            return Err(Error::WrongAccount {
+                session: s.name.clone(),
+                expected: a.clone(),
+                actual: account,
+            });
+        }
+        Some(_) => {}
+        None => s.account_id = Some(account),
+    }
+    if s.region != aws.region {
+        return Err(Error::Config(format!(
+            "session `{}` lives in {}, but gatewalk is set to {}; run with --region {}",
+            s.name, s.region, aws.region, s.region
+        )));
+    }
+    if s.endpoint_url.is_none() {
+        s.endpoint_url = aws.endpoint_url.clone();
+    }
+    if let Some(cur) = sandbox_instance {
+        match s.sandbox_instance.as_deref() {
+            Some(old) if old != cur => {
+                progress.warn(format!(
+                    "the sandbox was restarted since session `{}` was last used, so everything it \
+                     had created is gone; the session starts again from step 1 (inputs kept)",
+                    s.name
+                ));
+                for rec in s.steps.values_mut() {
+                    rec.outputs.clear();
+                    rec.status = StepStatus::NotStarted;
+                    rec.last_checks = None;
+                    rec.last_validated_at = None;
+                    rec.last_error = None;
+                }
+                s.sandbox_instance = Some(cur.to_string());
+            }
+            Some(_) => {}
+            None => s.sandbox_instance = Some(cur.to_string()),
+        }
+    }
+    h.save()
+}
+
+/// Whether any check failed or is still pending.
+pub fn blocking(checks: &[Check]) -> Vec<&Check> {
+    checks
+        .iter()
+        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Pending))
+        .collect()
+}
+
+/// Records a validation in the session (in memory): counts and time, and the
+/// status change it implies — a step that passes becomes done (if it was
+/// applied at all); a done step that now fails has drifted and becomes failed.
+pub fn record_checks(s: &mut Session, step: StepId, checks: &[Check]) {
+    let rec = s.step_mut(step);
+    rec.last_validated_at = Some(now());
+    rec.last_checks = Some(CheckSummary::of(checks.iter().map(|c| &c.status)));
+    let ok = blocking(checks).is_empty();
+    rec.status = match (rec.status, ok) {
+        (StepStatus::NotStarted, _) => StepStatus::NotStarted,
+        (_, true) => StepStatus::Done,
+        (_, false) => StepStatus::Failed,
+    };
+}
+
+/// Applies steps in order up to and including `through`, validating each; stops
+/// at the first error or failing check. Every step's apply is idempotent, so
+/// steps already done are converged again (finding, not re-creating, what exists).
+pub async fn apply_through(
+    aws: &AwsContext,
+    h: &mut SessionHandle,
+    inputs: &Inputs,
+    through: StepId,
+    progress: &Progress,
+) -> Result<Vec<(StepId, Vec<Check>)>> {
+    if !through.is_available() {
+        return Err(Error::NotBuilt(through));
+    }
+    inputs.store_in(h.session_mut());
+    h.save()?;
+    let mut results = Vec::new();
+    for step in StepId::available().filter(|s| *s <= through) {
+        let p = progress.for_step(step);
+        p.info(format!("step {} — {}", step.number(), step.title()));
+        h.session_mut().step_mut(step).status = StepStatus::Applying;
+        h.save()?;
+        let cx = StepCx { aws, inputs, progress: &p };
+        if let Err(e) = super::apply(step, cx, h).await {
+            let rec = h.session_mut().step_mut(step);
+            rec.status = StepStatus::Failed;
+            rec.last_error = Some(e.to_string());
+            h.save()?;
+            return Err(e);
+        }
+        let checks = super::validate(step, cx, h.session()).await?;
+        record_checks(h.session_mut(), step, &checks);
+        let failing: Vec<String> = blocking(&checks)
+            .iter()
+            .map(|c| {
+                format!(
+                    "  ✗ {}: {}{}",
+                    c.name,
+                    c.observed,
+                    c.fix.as_ref().map(|f| format!("\n      fix: {f}")).unwrap_or_default()
+                )
+            })
+            .collect();
+        if !failing.is_empty() {
+            let e = Error::ChecksFailed { step, failed: failing.len(), details: failing.join("\n") };
+            h.session_mut().step_mut(step).last_error = Some(e.to_string());
+            h.save()?;
+            return Err(e);
+        }
+        h.session_mut().step_mut(step).last_error = None;
+        h.save()?;
+        p.info(format!("step {} done: {} checks pass", step.number(), checks.len()));
+        results.push((step, checks));
+    }
+    Ok(results)
+}
+
+/// Validates several steps concurrently (their reads overlap in time).
+pub async fn validate_steps(
+    aws: &AwsContext,
+    session: &Session,
+    inputs: &Inputs,
+    steps: &[StepId],
+) -> Vec<(StepId, Result<Vec<Check>>)> {
+    let p = Progress::silent();
+    let futs = steps.iter().map(|&step| {
+        let p = &p;
+        async move {
+            let cx = StepCx { aws, inputs, progress: p };
+            (step, super::validate(step, cx, session).await)
+        }
+    });
+    futures::future::join_all(futs).await
+}
+
+/// Tears down every step in reverse order, then lists anything still tagged
+/// with the session (which should be nothing).
+pub async fn teardown_all(
+    aws: &AwsContext,
+    h: &mut SessionHandle,
+    inputs: &Inputs,
+    progress: &Progress,
+) -> Result<Vec<Tagged>> {
+    let steps: Vec<StepId> = StepId::available().collect();
+    for &step in steps.iter().rev() {
+        let p = progress.for_step(step);
+        let cx = StepCx { aws, inputs, progress: &p };
+        if let Err(e) = super::teardown(step, cx, h).await {
+            h.session_mut().step_mut(step).last_error = Some(e.to_string());
+            h.save()?;
+            return Err(e);
+        }
+        let rec = h.session_mut().step_mut(step);
+        rec.status = StepStatus::NotStarted;
+        rec.last_checks = None;
+        rec.last_validated_at = None;
+        rec.last_error = None;
+        h.save()?;
+    }
+    let name = h.session().name.clone();
+    inventory(aws, &name).await
+}

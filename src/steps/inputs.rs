@@ -1,0 +1,387 @@
+//! Step inputs: typed structs with defaults derived from the session name,
+//! overrides from `--set STEP.FIELD=VALUE` or a TOML file, and pure validation
+//! that runs before any API call.
+
+use super::StepId;
+use super::cluster_vpc::ClusterVpcInputs;
+use super::load_balancer::LoadBalancerInputs;
+use super::nat_gateway::NatGatewayInputs;
+use super::private_subnet::PrivateSubnetInputs;
+use super::task_definition::TaskDefinitionInputs;
+use crate::error::{Error, Result};
+use crate::session::Session;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::path::Path;
+
+/// One rejected input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    /// The step the field belongs to (`None` for the session itself).
+    pub step: Option<StepId>,
+    /// Field name.
+    pub field: String,
+    /// What is wrong and what would be right.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.step {
+            Some(s) => write!(f, "{s}.{}: {}", self.field, self.message),
+            None => write!(f, "{}: {}", self.field, self.message),
+        }
+    }
+}
+
+impl InputError {
+    /// All errors, one per line, for display.
+    pub fn list(errs: &[InputError]) -> String {
+        let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
+        format!("invalid input — nothing was sent to AWS:\n{}", lines.join("\n"))
+    }
+}
+
+/// A field's name and one-line meaning, for `gatewalk inputs` and the TUI form.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// Field name as used in `--set STEP.FIELD=…`.
+    pub name: &'static str,
+    /// What it means.
+    pub meaning: &'static str,
+}
+
+/// Collects errors for one step.
+#[derive(Debug)]
+pub struct Errs<'a> {
+    step: StepId,
+    out: &'a mut Vec<InputError>,
+}
+
+impl Errs<'_> {
+    /// Rejects `field` with `message`.
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.out.push(InputError {
+            step: Some(self.step),
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Rejects `field` when `r` is an error.
+    pub fn check(&mut self, field: &str, r: std::result::Result<(), String>) {
+        if let Err(m) = r {
+            self.push(field, m);
+        }
+    }
+}
+
+/// The inputs of one step.
+pub trait StepInputs: Serialize + DeserializeOwned + Clone + fmt::Debug {
+    /// The step these belong to.
+    const STEP: StepId;
+    /// Every field, in form order.
+    const FIELDS: &'static [Field];
+    /// Defaults for a session of this name.
+    fn defaults(session: &str) -> Self;
+    /// Pure validation; may look at other steps' inputs (CIDRs must not overlap).
+    fn check(&self, all: &Inputs, region: &str, errs: &mut Errs<'_>);
+}
+
+/// One override: `step.field = value`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// The step.
+    pub step: StepId,
+    /// The field.
+    pub field: String,
+    /// The value: typed (from TOML) or a string to coerce (from `--set`).
+    pub value: OverrideValue,
+}
+
+/// A value to set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverrideValue {
+    /// Text from the command line; converted to the field's type.
+    Text(String),
+    /// A typed value from an inputs file.
+    Typed(Value),
+}
+
+/// Parses `STEP.FIELD=VALUE`.
+pub fn parse_set(s: &str) -> std::result::Result<Override, InputError> {
+    let bad = |m: String| InputError {
+        step: None,
+        field: "--set".into(),
+        message: m,
+    };
+    let (key, value) = s
+        .split_once('=')
+        .ok_or_else(|| bad(format!("`{s}` is not STEP.FIELD=VALUE")))?;
+    let (step, field) = key
+        .split_once('.')
+        .ok_or_else(|| bad(format!("`{key}` is not STEP.FIELD (e.g. task-definition.cpu)")))?;
+    let step = StepId::parse(step).map_err(bad)?;
+    Ok(Override {
+        step,
+        field: field.trim().to_string(),
+        value: OverrideValue::Text(value.to_string()),
+    })
+}
+
+/// Reads overrides from a TOML file: one table per step id, e.g.
+/// `[task-definition]` / `cpu = 512`.
+pub fn parse_file(path: &Path) -> Result<Vec<Override>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| Error::Config(format!("inputs file {}: {e}", path.display())))?;
+    let mut out = Vec::new();
+    for (step, fields) in table {
+        let step = StepId::parse(&step)
+            .map_err(|m| Error::Config(format!("inputs file {}: {m}", path.display())))?;
+        let toml::Value::Table(fields) = fields else {
+            return Err(Error::Config(format!(
+                "inputs file {}: `{step}` must be a table of fields",
+                path.display()
+            )));
+        };
+        for (field, v) in fields {
+            let json = serde_json::to_value(&v)
+                .map_err(|e| Error::Config(format!("inputs file {}: {e}", path.display())))?;
+            out.push(Override {
+                step,
+                field,
+                value: OverrideValue::Typed(json),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Every step's inputs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inputs {
+    /// Step 1.
+    pub task_definition: TaskDefinitionInputs,
+    /// Step 2.
+    pub cluster_vpc: ClusterVpcInputs,
+    /// Step 3.
+    pub private_subnet: PrivateSubnetInputs,
+    /// Step 4.
+    pub load_balancer: LoadBalancerInputs,
+    /// Step 5.
+    pub nat_gateway: NatGatewayInputs,
+}
+
+/// Runs `$body` with `$T` bound to the inputs type of `$step` (for steps that
+/// have inputs), else evaluates `$none`.
+macro_rules! with_inputs_type {
+    ($step:expr, $T:ident => $body:expr, $none:expr) => {
+        match $step {
+            StepId::TaskDefinition => {
+                type $T = TaskDefinitionInputs;
+                $body
+            }
+            StepId::ClusterVpc => {
+                type $T = ClusterVpcInputs;
+                $body
+            }
+            StepId::PrivateSubnet => {
+                type $T = PrivateSubnetInputs;
+                $body
+            }
+            StepId::LoadBalancer => {
+                type $T = LoadBalancerInputs;
+                $body
+            }
+            StepId::NatGateway => {
+                type $T = NatGatewayInputs;
+                $body
+            }
+            _ => $none,
+        }
+    };
+}
+
+impl Inputs {
+    /// Defaults for a session of this name.
+    pub fn defaults(session: &str) -> Self {
+        Self {
+            task_definition: TaskDefinitionInputs::defaults(session),
+            cluster_vpc: ClusterVpcInputs::defaults(session),
+            private_subnet: PrivateSubnetInputs::defaults(session),
+            load_balancer: LoadBalancerInputs::defaults(session),
+            nat_gateway: NatGatewayInputs::defaults(session),
+        }
+    }
+
+    /// Defaults, overlaid with what the session saved, overlaid with
+    /// `overrides`; then validated. No API call is made.
+    pub fn resolve(session: &Session, overrides: &[Override]) -> std::result::Result<Self, Vec<InputError>> {
+        let mut errs = Vec::new();
+        for o in overrides {
+            if !o.step.is_available() || Self::fields(o.step).is_empty() {
+                errs.push(InputError {
+                    step: Some(o.step),
+                    field: o.field.clone(),
+                    message: format!("step `{}` has no inputs in this version", o.step),
+                });
+            }
+        }
+        let inputs = Self {
+            task_definition: resolve_one(session, overrides, &mut errs),
+            cluster_vpc: resolve_one(session, overrides, &mut errs),
+            private_subnet: resolve_one(session, overrides, &mut errs),
+            load_balancer: resolve_one(session, overrides, &mut errs),
+            nat_gateway: resolve_one(session, overrides, &mut errs),
+        };
+        if errs.is_empty() {
+            errs = inputs.validate(&session.region);
+        }
+        if errs.is_empty() { Ok(inputs) } else { Err(errs) }
+    }
+
+    /// Every rule every step's inputs must obey.
+    pub fn validate(&self, region: &str) -> Vec<InputError> {
+        let mut out = Vec::new();
+        macro_rules! run {
+            ($f:ident) => {{
+                let mut e = Errs {
+                    step: self.$f.step_id(),
+                    out: &mut out,
+                };
+                self.$f.check(self, region, &mut e);
+            }};
+        }
+        run!(task_definition);
+        run!(cluster_vpc);
+        run!(private_subnet);
+        run!(load_balancer);
+        run!(nat_gateway);
+        out
+    }
+
+    /// The fields of a step (empty for steps without inputs).
+    pub fn fields(step: StepId) -> &'static [Field] {
+        with_inputs_type!(step, T => T::FIELDS, &[])
+    }
+
+    /// One step's inputs as JSON (what the session stores).
+    pub fn step_value(&self, step: StepId) -> Option<Value> {
+        let v = match step {
+            StepId::TaskDefinition => serde_json::to_value(&self.task_definition),
+            StepId::ClusterVpc => serde_json::to_value(&self.cluster_vpc),
+            StepId::PrivateSubnet => serde_json::to_value(&self.private_subnet),
+            StepId::LoadBalancer => serde_json::to_value(&self.load_balancer),
+            StepId::NatGateway => serde_json::to_value(&self.nat_gateway),
+            _ => return None,
+        };
+        v.ok()
+    }
+
+    /// Saves every step's inputs into the session (in memory).
+    pub fn store_in(&self, session: &mut Session) {
+        for step in StepId::available() {
+            if let Some(v) = self.step_value(step) {
+                session.step_mut(step).inputs = Some(v);
+            }
+        }
+    }
+}
+
+trait HasStep {
+    fn step_id(&self) -> StepId;
+}
+impl<T: StepInputs> HasStep for T {
+    fn step_id(&self) -> StepId {
+        T::STEP
+    }
+}
+
+/// Converts command-line text to the JSON type of the field's default.
+fn coerce(field: &str, text: &str, like: &Value) -> std::result::Result<Value, String> {
+    let t = text.trim();
+    match like {
+        Value::Number(_) => t
+            .parse::<u64>()
+            .map(Value::from)
+            .map_err(|_| format!("`{t}` is not a whole number")),
+        Value::Bool(_) => t
+            .parse::<bool>()
+            .map(Value::from)
+            .map_err(|_| format!("`{t}` is not true or false")),
+        Value::Array(_) => Ok(Value::Array(
+            t.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_string()))
+                .collect(),
+        )),
+        Value::String(_) | Value::Null => Ok(Value::String(text.to_string())),
+        Value::Object(_) => Err(format!("`{field}` cannot be set from the command line")),
+    }
+}
+
+fn resolve_one<T: StepInputs>(session: &Session, overrides: &[Override], errs: &mut Vec<InputError>) -> T {
+    let defaults = T::defaults(&session.name);
+    let Ok(Value::Object(mut obj)) = serde_json::to_value(&defaults) else {
+        return defaults;
+    };
+    let default_obj = obj.clone();
+    let mut push = |field: &str, message: String| {
+        errs.push(InputError {
+            step: Some(T::STEP),
+            field: field.to_string(),
+            message,
+        })
+    };
+    if let Some(Value::Object(saved)) = &session.step(T::STEP).inputs {
+        for (k, v) in saved {
+            // Fields a newer build no longer has are dropped, not fatal.
+            if obj.contains_key(k) {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    for o in overrides.iter().filter(|o| o.step == T::STEP) {
+        let Some(like) = default_obj.get(&o.field) else {
+            let known: Vec<&str> = T::FIELDS.iter().map(|f| f.name).collect();
+            push(
+                &o.field,
+                format!("unknown field; `{}` has: {}", T::STEP, known.join(", ")),
+            );
+            continue;
+        };
+        let v = match &o.value {
+            OverrideValue::Text(t) => coerce(&o.field, t, like),
+            OverrideValue::Typed(v) => Ok(v.clone()),
+        };
+        match v {
+            Ok(v) => {
+                obj.insert(o.field.clone(), v);
+            }
+            Err(m) => push(&o.field, m),
+        }
+    }
+    match serde_json::from_value::<T>(Value::Object(obj.clone())) {
+        Ok(t) => t,
+        Err(e) => {
+            // Name the offending field: try each one alone over the defaults.
+            let mut named = false;
+            for (k, v) in &obj {
+                let mut probe: Map<String, Value> = default_obj.clone();
+                probe.insert(k.clone(), v.clone());
+                if let Err(e) = serde_json::from_value::<T>(Value::Object(probe)) {
+                    push(k, format!("wrong type: {e}"));
+                    named = true;
+                }
+            }
+            if !named {
+                push("(inputs)", e.to_string());
+            }
+            defaults
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Live checks and inspection for step 4.
+
+use super::keys::*;
+use super::{describe_nlb, describe_tg};
+use crate::error::Result;
+use crate::session::Session;
+use crate::steps::cluster_vpc::keys as vpc_keys;
+use crate::steps::net::{effective_route_table, routes_to_igw};
+use crate::steps::private_subnet::PRIVATE_SUBNET_KEY;
+use crate::steps::task_definition::missing;
+use crate::steps::{Check, Resource, StepCx, StepId};
+use aws_sdk_elasticloadbalancingv2::types::{
+    LoadBalancerSchemeEnum, LoadBalancerStateEnum, LoadBalancerTypeEnum, TargetTypeEnum,
+};
+use std::collections::BTreeSet;
+
+const APPLY: &str = "run `gatewalk apply --through load-balancer`";
+
+pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
+    let aws = cx.aws;
+    let mut c = Vec::new();
+    let out = |k| s.output(StepId::LoadBalancer, k);
+    let vpc_id = s.output(StepId::ClusterVpc, vpc_keys::VPC).unwrap_or_default();
+    let lb = match out(NLB) {
+        Some(arn) => describe_nlb(aws, arn).await?,
+        None => None,
+    };
+    let Some(lb) = lb else {
+        c.push(Check::fail(
+            "load balancer exists",
+            out(NLB).map_or("not created yet".into(), |a| format!("{a} not found")),
+            APPLY,
+        ));
+        return Ok(c);
+    };
+    // Read `Type`, never the ARN: emulators put `app/` in NLB ARNs.
+    c.push(Check::expect(
+        "type is network",
+        lb.r#type() == Some(&LoadBalancerTypeEnum::Network),
+        lb.r#type().map(|t| t.as_str()).unwrap_or("?").to_string(),
+        "REST API VPC links (v1) need a Network Load Balancer; tear down this step and apply again",
+    ));
+    c.push(Check::expect(
+        "scheme is internal",
+        lb.scheme() == Some(&LoadBalancerSchemeEnum::Internal),
+        lb.scheme().map(|t| t.as_str()).unwrap_or("?").to_string(),
+        "the scheme cannot change after creation; delete the load balancer and apply again",
+    ));
+    let state = lb.state().and_then(|s| s.code());
+    c.push(match state {
+        Some(LoadBalancerStateEnum::Active) => Check::pass("load balancer is active", "active"),
+        Some(LoadBalancerStateEnum::Provisioning) => {
+            Check::pending("load balancer is active", "provisioning")
+        }
+        other => Check::fail(
+            "load balancer is active",
+            format!(
+                "{} {}",
+                other.map(|s| s.as_str()).unwrap_or("unknown"),
+                lb.state().and_then(|s| s.reason()).unwrap_or("")
+            ),
+            "delete it and apply again; AWS could not provision it",
+        ),
+    });
+    c.push(Check::expect(
+        "load balancer is in the session's VPC",
+        lb.vpc_id() == Some(vpc_id),
+        lb.vpc_id().unwrap_or("?").to_string(),
+        format!("expected {vpc_id}"),
+    ));
+    let zones = lb.availability_zones();
+    let subnets: Vec<String> = zones
+        .iter()
+        .filter_map(|z| z.subnet_id().map(str::to_string))
+        .collect();
+    let distinct: BTreeSet<&str> = zones.iter().filter_map(|z| z.zone_name()).collect();
+    c.push(Check::expect(
+        "one subnet per Availability Zone",
+        distinct.len() == subnets.len() && !subnets.is_empty(),
+        zones
+            .iter()
+            .map(|z| format!("{}={}", z.zone_name().unwrap_or("?"), z.subnet_id().unwrap_or("?")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        "an NLB takes at most one subnet per zone; recreate it with one subnet per zone",
+    ));
+    let mut public = Vec::new();
+    for sn in &subnets {
+        if let Some(rt) = effective_route_table(aws, vpc_id, sn).await? {
+            if routes_to_igw(&rt) {
+                public.push(sn.clone());
+            }
+        }
+    }
+    c.push(Check::expect(
+        "only private subnets",
+        public.is_empty(),
+        if public.is_empty() {
+            subnets.join(", ")
+        } else {
+            format!("{} reach the internet gateway", public.join(", "))
+        },
+        "an internal NLB for this design sits in private subnets only; recreate it in the private subnet",
+    ));
+    if let Some(private) = s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY) {
+        c.push(Check::expect(
+            "placed in the private subnet",
+            subnets.iter().any(|s| s == private),
+            subnets.join(", "),
+            format!("the NLB must have a node in {private}, where the tasks will run"),
+        ));
+    }
+    c.push(if lb.security_groups().is_empty() {
+        Check::pass("no security groups on the NLB", "none")
+    } else {
+        Check::warn(
+            "no security groups on the NLB",
+            lb.security_groups().join(", "),
+            "with REST API VPC links, turn off inbound rule enforcement for PrivateLink traffic on this NLB",
+        )
+    });
+    match out(PLACEHOLDER) {
+        Some(arn) => match describe_tg(aws, arn).await? {
+            Some(tg) => c.push(Check::expect(
+                "placeholder target group exists",
+                tg.target_type() == Some(&TargetTypeEnum::Ip),
+                format!(
+                    "{} ({} {}, type {})",
+                    tg.target_group_name().unwrap_or("?"),
+                    tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
+                    tg.port().unwrap_or(0),
+                    tg.target_type().map(|t| t.as_str()).unwrap_or("?")
+                ),
+                "awsvpc tasks register by IP: the target type must be ip",
+            )),
+            None => c.push(Check::fail("placeholder target group exists", format!("{arn} not found"), APPLY)),
+        },
+        None => c.push(Check::fail("placeholder target group exists", "not created yet", APPLY)),
+    }
+    Ok(c)
+}
+
+pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
+    let aws = cx.aws;
+    let mut v = Vec::new();
+    let out = |k| s.output(StepId::LoadBalancer, k);
+    if let Some(arn) = out(NLB) {
+        match describe_nlb(aws, arn).await? {
+            Some(lb) => v.push(Resource {
+                kind: "Network load balancer".into(),
+                id: arn.into(),
+                state: lb
+                    .state()
+                    .and_then(|s| s.code())
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_default(),
+                attributes: vec![
+                    ("name".into(), lb.load_balancer_name().unwrap_or_default().into()),
+                    ("dns".into(), lb.dns_name().unwrap_or_default().into()),
+                    ("scheme".into(), lb.scheme().map(|s| s.as_str()).unwrap_or_default().into()),
+                    ("type".into(), lb.r#type().map(|s| s.as_str()).unwrap_or_default().into()),
+                    (
+                        "subnets".into(),
+                        lb.availability_zones()
+                            .iter()
+                            .map(|z| format!("{} ({})", z.subnet_id().unwrap_or("?"), z.zone_name().unwrap_or("?")))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ],
+                console_url: aws.console_url(&format!("ec2/home?region={{region}}#LoadBalancer:loadBalancerArn={arn}")),
+            }),
+            None => v.push(missing("Network load balancer", arn)),
+        }
+    }
+    if let Some(arn) = out(PLACEHOLDER) {
+        match describe_tg(aws, arn).await? {
+            Some(tg) => v.push(Resource {
+                kind: "Placeholder target group".into(),
+                id: arn.into(),
+                state: if tg.load_balancer_arns().is_empty() { "unattached".into() } else { "attached".into() },
+                attributes: vec![
+                    ("name".into(), tg.target_group_name().unwrap_or_default().into()),
+                    ("protocol:port".into(), format!("{}:{}", tg.protocol().map(|p| p.as_str()).unwrap_or("?"), tg.port().unwrap_or(0))),
+                    ("target type".into(), tg.target_type().map(|t| t.as_str()).unwrap_or("?").into()),
+                ],
+                console_url: aws.console_url(&format!("ec2/home?region={{region}}#TargetGroup:targetGroupArn={arn}")),
+            }),
+            None => v.push(missing("Placeholder target group", arn)),
+        }
+    }
+    Ok(v)
+}

@@ -1,0 +1,277 @@
+//! Step 4, `load-balancer`: an internal Network Load Balancer in the private
+//! subnet, plus the placeholder target group the console insists on when an NLB
+//! is created (step 7 replaces it with the service's own).
+
+mod checks;
+
+use super::cluster_vpc::keys as vpc_keys;
+use super::inputs::{Errs, Field, Inputs, StepInputs};
+use super::names::{check_elb_name, derive};
+use super::private_subnet::PRIVATE_SUBNET_KEY;
+use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::wait::{Poll, delete_when_free, wait_for};
+use crate::aws::{AwsContext, CallExt};
+use crate::error::{Error, Result};
+use crate::session::{Session, SessionHandle};
+use aws_sdk_elasticloadbalancingv2::types::{
+    IpAddressType, LoadBalancer as Nlb, LoadBalancerSchemeEnum, LoadBalancerStateEnum,
+    LoadBalancerTypeEnum, ProtocolEnum, TargetGroup, TargetTypeEnum,
+};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Inputs of step 4.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerInputs {
+    /// Network Load Balancer name.
+    pub nlb_name: String,
+    /// Placeholder target group name.
+    pub placeholder_target_group_name: String,
+}
+
+impl StepInputs for LoadBalancerInputs {
+    const STEP: StepId = StepId::LoadBalancer;
+    const FIELDS: &'static [Field] = &[
+        Field { name: "nlb_name", meaning: "internal NLB name: 1–32 letters, digits, hyphens; not starting with internal-" },
+        Field { name: "placeholder_target_group_name", meaning: "the throwaway target group the console makes you create with the NLB (1–32 characters)" },
+    ];
+
+    fn defaults(session: &str) -> Self {
+        let mut nlb_name = derive(session, "nlb", 32);
+        if nlb_name.starts_with("internal-") {
+            nlb_name = derive(&format!("gw-{session}"), "nlb", 32);
+        }
+        Self {
+            nlb_name,
+            placeholder_target_group_name: derive(session, "placeholder", 32),
+        }
+    }
+
+    fn check(&self, _all: &Inputs, _region: &str, e: &mut Errs<'_>) {
+        e.check("nlb_name", check_elb_name(&self.nlb_name, true));
+        e.check("placeholder_target_group_name", check_elb_name(&self.placeholder_target_group_name, false));
+    }
+}
+
+/// Step 4.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadBalancer;
+
+/// Output keys.
+pub mod keys {
+    /// NLB ARN.
+    pub const NLB: &str = "load_balancer_arn";
+    /// NLB DNS name.
+    pub const NLB_DNS: &str = "load_balancer_dns";
+    /// Placeholder target group ARN.
+    pub const PLACEHOLDER: &str = "placeholder_target_group_arn";
+}
+use keys::*;
+
+/// The load balancer of this name, if any.
+pub(crate) async fn describe_nlb(aws: &AwsContext, name_or_arn: &str) -> Result<Option<Nlb>> {
+    let mut req = aws.elb.describe_load_balancers();
+    req = if name_or_arn.starts_with("arn:") { req.load_balancer_arns(name_or_arn) } else { req.names(name_or_arn) };
+    let r = req.send().await.ctx("elbv2", "DescribeLoadBalancers");
+    Ok(crate::aws::error::optional(r)?.and_then(|o| o.load_balancers().first().cloned()))
+}
+
+/// The target group of this name or ARN, if any.
+pub(crate) async fn describe_tg(aws: &AwsContext, name_or_arn: &str) -> Result<Option<TargetGroup>> {
+    let mut req = aws.elb.describe_target_groups();
+    req = if name_or_arn.starts_with("arn:") { req.target_group_arns(name_or_arn) } else { req.names(name_or_arn) };
+    let r = req.send().await.ctx("elbv2", "DescribeTargetGroups");
+    Ok(crate::aws::error::optional(r)?.and_then(|o| o.target_groups().first().cloned()))
+}
+
+/// The `gatewalk:session` tag of an ELB resource.
+pub(crate) async fn elb_session(aws: &AwsContext, arn: &str) -> Result<Option<String>> {
+    let out = aws.elb.describe_tags().resource_arns(arn).send().await.ctx("elbv2", "DescribeTags")?;
+    Ok(out
+        .tag_descriptions()
+        .first()
+        .and_then(|d| crate::aws::tags::session_of(d.tags().iter().map(|t| (t.key(), t.value())))))
+}
+
+async fn ensure_ours(aws: &AwsContext, arn: &str, session: &str, what: &str, field: &str) -> Result<()> {
+    if elb_session(aws, arn).await?.as_deref() == Some(session) {
+        Ok(())
+    } else {
+        Err(Error::Conflict(format!(
+            "a {what} with this name already exists and does not belong to session `{session}`.\n  hint: choose another name with --set load-balancer.{field}=NAME"
+        )))
+    }
+}
+
+/// Waits until the NLB is active and returns its DNS name.
+pub(crate) async fn wait_active(cx: StepCx<'_>, arn: &str) -> Result<String> {
+    wait_for(cx.progress, "the load balancer to become active", Duration::from_secs(15 * 60), || async move {
+        let Some(lb) = describe_nlb(cx.aws, arn).await? else {
+            return Ok(Poll::Failed(format!("{arn} disappeared while provisioning")));
+        };
+        let state = lb.state();
+        Ok(match state.and_then(|s| s.code()) {
+            Some(LoadBalancerStateEnum::Active) => Poll::Ready(lb.dns_name().unwrap_or_default().to_string()),
+            Some(LoadBalancerStateEnum::Failed) => Poll::Failed(state.and_then(|s| s.reason()).unwrap_or("AWS gave no reason").to_string()),
+            other => Poll::Pending(other.map(|c| c.as_str().to_string()).unwrap_or("unknown".into())),
+        })
+    })
+    .await
+}
+
+impl Step for LoadBalancer {
+    fn id(&self) -> StepId {
+        StepId::LoadBalancer
+    }
+
+    fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
+        let i = &inputs.load_balancer;
+        let port = inputs.task_definition.container_port;
+        let out = |k| s.output(StepId::LoadBalancer, k);
+        vec![
+            Change::create_or_keep(
+                out(PLACEHOLDER),
+                format!("placeholder target group {} (TCP {port}, target type ip)", i.placeholder_target_group_name),
+                format!(
+                    "aws elbv2 create-target-group --name {} --protocol TCP --port {port} --target-type ip --vpc-id $VPC_ID --tags Key={SESSION_KEY},Value={}",
+                    i.placeholder_target_group_name, s.name
+                ),
+            ),
+            Change::create_or_keep(
+                out(NLB),
+                format!("internal network load balancer {} in the private subnet, then wait until active", i.nlb_name),
+                format!(
+                    "aws elbv2 create-load-balancer --name {} --type network --scheme internal --subnets $PRIVATE_SUBNET_ID --tags Key={SESSION_KEY},Value={} && aws elbv2 wait load-balancer-available --load-balancer-arns $NLB_ARN",
+                    i.nlb_name, s.name
+                ),
+            ),
+        ]
+    }
+
+    async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let aws = cx.aws;
+        let p = cx.progress;
+        let i = &cx.inputs.load_balancer;
+        let session = h.session().name.clone();
+        let sid = StepId::LoadBalancer;
+        let Some(vpc_id) = h.session().output(StepId::ClusterVpc, vpc_keys::VPC).map(str::to_string) else {
+            return Err(Error::NotReady { step: sid, needs: StepId::ClusterVpc });
+        };
+        let Some(private) = h.session().output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY).map(str::to_string) else {
+            return Err(Error::NotReady { step: sid, needs: StepId::PrivateSubnet });
+        };
+
+        let tg_arn = match describe_tg(aws, &i.placeholder_target_group_name).await? {
+            Some(tg) => {
+                let arn = tg.target_group_arn().unwrap_or_default().to_string();
+                ensure_ours(aws, &arn, &session, "target group", "placeholder_target_group_name").await?;
+                p.reused("placeholder target group", &arn);
+                arn
+            }
+            None => {
+                let out = aws
+                    .elb
+                    .create_target_group()
+                    .name(&i.placeholder_target_group_name)
+                    .protocol(ProtocolEnum::Tcp)
+                    .port(cx.inputs.task_definition.container_port as i32)
+                    .vpc_id(&vpc_id)
+                    .target_type(TargetTypeEnum::Ip)
+                    .set_tags(Some(ResourceTags::new(&session, "placeholder-target-group").elb(&i.placeholder_target_group_name)))
+                    .send()
+                    .await
+                    .ctx("elbv2", "CreateTargetGroup")?;
+                let arn = out.target_groups().first().and_then(|t| t.target_group_arn()).unwrap_or_default().to_string();
+                p.created("placeholder target group", &arn);
+                arn
+            }
+        };
+        h.record(sid, PLACEHOLDER, &tg_arn)?;
+
+        let nlb_arn = match describe_nlb(aws, &i.nlb_name).await? {
+            Some(lb) => {
+                let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+                ensure_ours(aws, &arn, &session, "load balancer", "nlb_name").await?;
+                p.reused("load balancer", &arn);
+                arn
+            }
+            None => {
+                let out = aws
+                    .elb
+                    .create_load_balancer()
+                    .name(&i.nlb_name)
+                    .r#type(LoadBalancerTypeEnum::Network)
+                    .scheme(LoadBalancerSchemeEnum::Internal)
+                    .ip_address_type(IpAddressType::Ipv4)
+                    .subnets(&private)
+                    .set_tags(Some(ResourceTags::new(&session, "load-balancer").elb(&i.nlb_name)))
+                    .send()
+                    .await
+                    .ctx("elbv2", "CreateLoadBalancer")?;
+                let arn = out.load_balancers().first().and_then(|l| l.load_balancer_arn()).unwrap_or_default().to_string();
+                p.created("load balancer", &arn);
+                arn
+            }
+        };
+        h.record(sid, NLB, &nlb_arn)?;
+        let dns = wait_active(cx, &nlb_arn).await?;
+        h.record(sid, NLB_DNS, &dns)?;
+        Ok(())
+    }
+
+    async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
+        checks::validate(cx, s).await
+    }
+
+    async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
+        checks::inspect(cx, s).await
+    }
+
+    async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let aws = cx.aws;
+        let p = cx.progress;
+        let i = &cx.inputs.load_balancer;
+        let session = h.session().name.clone();
+        let sid = StepId::LoadBalancer;
+        let lb = match h.session().output(sid, NLB) {
+            Some(arn) => describe_nlb(aws, arn).await?,
+            None => describe_nlb(aws, &i.nlb_name).await?,
+        };
+        if let Some(lb) = lb {
+            let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+            if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
+                aws.elb.delete_load_balancer().load_balancer_arn(&arn).send().await.ctx("elbv2", "DeleteLoadBalancer")?;
+                let a = arn.as_str();
+                wait_for(p, "the load balancer to be deleted", Duration::from_secs(15 * 60), || async move {
+                    Ok(match describe_nlb(aws, a).await? {
+                        None => Poll::Ready(()),
+                        Some(lb) => Poll::Pending(lb.state().and_then(|s| s.code()).map(|c| c.as_str().to_string()).unwrap_or("deleting".into())),
+                    })
+                })
+                .await?;
+                p.deleted("load balancer", &arn);
+            }
+        }
+        h.forget(sid, NLB)?;
+        h.forget(sid, NLB_DNS)?;
+        let tg = match h.session().output(sid, PLACEHOLDER) {
+            Some(arn) => describe_tg(aws, arn).await?,
+            None => describe_tg(aws, &i.placeholder_target_group_name).await?,
+        };
+        if let Some(tg) = tg {
+            let arn = tg.target_group_arn().unwrap_or_default().to_string();
+            if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
+                let a = arn.as_str();
+                delete_when_free(p, "the placeholder target group to be released", || async move {
+                    aws.elb.delete_target_group().target_group_arn(a).send().await.ctx("elbv2", "DeleteTargetGroup").map(|_| ())
+                })
+                .await?;
+                p.deleted("placeholder target group", &arn);
+            }
+        }
+        h.forget(sid, PLACEHOLDER)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! Network helpers shared by the steps: CIDR rules (pure) and EC2 lookups of
+//! route tables, subnets and gateways.
+
+use crate::aws::{AwsContext, CallExt};
+use crate::error::Result;
+use aws_sdk_ec2::types::{Filter, RouteTable};
+use ipnet::Ipv4Net;
+
+/// Parses an IPv4 CIDR and insists on its canonical form (no host bits set),
+/// with a prefix AWS accepts for a VPC or subnet (/16 to /28).
+pub fn parse_cidr(s: &str) -> std::result::Result<Ipv4Net, String> {
+    let s = s.trim();
+    let net: Ipv4Net = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not an IPv4 CIDR block like 10.0.0.0/16"))?;
+    if net.trunc() != net {
+        return Err(format!(
+            "`{s}` has host bits set; the block starts at {}",
+            net.trunc()
+        ));
+    }
+    if !(16..=28).contains(&net.prefix_len()) {
+        return Err(format!(
+            "`{s}` is a /{}; AWS allows VPC and subnet blocks from /16 to /28",
+            net.prefix_len()
+        ));
+    }
+    Ok(net)
+}
+
+/// Whether two blocks share any address.
+pub fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+/// Whether a route table sends anything to an internet gateway.
+pub fn routes_to_igw(rt: &RouteTable) -> bool {
+    rt.routes()
+        .iter()
+        .any(|r| r.gateway_id().is_some_and(|g| g.starts_with("igw-")))
+}
+
+/// The default route (`0.0.0.0/0`) target of a route table, as an id.
+pub fn default_route_target(rt: &RouteTable) -> Option<String> {
+    rt.routes()
+        .iter()
+        .find(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
+        .and_then(|r| {
+            r.gateway_id()
+                .or(r.nat_gateway_id())
+                .or(r.transit_gateway_id())
+                .or(r.network_interface_id())
+                .or(r.vpc_peering_connection_id())
+                .map(str::to_string)
+        })
+}
+
+/// The route table that actually applies to a subnet: its explicit association,
+/// else the VPC's main route table.
+pub async fn effective_route_table(
+    aws: &AwsContext,
+    vpc_id: &str,
+    subnet_id: &str,
+) -> Result<Option<RouteTable>> {
+    let explicit = aws
+        .ec2
+        .describe_route_tables()
+        .filters(
+            Filter::builder()
+                .name("association.subnet-id")
+                .values(subnet_id)
+                .build(),
+        )
+        .send()
+        .await
+        .ctx("ec2", "DescribeRouteTables")?;
+    if let Some(rt) = explicit.route_tables().first() {
+        return Ok(Some(rt.clone()));
+    }
+    let main = aws
+        .ec2
+        .describe_route_tables()
+        .filters(Filter::builder().name("vpc-id").values(vpc_id).build())
+        .filters(Filter::builder().name("association.main").values("true").build())
+        .send()
+        .await
+        .ctx("ec2", "DescribeRouteTables")?;
+    Ok(main.route_tables().first().cloned())
+}
+
+/// A subnet by id, `None` if it is gone.
+pub async fn describe_subnet(
+    aws: &AwsContext,
+    subnet_id: &str,
+) -> Result<Option<aws_sdk_ec2::types::Subnet>> {
+    let r = aws
+        .ec2
+        .describe_subnets()
+        .subnet_ids(subnet_id)
+        .send()
+        .await
+        .ctx("ec2", "DescribeSubnets");
+    Ok(crate::aws::error::optional(r)?.and_then(|o| o.subnets().first().cloned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_rules() {
+        assert!(parse_cidr("10.0.0.0/16").is_ok());
+        assert!(parse_cidr("10.0.0.1/16").unwrap_err().contains("host bits"));
+        assert!(parse_cidr("10.0.0.0/8").unwrap_err().contains("/16 to /28"));
+        assert!(parse_cidr("10.0.0.0/29").is_err());
+        assert!(parse_cidr("10.0.0/24").is_err());
+        let a = parse_cidr("10.0.0.0/24").unwrap();
+        let b = parse_cidr("10.0.0.0/20").unwrap();
+        let c = parse_cidr("10.0.16.0/24").unwrap();
+        assert!(overlaps(&a, &b) && overlaps(&b, &a));
+        assert!(!overlaps(&b, &c));
+    }
+}
+
+/// A VPC by id, `None` if it is gone.
+pub async fn describe_vpc(aws: &AwsContext, id: &str) -> Result<Option<aws_sdk_ec2::types::Vpc>> {
+    let r = aws.ec2.describe_vpcs().vpc_ids(id).send().await.ctx("ec2", "DescribeVpcs");
+    Ok(crate::aws::error::optional(r)?.and_then(|o| o.vpcs().first().cloned()))
+}
+
+/// An internet gateway by id, `None` if it is gone.
+pub async fn describe_igw(aws: &AwsContext, id: &str) -> Result<Option<aws_sdk_ec2::types::InternetGateway>> {
+    let r = aws
+        .ec2
+        .describe_internet_gateways()
+        .internet_gateway_ids(id)
+        .send()
+        .await
+        .ctx("ec2", "DescribeInternetGateways");
+    Ok(crate::aws::error::optional(r)?.and_then(|o| o.internet_gateways().first().cloned()))
+}
+
+/// A route table by id, `None` if it is gone.
+pub async fn describe_route_table(aws: &AwsContext, id: &str) -> Result<Option<RouteTable>> {
+    let r = aws
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(id)
+        .send()
+        .await
+        .ctx("ec2", "DescribeRouteTables");
+    Ok(crate::aws::error::optional(r)?.and_then(|o| o.route_tables().first().cloned()))
+}
+
+/// The EC2 `Name` tag, for display.
+pub fn name_tag(tags: &[aws_sdk_ec2::types::Tag]) -> String {
+    tags.iter()
+        .find(|t| t.key() == Some("Name"))
+        .and_then(|t| t.value())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Routes of a table, one line each (`0.0.0.0/0 → igw-… (active)`), for display.
+pub fn describe_routes(rt: &RouteTable) -> String {
+    rt.routes()
+        .iter()
+        .map(|r| {
+            let target = r
+                .gateway_id()
+                .or(r.nat_gateway_id())
+                .or(r.transit_gateway_id())
+                .or(r.network_interface_id())
+                .unwrap_or("?");
+            format!(
+                "{} → {} ({})",
+                r.destination_cidr_block().unwrap_or("?"),
+                target,
+                r.state().map(|s| s.as_str()).unwrap_or("?")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
