@@ -14,7 +14,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// An AWS call failed; the inner error names service, operation, code and a hint.
     #[error("{0}")]
-    Aws(#[from] AwsError),
+    Aws(Box<AwsError>),
 
     /// Inputs were rejected before any API call.
     #[error("{}", InputError::list(.0))]
@@ -42,7 +42,9 @@ pub enum Error {
     },
 
     /// A step cannot run yet because an earlier one is not done.
-    #[error("step `{step}` needs step `{needs}` to be done first.\n  hint: run `gatewalk apply --through {needs}`")]
+    #[error(
+        "step `{step}` needs step `{needs}` to be done first.\n  hint: run `gatewalk apply --through {needs}`"
+    )]
     NotReady {
         /// The step asked for.
         step: StepId,
@@ -103,6 +105,12 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+}
+
+impl From<AwsError> for Error {
+    fn from(e: AwsError) -> Self {
+        Error::Aws(Box::new(e))
+    }
 }
 
 impl Error {

@@ -66,7 +66,10 @@ pub fn find_moto() -> Result<PathBuf> {
         return if p.is_file() {
             Ok(p)
         } else {
-            Err(Error::Sandbox(format!("{MOTO_ENV} points at {}, which does not exist", p.display())))
+            Err(Error::Sandbox(format!(
+                "{MOTO_ENV} points at {}, which does not exist",
+                p.display()
+            )))
         };
     }
     if let Some(path) = std::env::var_os("PATH") {
@@ -91,7 +94,8 @@ fn state_dir(home: &Path) -> PathBuf {
 }
 
 fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| Error::Sandbox(format!("no free loopback port: {e}")))?;
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| Error::Sandbox(format!("no free loopback port: {e}")))?;
     l.local_addr()
         .map(|a| a.port())
         .map_err(|e| Error::Sandbox(format!("no free loopback port: {e}")))
@@ -99,7 +103,10 @@ fn free_port() -> Result<u16> {
 
 /// Whether a moto server answers on `port`.
 pub async fn answers(port: u16) -> bool {
-    let Ok(client) = reqwest::Client::builder().timeout(Duration::from_secs(2)).build() else {
+    let Ok(client) = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+    else {
         return false;
     };
     client
@@ -171,7 +178,8 @@ pub async fn ensure(home: &Path) -> Result<SandboxState> {
     ensure_private_dir(&dir)?;
     let lock_path = dir.join("start.lock");
     let lock = File::create(&lock_path).map_err(|e| Error::io("creating", &lock_path, e))?;
-    lock.lock().map_err(|e| Error::io("locking", &lock_path, e))?;
+    lock.lock()
+        .map_err(|e| Error::io("locking", &lock_path, e))?;
     if let Some((st, true)) = status(home).await {
         return Ok(st);
     }

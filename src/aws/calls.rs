@@ -122,15 +122,15 @@ impl Intercept for CallRecorder {
             attempts: 0,
         });
         start.attempts += 1;
-        if start.attempts > 1 {
-            if let Some(meta) = cfg.load::<Metadata>() {
-                tracing::warn!(
-                    service = meta.service(),
-                    operation = meta.name(),
-                    attempt = start.attempts,
-                    "retrying AWS call"
-                );
-            }
+        if start.attempts > 1
+            && let Some(meta) = cfg.load::<Metadata>()
+        {
+            tracing::warn!(
+                service = meta.service(),
+                operation = meta.name(),
+                attempt = start.attempts,
+                "retrying AWS call"
+            );
         }
         cfg.interceptor_state().store_put(start);
         Ok(())

@@ -79,8 +79,11 @@ pub fn iam_prefix(service: &str) -> &str {
 pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
     let action = format!("{}:{}", iam_prefix(service), operation);
     match code {
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
-        | "UnauthorizedAccess" | "AuthFailure" => format!(
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "UnauthorizedAccess"
+        | "AuthFailure" => format!(
             "your AWS identity is not allowed to call {action}. Add it to your IAM policy \
              (assets/iam-policy.json lists every action gatewalk needs), then run the command again."
         ),
@@ -88,12 +91,17 @@ pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
             "your credentials have expired. Refresh them (for SSO: `aws sso login`) and run again."
                 .into()
         }
-        "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch"
+        "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
         | "InvalidAccessKeyId" => "AWS does not recognise these credentials. Check the profile \
              (--profile / AWS_PROFILE) or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY pair."
             .into(),
-        "Throttling" | "ThrottlingException" | "TooManyRequestsException"
-        | "RequestLimitExceeded" | "SlowDown" => "AWS is rate-limiting this account; gatewalk \
+        "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "SlowDown" => "AWS is rate-limiting this account; gatewalk \
              already retried with backoff. Wait a minute and run the same command again — \
              nothing already created is lost."
             .into(),
@@ -108,23 +116,38 @@ pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
              network, --endpoint-url / AWS_ENDPOINT_URL, or that the sandbox is running \
              (`gatewalk sandbox status`)."
             .into(),
-        c if c.contains("LimitExceeded") || c.contains("QuotaExceeded") || c == "TooManyTargetGroups"
-            || c == "TooManyLoadBalancers" || c == "AddressLimitExceeded" => "an account quota is \
+        c if c.contains("LimitExceeded")
+            || c.contains("QuotaExceeded")
+            || c == "TooManyTargetGroups"
+            || c == "TooManyLoadBalancers"
+            || c == "AddressLimitExceeded" =>
+        {
+            "an account quota is \
              reached. Delete unused resources of this kind, or request an increase in the \
              Service Quotas console."
-            .into(),
-        c if c.starts_with("InvalidParameter") || c == "ValidationError"
-            || c == "ValidationException" || c == "BadRequestException"
-            || c == "InvalidConfigurationRequest" || c == "ClientException" => format!(
-            "AWS rejected a value gatewalk sent. Check this step's inputs with \
+                .into()
+        }
+        c if c.starts_with("InvalidParameter")
+            || c == "ValidationError"
+            || c == "ValidationException"
+            || c == "BadRequestException"
+            || c == "InvalidConfigurationRequest"
+            || c == "ClientException" =>
+        {
+            format!(
+                "AWS rejected a value gatewalk sent. Check this step's inputs with \
              `gatewalk inputs`; the message above names the value. ({action})"
-        ),
+            )
+        }
         c if c.ends_with("NotFound") || c.ends_with("NotFoundException") || c == "NoSuchEntity" => {
             "the resource no longer exists — it may have been deleted outside gatewalk. \
              `gatewalk validate` shows which step it belongs to; `gatewalk apply` recreates it."
                 .into()
         }
-        c if c.contains("Duplicate") || c.contains("AlreadyExists") || c == "EntityAlreadyExists" => {
+        c if c.contains("Duplicate")
+            || c.contains("AlreadyExists")
+            || c == "EntityAlreadyExists" =>
+        {
             "a resource with this name already exists. If it is not from this session, \
              choose another name with `--set STEP.FIELD=...`."
                 .into()
@@ -152,7 +175,10 @@ where
         SdkError::ServiceError(se) => {
             let meta = se.err().meta();
             let code = meta.code().unwrap_or("Unknown").to_string();
-            let message = meta.message().unwrap_or("(AWS sent no message)").to_string();
+            let message = meta
+                .message()
+                .unwrap_or("(AWS sent no message)")
+                .to_string();
             let rid = err
                 .request_id()
                 .or_else(|| meta.request_id())
@@ -217,23 +243,23 @@ fn describe_chain(err: &dyn std::error::Error) -> String {
 /// Attaches service and operation names to an SDK result.
 pub trait CallExt<T> {
     /// Converts the SDK error into an [`AwsError`] naming `service` and `operation`.
-    fn ctx(self, service: &'static str, operation: &'static str) -> Result<T, AwsError>;
+    fn ctx(self, service: &'static str, operation: &'static str) -> Result<T, crate::Error>;
 }
 
 impl<T, E> CallExt<T> for Result<T, SdkError<E, HttpResponse>>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    fn ctx(self, service: &'static str, operation: &'static str) -> Result<T, AwsError> {
-        self.map_err(|e| from_sdk(service, operation, e))
+    fn ctx(self, service: &'static str, operation: &'static str) -> Result<T, crate::Error> {
+        self.map_err(|e| from_sdk(service, operation, e).into())
     }
 }
 
 /// Turns a "not found" error into `Ok(None)`, keeping every other error.
-pub fn optional<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+pub fn optional<T>(r: Result<T, crate::Error>) -> Result<Option<T>, crate::Error> {
     match r {
         Ok(v) => Ok(Some(v)),
-        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) if e.as_aws().is_some_and(AwsError::is_not_found) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -251,8 +277,13 @@ mod tests {
     #[test]
     fn common_codes_get_specific_hints() {
         assert!(hint_for("ec2", "CreateVpc", "VpcLimitExceeded").contains("quota"));
-        assert!(hint_for("apigateway", "CreateVpcLink", "TooManyRequestsException").contains("rate-limiting"));
-        assert!(hint_for("ec2", "CreateSubnet", "InvalidParameterValue").contains("gatewalk inputs"));
+        assert!(
+            hint_for("apigateway", "CreateVpcLink", "TooManyRequestsException")
+                .contains("rate-limiting")
+        );
+        assert!(
+            hint_for("ec2", "CreateSubnet", "InvalidParameterValue").contains("gatewalk inputs")
+        );
         assert!(hint_for("ec2", "DeleteSubnet", "DependencyViolation").contains("again"));
         assert!(hint_for("sts", "GetCallerIdentity", "ExpiredToken").contains("expired"));
     }
@@ -268,7 +299,14 @@ mod tests {
             hint: hint_for("ec2", "CreateVpc", "VpcLimitExceeded"),
         };
         let s = e.to_string();
-        for part in ["ec2", "CreateVpc", "VpcLimitExceeded", "maximum number", "abc-123", "hint:"] {
+        for part in [
+            "ec2",
+            "CreateVpc",
+            "VpcLimitExceeded",
+            "maximum number",
+            "abc-123",
+            "hint:",
+        ] {
             assert!(s.contains(part), "{part} missing from {s}");
         }
     }

@@ -10,7 +10,11 @@ use aws_sdk_ec2::types::{
 };
 
 /// Picks the recorded resource if it is among `items`, else the first one.
-pub fn pick<T: Clone>(items: &[T], recorded: Option<&str>, id: impl Fn(&T) -> Option<&str>) -> Option<T> {
+pub fn pick<T: Clone>(
+    items: &[T],
+    recorded: Option<&str>,
+    id: impl Fn(&T) -> Option<&str>,
+) -> Option<T> {
     recorded
         .and_then(|r| items.iter().find(|i| id(i) == Some(r)))
         .or_else(|| items.first())
@@ -26,7 +30,12 @@ pub async fn vpcs(aws: &AwsContext, t: &ResourceTags<'_>) -> Result<Vec<Vpc>> {
         .send()
         .await
         .ctx("ec2", "DescribeVpcs")?;
-    Ok(out.vpcs().iter().filter(|v| t.ec2_matches(v.tags())).cloned().collect())
+    Ok(out
+        .vpcs()
+        .iter()
+        .filter(|v| t.ec2_matches(v.tags()))
+        .cloned()
+        .collect())
 }
 
 /// Subnets carrying these tags.
@@ -38,11 +47,19 @@ pub async fn subnets(aws: &AwsContext, t: &ResourceTags<'_>) -> Result<Vec<Subne
         .send()
         .await
         .ctx("ec2", "DescribeSubnets")?;
-    Ok(out.subnets().iter().filter(|v| t.ec2_matches(v.tags())).cloned().collect())
+    Ok(out
+        .subnets()
+        .iter()
+        .filter(|v| t.ec2_matches(v.tags()))
+        .cloned()
+        .collect())
 }
 
 /// Internet gateways carrying these tags.
-pub async fn internet_gateways(aws: &AwsContext, t: &ResourceTags<'_>) -> Result<Vec<InternetGateway>> {
+pub async fn internet_gateways(
+    aws: &AwsContext,
+    t: &ResourceTags<'_>,
+) -> Result<Vec<InternetGateway>> {
     let out = aws
         .ec2
         .describe_internet_gateways()
@@ -91,7 +108,9 @@ pub async fn nat_gateways(aws: &AwsContext, t: &ResourceTags<'_>) -> Result<Vec<
         .filter(|n| {
             !matches!(
                 n.state(),
-                Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed)
+                Some(
+                    NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed
+                )
             )
         })
         .cloned()
@@ -132,17 +151,46 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     // EC2: one describe per resource type, filtered by the session tag and
     // checked again here. (DescribeTags is not used: emulators keep the tags of
     // deleted resources, and AWS lists deleted NAT gateways for an hour.)
-    let f = || vec![Filter::builder().name(format!("tag:{SESSION_KEY}")).values(session).build()];
+    let f = || {
+        vec![
+            Filter::builder()
+                .name(format!("tag:{SESSION_KEY}"))
+                .values(session)
+                .build(),
+        ]
+    };
     let mine = |tags: &[aws_sdk_ec2::types::Tag]| {
-        tags.iter().any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session))
+        tags.iter()
+            .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session))
     };
     let mut push = |kind: &str, id: Option<&str>| {
-        out.push(Tagged { kind: format!("ec2:{kind}"), id: id.unwrap_or_default().to_string() })
+        out.push(Tagged {
+            kind: format!("ec2:{kind}"),
+            id: id.unwrap_or_default().to_string(),
+        })
     };
-    let r = aws.ec2.describe_vpcs().set_filters(Some(f())).send().await.ctx("ec2", "DescribeVpcs")?;
-    r.vpcs().iter().filter(|x| mine(x.tags())).for_each(|x| push("vpc", x.vpc_id()));
-    let r = aws.ec2.describe_subnets().set_filters(Some(f())).send().await.ctx("ec2", "DescribeSubnets")?;
-    r.subnets().iter().filter(|x| mine(x.tags())).for_each(|x| push("subnet", x.subnet_id()));
+    let r = aws
+        .ec2
+        .describe_vpcs()
+        .set_filters(Some(f()))
+        .send()
+        .await
+        .ctx("ec2", "DescribeVpcs")?;
+    r.vpcs()
+        .iter()
+        .filter(|x| mine(x.tags()))
+        .for_each(|x| push("vpc", x.vpc_id()));
+    let r = aws
+        .ec2
+        .describe_subnets()
+        .set_filters(Some(f()))
+        .send()
+        .await
+        .ctx("ec2", "DescribeSubnets")?;
+    r.subnets()
+        .iter()
+        .filter(|x| mine(x.tags()))
+        .for_each(|x| push("subnet", x.subnet_id()));
     let r = aws
         .ec2
         .describe_internet_gateways()
@@ -154,15 +202,39 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
         .iter()
         .filter(|x| mine(x.tags()))
         .for_each(|x| push("internet-gateway", x.internet_gateway_id()));
-    let r = aws.ec2.describe_route_tables().set_filters(Some(f())).send().await.ctx("ec2", "DescribeRouteTables")?;
-    r.route_tables().iter().filter(|x| mine(x.tags())).for_each(|x| push("route-table", x.route_table_id()));
-    let r = aws.ec2.describe_nat_gateways().set_filter(Some(f())).send().await.ctx("ec2", "DescribeNatGateways")?;
+    let r = aws
+        .ec2
+        .describe_route_tables()
+        .set_filters(Some(f()))
+        .send()
+        .await
+        .ctx("ec2", "DescribeRouteTables")?;
+    r.route_tables()
+        .iter()
+        .filter(|x| mine(x.tags()))
+        .for_each(|x| push("route-table", x.route_table_id()));
+    let r = aws
+        .ec2
+        .describe_nat_gateways()
+        .set_filter(Some(f()))
+        .send()
+        .await
+        .ctx("ec2", "DescribeNatGateways")?;
     r.nat_gateways()
         .iter()
         .filter(|x| mine(x.tags()) && !matches!(x.state(), Some(NatGatewayState::Deleted)))
         .for_each(|x| push("natgateway", x.nat_gateway_id()));
-    let r = aws.ec2.describe_addresses().set_filters(Some(f())).send().await.ctx("ec2", "DescribeAddresses")?;
-    r.addresses().iter().filter(|x| mine(x.tags())).for_each(|x| push("elastic-ip", x.allocation_id()));
+    let r = aws
+        .ec2
+        .describe_addresses()
+        .set_filters(Some(f()))
+        .send()
+        .await
+        .ctx("ec2", "DescribeAddresses")?;
+    r.addresses()
+        .iter()
+        .filter(|x| mine(x.tags()))
+        .for_each(|x| push("elastic-ip", x.allocation_id()));
     let r = aws
         .ec2
         .describe_security_groups()
@@ -170,7 +242,10 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
         .send()
         .await
         .ctx("ec2", "DescribeSecurityGroups")?;
-    r.security_groups().iter().filter(|x| mine(x.tags())).for_each(|x| push("security-group", x.group_id()));
+    r.security_groups()
+        .iter()
+        .filter(|x| mine(x.tags()))
+        .for_each(|x| push("security-group", x.group_id()));
     // ELBv2: load balancers and target groups, tags fetched in batches of 20.
     let mut arns: Vec<(String, String)> = Vec::new();
     let lbs = aws
@@ -209,13 +284,25 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
                 .iter()
                 .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session));
             if let (true, Some(arn)) = (mine, d.resource_arn()) {
-                let kind = chunk.iter().find(|(_, a)| a == arn).map(|(k, _)| k.clone()).unwrap_or_default();
-                out.push(Tagged { kind, id: arn.to_string() });
+                let kind = chunk
+                    .iter()
+                    .find(|(_, a)| a == arn)
+                    .map(|(k, _)| k.clone())
+                    .unwrap_or_default();
+                out.push(Tagged {
+                    kind,
+                    id: arn.to_string(),
+                });
             }
         }
     }
     // ECS clusters.
-    let clusters = aws.ecs.list_clusters().send().await.ctx("ecs", "ListClusters")?;
+    let clusters = aws
+        .ecs
+        .list_clusters()
+        .send()
+        .await
+        .ctx("ecs", "ListClusters")?;
     if !clusters.cluster_arns().is_empty() {
         let d = aws
             .ecs
@@ -226,7 +313,10 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             .await
             .ctx("ecs", "DescribeClusters")?;
         for c in d.clusters() {
-            let mine = c.tags().iter().any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session));
+            let mine = c
+                .tags()
+                .iter()
+                .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session));
             if mine && c.status() == Some("ACTIVE") {
                 out.push(Tagged {
                     kind: "ecs:cluster".into(),
@@ -255,8 +345,14 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
                 .send()
                 .await
                 .ctx("ecs", "DescribeTaskDefinition")?;
-            if d.tags().iter().any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session)) {
-                out.push(Tagged { kind: "ecs:task-definition".into(), id: arn.clone() });
+            if d.tags()
+                .iter()
+                .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session))
+            {
+                out.push(Tagged {
+                    kind: "ecs:task-definition".into(),
+                    id: arn.clone(),
+                });
             }
         }
         token = r.next_token().map(str::to_string);
@@ -276,7 +372,11 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             .send()
             .await
             .ctx("iam", "ListRoles")?;
-        for role in r.roles().iter().filter(|r| r.role_name().starts_with(&prefix)) {
+        for role in r
+            .roles()
+            .iter()
+            .filter(|r| r.role_name().starts_with(&prefix))
+        {
             let tags = aws
                 .iam
                 .list_role_tags()
@@ -284,8 +384,15 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
                 .send()
                 .await
                 .ctx("iam", "ListRoleTags")?;
-            if tags.tags().iter().any(|t| t.key() == SESSION_KEY && t.value() == session) {
-                out.push(Tagged { kind: "iam:role".into(), id: role.arn().to_string() });
+            if tags
+                .tags()
+                .iter()
+                .any(|t| t.key() == SESSION_KEY && t.value() == session)
+            {
+                out.push(Tagged {
+                    kind: "iam:role".into(),
+                    id: role.arn().to_string(),
+                });
             }
         }
         marker = r.marker().map(str::to_string);

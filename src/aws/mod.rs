@@ -94,8 +94,13 @@ impl AwsContext {
         }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             // Standard retry mode with backoff; API Gateway's control plane in
-            // particular throttles hard, so allow more than the default 3 attempts.
-            .retry_config(RetryConfig::standard().with_max_attempts(8));
+            // particular throttles hard, so allow more than the default 3
+            // attempts, but cap each pause so a wrong endpoint fails in seconds.
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(6)
+                    .with_max_backoff(std::time::Duration::from_secs(5)),
+            );
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }

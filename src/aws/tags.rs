@@ -90,12 +90,21 @@ impl<'a> ResourceTags<'a> {
     pub fn iam(&self) -> Vec<aws_sdk_iam::types::Tag> {
         self.pairs(None)
             .into_iter()
-            .filter_map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build().ok())
+            .filter_map(|(k, v)| {
+                aws_sdk_iam::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .ok()
+            })
             .collect()
     }
 
     /// Whether a list of `(key, value)` pairs carries this identity.
-    pub fn matches<'t>(&self, tags: impl IntoIterator<Item = (Option<&'t str>, Option<&'t str>)>) -> bool {
+    pub fn matches<'t>(
+        &self,
+        tags: impl IntoIterator<Item = (Option<&'t str>, Option<&'t str>)>,
+    ) -> bool {
         let (mut s, mut r) = (false, false);
         for (k, v) in tags {
             match (k, v) {
@@ -109,7 +118,9 @@ impl<'a> ResourceTags<'a> {
 }
 
 /// The session named by a tag list, if any.
-pub fn session_of<'t>(tags: impl IntoIterator<Item = (Option<&'t str>, Option<&'t str>)>) -> Option<String> {
+pub fn session_of<'t>(
+    tags: impl IntoIterator<Item = (Option<&'t str>, Option<&'t str>)>,
+) -> Option<String> {
     tags.into_iter()
         .find(|(k, _)| *k == Some(SESSION_KEY))
         .and_then(|(_, v)| v.map(str::to_string))
@@ -122,8 +133,14 @@ mod tests {
     #[test]
     fn matches_needs_both_tags() {
         let t = ResourceTags::new("demo", "vpc");
-        assert!(t.matches([(Some(SESSION_KEY), Some("demo")), (Some(ROLE_KEY), Some("vpc"))]));
+        assert!(t.matches([
+            (Some(SESSION_KEY), Some("demo")),
+            (Some(ROLE_KEY), Some("vpc"))
+        ]));
         assert!(!t.matches([(Some(SESSION_KEY), Some("demo"))]));
-        assert!(!t.matches([(Some(SESSION_KEY), Some("other")), (Some(ROLE_KEY), Some("vpc"))]));
+        assert!(!t.matches([
+            (Some(SESSION_KEY), Some("other")),
+            (Some(ROLE_KEY), Some("vpc"))
+        ]));
     }
 }

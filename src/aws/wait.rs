@@ -71,16 +71,18 @@ where
 pub async fn delete_when_free<F, Fut>(progress: &Progress, what: &str, mut delete: F) -> Result<()>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = std::result::Result<(), crate::aws::AwsError>>,
+    Fut: Future<Output = Result<()>>,
 {
     wait_for(progress, what, Duration::from_secs(900), || {
         let fut = delete();
         async move {
             match fut.await {
                 Ok(()) => Ok(Poll::Ready(())),
-                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e) if e.is_dependency() => Ok(Poll::Pending("still in use".into())),
-                Err(e) => Err(e.into()),
+                Err(e) if e.as_aws().is_some_and(|a| a.is_not_found()) => Ok(Poll::Ready(())),
+                Err(e) if e.as_aws().is_some_and(|a| a.is_dependency()) => {
+                    Ok(Poll::Pending("still in use".into()))
+                }
+                Err(e) => Err(e),
             }
         }
     })

@@ -2,13 +2,16 @@
 //! engine, hand results to [`super::output`].
 
 use super::output::{self, Printer};
-use super::{Args, Command, EXIT_CHECKS, EXIT_ERROR, EXIT_INPUT, EXIT_OK, InputArgs, SandboxAction, SessionsAction};
+use super::{
+    Args, Command, EXIT_CHECKS, EXIT_ERROR, EXIT_INPUT, EXIT_OK, InputArgs, SandboxAction,
+    SessionsAction,
+};
 use crate::aws::{AwsContext, AwsOptions};
 use crate::error::{Error, Result};
 use crate::progress::{Event, Progress};
 use crate::sandbox::{self, SandboxState};
 use crate::session::store::home_dir;
-use crate::session::{Session, SessionHandle, Store, StepStatus};
+use crate::session::{Session, SessionHandle, StepStatus, Store};
 use crate::steps::engine::{self, blocking};
 use crate::steps::inputs::{Inputs, Override, parse_file, parse_set};
 use crate::steps::{self, StepCx, StepId};
@@ -161,7 +164,11 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             let p = Progress::silent();
             let mut all = Vec::new();
             for s in steps {
-                let cxs = StepCx { aws: &cx.aws, inputs: &inputs, progress: &p };
+                let cxs = StepCx {
+                    aws: &cx.aws,
+                    inputs: &inputs,
+                    progress: &p,
+                };
                 all.push((s, steps::inspect(s, cxs, &session).await?));
             }
             out.resources(&all);
@@ -219,7 +226,9 @@ fn confirm(name: &str) -> Result<()> {
             "teardown deletes every resource of the session; pass --yes to confirm when not running in a terminal".into(),
         ));
     }
-    eprint!("This deletes every AWS resource of session `{name}`. Type the session name to confirm: ");
+    eprint!(
+        "This deletes every AWS resource of session `{name}`. Type the session name to confirm: "
+    );
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
@@ -227,7 +236,9 @@ fn confirm(name: &str) -> Result<()> {
     if line.trim() == name {
         Ok(())
     } else {
-        Err(Error::Config("teardown cancelled: the name did not match".into()))
+        Err(Error::Config(
+            "teardown cancelled: the name did not match".into(),
+        ))
     }
 }
 
@@ -255,7 +266,11 @@ fn overrides(a: &InputArgs) -> Result<Vec<Override>> {
             Err(e) => errs.push(e),
         }
     }
-    if errs.is_empty() { Ok(v) } else { Err(Error::Inputs(errs)) }
+    if errs.is_empty() {
+        Ok(v)
+    } else {
+        Err(Error::Inputs(errs))
+    }
 }
 
 /// Which session: `--session`, else the only one, else `demo`.
@@ -301,15 +316,25 @@ impl<'a> Ctx<'a> {
     async fn new(args: &Args, home: &Path, store: &'a Store, inputs: &InputArgs) -> Result<Self> {
         let name = session_name(args, store)?;
         let overrides = overrides(inputs)?;
-        let existing = if store.exists(&name) { Some(store.load(&name)?) } else { None };
+        let existing = if store.exists(&name) {
+            Some(store.load(&name)?)
+        } else {
+            None
+        };
         let in_sandbox = args.sandbox
-            || (args.endpoint_url.is_none() && existing.as_ref().is_some_and(|s| s.sandbox_instance.is_some()));
+            || (args.endpoint_url.is_none()
+                && existing
+                    .as_ref()
+                    .is_some_and(|s| s.sandbox_instance.is_some()));
         if in_sandbox && !args.sandbox {
             eprintln!("gatewalk: session `{name}` lives in the local sandbox; using it");
         }
         let mut opts = AwsOptions {
             profile: args.profile.clone(),
-            region: args.region.clone().or_else(|| existing.as_ref().map(|s| s.region.clone())),
+            region: args
+                .region
+                .clone()
+                .or_else(|| existing.as_ref().map(|s| s.region.clone())),
             endpoint_url: args
                 .endpoint_url
                 .clone()
@@ -325,15 +350,24 @@ impl<'a> Ctx<'a> {
         let sandbox = if in_sandbox {
             let st = sandbox::ensure(home).await?;
             opts.endpoint_url = Some(st.endpoint());
-            opts.static_credentials = Some((sandbox::ACCESS_KEY.into(), sandbox::SECRET_KEY.into()));
+            opts.static_credentials =
+                Some((sandbox::ACCESS_KEY.into(), sandbox::SECRET_KEY.into()));
             opts.profile = None;
-            opts.region.get_or_insert_with(|| sandbox::DEFAULT_REGION.to_string());
+            opts.region
+                .get_or_insert_with(|| sandbox::DEFAULT_REGION.to_string());
             Some(st)
         } else {
             None
         };
         let aws = AwsContext::load(&opts).await?;
-        Ok(Self { name, store, aws, sandbox, overrides, existing })
+        Ok(Self {
+            name,
+            store,
+            aws,
+            sandbox,
+            overrides,
+            existing,
+        })
     }
 
     fn sandbox_instance(&self) -> Option<&str> {

@@ -148,7 +148,10 @@ pub enum SandboxAction {
 
 /// Runs the parsed command and returns the process exit code.
 pub fn run(args: Args) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("gatewalk: cannot start the async runtime: {e}");

@@ -102,20 +102,34 @@ impl Printer {
         if self.json() {
             return self.sessions(list);
         }
-        println!("gatewalk — from an empty AWS account to Fargate behind API Gateway, one checked step at a time.\n");
+        println!(
+            "gatewalk — from an empty AWS account to Fargate behind API Gateway, one checked step at a time.\n"
+        );
         if list.is_empty() {
             println!("No sessions yet. Try it locally, no AWS account needed:");
         } else {
             self.sessions(list);
             println!("\nContinue with:");
         }
-        println!("  gatewalk --sandbox plan                          # what will be built, with aws CLI equivalents");
-        println!("  gatewalk --sandbox apply --through nat-gateway   # build steps 1–5, checking each");
-        println!("  gatewalk --sandbox validate                      # check everything live");
-        println!("  gatewalk --sandbox inspect                       # see each step's resources");
-        println!("  gatewalk --sandbox teardown --yes                # remove it all");
-        println!("\nWithout --sandbox the same commands use your AWS credentials (--profile, --region).");
-        println!("The interactive wizard is not in this version yet; `gatewalk --help` lists every command.");
+        let cmd = std::env::var("GATEWALK_CMD").unwrap_or_else(|_| "gatewalk".into());
+        for (args, what) in [
+            ("plan", "what will be built, with aws CLI equivalents"),
+            (
+                "apply --through nat-gateway",
+                "build steps 1–5, checking each",
+            ),
+            ("validate", "check everything live"),
+            ("inspect", "see each step's resources"),
+            ("teardown --yes", "remove it all"),
+        ] {
+            println!("  {:<52} # {what}", format!("{cmd} --sandbox {args}"));
+        }
+        println!(
+            "\nWithout --sandbox the same commands use your AWS credentials (--profile, --region)."
+        );
+        println!(
+            "The interactive wizard is not in this version yet; `gatewalk --help` lists every command."
+        );
     }
 
     /// `gatewalk sessions`.
@@ -138,7 +152,10 @@ impl Printer {
             println!("no sessions");
             return;
         }
-        println!("{:<24} {:>8}  {:<14} {:<14} {:<10} LAST ACTIVITY", "SESSION", "PROGRESS", "REGION", "ACCOUNT", "WHERE");
+        println!(
+            "{:<24} {:>8}  {:<14} {:<14} {:<10} LAST ACTIVITY",
+            "SESSION", "PROGRESS", "REGION", "ACCOUNT", "WHERE"
+        );
         for l in list {
             match &l.session {
                 Ok(s) => println!(
@@ -150,7 +167,11 @@ impl Printer {
                     place(s),
                     ago(s.updated_at)
                 ),
-                Err(e) => println!("{:<24} unreadable: {}", l.name, e.to_string().lines().next().unwrap_or("")),
+                Err(e) => println!(
+                    "{:<24} unreadable: {}",
+                    l.name,
+                    e.to_string().lines().next().unwrap_or("")
+                ),
             }
         }
     }
@@ -174,7 +195,11 @@ impl Printer {
         );
         for id in StepId::ALL {
             let r = s.step(id);
-            let status = if id.is_available() { r.status.label() } else { "not in this version" };
+            let status = if id.is_available() {
+                r.status.label()
+            } else {
+                "not in this version"
+            };
             let checks = r
                 .last_checks
                 .as_ref()
@@ -189,7 +214,13 @@ impl Printer {
                     )
                 })
                 .unwrap_or_default();
-            println!("{:>2}. {:<18} {:<20} {}", id.number(), id.as_str(), status, checks);
+            println!(
+                "{:>2}. {:<18} {:<20} {}",
+                id.number(),
+                id.as_str(),
+                status,
+                checks
+            );
             if let Some(e) = &r.last_error {
                 println!("      last error: {}", e.lines().next().unwrap_or(""));
             }
@@ -198,15 +229,22 @@ impl Printer {
             println!("\nNLB DNS name: {dns}");
         }
         match s.current_step() {
-            Some(next) if next.is_available() => println!("\nnext: gatewalk apply --through {next}"),
-            _ => println!("\nevery step this version has is done; `gatewalk validate` re-checks them"),
+            Some(next) if next.is_available() => {
+                println!("\nnext: gatewalk apply --through {next}")
+            }
+            _ => println!(
+                "\nevery step this version has is done; `gatewalk validate` re-checks them"
+            ),
         }
     }
 
     /// `gatewalk plan`.
     pub fn plan(&self, plans: &[(StepId, Vec<Change>)]) {
         if self.json() {
-            let v: Vec<_> = plans.iter().map(|(s, c)| json!({ "step": s, "changes": c })).collect();
+            let v: Vec<_> = plans
+                .iter()
+                .map(|(s, c)| json!({ "step": s, "changes": c }))
+                .collect();
             return print_json(&v);
         }
         for (step, changes) in plans {
@@ -247,7 +285,11 @@ impl Printer {
             Some(serde_json::Value::String(s)) if s.is_empty() => "(empty)".to_string(),
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(serde_json::Value::Array(a)) if a.is_empty() => "(automatic)".to_string(),
-            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(","),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             Some(v) => v.to_string(),
             None => String::new(),
         };
@@ -261,7 +303,11 @@ impl Printer {
             let def = defaults.step_value(*s).unwrap_or_default();
             for f in fields {
                 let (c, d) = (show(cur.get(f.name)), show(def.get(f.name)));
-                let changed = if c == d { String::new() } else { format!("  (default {d})") };
+                let changed = if c == d {
+                    String::new()
+                } else {
+                    format!("  (default {d})")
+                };
                 println!("  {s}.{:<28} = {c}{changed}", f.name);
                 println!("      {}", f.meaning);
             }
@@ -273,23 +319,38 @@ impl Printer {
     /// After apply.
     pub fn applied(&self, s: &Session, results: &[(StepId, Vec<Check>)]) {
         if self.json() {
-            let v: Vec<_> = results.iter().map(|(st, c)| json!({ "step": st, "status": s.status(*st), "checks": c })).collect();
+            let v: Vec<_> = results
+                .iter()
+                .map(|(st, c)| json!({ "step": st, "status": s.status(*st), "checks": c }))
+                .collect();
             return print_json(&json!({ "session": s.name, "steps": v }));
         }
         println!();
         for (st, checks) in results {
-            let warn = checks.iter().filter(|c| c.status == CheckStatus::Warn).count();
+            let warn = checks
+                .iter()
+                .filter(|c| c.status == CheckStatus::Warn)
+                .count();
             println!(
                 "✓ step {} {:<18} {} checks pass{}",
                 st.number(),
                 st.as_str(),
                 checks.len() - warn,
-                if warn > 0 { format!(", {warn} warnings") } else { String::new() }
+                if warn > 0 {
+                    format!(", {warn} warnings")
+                } else {
+                    String::new()
+                }
             );
         }
         match s.current_step() {
-            Some(next) if next.is_available() => println!("\nnext: gatewalk apply --through {next}"),
-            Some(next) => println!("\nsteps {}–10 are not in this version yet. `gatewalk inspect` shows what is live.", next.number()),
+            Some(next) if next.is_available() => {
+                println!("\nnext: gatewalk apply --through {next}")
+            }
+            Some(next) => println!(
+                "\nsteps {}–10 are not in this version yet. `gatewalk inspect` shows what is live.",
+                next.number()
+            ),
             None => println!("\nall done"),
         }
     }
@@ -310,13 +371,19 @@ impl Printer {
             match r {
                 Ok(checks) => {
                     let ok = crate::steps::engine::blocking(checks).is_empty();
-                    println!("{} step {} {} — {}", if ok { "✓" } else { "✗" }, s.number(), s, s.title());
+                    println!(
+                        "{} step {} {} — {}",
+                        if ok { "✓" } else { "✗" },
+                        s.number(),
+                        s,
+                        s.title()
+                    );
                     for c in checks {
                         println!("    {} {:<52} {}", mark(c.status), c.name, c.observed);
-                        if c.status != CheckStatus::Pass {
-                            if let Some(f) = &c.fix {
-                                println!("        fix: {f}");
-                            }
+                        if c.status != CheckStatus::Pass
+                            && let Some(f) = &c.fix
+                        {
+                            println!("        fix: {f}");
                         }
                     }
                 }
@@ -328,7 +395,10 @@ impl Printer {
     /// `gatewalk inspect`.
     pub fn resources(&self, all: &[(StepId, Vec<Resource>)]) {
         if self.json() {
-            let v: Vec<_> = all.iter().map(|(s, r)| json!({ "step": s, "resources": r })).collect();
+            let v: Vec<_> = all
+                .iter()
+                .map(|(s, r)| json!({ "step": s, "resources": r }))
+                .collect();
             return print_json(&v);
         }
         if all.is_empty() {
@@ -360,7 +430,9 @@ impl Printer {
             for t in left {
                 println!("  {} {}", t.kind, t.id);
             }
-            println!("run `gatewalk teardown` again in a few minutes, or delete them in the console");
+            println!(
+                "run `gatewalk teardown` again in a few minutes, or delete them in the console"
+            );
         }
     }
 
@@ -368,14 +440,26 @@ impl Printer {
     pub fn sandbox(&self, st: Option<(&SandboxState, bool)>) {
         if self.json() {
             return print_json(&match st {
-                Some((s, up)) => json!({ "running": up, "endpoint": s.endpoint(), "pid": s.pid, "instance": s.instance, "started_at": s.started_at }),
+                Some((s, up)) => {
+                    json!({ "running": up, "endpoint": s.endpoint(), "pid": s.pid, "instance": s.instance, "started_at": s.started_at })
+                }
                 None => json!({ "running": false }),
             });
         }
         match st {
-            Some((s, true)) => println!("sandbox running at {} (pid {}, started {})", s.endpoint(), s.pid, ago(s.started_at)),
-            Some((s, false)) => println!("sandbox not running (last seen at {}); `gatewalk --sandbox …` starts a new one — earlier sandbox resources are gone", s.endpoint()),
-            None => println!("no sandbox; `gatewalk --sandbox …` or `gatewalk sandbox start` starts one"),
+            Some((s, true)) => println!(
+                "sandbox running at {} (pid {}, started {})",
+                s.endpoint(),
+                s.pid,
+                ago(s.started_at)
+            ),
+            Some((s, false)) => println!(
+                "sandbox not running (last seen at {}); `gatewalk --sandbox …` starts a new one — earlier sandbox resources are gone",
+                s.endpoint()
+            ),
+            None => println!(
+                "no sandbox; `gatewalk --sandbox …` or `gatewalk sandbox start` starts one"
+            ),
         }
     }
 }

@@ -201,7 +201,9 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         ));
     }
     if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err(format!("session name `{name}` must start with a lowercase letter"));
+        return Err(format!(
+            "session name `{name}` must start with a lowercase letter"
+        ));
     }
     if let Some(c) = name
         .chars()
@@ -225,11 +227,25 @@ mod tests {
 
     #[test]
     fn names() {
-        for ok in ["demo", "a", "team-3-workshop", "abcdefghijabcdefghijabcdefghijab"] {
+        for ok in [
+            "demo",
+            "a",
+            "team-3-workshop",
+            "abcdefghijabcdefghijabcdefghijab",
+        ] {
             assert!(validate_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "Demo", "3demo", "demo-", "de--mo", "de_mo", "de mo", "../x",
-            "abcdefghijabcdefghijabcdefghijabc"] {
+        for bad in [
+            "",
+            "Demo",
+            "3demo",
+            "demo-",
+            "de--mo",
+            "de_mo",
+            "de mo",
+            "../x",
+            "abcdefghijabcdefghijabcdefghijabc",
+        ] {
             assert!(validate_name(bad).is_err(), "{bad}");
         }
     }

@@ -114,7 +114,10 @@ impl Store {
         let path = self.path(name);
         let text = fs::read_to_string(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                Error::Session(format!("there is no session named `{name}` (looked for {})", path.display()))
+                Error::Session(format!(
+                    "there is no session named `{name}` (looked for {})",
+                    path.display()
+                ))
             } else {
                 Error::io("reading", &path, e)
             }
@@ -130,7 +133,13 @@ impl Store {
         let lock = self.lock(name)?;
         let path = self.path(name);
         let (session, created) = if path.exists() {
-            (parse(&path, &fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?)?, false)
+            (
+                parse(
+                    &path,
+                    &fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?,
+                )?,
+                false,
+            )
         } else {
             (Session::new(name, region), true)
         };
@@ -148,7 +157,9 @@ impl Store {
     /// Locks and opens an existing session; an error if it does not exist.
     pub fn open_existing(&self, name: &str) -> Result<SessionHandle> {
         if !self.exists(name) {
-            return Err(Error::Session(format!("there is no session named `{name}`")));
+            return Err(Error::Session(format!(
+                "there is no session named `{name}`"
+            )));
         }
         let region = self.load(name)?.region;
         self.open(name, &region)

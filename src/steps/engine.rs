@@ -108,7 +108,11 @@ pub async fn apply_through(
         p.info(format!("step {} — {}", step.number(), step.title()));
         h.session_mut().step_mut(step).status = StepStatus::Applying;
         h.save()?;
-        let cx = StepCx { aws, inputs, progress: &p };
+        let cx = StepCx {
+            aws,
+            inputs,
+            progress: &p,
+        };
         if let Err(e) = super::apply(step, cx, h).await {
             let rec = h.session_mut().step_mut(step);
             rec.status = StepStatus::Failed;
@@ -125,19 +129,30 @@ pub async fn apply_through(
                     "  ✗ {}: {}{}",
                     c.name,
                     c.observed,
-                    c.fix.as_ref().map(|f| format!("\n      fix: {f}")).unwrap_or_default()
+                    c.fix
+                        .as_ref()
+                        .map(|f| format!("\n      fix: {f}"))
+                        .unwrap_or_default()
                 )
             })
             .collect();
         if !failing.is_empty() {
-            let e = Error::ChecksFailed { step, failed: failing.len(), details: failing.join("\n") };
+            let e = Error::ChecksFailed {
+                step,
+                failed: failing.len(),
+                details: failing.join("\n"),
+            };
             h.session_mut().step_mut(step).last_error = Some(e.to_string());
             h.save()?;
             return Err(e);
         }
         h.session_mut().step_mut(step).last_error = None;
         h.save()?;
-        p.info(format!("step {} done: {} checks pass", step.number(), checks.len()));
+        p.info(format!(
+            "step {} done: {} checks pass",
+            step.number(),
+            checks.len()
+        ));
         results.push((step, checks));
     }
     Ok(results)
@@ -154,7 +169,11 @@ pub async fn validate_steps(
     let futs = steps.iter().map(|&step| {
         let p = &p;
         async move {
-            let cx = StepCx { aws, inputs, progress: p };
+            let cx = StepCx {
+                aws,
+                inputs,
+                progress: p,
+            };
             (step, super::validate(step, cx, session).await)
         }
     });
@@ -172,7 +191,11 @@ pub async fn teardown_all(
     let steps: Vec<StepId> = StepId::available().collect();
     for &step in steps.iter().rev() {
         let p = progress.for_step(step);
-        let cx = StepCx { aws, inputs, progress: &p };
+        let cx = StepCx {
+            aws,
+            inputs,
+            progress: &p,
+        };
         if let Err(e) = super::teardown(step, cx, h).await {
             h.session_mut().step_mut(step).last_error = Some(e.to_string());
             h.save()?;

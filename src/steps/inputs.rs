@@ -40,7 +40,10 @@ impl InputError {
     /// All errors, one per line, for display.
     pub fn list(errs: &[InputError]) -> String {
         let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
-        format!("invalid input — nothing was sent to AWS:\n{}", lines.join("\n"))
+        format!(
+            "invalid input — nothing was sent to AWS:\n{}",
+            lines.join("\n")
+        )
     }
 }
 
@@ -120,9 +123,11 @@ pub fn parse_set(s: &str) -> std::result::Result<Override, InputError> {
     let (key, value) = s
         .split_once('=')
         .ok_or_else(|| bad(format!("`{s}` is not STEP.FIELD=VALUE")))?;
-    let (step, field) = key
-        .split_once('.')
-        .ok_or_else(|| bad(format!("`{key}` is not STEP.FIELD (e.g. task-definition.cpu)")))?;
+    let (step, field) = key.split_once('.').ok_or_else(|| {
+        bad(format!(
+            "`{key}` is not STEP.FIELD (e.g. task-definition.cpu)"
+        ))
+    })?;
     let step = StepId::parse(step).map_err(bad)?;
     Ok(Override {
         step,
@@ -219,7 +224,10 @@ impl Inputs {
 
     /// Defaults, overlaid with what the session saved, overlaid with
     /// `overrides`; then validated. No API call is made.
-    pub fn resolve(session: &Session, overrides: &[Override]) -> std::result::Result<Self, Vec<InputError>> {
+    pub fn resolve(
+        session: &Session,
+        overrides: &[Override],
+    ) -> std::result::Result<Self, Vec<InputError>> {
         let mut errs = Vec::new();
         for o in overrides {
             if !o.step.is_available() || Self::fields(o.step).is_empty() {
@@ -240,7 +248,11 @@ impl Inputs {
         if errs.is_empty() {
             errs = inputs.validate(&session.region);
         }
-        if errs.is_empty() { Ok(inputs) } else { Err(errs) }
+        if errs.is_empty() {
+            Ok(inputs)
+        } else {
+            Err(errs)
+        }
     }
 
     /// Every rule every step's inputs must obey.
@@ -324,7 +336,11 @@ fn coerce(field: &str, text: &str, like: &Value) -> std::result::Result<Value, S
     }
 }
 
-fn resolve_one<T: StepInputs>(session: &Session, overrides: &[Override], errs: &mut Vec<InputError>) -> T {
+fn resolve_one<T: StepInputs>(
+    session: &Session,
+    overrides: &[Override],
+    errs: &mut Vec<InputError>,
+) -> T {
     let defaults = T::defaults(&session.name);
     let Ok(Value::Object(mut obj)) = serde_json::to_value(&defaults) else {
         return defaults;

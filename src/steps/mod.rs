@@ -21,9 +21,7 @@ use std::fmt;
 use std::future::Future;
 
 /// The stable ids of the ten steps, used in code, files, the CLI and state.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepId {
     /// 1. Fargate task definition and its execution role.
@@ -103,17 +101,21 @@ impl StepId {
     /// Parses a step id (`nat-gateway`) or its number (`5`).
     pub fn parse(s: &str) -> std::result::Result<Self, String> {
         let s = s.trim();
-        if let Ok(n) = s.parse::<usize>() {
-            if (1..=10).contains(&n) {
-                return Ok(Self::ALL[n - 1]);
-            }
+        if let Ok(n) = s.parse::<usize>()
+            && (1..=10).contains(&n)
+        {
+            return Ok(Self::ALL[n - 1]);
         }
-        Self::ALL.iter().copied().find(|id| id.as_str() == s).ok_or_else(|| {
-            format!(
-                "unknown step `{s}`; steps are: {}",
-                Self::ALL.map(|i| i.as_str()).join(", ")
-            )
-        })
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|id| id.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown step `{s}`; steps are: {}",
+                    Self::ALL.map(|i| i.as_str()).join(", ")
+                )
+            })
     }
 
     /// The step before this one.
@@ -197,7 +199,11 @@ impl Check {
     }
 
     /// A failing check with its fix.
-    pub fn fail(name: impl Into<String>, observed: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn fail(
+        name: impl Into<String>,
+        observed: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self {
             name: name.into(),
             status: CheckStatus::Fail,
@@ -207,7 +213,11 @@ impl Check {
     }
 
     /// A warning with advice.
-    pub fn warn(name: impl Into<String>, observed: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn warn(
+        name: impl Into<String>,
+        observed: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self {
             name: name.into(),
             status: CheckStatus::Warn,
@@ -227,7 +237,12 @@ impl Check {
     }
 
     /// Pass when `ok`, else fail with `fix`.
-    pub fn expect(name: impl Into<String>, ok: bool, observed: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn expect(
+        name: impl Into<String>,
+        ok: bool,
+        observed: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         if ok {
             Self::pass(name, observed)
         } else {
@@ -250,6 +265,19 @@ pub struct Resource {
     /// AWS console link (none against an emulator).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub console_url: Option<String>,
+}
+
+impl Resource {
+    /// A resource the session expects but AWS does not have.
+    pub fn missing(kind: &str, id: &str) -> Self {
+        Self {
+            kind: kind.into(),
+            id: id.into(),
+            state: "missing".into(),
+            attributes: vec![],
+            console_url: None,
+        }
+    }
 }
 
 /// What apply will do to one resource.
@@ -279,7 +307,11 @@ pub struct Change {
 
 impl Change {
     /// A change that creates, or keeps when `existing` is `Some`.
-    pub fn create_or_keep(existing: Option<&str>, resource: impl Into<String>, cli: impl Into<String>) -> Self {
+    pub fn create_or_keep(
+        existing: Option<&str>,
+        resource: impl Into<String>,
+        cli: impl Into<String>,
+    ) -> Self {
         let resource = resource.into();
         match existing {
             Some(id) => Self {
@@ -316,16 +348,32 @@ pub trait Step: Send + Sync {
     fn plan(&self, inputs: &Inputs, session: &Session) -> Vec<Change>;
 
     /// Makes the changes idempotently, recording each id the moment it exists.
-    fn apply(&self, cx: StepCx<'_>, s: &mut SessionHandle) -> impl Future<Output = Result<()>> + Send;
+    fn apply(
+        &self,
+        cx: StepCx<'_>,
+        s: &mut SessionHandle,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Reads the live account and judges it.
-    fn validate(&self, cx: StepCx<'_>, s: &Session) -> impl Future<Output = Result<Vec<Check>>> + Send;
+    fn validate(
+        &self,
+        cx: StepCx<'_>,
+        s: &Session,
+    ) -> impl Future<Output = Result<Vec<Check>>> + Send;
 
     /// The step's live resources.
-    fn inspect(&self, cx: StepCx<'_>, s: &Session) -> impl Future<Output = Result<Vec<Resource>>> + Send;
+    fn inspect(
+        &self,
+        cx: StepCx<'_>,
+        s: &Session,
+    ) -> impl Future<Output = Result<Vec<Resource>>> + Send;
 
     /// Removes what the step created, in an order AWS accepts.
-    fn teardown(&self, cx: StepCx<'_>, s: &mut SessionHandle) -> impl Future<Output = Result<()>> + Send;
+    fn teardown(
+        &self,
+        cx: StepCx<'_>,
+        s: &mut SessionHandle,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Runs `$body` with `$s` bound to the implementation of `$id`, or returns

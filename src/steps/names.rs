@@ -32,8 +32,13 @@ pub fn check_elb_name(name: &str, is_load_balancer: bool) -> Result<(), String> 
             name.len()
         ));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
-        return Err(format!("`{name}` contains `{c}`; use only letters, digits and hyphens"));
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Err(format!(
+            "`{name}` contains `{c}`; use only letters, digits and hyphens"
+        ));
     }
     if name.starts_with('-') || name.ends_with('-') {
         return Err(format!("`{name}` cannot start or end with a hyphen"));
@@ -53,7 +58,10 @@ pub fn check_ecs_name(name: &str) -> Result<(), String> {
         return Err("cannot be empty".into());
     }
     if name.len() > 255 {
-        return Err(format!("is {} characters; ECS allows at most 255", name.len()));
+        return Err(format!(
+            "is {} characters; ECS allows at most 255",
+            name.len()
+        ));
     }
     if let Some(c) = name
         .chars()
@@ -75,7 +83,9 @@ pub fn check_role_name(name: &str) -> Result<(), String> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "+=,.@_-".contains(*c)))
     {
-        return Err(format!("`{name}` contains `{c}`, which IAM role names do not allow"));
+        return Err(format!(
+            "`{name}` contains `{c}`, which IAM role names do not allow"
+        ));
     }
     Ok(())
 }

@@ -81,7 +81,12 @@ pub async fn effective_route_table(
         .ec2
         .describe_route_tables()
         .filters(Filter::builder().name("vpc-id").values(vpc_id).build())
-        .filters(Filter::builder().name("association.main").values("true").build())
+        .filters(
+            Filter::builder()
+                .name("association.main")
+                .values("true")
+                .build(),
+        )
         .send()
         .await
         .ctx("ec2", "DescribeRouteTables")?;
@@ -103,33 +108,23 @@ pub async fn describe_subnet(
     Ok(crate::aws::error::optional(r)?.and_then(|o| o.subnets().first().cloned()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cidr_rules() {
-        assert!(parse_cidr("10.0.0.0/16").is_ok());
-        assert!(parse_cidr("10.0.0.1/16").unwrap_err().contains("host bits"));
-        assert!(parse_cidr("10.0.0.0/8").unwrap_err().contains("/16 to /28"));
-        assert!(parse_cidr("10.0.0.0/29").is_err());
-        assert!(parse_cidr("10.0.0/24").is_err());
-        let a = parse_cidr("10.0.0.0/24").unwrap();
-        let b = parse_cidr("10.0.0.0/20").unwrap();
-        let c = parse_cidr("10.0.16.0/24").unwrap();
-        assert!(overlaps(&a, &b) && overlaps(&b, &a));
-        assert!(!overlaps(&b, &c));
-    }
-}
-
 /// A VPC by id, `None` if it is gone.
 pub async fn describe_vpc(aws: &AwsContext, id: &str) -> Result<Option<aws_sdk_ec2::types::Vpc>> {
-    let r = aws.ec2.describe_vpcs().vpc_ids(id).send().await.ctx("ec2", "DescribeVpcs");
+    let r = aws
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(id)
+        .send()
+        .await
+        .ctx("ec2", "DescribeVpcs");
     Ok(crate::aws::error::optional(r)?.and_then(|o| o.vpcs().first().cloned()))
 }
 
 /// An internet gateway by id, `None` if it is gone.
-pub async fn describe_igw(aws: &AwsContext, id: &str) -> Result<Option<aws_sdk_ec2::types::InternetGateway>> {
+pub async fn describe_igw(
+    aws: &AwsContext,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::InternetGateway>> {
     let r = aws
         .ec2
         .describe_internet_gateways()
@@ -181,4 +176,23 @@ pub fn describe_routes(rt: &RouteTable) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_rules() {
+        assert!(parse_cidr("10.0.0.0/16").is_ok());
+        assert!(parse_cidr("10.0.0.1/16").unwrap_err().contains("host bits"));
+        assert!(parse_cidr("10.0.0.0/8").unwrap_err().contains("/16 to /28"));
+        assert!(parse_cidr("10.0.0.0/29").is_err());
+        assert!(parse_cidr("10.0.0/24").is_err());
+        let a = parse_cidr("10.0.0.0/24").unwrap();
+        let b = parse_cidr("10.0.0.0/20").unwrap();
+        let c = parse_cidr("10.0.16.0/24").unwrap();
+        assert!(overlaps(&a, &b) && overlaps(&b, &a));
+        assert!(!overlaps(&b, &c));
+    }
 }

@@ -2,13 +2,13 @@
 
 use super::keys::*;
 use super::{describe_cluster, subnet_b_retired};
+use crate::aws::CallExt;
 use crate::error::Result;
 use crate::session::Session;
 use crate::steps::net::{
     default_route_target, describe_igw, describe_route_table, describe_routes, describe_subnet,
     describe_vpc, name_tag,
 };
-use crate::steps::task_definition::missing;
 use crate::steps::{Check, Resource, StepCx, StepId};
 use aws_sdk_ec2::types::{RouteState, VpcAttributeName, VpcState};
 
@@ -24,10 +24,10 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     c.push(Check::expect(
         "ECS cluster is active",
         cluster.is_some(),
-        cluster
-            .as_ref()
-            .and_then(|c| c.cluster_arn())
-            .map_or(format!("no active cluster named {}", i.cluster_name), str::to_string),
+        cluster.as_ref().and_then(|c| c.cluster_arn()).map_or(
+            format!("no active cluster named {}", i.cluster_name),
+            str::to_string,
+        ),
         APPLY,
     ));
 
@@ -46,13 +46,19 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     let vpc_id = vpc.vpc_id().unwrap_or_default().to_string();
     c.push(match vpc.state() {
         Some(VpcState::Available) => Check::pass("VPC is available", vpc_id.clone()),
-        other => Check::pending("VPC is available", format!("{vpc_id} is {:?}", other.map(|s| s.as_str()))),
+        other => Check::pending(
+            "VPC is available",
+            format!("{vpc_id} is {:?}", other.map(|s| s.as_str())),
+        ),
     });
     c.push(Check::expect(
         "VPC block matches inputs",
         vpc.cidr_block() == Some(i.vpc_cidr.as_str()),
         vpc.cidr_block().unwrap_or("?").to_string(),
-        format!("the VPC's block cannot change; set cluster-vpc.vpc_cidr={}", vpc.cidr_block().unwrap_or("?")),
+        format!(
+            "the VPC's block cannot change; set cluster-vpc.vpc_cidr={}",
+            vpc.cidr_block().unwrap_or("?")
+        ),
     ));
     let dns = aws
         .ec2
@@ -61,7 +67,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         .attribute(VpcAttributeName::EnableDnsHostnames)
         .send()
         .await
-        .map_err(|e| crate::aws::error::from_sdk("ec2", "DescribeVpcAttribute", e))?;
+        .ctx("ec2", "DescribeVpcAttribute")?;
     let dns_on = dns.enable_dns_hostnames().and_then(|v| v.value()) == Some(true);
     c.push(if dns_on {
         Check::pass("VPC DNS hostnames enabled", "enabled")
@@ -77,17 +83,28 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         Some(id) => describe_igw(aws, id).await?,
         None => None,
     };
-    let igw_id = igw.as_ref().and_then(|g| g.internet_gateway_id()).unwrap_or_default().to_string();
+    let igw_id = igw
+        .as_ref()
+        .and_then(|g| g.internet_gateway_id())
+        .unwrap_or_default()
+        .to_string();
     let attached = igw.as_ref().is_some_and(|g| {
         g.attachments().iter().any(|a| {
             a.vpc_id() == Some(vpc_id.as_str())
-                && a.state().is_some_and(|s| matches!(s.as_str(), "available" | "attached"))
+                && a.state()
+                    .is_some_and(|s| matches!(s.as_str(), "available" | "attached"))
         })
     });
     c.push(Check::expect(
         "internet gateway attached to the VPC",
         attached,
-        if igw.is_none() { "no internet gateway".into() } else if attached { igw_id.clone() } else { format!("{igw_id} is not attached to {vpc_id}") },
+        if igw.is_none() {
+            "no internet gateway".into()
+        } else if attached {
+            igw_id.clone()
+        } else {
+            format!("{igw_id} is not attached to {vpc_id}")
+        },
         APPLY,
     ));
 
@@ -97,7 +114,10 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         ("public subnet B", SUBNET_B, &i.public_subnet_b_cidr, AZ_B),
     ] {
         if key == SUBNET_B && subnet_b_retired(s) {
-            c.push(Check::pass(format!("{label} exists"), "replaced by the private subnet in step 3"));
+            c.push(Check::pass(
+                format!("{label} exists"),
+                "replaced by the private subnet in step 3",
+            ));
             azs.push(out(AZ_B).unwrap_or_default().to_string());
             continue;
         }
@@ -106,7 +126,11 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             None => None,
         };
         let Some(sn) = sn else {
-            c.push(Check::fail(format!("{label} exists"), out(key).map_or("not created yet".into(), |id| format!("{id} not found")), APPLY));
+            c.push(Check::fail(
+                format!("{label} exists"),
+                out(key).map_or("not created yet".into(), |id| format!("{id} not found")),
+                APPLY,
+            ));
             continue;
         };
         let id = sn.subnet_id().unwrap_or_default();
@@ -114,18 +138,33 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         c.push(Check::expect(
             format!("{label} exists"),
             ok,
-            format!("{id} {} in {}", sn.cidr_block().unwrap_or("?"), sn.availability_zone().unwrap_or("?")),
+            format!(
+                "{id} {} in {}",
+                sn.cidr_block().unwrap_or("?"),
+                sn.availability_zone().unwrap_or("?")
+            ),
             format!("expected {cidr} in {vpc_id}; {APPLY}"),
         ));
         let expected_az = out(az_key).unwrap_or_default();
         if !expected_az.is_empty() && sn.availability_zone() != Some(expected_az) {
-            c.push(Check::warn(format!("{label} zone"), sn.availability_zone().unwrap_or("?").to_string(), format!("gatewalk expected {expected_az}")));
+            c.push(Check::warn(
+                format!("{label} zone"),
+                sn.availability_zone().unwrap_or("?").to_string(),
+                format!("gatewalk expected {expected_az}"),
+            ));
         }
         azs.push(sn.availability_zone().unwrap_or_default().to_string());
         c.push(if sn.map_public_ip_on_launch() == Some(true) {
-            Check::pass(format!("{label} gives public IPs"), "MapPublicIpOnLaunch=true")
+            Check::pass(
+                format!("{label} gives public IPs"),
+                "MapPublicIpOnLaunch=true",
+            )
         } else {
-            Check::warn(format!("{label} gives public IPs"), "MapPublicIpOnLaunch=false", "public subnets usually map public IPs; the NAT gateway works either way")
+            Check::warn(
+                format!("{label} gives public IPs"),
+                "MapPublicIpOnLaunch=false",
+                "public subnets usually map public IPs; the NAT gateway works either way",
+            )
         });
     }
     if azs.len() == 2 {
@@ -147,10 +186,9 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     };
     let rt_id = rt.route_table_id().unwrap_or_default();
     let target = default_route_target(&rt);
-    let active = rt
-        .routes()
-        .iter()
-        .any(|r| r.destination_cidr_block() == Some("0.0.0.0/0") && r.state() != Some(&RouteState::Blackhole));
+    let active = rt.routes().iter().any(|r| {
+        r.destination_cidr_block() == Some("0.0.0.0/0") && r.state() != Some(&RouteState::Blackhole)
+    });
     c.push(Check::expect(
         "public route table sends 0.0.0.0/0 to the internet gateway",
         !igw_id.is_empty() && target.as_deref() == Some(igw_id.as_str()) && active,
@@ -166,7 +204,11 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             c.push(Check::expect(
                 format!("{sn} uses the public route table"),
                 assoc,
-                if assoc { rt_id.to_string() } else { "not associated".into() },
+                if assoc {
+                    rt_id.to_string()
+                } else {
+                    "not associated".into()
+                },
                 format!("aws ec2 associate-route-table --route-table-id {rt_id} --subnet-id {sn}"),
             ));
         }
@@ -188,22 +230,40 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
                 ("name".into(), i.cluster_name.clone()),
                 ("services".into(), cl.active_services_count().to_string()),
                 ("running tasks".into(), cl.running_tasks_count().to_string()),
-                ("created by".into(), if out(CLUSTER_CREATED) == Some("false") { "you".into() } else { "gatewalk".into() }),
+                (
+                    "created by".into(),
+                    if out(CLUSTER_CREATED) == Some("false") {
+                        "you".into()
+                    } else {
+                        "gatewalk".into()
+                    },
+                ),
             ],
-            console_url: aws.console_url(&format!("ecs/v2/clusters/{}?region={{region}}", i.cluster_name)),
+            console_url: aws.console_url(&format!(
+                "ecs/v2/clusters/{}?region={{region}}",
+                i.cluster_name
+            )),
         }),
-        None => v.push(missing("ECS cluster", &i.cluster_name)),
+        None => v.push(Resource::missing("ECS cluster", &i.cluster_name)),
     }
     if let Some(id) = out(VPC) {
         match describe_vpc(aws, id).await? {
             Some(vpc) => v.push(Resource {
                 kind: "VPC".into(),
                 id: id.into(),
-                state: vpc.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
-                attributes: vec![("cidr".into(), vpc.cidr_block().unwrap_or_default().into()), ("name".into(), name_tag(vpc.tags()))],
-                console_url: aws.console_url(&format!("vpcconsole/home?region={{region}}#VpcDetails:VpcId={id}")),
+                state: vpc
+                    .state()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                attributes: vec![
+                    ("cidr".into(), vpc.cidr_block().unwrap_or_default().into()),
+                    ("name".into(), name_tag(vpc.tags())),
+                ],
+                console_url: aws.console_url(&format!(
+                    "vpcconsole/home?region={{region}}#VpcDetails:VpcId={id}"
+                )),
             }),
-            None => v.push(missing("VPC", id)),
+            None => v.push(Resource::missing("VPC", id)),
         }
     }
     if let Some(id) = out(IGW) {
@@ -211,11 +271,25 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
             Some(g) => v.push(Resource {
                 kind: "Internet gateway".into(),
                 id: id.into(),
-                state: g.attachments().first().and_then(|a| a.state()).map(|s| s.as_str().to_string()).unwrap_or("detached".into()),
-                attributes: vec![("vpc".into(), g.attachments().first().and_then(|a| a.vpc_id()).unwrap_or("-").into())],
-                console_url: aws.console_url(&format!("vpcconsole/home?region={{region}}#InternetGateway:internetGatewayId={id}")),
+                state: g
+                    .attachments()
+                    .first()
+                    .and_then(|a| a.state())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or("detached".into()),
+                attributes: vec![(
+                    "vpc".into(),
+                    g.attachments()
+                        .first()
+                        .and_then(|a| a.vpc_id())
+                        .unwrap_or("-")
+                        .into(),
+                )],
+                console_url: aws.console_url(&format!(
+                    "vpcconsole/home?region={{region}}#InternetGateway:internetGatewayId={id}"
+                )),
             }),
-            None => v.push(missing("Internet gateway", id)),
+            None => v.push(Resource::missing("Internet gateway", id)),
         }
     }
     for key in [SUBNET_A, SUBNET_B] {
@@ -238,16 +312,32 @@ pub async fn subnet_resource(cx: StepCx<'_>, id: &str, kind: &str) -> Result<Res
         Some(sn) => Resource {
             kind: kind.into(),
             id: id.into(),
-            state: sn.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            state: sn
+                .state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             attributes: vec![
                 ("cidr".into(), sn.cidr_block().unwrap_or_default().into()),
-                ("zone".into(), sn.availability_zone().unwrap_or_default().into()),
-                ("public IPs".into(), sn.map_public_ip_on_launch().unwrap_or(false).to_string()),
-                ("free addresses".into(), sn.available_ip_address_count().map(|n| n.to_string()).unwrap_or_default()),
+                (
+                    "zone".into(),
+                    sn.availability_zone().unwrap_or_default().into(),
+                ),
+                (
+                    "public IPs".into(),
+                    sn.map_public_ip_on_launch().unwrap_or(false).to_string(),
+                ),
+                (
+                    "free addresses".into(),
+                    sn.available_ip_address_count()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default(),
+                ),
             ],
-            console_url: cx.aws.console_url(&format!("vpcconsole/home?region={{region}}#SubnetDetails:subnetId={id}")),
+            console_url: cx.aws.console_url(&format!(
+                "vpcconsole/home?region={{region}}#SubnetDetails:subnetId={id}"
+            )),
         },
-        None => missing(kind, id),
+        None => Resource::missing(kind, id),
     })
 }
 
@@ -262,11 +352,17 @@ pub async fn route_table_resource(cx: StepCx<'_>, id: &str, kind: &str) -> Resul
                 ("routes".into(), describe_routes(&rt)),
                 (
                     "subnets".into(),
-                    rt.associations().iter().filter_map(|a| a.subnet_id()).collect::<Vec<_>>().join(", "),
+                    rt.associations()
+                        .iter()
+                        .filter_map(|a| a.subnet_id())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 ),
             ],
-            console_url: cx.aws.console_url(&format!("vpcconsole/home?region={{region}}#RouteTableDetails:RouteTableId={id}")),
+            console_url: cx.aws.console_url(&format!(
+                "vpcconsole/home?region={{region}}#RouteTableDetails:RouteTableId={id}"
+            )),
         },
-        None => missing(kind, id),
+        None => Resource::missing(kind, id),
     })
 }

@@ -2,105 +2,20 @@
 //! two public subnets in two Availability Zones and a public route table — what
 //! the console's "create cluster, networking only, create VPC" wizard made.
 
-use super::inputs::{Errs, Field, Inputs, StepInputs};
-use super::names::check_ecs_name;
-use super::net::{default_route_target, overlaps, parse_cidr};
+mod inputs;
+
+pub use inputs::ClusterVpcInputs;
+
+use super::inputs::Inputs;
+use super::net::default_route_target;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
 use crate::aws::tags::{ResourceTags, SESSION_KEY};
-use crate::aws::wait::delete_when_free;
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType};
 use aws_sdk_ecs::types::ClusterField;
-use serde::{Deserialize, Serialize};
-
-/// Inputs of step 2.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClusterVpcInputs {
-    /// ECS cluster name.
-    pub cluster_name: String,
-    /// VPC CIDR block.
-    pub vpc_cidr: String,
-    /// CIDR of the first public subnet (it keeps the NAT gateway).
-    pub public_subnet_a_cidr: String,
-    /// CIDR of the second public subnet (replaced by the private one in step 3).
-    pub public_subnet_b_cidr: String,
-    /// Two Availability Zones; empty picks the region's first two.
-    pub availability_zones: Vec<String>,
-}
-
-impl StepInputs for ClusterVpcInputs {
-    const STEP: StepId = StepId::ClusterVpc;
-    const FIELDS: &'static [Field] = &[
-        Field { name: "cluster_name", meaning: "ECS cluster name; an existing cluster of that name is used and never deleted" },
-        Field { name: "vpc_cidr", meaning: "the VPC's address block, /16 to /28" },
-        Field { name: "public_subnet_a_cidr", meaning: "first public subnet (keeps the NAT gateway), inside the VPC block" },
-        Field { name: "public_subnet_b_cidr", meaning: "second public subnet (step 3 replaces it with the private one)" },
-        Field { name: "availability_zones", meaning: "two AZs, comma-separated (e.g. us-east-1a,us-east-1b); empty picks the first two" },
-    ];
-
-    fn defaults(session: &str) -> Self {
-        Self {
-            cluster_name: session.to_string(),
-            vpc_cidr: "10.0.0.0/16".into(),
-            public_subnet_a_cidr: "10.0.0.0/24".into(),
-            public_subnet_b_cidr: "10.0.1.0/24".into(),
-            availability_zones: vec![],
-        }
-    }
-
-    fn check(&self, _all: &Inputs, region: &str, e: &mut Errs<'_>) {
-        e.check("cluster_name", check_ecs_name(&self.cluster_name));
-        let vpc = match parse_cidr(&self.vpc_cidr) {
-            Ok(v) => Some(v),
-            Err(m) => {
-                e.push("vpc_cidr", m);
-                None
-            }
-        };
-        let mut subnets = Vec::new();
-        for (field, cidr) in [
-            ("public_subnet_a_cidr", &self.public_subnet_a_cidr),
-            ("public_subnet_b_cidr", &self.public_subnet_b_cidr),
-        ] {
-            match parse_cidr(cidr) {
-                Ok(n) => {
-                    if let Some(v) = &vpc {
-                        if !v.contains(&n) {
-                            e.push(field, format!("{n} is not inside the VPC block {v}"));
-                        }
-                    }
-                    subnets.push((field, n));
-                }
-                Err(m) => e.push(field, m),
-            }
-        }
-        if let [(_, a), (fb, b)] = subnets.as_slice() {
-            if overlaps(a, b) {
-                e.push(fb, format!("{b} overlaps public_subnet_a_cidr {a}; subnets must not share addresses"));
-            }
-        }
-        let azs = &self.availability_zones;
-        if !azs.is_empty() {
-            if azs.len() != 2 {
-                e.push("availability_zones", format!("give exactly two zones (got {}), or none to pick automatically", azs.len()));
-            } else if azs[0] == azs[1] {
-                e.push("availability_zones", format!("both zones are {}; the subnets must be in two different zones", azs[0]));
-            }
-            for az in azs {
-                let suffix_ok = az
-                    .strip_prefix(region)
-                    .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
-                if !suffix_ok {
-                    e.push("availability_zones", format!("`{az}` is not a zone of {region} (zones look like {region}a)"));
-                }
-            }
-        }
-    }
-}
 
 /// Step 2.
 #[derive(Debug, Clone, Copy)]
@@ -131,10 +46,14 @@ use keys::*;
 
 /// Whether step 3 has retired public subnet B (so step 2 must not recreate it).
 pub fn subnet_b_retired(s: &Session) -> bool {
-    s.output(StepId::PrivateSubnet, super::private_subnet::RETIRED_KEY).is_some()
+    s.output(StepId::PrivateSubnet, super::private_subnet::RETIRED_KEY)
+        .is_some()
 }
 
-pub(crate) async fn describe_cluster(aws: &AwsContext, name: &str) -> Result<Option<aws_sdk_ecs::types::Cluster>> {
+pub(crate) async fn describe_cluster(
+    aws: &AwsContext,
+    name: &str,
+) -> Result<Option<aws_sdk_ecs::types::Cluster>> {
     let out = aws
         .ecs
         .describe_clusters()
@@ -143,7 +62,11 @@ pub(crate) async fn describe_cluster(aws: &AwsContext, name: &str) -> Result<Opt
         .send()
         .await
         .ctx("ecs", "DescribeClusters")?;
-    Ok(out.clusters().iter().find(|c| c.status() == Some("ACTIVE")).cloned())
+    Ok(out
+        .clusters()
+        .iter()
+        .find(|c| c.status() == Some("ACTIVE"))
+        .cloned())
 }
 
 async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, String)> {
@@ -151,7 +74,10 @@ async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, St
     let s = h.session();
     let (a, b) = if let [a, b] = i.availability_zones.as_slice() {
         (a.clone(), b.clone())
-    } else if let (Some(a), Some(b)) = (s.output(StepId::ClusterVpc, AZ_A), s.output(StepId::ClusterVpc, AZ_B)) {
+    } else if let (Some(a), Some(b)) = (
+        s.output(StepId::ClusterVpc, AZ_A),
+        s.output(StepId::ClusterVpc, AZ_B),
+    ) {
         (a.to_string(), b.to_string())
     } else {
         let out = cx
@@ -194,7 +120,12 @@ impl Step for ClusterVpc {
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.cluster_vpc;
         let out = |k| s.output(StepId::ClusterVpc, k);
-        let tags = |role: &str| format!("Tags=[{{Key={SESSION_KEY},Value={}}},{{Key=gatewalk:role,Value={role}}}]", s.name);
+        let tags = |role: &str| {
+            format!(
+                "Tags=[{{Key={SESSION_KEY},Value={}}},{{Key=gatewalk:role,Value={role}}}]",
+                s.name
+            )
+        };
         let azs = if i.availability_zones.len() == 2 {
             i.availability_zones.clone()
         } else {
@@ -207,7 +138,10 @@ impl Step for ClusterVpc {
             Change::create_or_keep(
                 out(CLUSTER),
                 format!("ECS cluster {}", i.cluster_name),
-                format!("aws ecs create-cluster --cluster-name {} --tags key={SESSION_KEY},value={}", i.cluster_name, s.name),
+                format!(
+                    "aws ecs create-cluster --cluster-name {} --tags key={SESSION_KEY},value={}",
+                    i.cluster_name, s.name
+                ),
             ),
             Change::create_or_keep(
                 out(VPC),
@@ -271,14 +205,18 @@ impl Step for ClusterVpc {
         match describe_cluster(aws, &i.cluster_name).await? {
             Some(c) => {
                 let arn = c.cluster_arn().unwrap_or_default();
-                let ours = crate::aws::tags::session_of(c.tags().iter().map(|t| (t.key(), t.value())))
-                    .as_deref()
-                    == Some(session.as_str());
+                let ours =
+                    crate::aws::tags::session_of(c.tags().iter().map(|t| (t.key(), t.value())))
+                        .as_deref()
+                        == Some(session.as_str());
                 if ours {
                     p.reused("ECS cluster", arn);
                     h.record(sid, CLUSTER_CREATED, "true")?;
                 } else {
-                    p.info(format!("using your existing cluster {} (gatewalk will never delete it)", i.cluster_name));
+                    p.info(format!(
+                        "using your existing cluster {} (gatewalk will never delete it)",
+                        i.cluster_name
+                    ));
                     h.record(sid, CLUSTER_CREATED, "false")?;
                 }
                 h.record(sid, CLUSTER, arn)?;
@@ -292,7 +230,10 @@ impl Step for ClusterVpc {
                     .send()
                     .await
                     .ctx("ecs", "CreateCluster")?;
-                let arn = out.cluster().and_then(|c| c.cluster_arn()).unwrap_or_default();
+                let arn = out
+                    .cluster()
+                    .and_then(|c| c.cluster_arn())
+                    .unwrap_or_default();
                 h.record(sid, CLUSTER_CREATED, "true")?;
                 h.record(sid, CLUSTER, arn)?;
                 p.created("ECS cluster", arn);
@@ -303,7 +244,11 @@ impl Step for ClusterVpc {
 
         // VPC.
         let t = ResourceTags::new(&session, "vpc");
-        let found = pick(&find::vpcs(aws, &t).await?, h.session().output(sid, VPC), |v| v.vpc_id());
+        let found = pick(
+            &find::vpcs(aws, &t).await?,
+            h.session().output(sid, VPC),
+            |v| v.vpc_id(),
+        );
         let vpc_id = match found {
             Some(v) => {
                 let id = v.vpc_id().unwrap_or_default().to_string();
@@ -326,7 +271,11 @@ impl Step for ClusterVpc {
                     .send()
                     .await
                     .ctx("ec2", "CreateVpc")?;
-                let id = out.vpc().and_then(|v| v.vpc_id()).unwrap_or_default().to_string();
+                let id = out
+                    .vpc()
+                    .and_then(|v| v.vpc_id())
+                    .unwrap_or_default()
+                    .to_string();
                 p.created("VPC", &id);
                 id
             }
@@ -342,21 +291,28 @@ impl Step for ClusterVpc {
 
         // Internet gateway, attached.
         let t = ResourceTags::new(&session, "internet-gateway");
-        let found = pick(&find::internet_gateways(aws, &t).await?, h.session().output(sid, IGW), |g| {
-            g.internet_gateway_id()
-        });
+        let found = pick(
+            &find::internet_gateways(aws, &t).await?,
+            h.session().output(sid, IGW),
+            |g| g.internet_gateway_id(),
+        );
         let (igw_id, attached) = match found {
             Some(g) => {
                 let id = g.internet_gateway_id().unwrap_or_default().to_string();
                 p.reused("internet gateway", &id);
-                let attached = g.attachments().iter().any(|a| a.vpc_id() == Some(vpc_id.as_str()));
+                let attached = g
+                    .attachments()
+                    .iter()
+                    .any(|a| a.vpc_id() == Some(vpc_id.as_str()));
                 (id, attached)
             }
             None => {
                 let out = aws
                     .ec2
                     .create_internet_gateway()
-                    .tag_specifications(t.ec2_spec(ResourceType::InternetGateway, &format!("{session}-igw")))
+                    .tag_specifications(
+                        t.ec2_spec(ResourceType::InternetGateway, &format!("{session}-igw")),
+                    )
                     .send()
                     .await
                     .ctx("ec2", "CreateInternetGateway")?;
@@ -392,7 +348,11 @@ impl Step for ClusterVpc {
                 continue;
             }
             let t = ResourceTags::new(&session, role);
-            let found = pick(&find::subnets(aws, &t).await?, h.session().output(sid, key), |s| s.subnet_id());
+            let found = pick(
+                &find::subnets(aws, &t).await?,
+                h.session().output(sid, key),
+                |s| s.subnet_id(),
+            );
             let (id, maps_public) = match found {
                 Some(sn) => {
                     let id = sn.subnet_id().unwrap_or_default().to_string();
@@ -406,11 +366,17 @@ impl Step for ClusterVpc {
                         .vpc_id(&vpc_id)
                         .cidr_block(cidr.as_str())
                         .availability_zone(az.as_str())
-                        .tag_specifications(t.ec2_spec(ResourceType::Subnet, &format!("{session}-{role}")))
+                        .tag_specifications(
+                            t.ec2_spec(ResourceType::Subnet, &format!("{session}-{role}")),
+                        )
                         .send()
                         .await
                         .ctx("ec2", "CreateSubnet")?;
-                    let id = out.subnet().and_then(|s| s.subnet_id()).unwrap_or_default().to_string();
+                    let id = out
+                        .subnet()
+                        .and_then(|s| s.subnet_id())
+                        .unwrap_or_default()
+                        .to_string();
                     p.created("public subnet", &id);
                     (id, false)
                 }
@@ -430,9 +396,11 @@ impl Step for ClusterVpc {
 
         // Public route table: default route to the IGW, associated with the public subnets.
         let t = ResourceTags::new(&session, "public-route-table");
-        let found = pick(&find::route_tables(aws, &t).await?, h.session().output(sid, ROUTE_TABLE), |r| {
-            r.route_table_id()
-        });
+        let found = pick(
+            &find::route_tables(aws, &t).await?,
+            h.session().output(sid, ROUTE_TABLE),
+            |r| r.route_table_id(),
+        );
         let rt = match found {
             Some(rt) => {
                 p.reused("route table", rt.route_table_id().unwrap_or_default());
@@ -443,11 +411,16 @@ impl Step for ClusterVpc {
                     .ec2
                     .create_route_table()
                     .vpc_id(&vpc_id)
-                    .tag_specifications(t.ec2_spec(ResourceType::RouteTable, &format!("{session}-public")))
+                    .tag_specifications(
+                        t.ec2_spec(ResourceType::RouteTable, &format!("{session}-public")),
+                    )
                     .send()
                     .await
                     .ctx("ec2", "CreateRouteTable")?;
-                let rt = out.route_table().cloned().unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
+                let rt = out
+                    .route_table()
+                    .cloned()
+                    .unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
                 p.created("route table", rt.route_table_id().unwrap_or_default());
                 rt
             }
@@ -479,7 +452,10 @@ impl Step for ClusterVpc {
             }
         }
         for sn in &public {
-            let associated = rt.associations().iter().any(|a| a.subnet_id() == Some(sn.as_str()));
+            let associated = rt
+                .associations()
+                .iter()
+                .any(|a| a.subnet_id() == Some(sn.as_str()));
             if !associated {
                 aws.ec2
                     .associate_route_table()
@@ -503,99 +479,9 @@ impl Step for ClusterVpc {
     }
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-        let aws = cx.aws;
-        let p = cx.progress;
-        let session = h.session().name.clone();
-        let sid = StepId::ClusterVpc;
-        let t = ResourceTags::new(&session, "public-route-table");
-        for rt in find::route_tables(aws, &t).await? {
-            let rt_id = rt.route_table_id().unwrap_or_default().to_string();
-            for a in rt.associations().iter().filter(|a| a.main() != Some(true)) {
-                if let Some(aid) = a.route_table_association_id() {
-                    let r = aws
-                        .ec2
-                        .disassociate_route_table()
-                        .association_id(aid)
-                        .send()
-                        .await
-                        .ctx("ec2", "DisassociateRouteTable");
-                    crate::aws::error::optional(r)?;
-                }
-            }
-            let rt_id = rt_id.as_str();
-            delete_when_free(p, &format!("route table {rt_id} to be deletable"), || async move {
-                aws.ec2.delete_route_table().route_table_id(rt_id).send().await.ctx("ec2", "DeleteRouteTable").map(|_| ())
-            })
-            .await?;
-            p.deleted("route table", &rt_id);
-        }
-        h.forget(sid, ROUTE_TABLE)?;
-        for (role, key) in [("public-subnet-a", SUBNET_A), ("public-subnet-b", SUBNET_B)] {
-            for sn in find::subnets(aws, &ResourceTags::new(&session, role)).await? {
-                let id = sn.subnet_id().unwrap_or_default().to_string();
-                let id = id.as_str();
-                delete_when_free(p, &format!("subnet {id} to be free of network interfaces"), || async move {
-                    aws.ec2.delete_subnet().subnet_id(id).send().await.ctx("ec2", "DeleteSubnet").map(|_| ())
-                })
-                .await?;
-                p.deleted("subnet", &id);
-            }
-            h.forget(sid, key)?;
-        }
-        for g in find::internet_gateways(aws, &ResourceTags::new(&session, "internet-gateway")).await? {
-            let id = g.internet_gateway_id().unwrap_or_default().to_string();
-            let id = id.as_str();
-            for a in g.attachments() {
-                if let Some(vpc) = a.vpc_id() {
-                    delete_when_free(p, &format!("internet gateway {id} to detach"), || async move {
-                        aws.ec2.detach_internet_gateway().internet_gateway_id(id).vpc_id(vpc).send().await.ctx("ec2", "DetachInternetGateway").map(|_| ())
-                    })
-                    .await?;
-                }
-            }
-            let r = aws
-                .ec2
-                .delete_internet_gateway()
-                .internet_gateway_id(id)
-                .send()
-                .await
-                .ctx("ec2", "DeleteInternetGateway");
-            crate::aws::error::optional(r)?;
-            p.deleted("internet gateway", &id);
-        }
-        h.forget(sid, IGW)?;
-        for v in find::vpcs(aws, &ResourceTags::new(&session, "vpc")).await? {
-            let id = v.vpc_id().unwrap_or_default().to_string();
-            let id = id.as_str();
-            delete_when_free(p, &format!("VPC {id} to be empty"), || async move {
-                aws.ec2.delete_vpc().vpc_id(id).send().await.ctx("ec2", "DeleteVpc").map(|_| ())
-            })
-            .await?;
-            p.deleted("VPC", &id);
-        }
-        h.forget(sid, VPC)?;
-        let i = &cx.inputs.cluster_vpc;
-        if let Some(c) = describe_cluster(aws, &i.cluster_name).await? {
-            let ours = crate::aws::tags::session_of(c.tags().iter().map(|t| (t.key(), t.value())))
-                .as_deref()
-                == Some(session.as_str());
-            if ours {
-                aws.ecs
-                    .delete_cluster()
-                    .cluster(&i.cluster_name)
-                    .send()
-                    .await
-                    .ctx("ecs", "DeleteCluster")?;
-                p.deleted("ECS cluster", c.cluster_arn().unwrap_or_default());
-            } else {
-                p.info(format!("keeping cluster {}: gatewalk did not create it", i.cluster_name));
-            }
-        }
-        for k in [CLUSTER, CLUSTER_CREATED, AZ_A, AZ_B] {
-            h.forget(sid, k)?;
-        }
-        Ok(())
+        teardown::run(cx, h).await
     }
 }
 
 pub mod checks;
+mod teardown;

@@ -7,7 +7,6 @@ use crate::session::Session;
 use crate::steps::cluster_vpc::keys as vpc_keys;
 use crate::steps::net::{effective_route_table, routes_to_igw};
 use crate::steps::private_subnet::PRIVATE_SUBNET_KEY;
-use crate::steps::task_definition::missing;
 use crate::steps::{Check, Resource, StepCx, StepId};
 use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancerSchemeEnum, LoadBalancerStateEnum, LoadBalancerTypeEnum, TargetTypeEnum,
@@ -20,7 +19,9 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     let aws = cx.aws;
     let mut c = Vec::new();
     let out = |k| s.output(StepId::LoadBalancer, k);
-    let vpc_id = s.output(StepId::ClusterVpc, vpc_keys::VPC).unwrap_or_default();
+    let vpc_id = s
+        .output(StepId::ClusterVpc, vpc_keys::VPC)
+        .unwrap_or_default();
     let lb = match out(NLB) {
         Some(arn) => describe_nlb(aws, arn).await?,
         None => None,
@@ -79,17 +80,23 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         distinct.len() == subnets.len() && !subnets.is_empty(),
         zones
             .iter()
-            .map(|z| format!("{}={}", z.zone_name().unwrap_or("?"), z.subnet_id().unwrap_or("?")))
+            .map(|z| {
+                format!(
+                    "{}={}",
+                    z.zone_name().unwrap_or("?"),
+                    z.subnet_id().unwrap_or("?")
+                )
+            })
             .collect::<Vec<_>>()
             .join(", "),
         "an NLB takes at most one subnet per zone; recreate it with one subnet per zone",
     ));
     let mut public = Vec::new();
     for sn in &subnets {
-        if let Some(rt) = effective_route_table(aws, vpc_id, sn).await? {
-            if routes_to_igw(&rt) {
-                public.push(sn.clone());
-            }
+        if let Some(rt) = effective_route_table(aws, vpc_id, sn).await?
+            && routes_to_igw(&rt)
+        {
+            public.push(sn.clone());
         }
     }
     c.push(Check::expect(
@@ -133,9 +140,17 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
                 ),
                 "awsvpc tasks register by IP: the target type must be ip",
             )),
-            None => c.push(Check::fail("placeholder target group exists", format!("{arn} not found"), APPLY)),
+            None => c.push(Check::fail(
+                "placeholder target group exists",
+                format!("{arn} not found"),
+                APPLY,
+            )),
         },
-        None => c.push(Check::fail("placeholder target group exists", "not created yet", APPLY)),
+        None => c.push(Check::fail(
+            "placeholder target group exists",
+            "not created yet",
+            APPLY,
+        )),
     }
     Ok(c)
 }
@@ -155,22 +170,39 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
                     .map(|c| c.as_str().to_string())
                     .unwrap_or_default(),
                 attributes: vec![
-                    ("name".into(), lb.load_balancer_name().unwrap_or_default().into()),
+                    (
+                        "name".into(),
+                        lb.load_balancer_name().unwrap_or_default().into(),
+                    ),
                     ("dns".into(), lb.dns_name().unwrap_or_default().into()),
-                    ("scheme".into(), lb.scheme().map(|s| s.as_str()).unwrap_or_default().into()),
-                    ("type".into(), lb.r#type().map(|s| s.as_str()).unwrap_or_default().into()),
+                    (
+                        "scheme".into(),
+                        lb.scheme().map(|s| s.as_str()).unwrap_or_default().into(),
+                    ),
+                    (
+                        "type".into(),
+                        lb.r#type().map(|s| s.as_str()).unwrap_or_default().into(),
+                    ),
                     (
                         "subnets".into(),
                         lb.availability_zones()
                             .iter()
-                            .map(|z| format!("{} ({})", z.subnet_id().unwrap_or("?"), z.zone_name().unwrap_or("?")))
+                            .map(|z| {
+                                format!(
+                                    "{} ({})",
+                                    z.subnet_id().unwrap_or("?"),
+                                    z.zone_name().unwrap_or("?")
+                                )
+                            })
                             .collect::<Vec<_>>()
                             .join(", "),
                     ),
                 ],
-                console_url: aws.console_url(&format!("ec2/home?region={{region}}#LoadBalancer:loadBalancerArn={arn}")),
+                console_url: aws.console_url(&format!(
+                    "ec2/home?region={{region}}#LoadBalancer:loadBalancerArn={arn}"
+                )),
             }),
-            None => v.push(missing("Network load balancer", arn)),
+            None => v.push(Resource::missing("Network load balancer", arn)),
         }
     }
     if let Some(arn) = out(PLACEHOLDER) {
@@ -178,15 +210,34 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
             Some(tg) => v.push(Resource {
                 kind: "Placeholder target group".into(),
                 id: arn.into(),
-                state: if tg.load_balancer_arns().is_empty() { "unattached".into() } else { "attached".into() },
+                state: if tg.load_balancer_arns().is_empty() {
+                    "unattached".into()
+                } else {
+                    "attached".into()
+                },
                 attributes: vec![
-                    ("name".into(), tg.target_group_name().unwrap_or_default().into()),
-                    ("protocol:port".into(), format!("{}:{}", tg.protocol().map(|p| p.as_str()).unwrap_or("?"), tg.port().unwrap_or(0))),
-                    ("target type".into(), tg.target_type().map(|t| t.as_str()).unwrap_or("?").into()),
+                    (
+                        "name".into(),
+                        tg.target_group_name().unwrap_or_default().into(),
+                    ),
+                    (
+                        "protocol:port".into(),
+                        format!(
+                            "{}:{}",
+                            tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
+                            tg.port().unwrap_or(0)
+                        ),
+                    ),
+                    (
+                        "target type".into(),
+                        tg.target_type().map(|t| t.as_str()).unwrap_or("?").into(),
+                    ),
                 ],
-                console_url: aws.console_url(&format!("ec2/home?region={{region}}#TargetGroup:targetGroupArn={arn}")),
+                console_url: aws.console_url(&format!(
+                    "ec2/home?region={{region}}#TargetGroup:targetGroupArn={arn}"
+                )),
             }),
-            None => v.push(missing("Placeholder target group", arn)),
+            None => v.push(Resource::missing("Placeholder target group", arn)),
         }
     }
     Ok(v)

@@ -34,8 +34,14 @@ pub struct LoadBalancerInputs {
 impl StepInputs for LoadBalancerInputs {
     const STEP: StepId = StepId::LoadBalancer;
     const FIELDS: &'static [Field] = &[
-        Field { name: "nlb_name", meaning: "internal NLB name: 1–32 letters, digits, hyphens; not starting with internal-" },
-        Field { name: "placeholder_target_group_name", meaning: "the throwaway target group the console makes you create with the NLB (1–32 characters)" },
+        Field {
+            name: "nlb_name",
+            meaning: "internal NLB name: 1–32 letters, digits, hyphens; not starting with internal-",
+        },
+        Field {
+            name: "placeholder_target_group_name",
+            meaning: "the throwaway target group the console makes you create with the NLB (1–32 characters)",
+        },
     ];
 
     fn defaults(session: &str) -> Self {
@@ -51,7 +57,10 @@ impl StepInputs for LoadBalancerInputs {
 
     fn check(&self, _all: &Inputs, _region: &str, e: &mut Errs<'_>) {
         e.check("nlb_name", check_elb_name(&self.nlb_name, true));
-        e.check("placeholder_target_group_name", check_elb_name(&self.placeholder_target_group_name, false));
+        e.check(
+            "placeholder_target_group_name",
+            check_elb_name(&self.placeholder_target_group_name, false),
+        );
     }
 }
 
@@ -73,29 +82,52 @@ use keys::*;
 /// The load balancer of this name, if any.
 pub(crate) async fn describe_nlb(aws: &AwsContext, name_or_arn: &str) -> Result<Option<Nlb>> {
     let mut req = aws.elb.describe_load_balancers();
-    req = if name_or_arn.starts_with("arn:") { req.load_balancer_arns(name_or_arn) } else { req.names(name_or_arn) };
+    req = if name_or_arn.starts_with("arn:") {
+        req.load_balancer_arns(name_or_arn)
+    } else {
+        req.names(name_or_arn)
+    };
     let r = req.send().await.ctx("elbv2", "DescribeLoadBalancers");
     Ok(crate::aws::error::optional(r)?.and_then(|o| o.load_balancers().first().cloned()))
 }
 
 /// The target group of this name or ARN, if any.
-pub(crate) async fn describe_tg(aws: &AwsContext, name_or_arn: &str) -> Result<Option<TargetGroup>> {
+pub(crate) async fn describe_tg(
+    aws: &AwsContext,
+    name_or_arn: &str,
+) -> Result<Option<TargetGroup>> {
     let mut req = aws.elb.describe_target_groups();
-    req = if name_or_arn.starts_with("arn:") { req.target_group_arns(name_or_arn) } else { req.names(name_or_arn) };
+    req = if name_or_arn.starts_with("arn:") {
+        req.target_group_arns(name_or_arn)
+    } else {
+        req.names(name_or_arn)
+    };
     let r = req.send().await.ctx("elbv2", "DescribeTargetGroups");
     Ok(crate::aws::error::optional(r)?.and_then(|o| o.target_groups().first().cloned()))
 }
 
 /// The `gatewalk:session` tag of an ELB resource.
 pub(crate) async fn elb_session(aws: &AwsContext, arn: &str) -> Result<Option<String>> {
-    let out = aws.elb.describe_tags().resource_arns(arn).send().await.ctx("elbv2", "DescribeTags")?;
+    let out = aws
+        .elb
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .ctx("elbv2", "DescribeTags")?;
     Ok(out
         .tag_descriptions()
         .first()
         .and_then(|d| crate::aws::tags::session_of(d.tags().iter().map(|t| (t.key(), t.value())))))
 }
 
-async fn ensure_ours(aws: &AwsContext, arn: &str, session: &str, what: &str, field: &str) -> Result<()> {
+async fn ensure_ours(
+    aws: &AwsContext,
+    arn: &str,
+    session: &str,
+    what: &str,
+    field: &str,
+) -> Result<()> {
     if elb_session(aws, arn).await?.as_deref() == Some(session) {
         Ok(())
     } else {
@@ -107,17 +139,35 @@ async fn ensure_ours(aws: &AwsContext, arn: &str, session: &str, what: &str, fie
 
 /// Waits until the NLB is active and returns its DNS name.
 pub(crate) async fn wait_active(cx: StepCx<'_>, arn: &str) -> Result<String> {
-    wait_for(cx.progress, "the load balancer to become active", Duration::from_secs(15 * 60), || async move {
-        let Some(lb) = describe_nlb(cx.aws, arn).await? else {
-            return Ok(Poll::Failed(format!("{arn} disappeared while provisioning")));
-        };
-        let state = lb.state();
-        Ok(match state.and_then(|s| s.code()) {
-            Some(LoadBalancerStateEnum::Active) => Poll::Ready(lb.dns_name().unwrap_or_default().to_string()),
-            Some(LoadBalancerStateEnum::Failed) => Poll::Failed(state.and_then(|s| s.reason()).unwrap_or("AWS gave no reason").to_string()),
-            other => Poll::Pending(other.map(|c| c.as_str().to_string()).unwrap_or("unknown".into())),
-        })
-    })
+    wait_for(
+        cx.progress,
+        "the load balancer to become active",
+        Duration::from_secs(15 * 60),
+        || async move {
+            let Some(lb) = describe_nlb(cx.aws, arn).await? else {
+                return Ok(Poll::Failed(format!(
+                    "{arn} disappeared while provisioning"
+                )));
+            };
+            let state = lb.state();
+            Ok(match state.and_then(|s| s.code()) {
+                Some(LoadBalancerStateEnum::Active) => {
+                    Poll::Ready(lb.dns_name().unwrap_or_default().to_string())
+                }
+                Some(LoadBalancerStateEnum::Failed) => Poll::Failed(
+                    state
+                        .and_then(|s| s.reason())
+                        .unwrap_or("AWS gave no reason")
+                        .to_string(),
+                ),
+                other => Poll::Pending(
+                    other
+                        .map(|c| c.as_str().to_string())
+                        .unwrap_or("unknown".into()),
+                ),
+            })
+        },
+    )
     .await
 }
 
@@ -133,7 +183,10 @@ impl Step for LoadBalancer {
         vec![
             Change::create_or_keep(
                 out(PLACEHOLDER),
-                format!("placeholder target group {} (TCP {port}, target type ip)", i.placeholder_target_group_name),
+                format!(
+                    "placeholder target group {} (TCP {port}, target type ip)",
+                    i.placeholder_target_group_name
+                ),
                 format!(
                     "aws elbv2 create-target-group --name {} --protocol TCP --port {port} --target-type ip --vpc-id $VPC_ID --tags Key={SESSION_KEY},Value={}",
                     i.placeholder_target_group_name, s.name
@@ -141,7 +194,10 @@ impl Step for LoadBalancer {
             ),
             Change::create_or_keep(
                 out(NLB),
-                format!("internal network load balancer {} in the private subnet, then wait until active", i.nlb_name),
+                format!(
+                    "internal network load balancer {} in the private subnet, then wait until active",
+                    i.nlb_name
+                ),
                 format!(
                     "aws elbv2 create-load-balancer --name {} --type network --scheme internal --subnets $PRIVATE_SUBNET_ID --tags Key={SESSION_KEY},Value={} && aws elbv2 wait load-balancer-available --load-balancer-arns $NLB_ARN",
                     i.nlb_name, s.name
@@ -156,17 +212,38 @@ impl Step for LoadBalancer {
         let i = &cx.inputs.load_balancer;
         let session = h.session().name.clone();
         let sid = StepId::LoadBalancer;
-        let Some(vpc_id) = h.session().output(StepId::ClusterVpc, vpc_keys::VPC).map(str::to_string) else {
-            return Err(Error::NotReady { step: sid, needs: StepId::ClusterVpc });
+        let Some(vpc_id) = h
+            .session()
+            .output(StepId::ClusterVpc, vpc_keys::VPC)
+            .map(str::to_string)
+        else {
+            return Err(Error::NotReady {
+                step: sid,
+                needs: StepId::ClusterVpc,
+            });
         };
-        let Some(private) = h.session().output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY).map(str::to_string) else {
-            return Err(Error::NotReady { step: sid, needs: StepId::PrivateSubnet });
+        let Some(private) = h
+            .session()
+            .output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)
+            .map(str::to_string)
+        else {
+            return Err(Error::NotReady {
+                step: sid,
+                needs: StepId::PrivateSubnet,
+            });
         };
 
         let tg_arn = match describe_tg(aws, &i.placeholder_target_group_name).await? {
             Some(tg) => {
                 let arn = tg.target_group_arn().unwrap_or_default().to_string();
-                ensure_ours(aws, &arn, &session, "target group", "placeholder_target_group_name").await?;
+                ensure_ours(
+                    aws,
+                    &arn,
+                    &session,
+                    "target group",
+                    "placeholder_target_group_name",
+                )
+                .await?;
                 p.reused("placeholder target group", &arn);
                 arn
             }
@@ -179,11 +256,19 @@ impl Step for LoadBalancer {
                     .port(cx.inputs.task_definition.container_port as i32)
                     .vpc_id(&vpc_id)
                     .target_type(TargetTypeEnum::Ip)
-                    .set_tags(Some(ResourceTags::new(&session, "placeholder-target-group").elb(&i.placeholder_target_group_name)))
+                    .set_tags(Some(
+                        ResourceTags::new(&session, "placeholder-target-group")
+                            .elb(&i.placeholder_target_group_name),
+                    ))
                     .send()
                     .await
                     .ctx("elbv2", "CreateTargetGroup")?;
-                let arn = out.target_groups().first().and_then(|t| t.target_group_arn()).unwrap_or_default().to_string();
+                let arn = out
+                    .target_groups()
+                    .first()
+                    .and_then(|t| t.target_group_arn())
+                    .unwrap_or_default()
+                    .to_string();
                 p.created("placeholder target group", &arn);
                 arn
             }
@@ -206,11 +291,18 @@ impl Step for LoadBalancer {
                     .scheme(LoadBalancerSchemeEnum::Internal)
                     .ip_address_type(IpAddressType::Ipv4)
                     .subnets(&private)
-                    .set_tags(Some(ResourceTags::new(&session, "load-balancer").elb(&i.nlb_name)))
+                    .set_tags(Some(
+                        ResourceTags::new(&session, "load-balancer").elb(&i.nlb_name),
+                    ))
                     .send()
                     .await
                     .ctx("elbv2", "CreateLoadBalancer")?;
-                let arn = out.load_balancers().first().and_then(|l| l.load_balancer_arn()).unwrap_or_default().to_string();
+                let arn = out
+                    .load_balancers()
+                    .first()
+                    .and_then(|l| l.load_balancer_arn())
+                    .unwrap_or_default()
+                    .to_string();
                 p.created("load balancer", &arn);
                 arn
             }
@@ -242,14 +334,29 @@ impl Step for LoadBalancer {
         if let Some(lb) = lb {
             let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
             if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
-                aws.elb.delete_load_balancer().load_balancer_arn(&arn).send().await.ctx("elbv2", "DeleteLoadBalancer")?;
+                aws.elb
+                    .delete_load_balancer()
+                    .load_balancer_arn(&arn)
+                    .send()
+                    .await
+                    .ctx("elbv2", "DeleteLoadBalancer")?;
                 let a = arn.as_str();
-                wait_for(p, "the load balancer to be deleted", Duration::from_secs(15 * 60), || async move {
-                    Ok(match describe_nlb(aws, a).await? {
-                        None => Poll::Ready(()),
-                        Some(lb) => Poll::Pending(lb.state().and_then(|s| s.code()).map(|c| c.as_str().to_string()).unwrap_or("deleting".into())),
-                    })
-                })
+                wait_for(
+                    p,
+                    "the load balancer to be deleted",
+                    Duration::from_secs(15 * 60),
+                    || async move {
+                        Ok(match describe_nlb(aws, a).await? {
+                            None => Poll::Ready(()),
+                            Some(lb) => Poll::Pending(
+                                lb.state()
+                                    .and_then(|s| s.code())
+                                    .map(|c| c.as_str().to_string())
+                                    .unwrap_or("deleting".into()),
+                            ),
+                        })
+                    },
+                )
                 .await?;
                 p.deleted("load balancer", &arn);
             }
@@ -264,9 +371,19 @@ impl Step for LoadBalancer {
             let arn = tg.target_group_arn().unwrap_or_default().to_string();
             if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
                 let a = arn.as_str();
-                delete_when_free(p, "the placeholder target group to be released", || async move {
-                    aws.elb.delete_target_group().target_group_arn(a).send().await.ctx("elbv2", "DeleteTargetGroup").map(|_| ())
-                })
+                delete_when_free(
+                    p,
+                    "the placeholder target group to be released",
+                    || async move {
+                        aws.elb
+                            .delete_target_group()
+                            .target_group_arn(a)
+                            .send()
+                            .await
+                            .ctx("elbv2", "DeleteTargetGroup")
+                            .map(|_| ())
+                    },
+                )
                 .await?;
                 p.deleted("placeholder target group", &arn);
             }

@@ -7,23 +7,33 @@ use crate::error::Result;
 use crate::session::Session;
 use crate::steps::cluster_vpc::checks::route_table_resource;
 use crate::steps::cluster_vpc::keys as vpc_keys;
-use crate::steps::net::{describe_route_table, describe_routes, effective_route_table, routes_to_igw};
+use crate::steps::net::{
+    describe_route_table, describe_routes, effective_route_table, routes_to_igw,
+};
 use crate::steps::private_subnet::PRIVATE_SUBNET_KEY;
-use crate::steps::task_definition::missing;
 use crate::steps::{Check, Resource, StepCx, StepId};
 use aws_sdk_ec2::types::{NatGatewayState, RouteState};
 
 const APPLY: &str = "run `gatewalk apply --through nat-gateway`";
 
 async fn describe_eip(cx: StepCx<'_>, alloc: &str) -> Result<Option<aws_sdk_ec2::types::Address>> {
-    let r = cx.aws.ec2.describe_addresses().allocation_ids(alloc).send().await.ctx("ec2", "DescribeAddresses");
+    let r = cx
+        .aws
+        .ec2
+        .describe_addresses()
+        .allocation_ids(alloc)
+        .send()
+        .await
+        .ctx("ec2", "DescribeAddresses");
     Ok(crate::aws::error::optional(r)?.and_then(|o| o.addresses().first().cloned()))
 }
 
 pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let aws = cx.aws;
     let out = |k| s.output(StepId::NatGateway, k);
-    let vpc_id = s.output(StepId::ClusterVpc, vpc_keys::VPC).unwrap_or_default();
+    let vpc_id = s
+        .output(StepId::ClusterVpc, vpc_keys::VPC)
+        .unwrap_or_default();
     let mut c = Vec::new();
 
     let nat = match out(NAT) {
@@ -31,7 +41,11 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         None => None,
     };
     let Some(nat) = nat else {
-        c.push(Check::fail("NAT gateway exists", out(NAT).map_or("not created yet".into(), |id| format!("{id} not found")), APPLY));
+        c.push(Check::fail(
+            "NAT gateway exists",
+            out(NAT).map_or("not created yet".into(), |id| format!("{id} not found")),
+            APPLY,
+        ));
         return Ok(c);
     };
     let nat_id = nat.nat_gateway_id().unwrap_or_default().to_string();
@@ -40,17 +54,30 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         Some(NatGatewayState::Pending) => Check::pending("NAT gateway is available", "pending"),
         other => Check::fail(
             "NAT gateway is available",
-            format!("{} {}", other.map(|s| s.as_str()).unwrap_or("?"), nat.failure_message().unwrap_or("")),
+            format!(
+                "{} {}",
+                other.map(|s| s.as_str()).unwrap_or("?"),
+                nat.failure_message().unwrap_or("")
+            ),
             format!("it cannot recover; tear down this step and {APPLY}"),
         ),
     });
     let alloc = out(EIP).unwrap_or_default();
-    let eip = if alloc.is_empty() { None } else { describe_eip(cx, alloc).await? };
-    let nat_uses = nat.nat_gateway_addresses().iter().any(|a| a.allocation_id() == Some(alloc));
+    let eip = if alloc.is_empty() {
+        None
+    } else {
+        describe_eip(cx, alloc).await?
+    };
+    let nat_uses = nat
+        .nat_gateway_addresses()
+        .iter()
+        .any(|a| a.allocation_id() == Some(alloc));
     c.push(Check::expect(
         "NAT gateway uses the session's Elastic IP",
         eip.is_some() && nat_uses,
-        eip.as_ref().and_then(|e| e.public_ip()).map_or("no Elastic IP".into(), |ip| format!("{alloc} ({ip})")),
+        eip.as_ref()
+            .and_then(|e| e.public_ip())
+            .map_or("no Elastic IP".into(), |ip| format!("{alloc} ({ip})")),
         APPLY,
     ));
     let subnet = nat.subnet_id().unwrap_or_default().to_string();
@@ -64,9 +91,15 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         if public { format!("{subnet} reaches the internet gateway") } else { format!("{subnet} has no route to an internet gateway") },
         "a NAT gateway only reaches the internet from a subnet whose route table sends 0.0.0.0/0 to the internet gateway",
     ));
-    let expected_subnet = s.output(StepId::ClusterVpc, vpc_keys::SUBNET_A).unwrap_or_default();
+    let expected_subnet = s
+        .output(StepId::ClusterVpc, vpc_keys::SUBNET_A)
+        .unwrap_or_default();
     if subnet != expected_subnet {
-        c.push(Check::warn("NAT gateway in public subnet A", subnet.clone(), format!("gatewalk placed it in {expected_subnet}")));
+        c.push(Check::warn(
+            "NAT gateway in public subnet A",
+            subnet.clone(),
+            format!("gatewalk placed it in {expected_subnet}"),
+        ));
     }
 
     let rt = match out(PRIVATE_RT) {
@@ -74,11 +107,18 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         None => None,
     };
     let Some(rt) = rt else {
-        c.push(Check::fail("private route table exists", "not found", APPLY));
+        c.push(Check::fail(
+            "private route table exists",
+            "not found",
+            APPLY,
+        ));
         return Ok(c);
     };
     let rt_id = rt.route_table_id().unwrap_or_default().to_string();
-    let default = rt.routes().iter().find(|r| r.destination_cidr_block() == Some("0.0.0.0/0"));
+    let default = rt
+        .routes()
+        .iter()
+        .find(|r| r.destination_cidr_block() == Some("0.0.0.0/0"));
     let to_nat = default.is_some_and(|r| r.nat_gateway_id() == Some(nat_id.as_str()));
     let blackhole = default.is_some_and(|r| r.state() == Some(&RouteState::Blackhole));
     c.push(Check::expect(
@@ -88,18 +128,27 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         format!("aws ec2 replace-route --route-table-id {rt_id} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id {nat_id}"),
     ));
     if let Some(private) = s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY) {
-        let assoc = rt.associations().iter().any(|a| a.subnet_id() == Some(private));
+        let assoc = rt
+            .associations()
+            .iter()
+            .any(|a| a.subnet_id() == Some(private));
         c.push(Check::expect(
             "private subnet uses the private route table",
             assoc,
-            if assoc { rt_id.clone() } else { "not associated".into() },
+            if assoc {
+                rt_id.clone()
+            } else {
+                "not associated".into()
+            },
             format!("aws ec2 associate-route-table --route-table-id {rt_id} --subnet-id {private}"),
         ));
         c.push(Check::expect(
             "private subnet still has no route to the internet gateway",
             !routes_to_igw(&rt),
             describe_routes(&rt),
-            format!("remove the igw- route from {rt_id}: tasks must not be reachable from the internet"),
+            format!(
+                "remove the igw- route from {rt_id}: tasks must not be reachable from the internet"
+            ),
         ));
     }
     Ok(c)
@@ -114,11 +163,17 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
             Some(a) => v.push(Resource {
                 kind: "Elastic IP".into(),
                 id: alloc.into(),
-                state: if a.association_id().is_some() || a.network_interface_id().is_some() { "associated".into() } else { "unassociated".into() },
+                state: if a.association_id().is_some() || a.network_interface_id().is_some() {
+                    "associated".into()
+                } else {
+                    "unassociated".into()
+                },
                 attributes: vec![("public ip".into(), a.public_ip().unwrap_or_default().into())],
-                console_url: aws.console_url(&format!("ec2/home?region={{region}}#ElasticIpDetails:AllocationId={alloc}")),
+                console_url: aws.console_url(&format!(
+                    "ec2/home?region={{region}}#ElasticIpDetails:AllocationId={alloc}"
+                )),
             }),
-            None => v.push(missing("Elastic IP", alloc)),
+            None => v.push(Resource::missing("Elastic IP", alloc)),
         }
     }
     if let Some(id) = out(NAT) {
@@ -126,15 +181,34 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
             Some(n) => v.push(Resource {
                 kind: "NAT gateway".into(),
                 id: id.into(),
-                state: n.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                state: n
+                    .state()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
                 attributes: vec![
                     ("subnet".into(), n.subnet_id().unwrap_or_default().into()),
-                    ("public ip".into(), n.nat_gateway_addresses().first().and_then(|a| a.public_ip()).unwrap_or_default().into()),
-                    ("private ip".into(), n.nat_gateway_addresses().first().and_then(|a| a.private_ip()).unwrap_or_default().into()),
+                    (
+                        "public ip".into(),
+                        n.nat_gateway_addresses()
+                            .first()
+                            .and_then(|a| a.public_ip())
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                    (
+                        "private ip".into(),
+                        n.nat_gateway_addresses()
+                            .first()
+                            .and_then(|a| a.private_ip())
+                            .unwrap_or_default()
+                            .into(),
+                    ),
                 ],
-                console_url: aws.console_url(&format!("vpcconsole/home?region={{region}}#NatGatewayDetails:natGatewayId={id}")),
+                console_url: aws.console_url(&format!(
+                    "vpcconsole/home?region={{region}}#NatGatewayDetails:natGatewayId={id}"
+                )),
             }),
-            None => v.push(missing("NAT gateway", id)),
+            None => v.push(Resource::missing("NAT gateway", id)),
         }
     }
     if let Some(id) = out(PRIVATE_RT) {

@@ -53,8 +53,17 @@ pub mod keys {
 use keys::*;
 
 /// A NAT gateway by id, `None` if it does not exist.
-pub(crate) async fn describe_nat(aws: &AwsContext, id: &str) -> Result<Option<aws_sdk_ec2::types::NatGateway>> {
-    let r = aws.ec2.describe_nat_gateways().nat_gateway_ids(id).send().await.ctx("ec2", "DescribeNatGateways");
+pub(crate) async fn describe_nat(
+    aws: &AwsContext,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::NatGateway>> {
+    let r = aws
+        .ec2
+        .describe_nat_gateways()
+        .nat_gateway_ids(id)
+        .send()
+        .await
+        .ctx("ec2", "DescribeNatGateways");
     Ok(crate::aws::error::optional(r)?.and_then(|o| o.nat_gateways().first().cloned()))
 }
 
@@ -78,19 +87,26 @@ impl Step for NatGateway {
     fn plan(&self, _inputs: &Inputs, s: &Session) -> Vec<Change> {
         let out = |k| s.output(StepId::NatGateway, k);
         let tags = |rt: &str, role: &str| {
-            format!("--tag-specifications 'ResourceType={rt},Tags=[{{Key={SESSION_KEY},Value={}}},{{Key=gatewalk:role,Value={role}}}]'", s.name)
+            format!(
+                "--tag-specifications 'ResourceType={rt},Tags=[{{Key={SESSION_KEY},Value={}}},{{Key=gatewalk:role,Value={role}}}]'",
+                s.name
+            )
         };
         vec![
             Change::create_or_keep(
                 out(EIP),
                 "Elastic IP address (domain vpc) for the NAT gateway".to_string(),
-                format!("aws ec2 allocate-address --domain vpc {}", tags("elastic-ip", "nat-eip")),
+                format!(
+                    "aws ec2 allocate-address --domain vpc {}",
+                    tags("elastic-ip", "nat-eip")
+                ),
             ),
             Change::create_or_keep(
                 out(NAT),
                 format!(
                     "NAT gateway in public subnet A {}, then wait until available (1–2 minutes)",
-                    s.output(StepId::ClusterVpc, vpc_keys::SUBNET_A).unwrap_or("")
+                    s.output(StepId::ClusterVpc, vpc_keys::SUBNET_A)
+                        .unwrap_or("")
                 ),
                 format!(
                     "aws ec2 create-nat-gateway --subnet-id $SUBNET_A_ID --allocation-id $EIP_ALLOCATION_ID --client-token $TOKEN {} && aws ec2 wait nat-gateway-available --nat-gateway-ids $NAT_ID",
@@ -99,7 +115,8 @@ impl Step for NatGateway {
             ),
             Change::create_or_keep(
                 out(PRIVATE_RT),
-                "private route table: 0.0.0.0/0 → NAT gateway, associated with the private subnet".to_string(),
+                "private route table: 0.0.0.0/0 → NAT gateway, associated with the private subnet"
+                    .to_string(),
                 format!(
                     "aws ec2 create-route-table --vpc-id $VPC_ID {} && aws ec2 create-route --route-table-id $PRIVATE_RTB_ID --destination-cidr-block 0.0.0.0/0 --nat-gateway-id $NAT_ID && aws ec2 associate-route-table --route-table-id $PRIVATE_RTB_ID --subnet-id $PRIVATE_SUBNET_ID",
                     tags("route-table", "private-route-table")
@@ -114,16 +131,29 @@ impl Step for NatGateway {
         let session = h.session().name.clone();
         let sid = StepId::NatGateway;
         let get = |h: &SessionHandle, step, key| h.session().output(step, key).map(str::to_string);
-        let (Some(vpc_id), Some(subnet_a)) = (get(h, StepId::ClusterVpc, vpc_keys::VPC), get(h, StepId::ClusterVpc, vpc_keys::SUBNET_A)) else {
-            return Err(Error::NotReady { step: sid, needs: StepId::ClusterVpc });
+        let (Some(vpc_id), Some(subnet_a)) = (
+            get(h, StepId::ClusterVpc, vpc_keys::VPC),
+            get(h, StepId::ClusterVpc, vpc_keys::SUBNET_A),
+        ) else {
+            return Err(Error::NotReady {
+                step: sid,
+                needs: StepId::ClusterVpc,
+            });
         };
         let Some(private) = get(h, StepId::PrivateSubnet, PRIVATE_SUBNET_KEY) else {
-            return Err(Error::NotReady { step: sid, needs: StepId::PrivateSubnet });
+            return Err(Error::NotReady {
+                step: sid,
+                needs: StepId::PrivateSubnet,
+            });
         };
 
         // Elastic IP.
         let t = ResourceTags::new(&session, "nat-eip");
-        let found = pick(&find::addresses(aws, &t).await?, h.session().output(sid, EIP), |a| a.allocation_id());
+        let found = pick(
+            &find::addresses(aws, &t).await?,
+            h.session().output(sid, EIP),
+            |a| a.allocation_id(),
+        );
         let alloc = match found {
             Some(a) => {
                 let id = a.allocation_id().unwrap_or_default().to_string();
@@ -135,12 +165,17 @@ impl Step for NatGateway {
                     .ec2
                     .allocate_address()
                     .domain(DomainType::Vpc)
-                    .tag_specifications(t.ec2_spec(ResourceType::ElasticIp, &format!("{session}-nat")))
+                    .tag_specifications(
+                        t.ec2_spec(ResourceType::ElasticIp, &format!("{session}-nat")),
+                    )
                     .send()
                     .await
                     .ctx("ec2", "AllocateAddress")?;
                 let id = out.allocation_id().unwrap_or_default().to_string();
-                p.created("Elastic IP", &format!("{id} ({})", out.public_ip().unwrap_or("?")));
+                p.created(
+                    "Elastic IP",
+                    &format!("{id} ({})", out.public_ip().unwrap_or("?")),
+                );
                 id
             }
         };
@@ -148,7 +183,11 @@ impl Step for NatGateway {
 
         // NAT gateway, with a client token saved before the call.
         let t = ResourceTags::new(&session, "nat-gateway");
-        let found = pick(&find::nat_gateways(aws, &t).await?, h.session().output(sid, NAT), |n| n.nat_gateway_id());
+        let found = pick(
+            &find::nat_gateways(aws, &t).await?,
+            h.session().output(sid, NAT),
+            |n| n.nat_gateway_id(),
+        );
         let nat_id = match found {
             Some(n) => {
                 let id = n.nat_gateway_id().unwrap_or_default().to_string();
@@ -171,39 +210,57 @@ impl Step for NatGateway {
                     .allocation_id(&alloc)
                     .connectivity_type(ConnectivityType::Public)
                     .client_token(&token)
-                    .tag_specifications(t.ec2_spec(ResourceType::Natgateway, &format!("{session}-nat")))
+                    .tag_specifications(
+                        t.ec2_spec(ResourceType::Natgateway, &format!("{session}-nat")),
+                    )
                     .send()
                     .await
                     .ctx("ec2", "CreateNatGateway")?;
-                let id = out.nat_gateway().and_then(|n| n.nat_gateway_id()).unwrap_or_default().to_string();
+                let id = out
+                    .nat_gateway()
+                    .and_then(|n| n.nat_gateway_id())
+                    .unwrap_or_default()
+                    .to_string();
                 p.created("NAT gateway", &id);
                 id
             }
         };
         h.record(sid, NAT, &nat_id)?;
         let nid = nat_id.as_str();
-        wait_for(p, "the NAT gateway to become available", Duration::from_secs(10 * 60), || async move {
-            let Some(n) = describe_nat(aws, nid).await? else {
-                return Ok(Poll::Pending("not visible yet".into()));
-            };
-            Ok(match n.state() {
-                Some(NatGatewayState::Available) => Poll::Ready(()),
-                Some(NatGatewayState::Pending) | None => Poll::Pending("pending".into()),
-                Some(other) => Poll::Failed(format!(
-                    "it is {}: {}",
-                    other.as_str(),
-                    n.failure_message().unwrap_or("AWS gave no reason")
-                )),
-            })
-        })
+        wait_for(
+            p,
+            "the NAT gateway to become available",
+            Duration::from_secs(10 * 60),
+            || async move {
+                let Some(n) = describe_nat(aws, nid).await? else {
+                    return Ok(Poll::Pending("not visible yet".into()));
+                };
+                Ok(match n.state() {
+                    Some(NatGatewayState::Available) => Poll::Ready(()),
+                    Some(NatGatewayState::Pending) | None => Poll::Pending("pending".into()),
+                    Some(other) => Poll::Failed(format!(
+                        "it is {}: {}",
+                        other.as_str(),
+                        n.failure_message().unwrap_or("AWS gave no reason")
+                    )),
+                })
+            },
+        )
         .await?;
 
         // Private route table.
         let t = ResourceTags::new(&session, "private-route-table");
-        let found = pick(&find::route_tables(aws, &t).await?, h.session().output(sid, PRIVATE_RT), |r| r.route_table_id());
+        let found = pick(
+            &find::route_tables(aws, &t).await?,
+            h.session().output(sid, PRIVATE_RT),
+            |r| r.route_table_id(),
+        );
         let rt = match found {
             Some(rt) => {
-                p.reused("private route table", rt.route_table_id().unwrap_or_default());
+                p.reused(
+                    "private route table",
+                    rt.route_table_id().unwrap_or_default(),
+                );
                 rt
             }
             None => {
@@ -211,12 +268,20 @@ impl Step for NatGateway {
                     .ec2
                     .create_route_table()
                     .vpc_id(&vpc_id)
-                    .tag_specifications(t.ec2_spec(ResourceType::RouteTable, &format!("{session}-private")))
+                    .tag_specifications(
+                        t.ec2_spec(ResourceType::RouteTable, &format!("{session}-private")),
+                    )
                     .send()
                     .await
                     .ctx("ec2", "CreateRouteTable")?;
-                let rt = out.route_table().cloned().unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
-                p.created("private route table", rt.route_table_id().unwrap_or_default());
+                let rt = out
+                    .route_table()
+                    .cloned()
+                    .unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
+                p.created(
+                    "private route table",
+                    rt.route_table_id().unwrap_or_default(),
+                );
                 rt
             }
         };
@@ -251,7 +316,12 @@ impl Step for NatGateway {
         let current = aws
             .ec2
             .describe_route_tables()
-            .filters(aws_sdk_ec2::types::Filter::builder().name("association.subnet-id").values(&private).build())
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("association.subnet-id")
+                    .values(&private)
+                    .build(),
+            )
             .send()
             .await
             .ctx("ec2", "DescribeRouteTables")?;
@@ -259,7 +329,14 @@ impl Step for NatGateway {
             t.associations()
                 .iter()
                 .find(|a| a.subnet_id() == Some(private.as_str()))
-                .map(|a| (t.route_table_id().unwrap_or_default().to_string(), a.route_table_association_id().unwrap_or_default().to_string()))
+                .map(|a| {
+                    (
+                        t.route_table_id().unwrap_or_default().to_string(),
+                        a.route_table_association_id()
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                })
         });
         match existing {
             Some((table, _)) if table == rt_id => {}
@@ -271,7 +348,9 @@ impl Step for NatGateway {
                     .send()
                     .await
                     .ctx("ec2", "ReplaceRouteTableAssociation")?;
-                p.info(format!("{private} moved from route table {table} to {rt_id}"));
+                p.info(format!(
+                    "{private} moved from route table {table} to {rt_id}"
+                ));
             }
             None => {
                 aws.ec2
@@ -300,36 +379,69 @@ impl Step for NatGateway {
         let p = cx.progress;
         let session = h.session().name.clone();
         let sid = StepId::NatGateway;
-        for rt in find::route_tables(aws, &ResourceTags::new(&session, "private-route-table")).await? {
+        for rt in
+            find::route_tables(aws, &ResourceTags::new(&session, "private-route-table")).await?
+        {
             let rt_id = rt.route_table_id().unwrap_or_default().to_string();
             for a in rt.associations().iter().filter(|a| a.main() != Some(true)) {
                 if let Some(aid) = a.route_table_association_id() {
-                    let r = aws.ec2.disassociate_route_table().association_id(aid).send().await.ctx("ec2", "DisassociateRouteTable");
+                    let r = aws
+                        .ec2
+                        .disassociate_route_table()
+                        .association_id(aid)
+                        .send()
+                        .await
+                        .ctx("ec2", "DisassociateRouteTable");
                     crate::aws::error::optional(r)?;
                 }
             }
             let r = rt_id.as_str();
-            delete_when_free(p, &format!("route table {rt_id} to be deletable"), || async move {
-                aws.ec2.delete_route_table().route_table_id(r).send().await.ctx("ec2", "DeleteRouteTable").map(|_| ())
-            })
+            delete_when_free(
+                p,
+                &format!("route table {rt_id} to be deletable"),
+                || async move {
+                    aws.ec2
+                        .delete_route_table()
+                        .route_table_id(r)
+                        .send()
+                        .await
+                        .ctx("ec2", "DeleteRouteTable")
+                        .map(|_| ())
+                },
+            )
             .await?;
             p.deleted("private route table", &rt_id);
         }
         h.forget(sid, PRIVATE_RT)?;
         for n in find::nat_gateways(aws, &ResourceTags::new(&session, "nat-gateway")).await? {
             let id = n.nat_gateway_id().unwrap_or_default().to_string();
-            let r = aws.ec2.delete_nat_gateway().nat_gateway_id(&id).send().await.ctx("ec2", "DeleteNatGateway");
+            let r = aws
+                .ec2
+                .delete_nat_gateway()
+                .nat_gateway_id(&id)
+                .send()
+                .await
+                .ctx("ec2", "DeleteNatGateway");
             crate::aws::error::optional(r)?;
             let nid = id.as_str();
-            wait_for(p, "the NAT gateway to be deleted", Duration::from_secs(10 * 60), || async move {
-                Ok(match describe_nat(aws, nid).await? {
-                    None => Poll::Ready(()),
-                    Some(n) => match n.state() {
-                        Some(NatGatewayState::Deleted) => Poll::Ready(()),
-                        other => Poll::Pending(other.map(|s| s.as_str().to_string()).unwrap_or("deleting".into())),
-                    },
-                })
-            })
+            wait_for(
+                p,
+                "the NAT gateway to be deleted",
+                Duration::from_secs(10 * 60),
+                || async move {
+                    Ok(match describe_nat(aws, nid).await? {
+                        None => Poll::Ready(()),
+                        Some(n) => match n.state() {
+                            Some(NatGatewayState::Deleted) => Poll::Ready(()),
+                            other => Poll::Pending(
+                                other
+                                    .map(|s| s.as_str().to_string())
+                                    .unwrap_or("deleting".into()),
+                            ),
+                        },
+                    })
+                },
+            )
             .await?;
             p.deleted("NAT gateway", &id);
         }
@@ -338,9 +450,19 @@ impl Step for NatGateway {
         for a in find::addresses(aws, &ResourceTags::new(&session, "nat-eip")).await? {
             let id = a.allocation_id().unwrap_or_default().to_string();
             let r = id.as_str();
-            delete_when_free(p, &format!("Elastic IP {id} to be released by the NAT gateway"), || async move {
-                aws.ec2.release_address().allocation_id(r).send().await.ctx("ec2", "ReleaseAddress").map(|_| ())
-            })
+            delete_when_free(
+                p,
+                &format!("Elastic IP {id} to be released by the NAT gateway"),
+                || async move {
+                    aws.ec2
+                        .release_address()
+                        .allocation_id(r)
+                        .send()
+                        .await
+                        .ctx("ec2", "ReleaseAddress")
+                        .map(|_| ())
+                },
+            )
             .await?;
             p.deleted("Elastic IP", &id);
         }

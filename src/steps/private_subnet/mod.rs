@@ -2,15 +2,15 @@
 //! gateway, no public IPs) in the second zone and remove public subnet B, as
 //! the walkthrough does by hand in the VPC console.
 
-use super::cluster_vpc::keys as vpc_keys;
 use super::cluster_vpc::checks::{route_table_resource, subnet_resource};
+use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::{Errs, Field, Inputs, StepInputs};
 use super::net::{describe_routes, effective_route_table, overlaps, parse_cidr, routes_to_igw};
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::CallExt;
 use crate::aws::find::{self, pick};
 use crate::aws::tags::{ResourceTags, SESSION_KEY};
 use crate::aws::wait::delete_when_free;
-use crate::aws::CallExt;
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
@@ -44,18 +44,21 @@ impl StepInputs for PrivateSubnetInputs {
             Err(m) => return e.push(f, m),
         };
         let cv = &all.cluster_vpc;
-        if let Ok(vpc) = parse_cidr(&cv.vpc_cidr) {
-            if !vpc.contains(&net) {
-                e.push(f, format!("{net} is not inside the VPC block {vpc}"));
-            }
+        if let Ok(vpc) = parse_cidr(&cv.vpc_cidr)
+            && !vpc.contains(&net)
+        {
+            e.push(f, format!("{net} is not inside the VPC block {vpc}"));
         }
         // The private subnet is created before public subnet B is deleted, so
         // nothing is lost if the create fails; it therefore must not overlap B either.
-        for (name, cidr) in [("public_subnet_a_cidr", &cv.public_subnet_a_cidr), ("public_subnet_b_cidr", &cv.public_subnet_b_cidr)] {
-            if let Ok(other) = parse_cidr(cidr) {
-                if overlaps(&net, &other) {
-                    e.push(f, format!("{net} overlaps cluster-vpc.{name} {other}"));
-                }
+        for (name, cidr) in [
+            ("public_subnet_a_cidr", &cv.public_subnet_a_cidr),
+            ("public_subnet_b_cidr", &cv.public_subnet_b_cidr),
+        ] {
+            if let Ok(other) = parse_cidr(cidr)
+                && overlaps(&net, &other)
+            {
+                e.push(f, format!("{net} overlaps cluster-vpc.{name} {other}"));
             }
         }
     }
@@ -79,10 +82,15 @@ impl Step for PrivateSubnet {
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.private_subnet;
-        let az = s.output(StepId::ClusterVpc, vpc_keys::AZ_B).unwrap_or("$AZ_B");
+        let az = s
+            .output(StepId::ClusterVpc, vpc_keys::AZ_B)
+            .unwrap_or("$AZ_B");
         let mut v = vec![Change::create_or_keep(
             s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY),
-            format!("private subnet {} in {az} (no public IPs, no route to the internet gateway)", i.private_subnet_cidr),
+            format!(
+                "private subnet {} in {az} (no public IPs, no route to the internet gateway)",
+                i.private_subnet_cidr
+            ),
             format!(
                 "aws ec2 create-subnet --vpc-id $VPC_ID --cidr-block {} --availability-zone {az} --tag-specifications 'ResourceType=subnet,Tags=[{{Key={SESSION_KEY},Value={}}},{{Key=gatewalk:role,Value=private-subnet}}]'",
                 i.private_subnet_cidr, s.name
@@ -93,7 +101,8 @@ impl Step for PrivateSubnet {
                 action: super::ChangeAction::Delete,
                 resource: format!(
                     "public subnet B {}",
-                    s.output(StepId::ClusterVpc, vpc_keys::SUBNET_B).unwrap_or("")
+                    s.output(StepId::ClusterVpc, vpc_keys::SUBNET_B)
+                        .unwrap_or("")
                 ),
                 cli: "aws ec2 delete-subnet --subnet-id $SUBNET_B_ID".into(),
             });
@@ -106,13 +115,25 @@ impl Step for PrivateSubnet {
         let p = cx.progress;
         let session = h.session().name.clone();
         let (Some(vpc_id), Some(az)) = (
-            h.session().output(StepId::ClusterVpc, vpc_keys::VPC).map(str::to_string),
-            h.session().output(StepId::ClusterVpc, vpc_keys::AZ_B).map(str::to_string),
+            h.session()
+                .output(StepId::ClusterVpc, vpc_keys::VPC)
+                .map(str::to_string),
+            h.session()
+                .output(StepId::ClusterVpc, vpc_keys::AZ_B)
+                .map(str::to_string),
         ) else {
-            return Err(Error::NotReady { step: StepId::PrivateSubnet, needs: StepId::ClusterVpc });
+            return Err(Error::NotReady {
+                step: StepId::PrivateSubnet,
+                needs: StepId::ClusterVpc,
+            });
         };
         let t = ResourceTags::new(&session, "private-subnet");
-        let found = pick(&find::subnets(aws, &t).await?, h.session().output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY), |s| s.subnet_id());
+        let found = pick(
+            &find::subnets(aws, &t).await?,
+            h.session()
+                .output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY),
+            |s| s.subnet_id(),
+        );
         let id = match found {
             Some(sn) => {
                 let id = sn.subnet_id().unwrap_or_default().to_string();
@@ -121,7 +142,9 @@ impl Step for PrivateSubnet {
                     aws.ec2
                         .modify_subnet_attribute()
                         .subnet_id(&id)
-                        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(false).build())
+                        .map_public_ip_on_launch(
+                            AttributeBooleanValue::builder().value(false).build(),
+                        )
                         .send()
                         .await
                         .ctx("ec2", "ModifySubnetAttribute")?;
@@ -136,11 +159,17 @@ impl Step for PrivateSubnet {
                     .vpc_id(&vpc_id)
                     .cidr_block(&cx.inputs.private_subnet.private_subnet_cidr)
                     .availability_zone(&az)
-                    .tag_specifications(t.ec2_spec(ResourceType::Subnet, &format!("{session}-private")))
+                    .tag_specifications(
+                        t.ec2_spec(ResourceType::Subnet, &format!("{session}-private")),
+                    )
                     .send()
                     .await
                     .ctx("ec2", "CreateSubnet")?;
-                let id = out.subnet().and_then(|s| s.subnet_id()).unwrap_or_default().to_string();
+                let id = out
+                    .subnet()
+                    .and_then(|s| s.subnet_id())
+                    .unwrap_or_default()
+                    .to_string();
                 p.created("private subnet", &id);
                 id
             }
@@ -149,42 +178,76 @@ impl Step for PrivateSubnet {
 
         // An explicit association with a table that reaches the internet would
         // make the subnet public again; drop it (the NAT route comes in step 5).
-        if let Some(rt) = effective_route_table(aws, &vpc_id, &id).await? {
-            if routes_to_igw(&rt) {
-                for a in rt.associations().iter().filter(|a| a.subnet_id() == Some(id.as_str())) {
-                    if let Some(aid) = a.route_table_association_id() {
-                        aws.ec2
-                            .disassociate_route_table()
-                            .association_id(aid)
-                            .send()
-                            .await
-                            .ctx("ec2", "DisassociateRouteTable")?;
-                        p.info(format!("removed {id} from route table {} (it reaches the internet gateway)", rt.route_table_id().unwrap_or("?")));
-                    }
+        if let Some(rt) = effective_route_table(aws, &vpc_id, &id).await?
+            && routes_to_igw(&rt)
+        {
+            for a in rt
+                .associations()
+                .iter()
+                .filter(|a| a.subnet_id() == Some(id.as_str()))
+            {
+                if let Some(aid) = a.route_table_association_id() {
+                    aws.ec2
+                        .disassociate_route_table()
+                        .association_id(aid)
+                        .send()
+                        .await
+                        .ctx("ec2", "DisassociateRouteTable")?;
+                    p.info(format!(
+                        "removed {id} from route table {} (it reaches the internet gateway)",
+                        rt.route_table_id().unwrap_or("?")
+                    ));
                 }
             }
         }
 
         // Retire public subnet B.
-        if h.session().output(StepId::PrivateSubnet, RETIRED_KEY).is_none() {
+        if h.session()
+            .output(StepId::PrivateSubnet, RETIRED_KEY)
+            .is_none()
+        {
             let tb = ResourceTags::new(&session, "public-subnet-b");
-            let mut retired = h.session().output(StepId::ClusterVpc, vpc_keys::SUBNET_B).unwrap_or("none").to_string();
+            let mut retired = h
+                .session()
+                .output(StepId::ClusterVpc, vpc_keys::SUBNET_B)
+                .unwrap_or("none")
+                .to_string();
             for sn in find::subnets(aws, &tb).await? {
                 let sid = sn.subnet_id().unwrap_or_default().to_string();
                 // Drop its route table association first, so no table keeps
                 // pointing at a subnet that is gone.
                 if let Some(rt) = effective_route_table(aws, &vpc_id, &sid).await? {
-                    for a in rt.associations().iter().filter(|a| a.subnet_id() == Some(sid.as_str())) {
+                    for a in rt
+                        .associations()
+                        .iter()
+                        .filter(|a| a.subnet_id() == Some(sid.as_str()))
+                    {
                         if let Some(aid) = a.route_table_association_id() {
-                            let r = aws.ec2.disassociate_route_table().association_id(aid).send().await.ctx("ec2", "DisassociateRouteTable");
+                            let r = aws
+                                .ec2
+                                .disassociate_route_table()
+                                .association_id(aid)
+                                .send()
+                                .await
+                                .ctx("ec2", "DisassociateRouteTable");
                             crate::aws::error::optional(r)?;
                         }
                     }
                 }
                 let sref = sid.as_str();
-                delete_when_free(p, &format!("public subnet {sid} to be deletable"), || async move {
-                    aws.ec2.delete_subnet().subnet_id(sref).send().await.ctx("ec2", "DeleteSubnet").map(|_| ())
-                })
+                delete_when_free(
+                    p,
+                    &format!("public subnet {sid} to be deletable"),
+                    || async move {
+                        aws.ec2
+                            .delete_subnet()
+                            .subnet_id(sref)
+                            .send()
+                            .await
+                            .ctx("ec2", "DeleteSubnet")
+                            .map(|_| ())
+                    },
+                )
                 .await?;
                 p.deleted("public subnet B", &sid);
                 retired = sid;
@@ -199,7 +262,9 @@ impl Step for PrivateSubnet {
         let aws = cx.aws;
         let i = &cx.inputs.private_subnet;
         let mut c = Vec::new();
-        let vpc_id = s.output(StepId::ClusterVpc, vpc_keys::VPC).unwrap_or_default();
+        let vpc_id = s
+            .output(StepId::ClusterVpc, vpc_keys::VPC)
+            .unwrap_or_default();
         let sn = match s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY) {
             Some(id) => super::net::describe_subnet(aws, id).await?,
             None => None,
@@ -212,14 +277,23 @@ impl Step for PrivateSubnet {
         c.push(Check::expect(
             "private subnet exists in the VPC",
             sn.vpc_id() == Some(vpc_id) && sn.cidr_block() == Some(i.private_subnet_cidr.as_str()),
-            format!("{id} {} in {}", sn.cidr_block().unwrap_or("?"), sn.availability_zone().unwrap_or("?")),
+            format!(
+                "{id} {} in {}",
+                sn.cidr_block().unwrap_or("?"),
+                sn.availability_zone().unwrap_or("?")
+            ),
             format!("expected {} in {vpc_id}; {APPLY}", i.private_subnet_cidr),
         ));
         c.push(Check::expect(
             "private subnet does not map public IPs",
             sn.map_public_ip_on_launch() != Some(true),
-            format!("MapPublicIpOnLaunch={}", sn.map_public_ip_on_launch().unwrap_or(false)),
-            format!("aws ec2 modify-subnet-attribute --subnet-id {id} --no-map-public-ip-on-launch"),
+            format!(
+                "MapPublicIpOnLaunch={}",
+                sn.map_public_ip_on_launch().unwrap_or(false)
+            ),
+            format!(
+                "aws ec2 modify-subnet-attribute --subnet-id {id} --no-map-public-ip-on-launch"
+            ),
         ));
         match effective_route_table(aws, vpc_id, &id).await? {
             Some(rt) => {
@@ -231,13 +305,20 @@ impl Step for PrivateSubnet {
                     format!("remove the igw- route from {rt_id}, or associate the subnet with a table without one"),
                 ));
             }
-            None => c.push(Check::pass("private subnet has no route to an internet gateway", "no route table")),
+            None => c.push(Check::pass(
+                "private subnet has no route to an internet gateway",
+                "no route table",
+            )),
         }
         let leftover = find::subnets(aws, &ResourceTags::new(&s.name, "public-subnet-b")).await?;
         c.push(Check::expect(
             "public subnet B was removed",
             leftover.is_empty(),
-            if leftover.is_empty() { "removed".to_string() } else { format!("{} still exists", leftover[0].subnet_id().unwrap_or("?")) },
+            if leftover.is_empty() {
+                "removed".to_string()
+            } else {
+                format!("{} still exists", leftover[0].subnet_id().unwrap_or("?"))
+            },
             APPLY,
         ));
         Ok(c)
@@ -247,9 +328,18 @@ impl Step for PrivateSubnet {
         let mut v = Vec::new();
         if let Some(id) = s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY) {
             v.push(subnet_resource(cx, id, "Private subnet").await?);
-            let vpc_id = s.output(StepId::ClusterVpc, vpc_keys::VPC).unwrap_or_default();
+            let vpc_id = s
+                .output(StepId::ClusterVpc, vpc_keys::VPC)
+                .unwrap_or_default();
             if let Some(rt) = effective_route_table(cx.aws, vpc_id, id).await? {
-                v.push(route_table_resource(cx, rt.route_table_id().unwrap_or_default(), "Route table in effect").await?);
+                v.push(
+                    route_table_resource(
+                        cx,
+                        rt.route_table_id().unwrap_or_default(),
+                        "Route table in effect",
+                    )
+                    .await?,
+                );
             }
         }
         Ok(v)
@@ -262,9 +352,19 @@ impl Step for PrivateSubnet {
         for sn in find::subnets(aws, &ResourceTags::new(&session, "private-subnet")).await? {
             let id = sn.subnet_id().unwrap_or_default().to_string();
             let idr = id.as_str();
-            delete_when_free(p, &format!("private subnet {id} to be free of network interfaces"), || async move {
-                aws.ec2.delete_subnet().subnet_id(idr).send().await.ctx("ec2", "DeleteSubnet").map(|_| ())
-            })
+            delete_when_free(
+                p,
+                &format!("private subnet {id} to be free of network interfaces"),
+                || async move {
+                    aws.ec2
+                        .delete_subnet()
+                        .subnet_id(idr)
+                        .send()
+                        .await
+                        .ctx("ec2", "DeleteSubnet")
+                        .map(|_| ())
+                },
+            )
             .await?;
             p.deleted("private subnet", &id);
         }

@@ -1,0 +1,147 @@
+//! Teardown of step 2: route table, subnets, internet gateway, VPC, cluster —
+//! the order AWS accepts, waiting out lingering network interfaces.
+
+use super::describe_cluster;
+use super::keys::*;
+use crate::aws::CallExt;
+use crate::aws::find;
+use crate::aws::tags::ResourceTags;
+use crate::aws::wait::delete_when_free;
+use crate::error::Result;
+use crate::session::SessionHandle;
+use crate::steps::{StepCx, StepId};
+
+pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+    let aws = cx.aws;
+    let p = cx.progress;
+    let session = h.session().name.clone();
+    let sid = StepId::ClusterVpc;
+    let t = ResourceTags::new(&session, "public-route-table");
+    for rt in find::route_tables(aws, &t).await? {
+        let rt_id = rt.route_table_id().unwrap_or_default().to_string();
+        for a in rt.associations().iter().filter(|a| a.main() != Some(true)) {
+            if let Some(aid) = a.route_table_association_id() {
+                let r = aws
+                    .ec2
+                    .disassociate_route_table()
+                    .association_id(aid)
+                    .send()
+                    .await
+                    .ctx("ec2", "DisassociateRouteTable");
+                crate::aws::error::optional(r)?;
+            }
+        }
+        let rt_id = rt_id.as_str();
+        delete_when_free(
+            p,
+            &format!("route table {rt_id} to be deletable"),
+            || async move {
+                aws.ec2
+                    .delete_route_table()
+                    .route_table_id(rt_id)
+                    .send()
+                    .await
+                    .ctx("ec2", "DeleteRouteTable")
+                    .map(|_| ())
+            },
+        )
+        .await?;
+        p.deleted("route table", rt_id);
+    }
+    h.forget(sid, ROUTE_TABLE)?;
+    for (role, key) in [("public-subnet-a", SUBNET_A), ("public-subnet-b", SUBNET_B)] {
+        for sn in find::subnets(aws, &ResourceTags::new(&session, role)).await? {
+            let id = sn.subnet_id().unwrap_or_default().to_string();
+            let id = id.as_str();
+            delete_when_free(
+                p,
+                &format!("subnet {id} to be free of network interfaces"),
+                || async move {
+                    aws.ec2
+                        .delete_subnet()
+                        .subnet_id(id)
+                        .send()
+                        .await
+                        .ctx("ec2", "DeleteSubnet")
+                        .map(|_| ())
+                },
+            )
+            .await?;
+            p.deleted("subnet", id);
+        }
+        h.forget(sid, key)?;
+    }
+    for g in find::internet_gateways(aws, &ResourceTags::new(&session, "internet-gateway")).await? {
+        let id = g.internet_gateway_id().unwrap_or_default().to_string();
+        let id = id.as_str();
+        for a in g.attachments() {
+            if let Some(vpc) = a.vpc_id() {
+                delete_when_free(
+                    p,
+                    &format!("internet gateway {id} to detach"),
+                    || async move {
+                        aws.ec2
+                            .detach_internet_gateway()
+                            .internet_gateway_id(id)
+                            .vpc_id(vpc)
+                            .send()
+                            .await
+                            .ctx("ec2", "DetachInternetGateway")
+                            .map(|_| ())
+                    },
+                )
+                .await?;
+            }
+        }
+        let r = aws
+            .ec2
+            .delete_internet_gateway()
+            .internet_gateway_id(id)
+            .send()
+            .await
+            .ctx("ec2", "DeleteInternetGateway");
+        crate::aws::error::optional(r)?;
+        p.deleted("internet gateway", id);
+    }
+    h.forget(sid, IGW)?;
+    for v in find::vpcs(aws, &ResourceTags::new(&session, "vpc")).await? {
+        let id = v.vpc_id().unwrap_or_default().to_string();
+        let id = id.as_str();
+        delete_when_free(p, &format!("VPC {id} to be empty"), || async move {
+            aws.ec2
+                .delete_vpc()
+                .vpc_id(id)
+                .send()
+                .await
+                .ctx("ec2", "DeleteVpc")
+                .map(|_| ())
+        })
+        .await?;
+        p.deleted("VPC", id);
+    }
+    h.forget(sid, VPC)?;
+    let i = &cx.inputs.cluster_vpc;
+    if let Some(c) = describe_cluster(aws, &i.cluster_name).await? {
+        let ours = crate::aws::tags::session_of(c.tags().iter().map(|t| (t.key(), t.value())))
+            .as_deref()
+            == Some(session.as_str());
+        if ours {
+            aws.ecs
+                .delete_cluster()
+                .cluster(&i.cluster_name)
+                .send()
+                .await
+                .ctx("ecs", "DeleteCluster")?;
+            p.deleted("ECS cluster", c.cluster_arn().unwrap_or_default());
+        } else {
+            p.info(format!(
+                "keeping cluster {}: gatewalk did not create it",
+                i.cluster_name
+            ));
+        }
+    }
+    for k in [CLUSTER, CLUSTER_CREATED, AZ_A, AZ_B] {
+        h.forget(sid, k)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! Live checks and inspection for step 1.
+
+use super::{
+    EXECUTION_POLICY, TASKDEF_KEY, attached_policies, fargate_size, get_role, latest_revision,
+    matches_inputs,
+};
+use crate::error::Result;
+use crate::session::Session;
+use crate::steps::{Check, Resource, StepCx, StepId};
+use aws_sdk_ecs::types::{Compatibility, NetworkMode, TaskDefinitionStatus};
+
+pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
+    let i = &cx.inputs.task_definition;
+    let mut checks = Vec::new();
+    let role_name = i.role_name(&s.name);
+    let role = get_role(cx.aws, &role_name).await?;
+    let role_arn = role
+        .as_ref()
+        .map(|r| r.arn().to_string())
+        .unwrap_or_default();
+    checks.push(Check::expect(
+        "execution role exists",
+        role.is_some(),
+        if role.is_some() { role_arn.clone() } else { format!("no role named {role_name}") },
+        "run `gatewalk apply --through task-definition` to create it, or name an existing one with --set task-definition.execution_role=NAME",
+    ));
+    if let Some(role) = &role {
+        let trust = role.assume_role_policy_document().unwrap_or_default();
+        checks.push(Check::expect(
+            "execution role trusts ecs-tasks.amazonaws.com",
+            trust.contains("ecs-tasks.amazonaws.com"),
+            if trust.contains("ecs-tasks.amazonaws.com") { "trusted" } else { "not in the trust policy" },
+            "edit the role's trust relationship so the principal ecs-tasks.amazonaws.com may sts:AssumeRole",
+        ));
+        let policies = attached_policies(cx.aws, &role_name).await?;
+        let has = policies.iter().any(|p| p.ends_with(EXECUTION_POLICY));
+        let c = if has {
+            Check::pass(
+                "execution role may pull images",
+                "AmazonECSTaskExecutionRolePolicy attached",
+            )
+        } else if i.uses_existing_role() {
+            Check::warn(
+                "execution role may pull images",
+                "AmazonECSTaskExecutionRolePolicy not attached",
+                "make sure the role allows ecr:GetAuthorizationToken, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and logs:PutLogEvents, or attach AmazonECSTaskExecutionRolePolicy",
+            )
+        } else {
+            Check::fail(
+                "execution role may pull images",
+                "AmazonECSTaskExecutionRolePolicy not attached",
+                "run `gatewalk apply --through task-definition` to attach it",
+            )
+        };
+        checks.push(c);
+    }
+    let recorded = s.output(StepId::TaskDefinition, TASKDEF_KEY);
+    let td = match recorded {
+        Some(arn) => latest_revision(cx.aws, arn).await?.map(|(td, _)| td),
+        None => None,
+    };
+    let Some(td) = td else {
+        checks.push(Check::fail(
+            "task definition registered",
+            recorded.map_or("not created yet".to_string(), |a| format!("{a} not found")),
+            "run `gatewalk apply --through task-definition`",
+        ));
+        return Ok(checks);
+    };
+    let arn = td.task_definition_arn().unwrap_or_default();
+    checks.push(Check::expect(
+        "task definition is active",
+        td.status() == Some(&TaskDefinitionStatus::Active),
+        format!(
+            "{arn} is {}",
+            td.status().map(|s| s.as_str()).unwrap_or("unknown")
+        ),
+        "it was deregistered; run `gatewalk apply --through task-definition` to register it again",
+    ));
+    checks.push(Check::expect(
+        "runs on Fargate",
+        td.requires_compatibilities()
+            .contains(&Compatibility::Fargate),
+        format!(
+            "{:?}",
+            td.requires_compatibilities()
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+        ),
+        "register a revision with requiresCompatibilities FARGATE (gatewalk apply does)",
+    ));
+    checks.push(Check::expect(
+        "network mode is awsvpc",
+        td.network_mode() == Some(&NetworkMode::Awsvpc),
+        td.network_mode()
+            .map(|m| m.as_str())
+            .unwrap_or("none")
+            .to_string(),
+        "Fargate tasks need networkMode awsvpc; register a new revision (gatewalk apply does)",
+    ));
+    let cpu: u32 = td.cpu().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let mem: u32 = td.memory().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let size = fargate_size(cpu, mem);
+    checks.push(Check::expect(
+        "CPU and memory are a Fargate size",
+        size.is_ok(),
+        format!("{cpu} CPU / {mem} MiB"),
+        size.err().unwrap_or_default(),
+    ));
+    let c = td.container_definitions().first();
+    let port_ok = c.is_some_and(|c| {
+        c.name() == Some(i.container_name.as_str())
+            && c.port_mappings()
+                .iter()
+                .any(|p| p.container_port() == Some(i.container_port as i32))
+    });
+    checks.push(Check::expect(
+        "container and port mapping",
+        port_ok,
+        c.map(|c| {
+            format!(
+                "{} maps {:?}",
+                c.name().unwrap_or("?"),
+                c.port_mappings()
+                    .iter()
+                    .filter_map(|p| p.container_port())
+                    .collect::<Vec<_>>()
+            )
+        })
+        .unwrap_or_else(|| "no container".into()),
+        format!(
+            "the container must be named {} and map port {}",
+            i.container_name, i.container_port
+        ),
+    ));
+    checks.push(Check::expect(
+        "uses the execution role",
+        !role_arn.is_empty() && td.execution_role_arn() == Some(role_arn.as_str()),
+        td.execution_role_arn().unwrap_or("none").to_string(),
+        "run `gatewalk apply --through task-definition` to register a revision with the role",
+    ));
+    checks.push(Check::expect(
+        "matches the current inputs",
+        matches_inputs(&td, i, &role_arn),
+        format!("revision {}", td.revision()),
+        "inputs changed since the last apply; run `gatewalk apply --through task-definition` to register a new revision",
+    ));
+    Ok(checks)
+}
+
+pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
+    let i = &cx.inputs.task_definition;
+    let mut v = Vec::new();
+    let role_name = i.role_name(&s.name);
+    match get_role(cx.aws, &role_name).await? {
+        Some(r) => v.push(Resource {
+            kind: "IAM role".into(),
+            id: r.arn().to_string(),
+            state: "exists".into(),
+            attributes: vec![
+                ("name".into(), role_name.clone()),
+                (
+                    "created by".into(),
+                    if i.uses_existing_role() {
+                        "you".into()
+                    } else {
+                        "gatewalk".into()
+                    },
+                ),
+                (
+                    "policies".into(),
+                    attached_policies(cx.aws, &role_name).await?.join(", "),
+                ),
+            ],
+            console_url: cx
+                .aws
+                .console_url(&format!("iam/home#/roles/details/{role_name}")),
+        }),
+        None => v.push(Resource::missing("IAM role", &role_name)),
+    }
+    if let Some(arn) = s.output(StepId::TaskDefinition, TASKDEF_KEY) {
+        match latest_revision(cx.aws, arn).await? {
+            Some((td, _)) => {
+                let c = td.container_definitions().first();
+                v.push(Resource {
+                    kind: "Task definition".into(),
+                    id: arn.to_string(),
+                    state: td
+                        .status()
+                        .map(|s| s.as_str().to_lowercase())
+                        .unwrap_or_default(),
+                    attributes: vec![
+                        (
+                            "family:revision".into(),
+                            format!("{}:{}", td.family().unwrap_or(""), td.revision()),
+                        ),
+                        (
+                            "cpu / memory".into(),
+                            format!(
+                                "{} / {} MiB",
+                                td.cpu().unwrap_or("?"),
+                                td.memory().unwrap_or("?")
+                            ),
+                        ),
+                        (
+                            "container".into(),
+                            c.and_then(|c| c.name()).unwrap_or("?").to_string(),
+                        ),
+                        (
+                            "image".into(),
+                            c.and_then(|c| c.image()).unwrap_or("?").to_string(),
+                        ),
+                        ("port".into(), i.container_port.to_string()),
+                    ],
+                    console_url: cx.aws.console_url(&format!(
+                        "ecs/v2/task-definitions/{}/{}?region={{region}}",
+                        td.family().unwrap_or(""),
+                        td.revision()
+                    )),
+                });
+            }
+            None => v.push(Resource::missing("Task definition", arn)),
+        }
+    }
+    Ok(v)
+}

@@ -1,0 +1,130 @@
+//! Shared test harness: a private moto server per test, an AWS context pointed
+//! at it, a private gatewalk home, and helpers to drive the engine or the binary.
+#![allow(dead_code)]
+
+use gatewalk::aws::find::{Tagged, inventory};
+use gatewalk::aws::{AwsContext, AwsOptions};
+use gatewalk::progress::Progress;
+use gatewalk::sandbox::Ephemeral;
+use gatewalk::session::{SessionHandle, Store};
+use gatewalk::steps::StepId;
+use gatewalk::steps::engine;
+use gatewalk::steps::inputs::Inputs;
+use std::process::{Command, Output};
+use tempfile::TempDir;
+
+/// One test's world: moto, a home directory, clients.
+pub struct World {
+    pub moto: Ephemeral,
+    pub home: TempDir,
+    pub aws: AwsContext,
+    pub store: Store,
+}
+
+pub const REGION: &str = "us-east-1";
+
+impl World {
+    pub async fn new() -> Self {
+        let home = tempfile::tempdir().expect("temp dir");
+        let moto = Ephemeral::start(&home.path().join("moto.log"))
+            .await
+            .expect("moto_server must be installed: run `bash scripts/test`, which installs it");
+        let aws = Self::context(&moto.endpoint()).await;
+        let store = Store::new(home.path());
+        Self {
+            moto,
+            home,
+            aws,
+            store,
+        }
+    }
+
+    /// A fresh context (with its own call log) on the same server.
+    pub async fn context(endpoint: &str) -> AwsContext {
+        AwsContext::load(&AwsOptions {
+            profile: None,
+            region: Some(REGION.into()),
+            endpoint_url: Some(endpoint.into()),
+            static_credentials: Some(("testing".into(), "testing".into())),
+        })
+        .await
+        .expect("aws context")
+    }
+
+    /// Opens (creating) a session and applies it through `through`.
+    pub async fn apply(&self, aws: &AwsContext, name: &str, through: StepId) -> SessionHandle {
+        let mut h = self.store.open(name, REGION).expect("open session");
+        let inputs = Inputs::resolve(h.session(), &[]).expect("default inputs are valid");
+        engine::bind(aws, &mut h, None, &Progress::silent())
+            .await
+            .expect("bind");
+        engine::apply_through(aws, &mut h, &inputs, through, &Progress::silent())
+            .await
+            .unwrap_or_else(|e| panic!("apply through {through} failed: {e}"));
+        h
+    }
+
+    pub async fn inventory(&self, session: &str) -> Vec<Tagged> {
+        inventory(&self.aws, session).await.expect("inventory")
+    }
+
+    /// The gatewalk binary, pointed at this world's moto and home.
+    pub fn bin(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_gatewalk"));
+        c.env("GATEWALK_HOME", self.home.path())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("GATEWALK_SESSION")
+            .env_remove("AWS_ENDPOINT_URL")
+            .arg("--endpoint-url")
+            .arg(self.moto.endpoint());
+        c
+    }
+}
+
+/// Runs a command and returns its output, printing it on failure for diagnosis.
+pub fn run(mut c: Command) -> Output {
+    let out = c.output().expect("run gatewalk");
+    if !out.status.success() {
+        eprintln!(
+            "--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out
+}
+
+/// Operations that change something in the account.
+pub fn mutating(ops: &[String]) -> Vec<String> {
+    ops.iter()
+        .filter(|o| {
+            [
+                "Create",
+                "Allocate",
+                "Register",
+                "Attach",
+                "Associate",
+                "Replace",
+                "Delete",
+                "Release",
+                "Deregister",
+                "Detach",
+                "Disassociate",
+            ]
+            .iter()
+            .any(|p| o.starts_with(p))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The kinds of resources in an inventory, sorted (ids differ between runs).
+pub fn kinds(inv: &[Tagged]) -> Vec<String> {
+    let mut k: Vec<String> = inv.iter().map(|t| t.kind.clone()).collect();
+    k.sort();
+    k
+}
