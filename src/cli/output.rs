@@ -39,6 +39,18 @@ fn ago(t: u64) -> String {
     }
 }
 
+/// Where a session lives, short enough for a table column.
+fn place_short(s: &Session) -> &'static str {
+    if s.sandbox_instance.is_some() {
+        "sandbox"
+    } else if s.endpoint_url.is_some() {
+        "endpoint"
+    } else {
+        "aws"
+    }
+}
+
+/// Where a session lives, in full.
 fn place(s: &Session) -> String {
     if s.sandbox_instance.is_some() {
         "sandbox".into()
@@ -164,7 +176,7 @@ impl Printer {
                     format!("{}/10", s.done_count()),
                     s.region,
                     s.account_id.as_deref().unwrap_or("-"),
-                    place(s),
+                    place_short(s),
                     ago(s.updated_at)
                 ),
                 Err(e) => println!(
