@@ -24,7 +24,13 @@ async fn resume_in_a_new_process_matches_an_uninterrupted_run() {
     let w = World::new().await;
     // Interrupted: steps 1–3 in one process, 4–5 in another.
     let mut c = w.bin();
-    c.args(["--session", "resumed", "apply", "--through", "private-subnet"]);
+    c.args([
+        "--session",
+        "resumed",
+        "apply",
+        "--through",
+        "private-subnet",
+    ]);
     assert!(run(c).status.success());
     let mid = w.store.load("resumed").unwrap();
     assert_eq!(mid.done_count(), 3);
@@ -42,11 +48,18 @@ async fn resume_in_a_new_process_matches_an_uninterrupted_run() {
 
     let (a, b) = (w.inventory("resumed").await, w.inventory("straight").await);
     assert_eq!(kinds(&a), kinds(&b));
-    let (sa, sb) = (w.store.load("resumed").unwrap(), w.store.load("straight").unwrap());
+    let (sa, sb) = (
+        w.store.load("resumed").unwrap(),
+        w.store.load("straight").unwrap(),
+    );
     assert_eq!(keys(&sa), keys(&sb));
     assert_eq!(sa.done_count(), 5);
     // The resumed one reused steps 1–3: still one task definition revision.
-    assert!(sa.output(StepId::TaskDefinition, "task_definition_arn").unwrap().ends_with(":1"));
+    assert!(
+        sa.output(StepId::TaskDefinition, "task_definition_arn")
+            .unwrap()
+            .ends_with(":1")
+    );
 
     for name in ["resumed", "straight"] {
         let mut c = w.bin();
@@ -61,7 +74,15 @@ async fn resume_in_a_new_process_matches_an_uninterrupted_run() {
 async fn json_output_and_exit_codes() {
     let w = World::new().await;
     let mut c = w.bin();
-    c.args(["--session", "j", "--output", "json", "apply", "--through", "load-balancer"]);
+    c.args([
+        "--session",
+        "j",
+        "--output",
+        "json",
+        "apply",
+        "--through",
+        "load-balancer",
+    ]);
     let out = run(c);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("apply prints JSON");
@@ -74,7 +95,14 @@ async fn json_output_and_exit_codes() {
     assert_eq!(v["current_step"], "nat-gateway");
 
     let mut c = w.bin();
-    c.args(["--session", "j", "--output", "json", "inspect", "load-balancer"]);
+    c.args([
+        "--session",
+        "j",
+        "--output",
+        "json",
+        "inspect",
+        "load-balancer",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&run(c).stdout).unwrap();
     let res = v[0]["resources"].as_array().unwrap();
     assert_eq!(res[0]["state"], "active");
@@ -83,16 +111,26 @@ async fn json_output_and_exit_codes() {
     c.args(["--session", "j", "--output", "json", "plan", "nat-gateway"]);
     let v: serde_json::Value = serde_json::from_slice(&run(c).stdout).unwrap();
     let changes = v[0]["changes"].as_array().unwrap();
-    assert!(changes.iter().all(|c| c["action"] == "create" && c["cli"].as_str().unwrap().starts_with("aws ec2 ")));
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["action"] == "create" && c["cli"].as_str().unwrap().starts_with("aws ec2 "))
+    );
 
     // Break step 3 behind gatewalk's back: validate exits 3 and names the fix.
     let s = w.store.load("j").unwrap();
-    let subnet = s.output(StepId::PrivateSubnet, "private_subnet_id").unwrap();
+    let subnet = s
+        .output(StepId::PrivateSubnet, "private_subnet_id")
+        .unwrap();
     w.aws
         .ec2
         .modify_subnet_attribute()
         .subnet_id(subnet)
-        .map_public_ip_on_launch(aws_sdk_ec2::types::AttributeBooleanValue::builder().value(true).build())
+        .map_public_ip_on_launch(
+            aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                .value(true)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -101,9 +139,15 @@ async fn json_output_and_exit_codes() {
     let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let text = stdout(&out);
-    assert!(text.contains("✗ private subnet does not map public IPs"), "{text}");
+    assert!(
+        text.contains("✗ private subnet does not map public IPs"),
+        "{text}"
+    );
     assert!(text.contains("--no-map-public-ip-on-launch"), "{text}");
-    assert_eq!(w.store.load("j").unwrap().status(StepId::PrivateSubnet), gatewalk::session::StepStatus::Failed);
+    assert_eq!(
+        w.store.load("j").unwrap().status(StepId::PrivateSubnet),
+        gatewalk::session::StepStatus::Failed
+    );
 
     // apply repairs it.
     let mut c = w.bin();
@@ -132,17 +176,48 @@ async fn json_output_and_exit_codes() {
 async fn inputs_are_saved_and_listed() {
     let w = World::new().await;
     let mut c = w.bin();
-    c.args(["--session", "inp", "inputs", "task-definition", "--set", "task-definition.cpu=512", "--set", "task-definition.memory=2048"]);
+    c.args([
+        "--session",
+        "inp",
+        "inputs",
+        "task-definition",
+        "--set",
+        "task-definition.cpu=512",
+        "--set",
+        "task-definition.memory=2048",
+    ]);
     let text = stdout(&run(c));
-    assert!(text.contains("task-definition.cpu") && text.contains("(default 256)"), "{text}");
+    assert!(
+        text.contains("task-definition.cpu") && text.contains("(default 256)"),
+        "{text}"
+    );
     let s = w.store.load("inp").unwrap();
-    assert_eq!(s.step(StepId::TaskDefinition).inputs.as_ref().unwrap()["cpu"], 512);
+    assert_eq!(
+        s.step(StepId::TaskDefinition).inputs.as_ref().unwrap()["cpu"],
+        512
+    );
     // Later commands keep the saved value.
     let mut c = w.bin();
-    c.args(["--session", "inp", "--output", "json", "inputs", "task-definition"]);
+    c.args([
+        "--session",
+        "inp",
+        "--output",
+        "json",
+        "inputs",
+        "task-definition",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&run(c).stdout).unwrap();
-    let cpu = v[0]["fields"].as_array().unwrap().iter().find(|f| f["field"] == "cpu").unwrap().clone();
-    assert_eq!((cpu["value"].as_u64(), cpu["default"].as_u64()), (Some(512), Some(256)));
+    let cpu = v[0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "cpu")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (cpu["value"].as_u64(), cpu["default"].as_u64()),
+        (Some(512), Some(256))
+    );
 }
 
 /// The sandbox outlives a process, is reused, and a restart is noticed by the
@@ -159,7 +234,9 @@ async fn sandbox_is_reused_and_a_restart_is_noticed() {
     let aws = World::context(&a.endpoint()).await;
     let store = gatewalk::session::Store::new(home.path());
     let mut h = store.open("sb", "us-east-1").unwrap();
-    engine::bind(&aws, &mut h, Some(&a.instance), &Progress::silent()).await.unwrap();
+    engine::bind(&aws, &mut h, Some(&a.instance), &Progress::silent())
+        .await
+        .unwrap();
     h.record(StepId::ClusterVpc, "vpc_id", "vpc-gone").unwrap();
     h.session_mut().step_mut(StepId::ClusterVpc).status = gatewalk::session::StepStatus::Done;
     h.save().unwrap();
@@ -171,11 +248,19 @@ async fn sandbox_is_reused_and_a_restart_is_noticed() {
 
     let aws = World::context(&b.endpoint()).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    engine::bind(&aws, &mut h, Some(&b.instance), &Progress::new(tx)).await.unwrap();
+    engine::bind(&aws, &mut h, Some(&b.instance), &Progress::new(tx))
+        .await
+        .unwrap();
     let ev = rx.recv().await.unwrap();
-    assert!(matches!(&ev, Event::Warning { message, .. } if message.contains("sandbox was restarted")), "{ev:?}");
+    assert!(
+        matches!(&ev, Event::Warning { message, .. } if message.contains("sandbox was restarted")),
+        "{ev:?}"
+    );
     assert!(h.session().step(StepId::ClusterVpc).outputs.is_empty());
-    assert_eq!(h.session().sandbox_instance.as_deref(), Some(b.instance.as_str()));
+    assert_eq!(
+        h.session().sandbox_instance.as_deref(),
+        Some(b.instance.as_str())
+    );
     drop(h);
 
     // The binary finds the same sandbox through the recorded state.

@@ -7,11 +7,23 @@ use std::path::Path;
 
 /// Actions AWS authorises on the side of a call the code makes.
 const IMPLIED: &[(&str, &str)] = &[
-    ("ec2:CreateTags", "tagging on create (TagSpecifications) needs it"),
-    ("ecs:TagResource", "tags on CreateCluster / RegisterTaskDefinition need it"),
-    ("elasticloadbalancing:AddTags", "tags on CreateLoadBalancer / CreateTargetGroup need it"),
+    (
+        "ec2:CreateTags",
+        "tagging on create (TagSpecifications) needs it",
+    ),
+    (
+        "ecs:TagResource",
+        "tags on CreateCluster / RegisterTaskDefinition need it",
+    ),
+    (
+        "elasticloadbalancing:AddTags",
+        "tags on CreateLoadBalancer / CreateTargetGroup need it",
+    ),
     ("iam:TagRole", "tags on CreateRole need it"),
-    ("iam:PassRole", "RegisterTaskDefinition with an execution role passes the role to ECS"),
+    (
+        "iam:PassRole",
+        "RegisterTaskDefinition with an execution role passes the role to ECS",
+    ),
 ];
 
 fn called() -> BTreeSet<String> {
@@ -37,7 +49,8 @@ fn called() -> BTreeSet<String> {
 
 fn policy() -> (BTreeSet<String>, Vec<String>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/iam-policy.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut actions = BTreeSet::new();
     let mut sids = Vec::new();
     for st in v["Statement"].as_array().unwrap() {
@@ -55,16 +68,31 @@ fn policy_matches_the_calls_in_the_code() {
     assert!(called.len() > 40, "the scan found too little: {called:?}");
     let (allowed, _) = policy();
     let missing: Vec<_> = called.difference(&allowed).collect();
-    assert!(missing.is_empty(), "called but not in assets/iam-policy.json: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "called but not in assets/iam-policy.json: {missing:?}"
+    );
     let implied: BTreeSet<String> = IMPLIED.iter().map(|(a, _)| a.to_string()).collect();
-    let extra: Vec<_> = allowed.iter().filter(|a| !called.contains(*a) && !implied.contains(*a)).collect();
-    assert!(extra.is_empty(), "in the policy but never called: {extra:?}");
+    let extra: Vec<_> = allowed
+        .iter()
+        .filter(|a| !called.contains(*a) && !implied.contains(*a))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "in the policy but never called: {extra:?}"
+    );
 }
 
 #[test]
 fn one_statement_per_service() {
     let (actions, sids) = policy();
-    let services: BTreeSet<&str> = actions.iter().map(|a| a.split(':').next().unwrap()).collect();
+    let services: BTreeSet<&str> = actions
+        .iter()
+        .map(|a| a.split(':').next().unwrap())
+        .collect();
     assert!(sids.len() >= services.len());
-    assert!(actions.iter().all(|a| !a.contains('*')), "no wildcard actions");
+    assert!(
+        actions.iter().all(|a| !a.contains('*')),
+        "no wildcard actions"
+    );
 }

@@ -5,8 +5,8 @@
 mod common;
 
 use gatewalk::session::Session;
-use gatewalk::steps::inputs::{Inputs, Override, OverrideValue, parse_set};
 use gatewalk::steps::StepId;
+use gatewalk::steps::inputs::{Inputs, Override, OverrideValue, parse_set};
 use std::net::TcpListener;
 
 fn resolve(sets: &[&str]) -> Result<Inputs, String> {
@@ -16,7 +16,10 @@ fn resolve(sets: &[&str]) -> Result<Inputs, String> {
         overrides.push(parse_set(s).map_err(|e| e.to_string())?);
     }
     Inputs::resolve(&session, &overrides).map_err(|errs| {
-        errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+        errs.iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     })
 }
 
@@ -29,33 +32,93 @@ const BAD: &[(&[&str], &str)] = &[
     (&["cluster-vpc.vpc_cidr=10.0.0/16"], "not an IPv4 CIDR"),
     (&["cluster-vpc.vpc_cidr=banana"], "not an IPv4 CIDR"),
     (&["cluster-vpc.vpc_cidr=2001:db8::/56"], "not an IPv4 CIDR"),
-    (&["cluster-vpc.public_subnet_a_cidr=10.1.0.0/24"], "not inside the VPC"),
-    (&["cluster-vpc.public_subnet_b_cidr=10.0.0.0/24"], "overlaps"),
-    (&["cluster-vpc.public_subnet_b_cidr=10.0.0.128/25"], "overlaps"),
-    (&["private-subnet.private_subnet_cidr=10.0.1.0/24"], "overlaps"),
-    (&["private-subnet.private_subnet_cidr=10.0.0.0/20"], "overlaps"),
-    (&["private-subnet.private_subnet_cidr=192.168.0.0/24"], "not inside the VPC"),
-    (&["private-subnet.private_subnet_cidr=10.0.2.7/24"], "host bits"),
-    (&["cluster-vpc.availability_zones=us-east-1a"], "exactly two"),
-    (&["cluster-vpc.availability_zones=us-east-1a,us-east-1a"], "two different zones"),
-    (&["cluster-vpc.availability_zones=eu-west-1a,eu-west-1b"], "not a zone of us-east-1"),
+    (
+        &["cluster-vpc.public_subnet_a_cidr=10.1.0.0/24"],
+        "not inside the VPC",
+    ),
+    (
+        &["cluster-vpc.public_subnet_b_cidr=10.0.0.0/24"],
+        "overlaps",
+    ),
+    (
+        &["cluster-vpc.public_subnet_b_cidr=10.0.0.128/25"],
+        "overlaps",
+    ),
+    (
+        &["private-subnet.private_subnet_cidr=10.0.1.0/24"],
+        "overlaps",
+    ),
+    (
+        &["private-subnet.private_subnet_cidr=10.0.0.0/20"],
+        "overlaps",
+    ),
+    (
+        &["private-subnet.private_subnet_cidr=192.168.0.0/24"],
+        "not inside the VPC",
+    ),
+    (
+        &["private-subnet.private_subnet_cidr=10.0.2.7/24"],
+        "host bits",
+    ),
+    (
+        &["cluster-vpc.availability_zones=us-east-1a"],
+        "exactly two",
+    ),
+    (
+        &["cluster-vpc.availability_zones=us-east-1a,us-east-1a"],
+        "two different zones",
+    ),
+    (
+        &["cluster-vpc.availability_zones=eu-west-1a,eu-west-1b"],
+        "not a zone of us-east-1",
+    ),
     // Names
-    (&["load-balancer.nlb_name=this-name-is-far-too-long-for-an-nlb"], "at most 32"),
+    (
+        &["load-balancer.nlb_name=this-name-is-far-too-long-for-an-nlb"],
+        "at most 32",
+    ),
     (&["load-balancer.nlb_name=internal-api"], "internal-"),
-    (&["load-balancer.nlb_name=-api"], "start or end with a hyphen"),
-    (&["load-balancer.nlb_name=api_nlb"], "only letters, digits and hyphens"),
-    (&["load-balancer.placeholder_target_group_name=placeholder-target-group-way-too-long"], "at most 32"),
-    (&["load-balancer.placeholder_target_group_name="], "cannot be empty"),
+    (
+        &["load-balancer.nlb_name=-api"],
+        "start or end with a hyphen",
+    ),
+    (
+        &["load-balancer.nlb_name=api_nlb"],
+        "only letters, digits and hyphens",
+    ),
+    (
+        &["load-balancer.placeholder_target_group_name=placeholder-target-group-way-too-long"],
+        "at most 32",
+    ),
+    (
+        &["load-balancer.placeholder_target_group_name="],
+        "cannot be empty",
+    ),
     (&["cluster-vpc.cluster_name=my cluster"], "letters, digits"),
     (&["task-definition.family=fam/ily"], "letters, digits"),
     (&["task-definition.container_name="], "cannot be empty"),
-    (&["task-definition.execution_role=arn:aws:iam::123:user/bob"], "not an IAM role ARN"),
-    (&["task-definition.execution_role=role with spaces"], "do not allow"),
+    (
+        &["task-definition.execution_role=arn:aws:iam::123:user/bob"],
+        "not an IAM role ARN",
+    ),
+    (
+        &["task-definition.execution_role=role with spaces"],
+        "do not allow",
+    ),
     // Fargate sizes
     (&["task-definition.cpu=300"], "not a Fargate size"),
-    (&["task-definition.cpu=256", "task-definition.memory=4096"], "does not pair"),
-    (&["task-definition.cpu=1024", "task-definition.memory=1024"], "does not pair"),
-    (&["task-definition.cpu=8192", "task-definition.memory=18432"], "does not pair"),
+    (
+        &["task-definition.cpu=256", "task-definition.memory=4096"],
+        "does not pair",
+    ),
+    (
+        &["task-definition.cpu=1024", "task-definition.memory=1024"],
+        "does not pair",
+    ),
+    (
+        &["task-definition.cpu=8192", "task-definition.memory=18432"],
+        "does not pair",
+    ),
     (&["task-definition.cpu=four"], "not a whole number"),
     // Ports
     (&["task-definition.container_port=0"], "not a TCP port"),
@@ -79,7 +142,10 @@ fn at_least_thirty_bad_inputs_are_each_rejected_clearly() {
     for (sets, words) in BAD {
         match resolve(sets) {
             Ok(_) => panic!("{sets:?} was accepted"),
-            Err(msg) => assert!(msg.contains(words), "{sets:?}: `{msg}` does not say `{words}`"),
+            Err(msg) => assert!(
+                msg.contains(words),
+                "{sets:?}: `{msg}` does not say `{words}`"
+            ),
         }
     }
 }
@@ -95,17 +161,35 @@ fn errors_name_step_and_field() {
 #[test]
 fn good_inputs_and_derived_names() {
     assert!(resolve(&[]).is_ok());
-    let i = resolve(&["task-definition.cpu=512", "task-definition.memory=2048", "task-definition.container_port=8080"]).unwrap();
-    assert_eq!((i.task_definition.cpu, i.task_definition.memory), (512, 2048));
+    let i = resolve(&[
+        "task-definition.cpu=512",
+        "task-definition.memory=2048",
+        "task-definition.container_port=8080",
+    ])
+    .unwrap();
+    assert_eq!(
+        (i.task_definition.cpu, i.task_definition.memory),
+        (512, 2048)
+    );
     let i = resolve(&["cluster-vpc.availability_zones=us-east-1b, us-east-1c"]).unwrap();
-    assert_eq!(i.cluster_vpc.availability_zones, ["us-east-1b", "us-east-1c"]);
+    assert_eq!(
+        i.cluster_vpc.availability_zones,
+        ["us-east-1b", "us-east-1c"]
+    );
     // Long session names still give valid ELB names.
     let long = Session::new("a-thirty-two-character-session-x", "us-east-1");
     let i = Inputs::resolve(&long, &[]).unwrap();
-    assert!(i.load_balancer.nlb_name.len() <= 32 && i.load_balancer.placeholder_target_group_name.len() <= 32);
+    assert!(
+        i.load_balancer.nlb_name.len() <= 32
+            && i.load_balancer.placeholder_target_group_name.len() <= 32
+    );
     // A session called `internal` does not produce a reserved NLB name.
     let i = Inputs::resolve(&Session::new("internal", "us-east-1"), &[]).unwrap();
-    assert!(!i.load_balancer.nlb_name.starts_with("internal-"), "{}", i.load_balancer.nlb_name);
+    assert!(
+        !i.load_balancer.nlb_name.starts_with("internal-"),
+        "{}",
+        i.load_balancer.nlb_name
+    );
 }
 
 #[test]
@@ -136,11 +220,30 @@ fn the_binary_makes_no_call_for_bad_input() {
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let home = tempfile::tempdir().unwrap();
     for (args, words) in [
-        (vec!["apply", "--set", "task-definition.cpu=300"], "not a Fargate size"),
-        (vec!["apply", "--set", "cluster-vpc.vpc_cidr=10.0.0.0/8"], "/16 to /28"),
-        (vec!["apply", "--set", "load-balancer.nlb_name=internal-x"], "internal-"),
-        (vec!["inputs", "--set", "task-definition.container_port=22"], "API Gateway"),
-        (vec!["plan", "--set", "private-subnet.private_subnet_cidr=10.0.1.0/24"], "overlaps"),
+        (
+            vec!["apply", "--set", "task-definition.cpu=300"],
+            "not a Fargate size",
+        ),
+        (
+            vec!["apply", "--set", "cluster-vpc.vpc_cidr=10.0.0.0/8"],
+            "/16 to /28",
+        ),
+        (
+            vec!["apply", "--set", "load-balancer.nlb_name=internal-x"],
+            "internal-",
+        ),
+        (
+            vec!["inputs", "--set", "task-definition.container_port=22"],
+            "API Gateway",
+        ),
+        (
+            vec![
+                "plan",
+                "--set",
+                "private-subnet.private_subnet_cidr=10.0.1.0/24",
+            ],
+            "overlaps",
+        ),
         (vec!["--region", "mars-1", "apply"], "not an AWS region"),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatewalk"))

@@ -30,7 +30,10 @@ fn saved_with_mode_0600_and_no_temp_files() {
     assert_eq!(s.region, "eu-west-1");
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains(&format!("\"schema_version\": {SCHEMA_VERSION}")));
-    assert!(!text.to_lowercase().contains("secret"), "no credentials in the file");
+    assert!(
+        !text.to_lowercase().contains("secret"),
+        "no credentials in the file"
+    );
 }
 
 #[test]
@@ -40,8 +43,14 @@ fn a_corrupt_file_is_refused_and_left_untouched() {
     let path = st.path("demo");
     std::fs::write(&path, "{ this is not json").unwrap();
     let err = st.open("demo", "us-east-1").unwrap_err().to_string();
-    assert!(err.contains("not valid JSON") && err.contains("left untouched"), "{err}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ this is not json");
+    assert!(
+        err.contains("not valid JSON") && err.contains("left untouched"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "{ this is not json"
+    );
     // Listing shows it as unreadable rather than failing.
     let l = st.list().unwrap();
     assert!(l[0].session.is_err());
@@ -58,7 +67,10 @@ fn a_newer_schema_is_refused_and_left_untouched() {
     );
     std::fs::write(&path, &text).unwrap();
     let err = st.open("demo", "us-east-1").unwrap_err().to_string();
-    assert!(err.contains("newer gatewalk") && err.contains("99"), "{err}");
+    assert!(
+        err.contains("newer gatewalk") && err.contains("99"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
 
@@ -77,7 +89,10 @@ fn a_second_holder_gets_a_clear_error() {
     let h = st.open("demo", "us-east-1").unwrap();
     let err = st.open("demo", "us-east-1").unwrap_err().to_string();
     assert!(err.contains("in use by another gatewalk process"), "{err}");
-    assert!(err.contains(&std::process::id().to_string()), "names the pid: {err}");
+    assert!(
+        err.contains(&std::process::id().to_string()),
+        "names the pid: {err}"
+    );
     // Deleting is refused too while held.
     assert!(st.delete("demo").is_err());
     drop(h);
@@ -92,7 +107,19 @@ fn the_lock_holds_across_processes() {
         .env("GATEWALK_HOME", d.path())
         .env("AWS_ACCESS_KEY_ID", "x")
         .env("AWS_SECRET_ACCESS_KEY", "x")
-        .args(["--session", "demo", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9", "inputs", "--set", "task-definition.cpu=512", "--set", "task-definition.memory=1024"])
+        .args([
+            "--session",
+            "demo",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "inputs",
+            "--set",
+            "task-definition.cpu=512",
+            "--set",
+            "task-definition.memory=1024",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

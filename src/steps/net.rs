@@ -1,8 +1,10 @@
 //! Network helpers shared by the steps: CIDR rules (pure) and EC2 lookups of
 //! route tables, subnets and gateways.
 
+use crate::aws::wait::delete_when_free;
 use crate::aws::{AwsContext, CallExt};
 use crate::error::Result;
+use crate::progress::Progress;
 use aws_sdk_ec2::types::{Filter, RouteTable};
 use ipnet::Ipv4Net;
 
@@ -195,4 +197,158 @@ mod tests {
         assert!(overlaps(&a, &b) && overlaps(&b, &a));
         assert!(!overlaps(&b, &c));
     }
+}
+
+/// What a default route points at.
+#[derive(Debug, Clone, Copy)]
+pub enum RouteTarget<'a> {
+    /// An internet gateway id.
+    Igw(&'a str),
+    /// A NAT gateway id.
+    Nat(&'a str),
+}
+
+impl RouteTarget<'_> {
+    fn id(&self) -> &str {
+        match self {
+            RouteTarget::Igw(id) | RouteTarget::Nat(id) => id,
+        }
+    }
+}
+
+/// Makes the table's `0.0.0.0/0` route point at `target`, creating or
+/// replacing it as needed (no call when it already does).
+pub async fn ensure_default_route(
+    aws: &AwsContext,
+    progress: &Progress,
+    rt: &RouteTable,
+    target: RouteTarget<'_>,
+) -> Result<()> {
+    let rt_id = rt.route_table_id().unwrap_or_default();
+    let current = default_route_target(rt);
+    if current.as_deref() == Some(target.id()) {
+        return Ok(());
+    }
+    if current.is_some() {
+        let mut req = aws
+            .ec2
+            .replace_route()
+            .route_table_id(rt_id)
+            .destination_cidr_block("0.0.0.0/0");
+        req = match target {
+            RouteTarget::Igw(id) => req.gateway_id(id),
+            RouteTarget::Nat(id) => req.nat_gateway_id(id),
+        };
+        req.send().await.ctx("ec2", "ReplaceRoute")?;
+    } else {
+        let mut req = aws
+            .ec2
+            .create_route()
+            .route_table_id(rt_id)
+            .destination_cidr_block("0.0.0.0/0");
+        req = match target {
+            RouteTarget::Igw(id) => req.gateway_id(id),
+            RouteTarget::Nat(id) => req.nat_gateway_id(id),
+        };
+        req.send().await.ctx("ec2", "CreateRoute")?;
+    }
+    progress.info(format!("route 0.0.0.0/0 → {} in {rt_id}", target.id()));
+    Ok(())
+}
+
+/// Removes a subnet's explicit route table associations (it falls back to the
+/// VPC's main table).
+pub async fn disassociate_subnet(aws: &AwsContext, subnet_id: &str) -> Result<()> {
+    let out = aws
+        .ec2
+        .describe_route_tables()
+        .filters(
+            Filter::builder()
+                .name("association.subnet-id")
+                .values(subnet_id)
+                .build(),
+        )
+        .send()
+        .await
+        .ctx("ec2", "DescribeRouteTables")?;
+    for rt in out.route_tables() {
+        for a in rt
+            .associations()
+            .iter()
+            .filter(|a| a.subnet_id() == Some(subnet_id))
+        {
+            if let Some(aid) = a.route_table_association_id() {
+                disassociate(aws, aid).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn disassociate(aws: &AwsContext, association_id: &str) -> Result<()> {
+    let r = aws
+        .ec2
+        .disassociate_route_table()
+        .association_id(association_id)
+        .send()
+        .await
+        .ctx("ec2", "DisassociateRouteTable");
+    crate::aws::error::optional(r).map(|_| ())
+}
+
+/// Removes every explicit association of a route table, then deletes it.
+pub async fn delete_route_table(
+    aws: &AwsContext,
+    progress: &Progress,
+    rt: &RouteTable,
+    kind: &str,
+) -> Result<()> {
+    let rt_id = rt.route_table_id().unwrap_or_default();
+    for a in rt.associations().iter().filter(|a| a.main() != Some(true)) {
+        if let Some(aid) = a.route_table_association_id() {
+            disassociate(aws, aid).await?;
+        }
+    }
+    delete_when_free(
+        progress,
+        &format!("{kind} {rt_id} to be deletable"),
+        || async move {
+            aws.ec2
+                .delete_route_table()
+                .route_table_id(rt_id)
+                .send()
+                .await
+                .ctx("ec2", "DeleteRouteTable")
+                .map(|_| ())
+        },
+    )
+    .await?;
+    progress.deleted(kind, rt_id);
+    Ok(())
+}
+
+/// Deletes a subnet, waiting while network interfaces still linger in it.
+pub async fn delete_subnet(
+    aws: &AwsContext,
+    progress: &Progress,
+    id: &str,
+    kind: &str,
+) -> Result<()> {
+    disassociate_subnet(aws, id).await?;
+    delete_when_free(
+        progress,
+        &format!("{kind} {id} to be free of network interfaces"),
+        || async move {
+            aws.ec2
+                .delete_subnet()
+                .subnet_id(id)
+                .send()
+                .await
+                .ctx("ec2", "DeleteSubnet")
+                .map(|_| ())
+        },
+    )
+    .await?;
+    progress.deleted(kind, id);
+    Ok(())
 }

@@ -7,7 +7,7 @@ mod inputs;
 pub use inputs::ClusterVpcInputs;
 
 use super::inputs::Inputs;
-use super::net::default_route_target;
+use super::net::{RouteTarget, ensure_default_route};
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
 use crate::aws::tags::{ResourceTags, SESSION_KEY};
@@ -427,30 +427,7 @@ impl Step for ClusterVpc {
         };
         let rt_id = rt.route_table_id().unwrap_or_default().to_string();
         h.record(sid, ROUTE_TABLE, &rt_id)?;
-        match default_route_target(&rt) {
-            Some(t) if t == igw_id => {}
-            Some(_) => {
-                aws.ec2
-                    .replace_route()
-                    .route_table_id(&rt_id)
-                    .destination_cidr_block("0.0.0.0/0")
-                    .gateway_id(&igw_id)
-                    .send()
-                    .await
-                    .ctx("ec2", "ReplaceRoute")?;
-            }
-            None => {
-                aws.ec2
-                    .create_route()
-                    .route_table_id(&rt_id)
-                    .destination_cidr_block("0.0.0.0/0")
-                    .gateway_id(&igw_id)
-                    .send()
-                    .await
-                    .ctx("ec2", "CreateRoute")?;
-                p.info(format!("route 0.0.0.0/0 → {igw_id} in {rt_id}"));
-            }
-        }
+        ensure_default_route(aws, p, &rt, RouteTarget::Igw(&igw_id)).await?;
         for sn in &public {
             let associated = rt
                 .associations()

@@ -9,6 +9,7 @@ use crate::aws::tags::ResourceTags;
 use crate::aws::wait::delete_when_free;
 use crate::error::Result;
 use crate::session::SessionHandle;
+use crate::steps::net::{delete_route_table, delete_subnet};
 use crate::steps::{StepCx, StepId};
 
 pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
@@ -18,56 +19,12 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let sid = StepId::ClusterVpc;
     let t = ResourceTags::new(&session, "public-route-table");
     for rt in find::route_tables(aws, &t).await? {
-        let rt_id = rt.route_table_id().unwrap_or_default().to_string();
-        for a in rt.associations().iter().filter(|a| a.main() != Some(true)) {
-            if let Some(aid) = a.route_table_association_id() {
-                let r = aws
-                    .ec2
-                    .disassociate_route_table()
-                    .association_id(aid)
-                    .send()
-                    .await
-                    .ctx("ec2", "DisassociateRouteTable");
-                crate::aws::error::optional(r)?;
-            }
-        }
-        let rt_id = rt_id.as_str();
-        delete_when_free(
-            p,
-            &format!("route table {rt_id} to be deletable"),
-            || async move {
-                aws.ec2
-                    .delete_route_table()
-                    .route_table_id(rt_id)
-                    .send()
-                    .await
-                    .ctx("ec2", "DeleteRouteTable")
-                    .map(|_| ())
-            },
-        )
-        .await?;
-        p.deleted("route table", rt_id);
+        delete_route_table(aws, p, &rt, "public route table").await?;
     }
     h.forget(sid, ROUTE_TABLE)?;
     for (role, key) in [("public-subnet-a", SUBNET_A), ("public-subnet-b", SUBNET_B)] {
         for sn in find::subnets(aws, &ResourceTags::new(&session, role)).await? {
-            let id = sn.subnet_id().unwrap_or_default().to_string();
-            let id = id.as_str();
-            delete_when_free(
-                p,
-                &format!("subnet {id} to be free of network interfaces"),
-                || async move {
-                    aws.ec2
-                        .delete_subnet()
-                        .subnet_id(id)
-                        .send()
-                        .await
-                        .ctx("ec2", "DeleteSubnet")
-                        .map(|_| ())
-                },
-            )
-            .await?;
-            p.deleted("subnet", id);
+            delete_subnet(aws, p, sn.subnet_id().unwrap_or_default(), "public subnet").await?;
         }
         h.forget(sid, key)?;
     }

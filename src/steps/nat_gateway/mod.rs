@@ -6,7 +6,7 @@ mod checks;
 
 use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::{Errs, Field, Inputs, StepInputs};
-use super::net::default_route_target;
+use super::net::{RouteTarget, delete_route_table, ensure_default_route};
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
@@ -287,31 +287,7 @@ impl Step for NatGateway {
         };
         let rt_id = rt.route_table_id().unwrap_or_default().to_string();
         h.record(sid, PRIVATE_RT, &rt_id)?;
-        match default_route_target(&rt) {
-            Some(t) if t == nat_id => {}
-            Some(_) => {
-                aws.ec2
-                    .replace_route()
-                    .route_table_id(&rt_id)
-                    .destination_cidr_block("0.0.0.0/0")
-                    .nat_gateway_id(&nat_id)
-                    .send()
-                    .await
-                    .ctx("ec2", "ReplaceRoute")?;
-                p.info(format!("route 0.0.0.0/0 in {rt_id} now goes to {nat_id}"));
-            }
-            None => {
-                aws.ec2
-                    .create_route()
-                    .route_table_id(&rt_id)
-                    .destination_cidr_block("0.0.0.0/0")
-                    .nat_gateway_id(&nat_id)
-                    .send()
-                    .await
-                    .ctx("ec2", "CreateRoute")?;
-                p.info(format!("route 0.0.0.0/0 → {nat_id} in {rt_id}"));
-            }
-        }
+        ensure_default_route(aws, p, &rt, RouteTarget::Nat(&nat_id)).await?;
         // Associate with the private subnet, replacing any other explicit association.
         let current = aws
             .ec2
@@ -379,38 +355,9 @@ impl Step for NatGateway {
         let p = cx.progress;
         let session = h.session().name.clone();
         let sid = StepId::NatGateway;
-        for rt in
-            find::route_tables(aws, &ResourceTags::new(&session, "private-route-table")).await?
-        {
-            let rt_id = rt.route_table_id().unwrap_or_default().to_string();
-            for a in rt.associations().iter().filter(|a| a.main() != Some(true)) {
-                if let Some(aid) = a.route_table_association_id() {
-                    let r = aws
-                        .ec2
-                        .disassociate_route_table()
-                        .association_id(aid)
-                        .send()
-                        .await
-                        .ctx("ec2", "DisassociateRouteTable");
-                    crate::aws::error::optional(r)?;
-                }
-            }
-            let r = rt_id.as_str();
-            delete_when_free(
-                p,
-                &format!("route table {rt_id} to be deletable"),
-                || async move {
-                    aws.ec2
-                        .delete_route_table()
-                        .route_table_id(r)
-                        .send()
-                        .await
-                        .ctx("ec2", "DeleteRouteTable")
-                        .map(|_| ())
-                },
-            )
-            .await?;
-            p.deleted("private route table", &rt_id);
+        let t = ResourceTags::new(&session, "private-route-table");
+        for rt in find::route_tables(aws, &t).await? {
+            delete_route_table(aws, p, &rt, "private route table").await?;
         }
         h.forget(sid, PRIVATE_RT)?;
         for n in find::nat_gateways(aws, &ResourceTags::new(&session, "nat-gateway")).await? {

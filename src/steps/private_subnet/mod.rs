@@ -5,12 +5,14 @@
 use super::cluster_vpc::checks::{route_table_resource, subnet_resource};
 use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::{Errs, Field, Inputs, StepInputs};
-use super::net::{describe_routes, effective_route_table, overlaps, parse_cidr, routes_to_igw};
+use super::net::{
+    delete_subnet, describe_routes, disassociate_subnet, effective_route_table, overlaps,
+    parse_cidr, routes_to_igw,
+};
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
 use crate::aws::find::{self, pick};
 use crate::aws::tags::{ResourceTags, SESSION_KEY};
-use crate::aws::wait::delete_when_free;
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
@@ -181,24 +183,11 @@ impl Step for PrivateSubnet {
         if let Some(rt) = effective_route_table(aws, &vpc_id, &id).await?
             && routes_to_igw(&rt)
         {
-            for a in rt
-                .associations()
-                .iter()
-                .filter(|a| a.subnet_id() == Some(id.as_str()))
-            {
-                if let Some(aid) = a.route_table_association_id() {
-                    aws.ec2
-                        .disassociate_route_table()
-                        .association_id(aid)
-                        .send()
-                        .await
-                        .ctx("ec2", "DisassociateRouteTable")?;
-                    p.info(format!(
-                        "removed {id} from route table {} (it reaches the internet gateway)",
-                        rt.route_table_id().unwrap_or("?")
-                    ));
-                }
-            }
+            disassociate_subnet(aws, &id).await?;
+            p.info(format!(
+                "removed {id} from route table {} (it reaches the internet gateway)",
+                rt.route_table_id().unwrap_or("?")
+            ));
         }
 
         // Retire public subnet B.
@@ -214,42 +203,7 @@ impl Step for PrivateSubnet {
                 .to_string();
             for sn in find::subnets(aws, &tb).await? {
                 let sid = sn.subnet_id().unwrap_or_default().to_string();
-                // Drop its route table association first, so no table keeps
-                // pointing at a subnet that is gone.
-                if let Some(rt) = effective_route_table(aws, &vpc_id, &sid).await? {
-                    for a in rt
-                        .associations()
-                        .iter()
-                        .filter(|a| a.subnet_id() == Some(sid.as_str()))
-                    {
-                        if let Some(aid) = a.route_table_association_id() {
-                            let r = aws
-                                .ec2
-                                .disassociate_route_table()
-                                .association_id(aid)
-                                .send()
-                                .await
-                                .ctx("ec2", "DisassociateRouteTable");
-                            crate::aws::error::optional(r)?;
-                        }
-                    }
-                }
-                let sref = sid.as_str();
-                delete_when_free(
-                    p,
-                    &format!("public subnet {sid} to be deletable"),
-                    || async move {
-                        aws.ec2
-                            .delete_subnet()
-                            .subnet_id(sref)
-                            .send()
-                            .await
-                            .ctx("ec2", "DeleteSubnet")
-                            .map(|_| ())
-                    },
-                )
-                .await?;
-                p.deleted("public subnet B", &sid);
+                delete_subnet(aws, p, &sid, "public subnet B").await?;
                 retired = sid;
             }
             h.record(StepId::PrivateSubnet, RETIRED_KEY, &retired)?;
@@ -350,23 +304,7 @@ impl Step for PrivateSubnet {
         let p = cx.progress;
         let session = h.session().name.clone();
         for sn in find::subnets(aws, &ResourceTags::new(&session, "private-subnet")).await? {
-            let id = sn.subnet_id().unwrap_or_default().to_string();
-            let idr = id.as_str();
-            delete_when_free(
-                p,
-                &format!("private subnet {id} to be free of network interfaces"),
-                || async move {
-                    aws.ec2
-                        .delete_subnet()
-                        .subnet_id(idr)
-                        .send()
-                        .await
-                        .ctx("ec2", "DeleteSubnet")
-                        .map(|_| ())
-                },
-            )
-            .await?;
-            p.deleted("private subnet", &id);
+            delete_subnet(aws, p, sn.subnet_id().unwrap_or_default(), "private subnet").await?;
         }
         h.forget(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)?;
         h.forget(StepId::PrivateSubnet, RETIRED_KEY)?;
