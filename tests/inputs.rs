@@ -245,6 +245,10 @@ fn the_binary_makes_no_call_for_bad_input() {
             "overlaps",
         ),
         (vec!["--region", "mars-1", "apply"], "not an AWS region"),
+        (
+            vec!["apply", "--through", "vpc-link"],
+            "not available in this version",
+        ),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatewalk"))
             .env("GATEWALK_HOME", home.path())
@@ -263,5 +267,19 @@ fn the_binary_makes_no_call_for_bad_input() {
         assert!(listener.accept().is_err(), "{args:?} opened a connection");
     }
     // Nor did bad input leave a session file behind.
+    assert!(!home.path().join("sessions/demo.json").exists());
+}
+
+#[test]
+fn a_malformed_endpoint_is_refused_before_any_call() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatewalk"))
+        .env("GATEWALK_HOME", home.path())
+        .env("AWS_REGION", "us-east-1")
+        .args(["--endpoint-url", "localhost:5000", "apply"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must be a URL"));
     assert!(!home.path().join("sessions/demo.json").exists());
 }

@@ -192,14 +192,16 @@ where
         ),
         SdkError::DispatchFailure(df) => {
             let text = describe_chain(&err);
-            if let Some(ce) = df.as_connector_error() {
-                if ce.is_timeout() {
-                    ("Timeout".to_string(), text, None)
-                } else {
-                    ("ConnectionError".to_string(), text, None)
-                }
-            } else if text.contains("credentials") {
-                ("NoCredentials".to_string(), text, None)
+            // The SDK resolves credentials lazily, so "no credentials" arrives
+            // as a dispatch failure; tell it apart from an unreachable endpoint.
+            if text.contains("credentials") {
+                (
+                    "NoCredentials".to_string(),
+                    format!("no usable AWS credentials ({text})"),
+                    None,
+                )
+            } else if df.as_connector_error().is_some_and(|ce| ce.is_timeout()) {
+                ("Timeout".to_string(), text, None)
             } else {
                 ("ConnectionError".to_string(), text, None)
             }

@@ -97,6 +97,11 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             Ok(EXIT_OK)
         }
         Command::Apply { through, inputs } => {
+            let through = match through {
+                Some(t) if !t.is_available() => return Err(Error::NotBuilt(*t)),
+                Some(t) => *t,
+                None => StepId::available().last().unwrap_or(StepId::TaskDefinition),
+            };
             let cx = Ctx::new(args, &home, &store, inputs).await?;
             resolve(&cx.provisional(), &cx.overrides)?;
             let mut h = cx.open()?;
@@ -104,13 +109,6 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             let (progress, printer) = out.progress();
             let r = async {
                 engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &progress).await?;
-                let through = match through {
-                    Some(t) => *t,
-                    None => StepId::available().last().unwrap_or(StepId::TaskDefinition),
-                };
-                if !through.is_available() {
-                    return Err(Error::NotBuilt(through));
-                }
                 engine::apply_through(&cx.aws, &mut h, &inputs, through, &progress).await
             }
             .await;

@@ -134,7 +134,7 @@ impl Printer {
             ("inspect", "see each step's resources"),
             ("teardown --yes", "remove it all"),
         ] {
-            println!("  {:<52} # {what}", format!("{cmd} --sandbox {args}"));
+            println!("  {:<58} # {what}", format!("{cmd} --sandbox {args}"));
         }
         println!(
             "\nWithout --sandbox the same commands use your AWS credentials (--profile, --region)."

@@ -115,8 +115,8 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     ] {
         if key == SUBNET_B && subnet_b_retired(s) {
             c.push(Check::pass(
-                format!("{label} exists"),
-                "replaced by the private subnet in step 3",
+                format!("{label} replaced by the private subnet"),
+                "deleted in step 3, as the walkthrough does",
             ));
             azs.push(out(AZ_B).unwrap_or_default().to_string());
             continue;
