@@ -140,6 +140,12 @@ fn spawn_moto(moto: &Path, port: u16, log: &Path, detach: bool) -> Result<std::p
     let mut cmd = Command::new(moto);
     cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        // Services report this many running tasks (moto runs no containers);
+        // the most a session may ask for, so every deployment "completes".
+        .env(
+            "MOTO_ECS_SERVICE_RUNNING",
+            crate::steps::service::MAX_DESIRED.to_string(),
+        )
         .stdin(Stdio::null())
         .stdout(logf)
         .stderr(logf2);

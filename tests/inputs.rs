@@ -133,7 +133,19 @@ const BAD: &[(&[&str], &str)] = &[
     (&["cpu=512"], "STEP.FIELD"),
     (&["nat.cpu=512"], "unknown step"),
     (&["task-definition.cpuu=512"], "unknown field"),
-    (&["service.desired_count=2"], "no inputs in this version"),
+    (&["vpc-link.name=x"], "no inputs in this version"),
+    (&["service.desired_count=0"], "outside 1–10"),
+    (&["service.desired_count=11"], "outside 1–10"),
+    (
+        &["service.health_check_interval_seconds=2"],
+        "outside 5–300",
+    ),
+    (&["service.deregistration_delay_seconds=5000"], "above 3600"),
+    (
+        &["service.target_group_name=demo-placeholder"],
+        "must differ",
+    ),
+    (&["service.service_name=my service"], "letters, digits"),
 ];
 
 #[test]

@@ -403,3 +403,23 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     out.sort();
     Ok(out)
 }
+
+/// Security groups carrying these tags.
+pub async fn security_groups(
+    aws: &AwsContext,
+    t: &ResourceTags<'_>,
+) -> Result<Vec<aws_sdk_ec2::types::SecurityGroup>> {
+    let out = aws
+        .ec2
+        .describe_security_groups()
+        .set_filters(Some(t.ec2_filters()))
+        .send()
+        .await
+        .ctx("ec2", "DescribeSecurityGroups")?;
+    Ok(out
+        .security_groups()
+        .iter()
+        .filter(|g| t.ec2_matches(g.tags()))
+        .cloned()
+        .collect())
+}

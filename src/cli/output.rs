@@ -67,6 +67,7 @@ fn mark(s: CheckStatus) -> &'static str {
         CheckStatus::Fail => "✗",
         CheckStatus::Warn => "!",
         CheckStatus::Pending => "…",
+        CheckStatus::Skipped => "-",
     }
 }
 
@@ -216,8 +217,13 @@ impl Printer {
                 .last_checks
                 .as_ref()
                 .map(|c| {
+                    let caveat = if c.skipped > 0 {
+                        format!(", {} skipped in the emulator", c.skipped)
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "{} pass, {} fail, {} warn, {} pending · checked {}",
+                        "{} pass, {} fail, {} warn, {} pending{caveat} · checked {}",
                         c.pass,
                         c.fail,
                         c.warn,
@@ -339,20 +345,22 @@ impl Printer {
         }
         println!();
         for (st, checks) in results {
-            let warn = checks
-                .iter()
-                .filter(|c| c.status == CheckStatus::Warn)
-                .count();
+            let count = |k: CheckStatus| checks.iter().filter(|c| c.status == k).count();
+            let mut extra = String::new();
+            if count(CheckStatus::Warn) > 0 {
+                extra.push_str(&format!(", {} warnings", count(CheckStatus::Warn)));
+            }
+            if count(CheckStatus::Skipped) > 0 {
+                extra.push_str(&format!(
+                    ", {} skipped in the emulator",
+                    count(CheckStatus::Skipped)
+                ));
+            }
             println!(
-                "✓ step {} {:<18} {} checks pass{}",
+                "✓ step {} {:<18} {} checks pass{extra}",
                 st.number(),
                 st.as_str(),
-                checks.len() - warn,
-                if warn > 0 {
-                    format!(", {warn} warnings")
-                } else {
-                    String::new()
-                }
+                count(CheckStatus::Pass)
             );
         }
         match s.current_step() {

@@ -60,6 +60,9 @@ pub struct CheckSummary {
     pub warn: usize,
     /// Checks still waiting for AWS.
     pub pending: usize,
+    /// Checks that could not run here (emulator caveats).
+    #[serde(default)]
+    pub skipped: usize,
 }
 
 impl CheckSummary {
@@ -72,6 +75,7 @@ impl CheckSummary {
                 CheckStatus::Fail => s.fail += 1,
                 CheckStatus::Warn => s.warn += 1,
                 CheckStatus::Pending => s.pending += 1,
+                CheckStatus::Skipped => s.skipped += 1,
             }
         }
         s

@@ -148,11 +148,22 @@ pub async fn apply_through(
         }
         h.session_mut().step_mut(step).last_error = None;
         h.save()?;
-        p.info(format!(
-            "step {} done: {} checks pass",
-            step.number(),
-            checks.len()
-        ));
+        let passed = checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Pass)
+            .count();
+        let skipped = checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Skipped)
+            .count();
+        p.info(if skipped > 0 {
+            format!(
+                "step {} done: {passed} checks pass, {skipped} could not run in the emulator",
+                step.number()
+            )
+        } else {
+            format!("step {} done: {passed} checks pass", step.number())
+        });
         results.push((step, checks));
     }
     Ok(results)

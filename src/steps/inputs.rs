@@ -7,6 +7,7 @@ use super::cluster_vpc::ClusterVpcInputs;
 use super::load_balancer::LoadBalancerInputs;
 use super::nat_gateway::NatGatewayInputs;
 use super::private_subnet::PrivateSubnetInputs;
+use super::service::ServiceInputs;
 use super::task_definition::TaskDefinitionInputs;
 use crate::error::{Error, Result};
 use crate::session::Session;
@@ -178,6 +179,8 @@ pub struct Inputs {
     pub load_balancer: LoadBalancerInputs,
     /// Step 5.
     pub nat_gateway: NatGatewayInputs,
+    /// Step 6.
+    pub service: ServiceInputs,
 }
 
 /// Runs `$body` with `$T` bound to the inputs type of `$step` (for steps that
@@ -205,6 +208,10 @@ macro_rules! with_inputs_type {
                 type $T = NatGatewayInputs;
                 $body
             }
+            StepId::Service => {
+                type $T = ServiceInputs;
+                $body
+            }
             _ => $none,
         }
     };
@@ -219,6 +226,7 @@ impl Inputs {
             private_subnet: PrivateSubnetInputs::defaults(session),
             load_balancer: LoadBalancerInputs::defaults(session),
             nat_gateway: NatGatewayInputs::defaults(session),
+            service: ServiceInputs::defaults(session),
         }
     }
 
@@ -244,6 +252,7 @@ impl Inputs {
             private_subnet: resolve_one(session, overrides, &mut errs),
             load_balancer: resolve_one(session, overrides, &mut errs),
             nat_gateway: resolve_one(session, overrides, &mut errs),
+            service: resolve_one(session, overrides, &mut errs),
         };
         if errs.is_empty() {
             errs = inputs.validate(&session.region);
@@ -272,6 +281,7 @@ impl Inputs {
         run!(private_subnet);
         run!(load_balancer);
         run!(nat_gateway);
+        run!(service);
         out
     }
 
@@ -288,6 +298,7 @@ impl Inputs {
             StepId::PrivateSubnet => serde_json::to_value(&self.private_subnet),
             StepId::LoadBalancer => serde_json::to_value(&self.load_balancer),
             StepId::NatGateway => serde_json::to_value(&self.nat_gateway),
+            StepId::Service => serde_json::to_value(&self.service),
             _ => return None,
         };
         v.ok()

@@ -114,6 +114,9 @@ pub fn mutating(ops: &[String]) -> Vec<String> {
                 "Deregister",
                 "Detach",
                 "Disassociate",
+                "Modify",
+                "Update",
+                "Authorize",
             ]
             .iter()
             .any(|p| o.starts_with(p))

@@ -281,13 +281,23 @@ impl Step for ClusterVpc {
             }
         };
         h.record(sid, VPC, &vpc_id)?;
-        aws.ec2
-            .modify_vpc_attribute()
+        let dns = aws
+            .ec2
+            .describe_vpc_attribute()
             .vpc_id(&vpc_id)
-            .enable_dns_hostnames(true_attr())
+            .attribute(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames)
             .send()
             .await
-            .ctx("ec2", "ModifyVpcAttribute")?;
+            .ctx("ec2", "DescribeVpcAttribute")?;
+        if dns.enable_dns_hostnames().and_then(|v| v.value()) != Some(true) {
+            aws.ec2
+                .modify_vpc_attribute()
+                .vpc_id(&vpc_id)
+                .enable_dns_hostnames(true_attr())
+                .send()
+                .await
+                .ctx("ec2", "ModifyVpcAttribute")?;
+        }
 
         // Internet gateway, attached.
         let t = ResourceTags::new(&session, "internet-gateway");

@@ -1,0 +1,386 @@
+//! Live checks and inspection for step 6.
+
+use super::keys::*;
+use super::running::stopped_reasons;
+use super::{describe_service, forwards_to, listener_on};
+use crate::error::Result;
+use crate::session::Session;
+use crate::steps::cluster_vpc::keys as vpc_keys;
+use crate::steps::load_balancer::describe_tg;
+use crate::steps::load_balancer::keys as lb_keys;
+use crate::steps::private_subnet::PRIVATE_SUBNET_KEY;
+use crate::steps::{Check, Resource, StepCx, StepId};
+use aws_sdk_ecs::types::{AssignPublicIp, DeploymentRolloutState, LaunchType};
+use aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum;
+
+const APPLY: &str = "run `gatewalk apply --through service`";
+
+pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
+    let aws = cx.aws;
+    let i = &cx.inputs.service;
+    let td = &cx.inputs.task_definition;
+    let port = td.container_port as i32;
+    let cidr = &cx.inputs.cluster_vpc.vpc_cidr;
+    let out = |k| s.output(StepId::Service, k);
+    let mut c = Vec::new();
+
+    // Security group: the container port from the VPC, nothing from everywhere.
+    let sg_id = out(SG).unwrap_or_default().to_string();
+    let sg = if sg_id.is_empty() {
+        None
+    } else {
+        let r = aws
+            .ec2
+            .describe_security_groups()
+            .group_ids(&sg_id)
+            .send()
+            .await;
+        crate::aws::error::optional(crate::aws::CallExt::ctx(r, "ec2", "DescribeSecurityGroups"))?
+            .and_then(|o| o.security_groups().first().cloned())
+    };
+    match &sg {
+        None => c.push(Check::fail(
+            "task security group exists",
+            "not found",
+            APPLY,
+        )),
+        Some(g) => {
+            let from_vpc = g.ip_permissions().iter().any(|p| {
+                p.from_port() == Some(port)
+                    && p.to_port() == Some(port)
+                    && p.ip_ranges()
+                        .iter()
+                        .any(|r| r.cidr_ip() == Some(cidr.as_str()))
+            });
+            c.push(Check::expect(
+                "tasks accept the container port from the VPC",
+                from_vpc,
+                format!("{sg_id}: TCP {port} from {cidr}: {}", if from_vpc { "allowed" } else { "missing" }),
+                format!("aws ec2 authorize-security-group-ingress --group-id {sg_id} --protocol tcp --port {port} --cidr {cidr} (without it targets never turn healthy)"),
+            ));
+            let open: Vec<String> = g
+                .ip_permissions()
+                .iter()
+                .filter(|p| {
+                    p.ip_ranges()
+                        .iter()
+                        .any(|r| r.cidr_ip() == Some("0.0.0.0/0"))
+                })
+                .map(|p| {
+                    format!(
+                        "{}-{}",
+                        p.from_port().unwrap_or(0),
+                        p.to_port().unwrap_or(0)
+                    )
+                })
+                .collect();
+            c.push(Check::expect(
+                "tasks are not open to the whole internet",
+                open.is_empty(),
+                if open.is_empty() {
+                    "no 0.0.0.0/0 rule".into()
+                } else {
+                    format!("0.0.0.0/0 on ports {}", open.join(", "))
+                },
+                format!(
+                    "remove the 0.0.0.0/0 rules from {sg_id}; the VPC block is all the NLB needs"
+                ),
+            ));
+        }
+    }
+
+    // Target group and listener.
+    let tg = match out(TG) {
+        Some(arn) => describe_tg(aws, arn).await?,
+        None => None,
+    };
+    let tg_arn = tg
+        .as_ref()
+        .and_then(|t| t.target_group_arn())
+        .unwrap_or_default()
+        .to_string();
+    c.push(match &tg {
+        None => Check::fail("service target group exists", "not found", APPLY),
+        Some(t) => Check::expect(
+            "service target group is type ip on the container port",
+            t.target_type() == Some(&TargetTypeEnum::Ip) && t.port() == Some(port),
+            format!(
+                "{} type {} port {}",
+                t.target_group_name().unwrap_or("?"),
+                t.target_type().map(|x| x.as_str()).unwrap_or("?"),
+                t.port().unwrap_or(0)
+            ),
+            "awsvpc tasks register by IP on the container port; recreate the target group",
+        ),
+    });
+    let nlb = s
+        .output(StepId::LoadBalancer, lb_keys::NLB)
+        .unwrap_or_default();
+    let listener = if nlb.is_empty() {
+        None
+    } else {
+        listener_on(aws, nlb, td.container_port).await?
+    };
+    c.push(match &listener {
+        None => Check::fail(format!("NLB listens on TCP {port}"), "no listener", APPLY),
+        Some(l) => Check::expect(
+            format!("NLB listens on TCP {port} and forwards to the service"),
+            !tg_arn.is_empty() && forwards_to(l) == Some(tg_arn.as_str()),
+            forwards_to(l).unwrap_or("no forward action").to_string(),
+            APPLY,
+        ),
+    });
+
+    // The service itself.
+    let cluster = s
+        .output(StepId::ClusterVpc, vpc_keys::CLUSTER)
+        .unwrap_or_default();
+    let svc = if cluster.is_empty() {
+        None
+    } else {
+        describe_service(aws, cluster, &i.service_name).await?
+    };
+    let Some(svc) = svc else {
+        c.push(Check::fail(
+            "ECS service exists",
+            format!("no service {}", i.service_name),
+            APPLY,
+        ));
+        return Ok(c);
+    };
+    c.push(Check::expect(
+        "ECS service is active",
+        svc.status() == Some("ACTIVE"),
+        svc.status().unwrap_or("?").to_string(),
+        APPLY,
+    ));
+    c.push(Check::expect(
+        "runs on Fargate",
+        svc.launch_type() == Some(&LaunchType::Fargate),
+        svc.launch_type()
+            .map(|l| l.as_str())
+            .unwrap_or("?")
+            .to_string(),
+        "recreate the service with launch type FARGATE",
+    ));
+    let net = svc
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration());
+    let private = s
+        .output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)
+        .unwrap_or_default();
+    let subnets = net.map(|n| n.subnets().to_vec()).unwrap_or_default();
+    c.push(Check::expect(
+        "tasks run only in the private subnet",
+        !subnets.is_empty() && subnets.iter().all(|s| s == private),
+        subnets.join(", "),
+        format!("the service's subnets must be {private} — the NLB's only zone; a task elsewhere is never used"),
+    ));
+    let public_ip = net.and_then(|n| n.assign_public_ip()).cloned();
+    c.push(Check::expect(
+        "tasks get no public IP",
+        public_ip != Some(AssignPublicIp::Enabled),
+        public_ip
+            .map(|p| p.as_str().to_string())
+            .unwrap_or("DISABLED".into()),
+        "recreate the service with assignPublicIp DISABLED",
+    ));
+    let lb_ok = svc.load_balancers().iter().any(|l| {
+        l.target_group_arn() == Some(tg_arn.as_str())
+            && l.container_name() == Some(td.container_name.as_str())
+            && l.container_port() == Some(port)
+    });
+    c.push(Check::expect(
+        "registers container and port with the target group",
+        lb_ok,
+        svc.load_balancers()
+            .iter()
+            .map(|l| {
+                format!(
+                    "{}:{}",
+                    l.container_name().unwrap_or("?"),
+                    l.container_port().unwrap_or(0)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        format!(
+            "containerName must be {} and containerPort {port}, as in the task definition",
+            td.container_name
+        ),
+    ));
+    let breaker = svc
+        .deployment_configuration()
+        .and_then(|d| d.deployment_circuit_breaker());
+    let br_ok = breaker.is_some_and(|b| b.enable() && b.rollback());
+    c.push(if br_ok {
+        Check::pass("deployment circuit breaker with rollback", "enabled")
+    } else if breaker.is_none() && aws.is_emulated() {
+        Check::skipped(
+            "deployment circuit breaker with rollback",
+            "skipped: the emulator does not keep deployment settings",
+        )
+    } else {
+        Check::warn("deployment circuit breaker with rollback", "off", "without it a broken image or closed port replaces tasks forever; enable it with rollback")
+    });
+    let primary = svc
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+    let rollout = primary.and_then(|d| d.rollout_state());
+    c.push(match rollout {
+        Some(DeploymentRolloutState::Completed) | None if svc.deployments().len() <= 1 => Check::pass("deployment finished", "steady"),
+        Some(DeploymentRolloutState::Failed) => Check::fail(
+            "deployment finished",
+            format!("failed: {}", primary.and_then(|d| d.rollout_state_reason()).unwrap_or("")),
+            "the circuit breaker rolled back; see the stopped tasks' reasons below and `gatewalk inspect service`",
+        ),
+        _ => Check::pending("deployment finished", "in progress"),
+    });
+    if aws.is_emulated() {
+        c.push(Check::skipped(
+            "tasks are running",
+            format!(
+                "skipped: the emulator runs no containers (it reports {} running)",
+                svc.running_count()
+            ),
+        ));
+    } else {
+        let ok = svc.running_count() >= svc.desired_count() && svc.desired_count() > 0;
+        let mut fix = "tasks keep stopping; the reasons ECS gave are listed here".to_string();
+        if !ok {
+            let reasons = stopped_reasons(aws, cluster, &i.service_name).await?;
+            if let Some(r) = reasons.first() {
+                fix = format!("last stop reason: {r}");
+                if r.contains("pull") || r.contains("CannotPullContainer") {
+                    fix.push_str(" — the image could not be pulled: check the NAT gateway and the private route table (step 5)");
+                }
+            }
+        }
+        c.push(Check::expect(
+            "tasks are running",
+            ok,
+            format!("{} of {} running", svc.running_count(), svc.desired_count()),
+            fix,
+        ));
+    }
+    Ok(c)
+}
+
+pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
+    let aws = cx.aws;
+    let out = |k| s.output(StepId::Service, k);
+    let mut v = Vec::new();
+    if let Some(id) = out(SG) {
+        v.push(Resource {
+            kind: "Security group".into(),
+            id: id.into(),
+            state: "exists".into(),
+            attributes: vec![(
+                "inbound".into(),
+                format!(
+                    "TCP {} from {}",
+                    cx.inputs.task_definition.container_port, cx.inputs.cluster_vpc.vpc_cidr
+                ),
+            )],
+            console_url: aws.console_url(&format!(
+                "ec2/home?region={{region}}#SecurityGroup:groupId={id}"
+            )),
+        });
+    }
+    if let Some(arn) = out(TG) {
+        match describe_tg(aws, arn).await? {
+            Some(tg) => v.push(Resource {
+                kind: "Target group".into(),
+                id: arn.into(),
+                state: if tg.load_balancer_arns().is_empty() {
+                    "unattached".into()
+                } else {
+                    "attached".into()
+                },
+                attributes: vec![
+                    (
+                        "name".into(),
+                        tg.target_group_name().unwrap_or_default().into(),
+                    ),
+                    (
+                        "protocol:port".into(),
+                        format!(
+                            "{}:{}",
+                            tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
+                            tg.port().unwrap_or(0)
+                        ),
+                    ),
+                    (
+                        "health check".into(),
+                        format!(
+                            "every {} s",
+                            tg.health_check_interval_seconds().unwrap_or(0)
+                        ),
+                    ),
+                ],
+                console_url: aws.console_url(&format!(
+                    "ec2/home?region={{region}}#TargetGroup:targetGroupArn={arn}"
+                )),
+            }),
+            None => v.push(Resource::missing("Target group", arn)),
+        }
+    }
+    if let Some(arn) = out(LISTENER) {
+        v.push(Resource {
+            kind: "Listener".into(),
+            id: arn.into(),
+            state: "exists".into(),
+            attributes: vec![(
+                "port".into(),
+                cx.inputs.task_definition.container_port.to_string(),
+            )],
+            console_url: None,
+        });
+    }
+    let cluster = s
+        .output(StepId::ClusterVpc, vpc_keys::CLUSTER)
+        .unwrap_or_default();
+    if let (Some(arn), false) = (out(SERVICE), cluster.is_empty()) {
+        match describe_service(aws, cluster, &cx.inputs.service.service_name).await? {
+            Some(svc) => v.push(Resource {
+                kind: "ECS service".into(),
+                id: arn.into(),
+                state: svc.status().unwrap_or_default().to_lowercase(),
+                attributes: vec![
+                    (
+                        "tasks".into(),
+                        format!(
+                            "{} running / {} desired{}",
+                            svc.running_count(),
+                            svc.desired_count(),
+                            if aws.is_emulated() {
+                                " (emulator: no real containers)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ),
+                    (
+                        "task definition".into(),
+                        svc.task_definition().unwrap_or_default().into(),
+                    ),
+                    (
+                        "last event".into(),
+                        svc.events()
+                            .first()
+                            .and_then(|e| e.message())
+                            .unwrap_or("-")
+                            .into(),
+                    ),
+                ],
+                console_url: aws.console_url(&format!(
+                    "ecs/v2/clusters/{}/services/{}?region={{region}}",
+                    cx.inputs.cluster_vpc.cluster_name, cx.inputs.service.service_name
+                )),
+            }),
+            None => v.push(Resource::missing("ECS service", arn)),
+        }
+    }
+    Ok(v)
+}

@@ -1,0 +1,551 @@
+//! Step 6, `service`: the task security group (container port from the VPC
+//! only), the service's target group (type ip), the NLB listener forwarding to
+//! it — created before the service, as AWS requires — and the ECS service on
+//! Fargate in the private subnet with no public IP and a circuit breaker.
+
+mod checks;
+mod inputs;
+mod running;
+mod teardown;
+
+use running::wait_steady;
+
+pub use inputs::{MAX_DESIRED, ServiceInputs};
+
+use super::cluster_vpc::keys as vpc_keys;
+use super::inputs::Inputs;
+use super::load_balancer::keys as lb_keys;
+use super::load_balancer::{describe_tg, elb_session};
+use super::private_subnet::PRIVATE_SUBNET_KEY;
+use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::find::{self, pick};
+use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::{AwsContext, CallExt};
+use crate::error::{Error, Result};
+use crate::session::{Session, SessionHandle};
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
+    LaunchType, LoadBalancer as EcsLb, NetworkConfiguration, PropagateTags,
+};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Listener, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum,
+};
+
+/// Step 6.
+#[derive(Debug, Clone, Copy)]
+pub struct Service;
+
+/// Output keys.
+pub mod keys {
+    /// Task security group id.
+    pub const SG: &str = "task_security_group_id";
+    /// Service target group ARN.
+    pub const TG: &str = "service_target_group_arn";
+    /// Listener ARN.
+    pub const LISTENER: &str = "listener_arn";
+    /// ECS service ARN.
+    pub const SERVICE: &str = "service_arn";
+}
+use keys::*;
+
+const DEREG_KEY: &str = "deregistration_delay.timeout_seconds";
+
+/// The service of this name in the cluster, unless it is INACTIVE.
+pub(crate) async fn describe_service(
+    aws: &AwsContext,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<aws_sdk_ecs::types::Service>> {
+    let out = aws
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .send()
+        .await;
+    let out = crate::aws::error::optional(out.ctx("ecs", "DescribeServices"))?;
+    Ok(out.and_then(|o| {
+        o.services()
+            .iter()
+            .find(|s| s.status() != Some("INACTIVE"))
+            .cloned()
+    }))
+}
+
+/// The NLB listener on `port`, if any.
+pub(crate) async fn listener_on(
+    aws: &AwsContext,
+    nlb: &str,
+    port: u32,
+) -> Result<Option<Listener>> {
+    let out = aws
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(nlb)
+        .send()
+        .await
+        .ctx("elbv2", "DescribeListeners");
+    Ok(crate::aws::error::optional(out)?.and_then(|o| {
+        o.listeners()
+            .iter()
+            .find(|l| l.port() == Some(port as i32))
+            .cloned()
+    }))
+}
+
+/// The target group a listener forwards to.
+pub(crate) fn forwards_to(l: &Listener) -> Option<&str> {
+    l.default_actions()
+        .iter()
+        .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+        .and_then(|a| a.target_group_arn())
+}
+
+fn forward(tg: &str) -> Action {
+    Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(tg)
+        .build()
+}
+
+fn cluster_of(s: &Session) -> Result<String> {
+    s.output(StepId::ClusterVpc, vpc_keys::CLUSTER)
+        .map(str::to_string)
+        .ok_or(Error::NotReady {
+            step: StepId::Service,
+            needs: StepId::ClusterVpc,
+        })
+}
+
+impl Service {
+    async fn ensure_security_group(
+        &self,
+        cx: StepCx<'_>,
+        h: &mut SessionHandle,
+        vpc: &str,
+    ) -> Result<String> {
+        let aws = cx.aws;
+        let p = cx.progress;
+        let session = h.session().name.clone();
+        let cidr = &cx.inputs.cluster_vpc.vpc_cidr;
+        let port = cx.inputs.task_definition.container_port as i32;
+        let t = ResourceTags::new(&session, "task-security-group");
+        let found = pick(
+            &find::security_groups(aws, &t).await?,
+            h.session().output(StepId::Service, SG),
+            |g| g.group_id(),
+        );
+        let (id, allowed) = match found {
+            Some(g) => {
+                let id = g.group_id().unwrap_or_default().to_string();
+                p.reused("security group", &id);
+                let allowed = g.ip_permissions().iter().any(|perm| {
+                    perm.from_port() == Some(port)
+                        && perm.to_port() == Some(port)
+                        && perm
+                            .ip_ranges()
+                            .iter()
+                            .any(|r| r.cidr_ip() == Some(cidr.as_str()))
+                });
+                (id, allowed)
+            }
+            None => {
+                let out = aws
+                    .ec2
+                    .create_security_group()
+                    .group_name(format!("{session}-tasks"))
+                    .description(format!("gatewalk {session}: tasks accept the container port from inside the VPC only"))
+                    .vpc_id(vpc)
+                    .tag_specifications(t.ec2_spec(ResourceType::SecurityGroup, &format!("{session}-tasks")))
+                    .send()
+                    .await
+                    .ctx("ec2", "CreateSecurityGroup")?;
+                let id = out.group_id().unwrap_or_default().to_string();
+                p.created("security group", &id);
+                (id, false)
+            }
+        };
+        h.record(StepId::Service, SG, &id)?;
+        if !allowed {
+            // The NLB reaches ip targets from its private addresses (client IP
+            // preservation is off), so the VPC block — never 0.0.0.0/0.
+            aws.ec2
+                .authorize_security_group_ingress()
+                .group_id(&id)
+                .ip_permissions(
+                    IpPermission::builder()
+                        .ip_protocol("tcp")
+                        .from_port(port)
+                        .to_port(port)
+                        .ip_ranges(
+                            IpRange::builder()
+                                .cidr_ip(cidr)
+                                .description("NLB traffic and health checks")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .ctx("ec2", "AuthorizeSecurityGroupIngress")?;
+            p.info(format!("{id} allows TCP {port} from {cidr}"));
+        }
+        Ok(id)
+    }
+
+    async fn ensure_target_group(
+        &self,
+        cx: StepCx<'_>,
+        h: &mut SessionHandle,
+        vpc: &str,
+    ) -> Result<String> {
+        let aws = cx.aws;
+        let p = cx.progress;
+        let i = &cx.inputs.service;
+        let session = h.session().name.clone();
+        let arn = match describe_tg(aws, &i.target_group_name).await? {
+            Some(tg) => {
+                let arn = tg.target_group_arn().unwrap_or_default().to_string();
+                if elb_session(aws, &arn).await?.as_deref() != Some(session.as_str()) {
+                    return Err(Error::Conflict(format!(
+                        "a target group named `{}` already exists and does not belong to session `{session}`.\n  hint: choose another with --set service.target_group_name=NAME",
+                        i.target_group_name
+                    )));
+                }
+                p.reused("target group", &arn);
+                arn
+            }
+            None => {
+                let out = aws
+                    .elb
+                    .create_target_group()
+                    .name(&i.target_group_name)
+                    .protocol(ProtocolEnum::Tcp)
+                    .port(cx.inputs.task_definition.container_port as i32)
+                    .vpc_id(vpc)
+                    .target_type(TargetTypeEnum::Ip)
+                    .health_check_protocol(ProtocolEnum::Tcp)
+                    .health_check_interval_seconds(i.health_check_interval_seconds as i32)
+                    .healthy_threshold_count(3)
+                    .unhealthy_threshold_count(3)
+                    .set_tags(Some(
+                        ResourceTags::new(&session, "service-target-group")
+                            .elb(&i.target_group_name),
+                    ))
+                    .send()
+                    .await
+                    .ctx("elbv2", "CreateTargetGroup")?;
+                let arn = out
+                    .target_groups()
+                    .first()
+                    .and_then(|t| t.target_group_arn())
+                    .unwrap_or_default()
+                    .to_string();
+                p.created("target group", &arn);
+                arn
+            }
+        };
+        h.record(StepId::Service, TG, &arn)?;
+        let attrs = aws
+            .elb
+            .describe_target_group_attributes()
+            .target_group_arn(&arn)
+            .send()
+            .await
+            .ctx("elbv2", "DescribeTargetGroupAttributes")?;
+        let want = i.deregistration_delay_seconds.to_string();
+        let current = attrs
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some(DEREG_KEY))
+            .and_then(|a| a.value());
+        if current != Some(want.as_str()) {
+            aws.elb
+                .modify_target_group_attributes()
+                .target_group_arn(&arn)
+                .attributes(
+                    TargetGroupAttribute::builder()
+                        .key(DEREG_KEY)
+                        .value(&want)
+                        .build(),
+                )
+                .send()
+                .await
+                .ctx("elbv2", "ModifyTargetGroupAttributes")?;
+            p.info(format!("deregistration delay set to {want} s"));
+        }
+        Ok(arn)
+    }
+
+    async fn ensure_listener(
+        &self,
+        cx: StepCx<'_>,
+        h: &mut SessionHandle,
+        nlb: &str,
+        tg: &str,
+    ) -> Result<()> {
+        let aws = cx.aws;
+        let port = cx.inputs.task_definition.container_port;
+        let session = h.session().name.clone();
+        let arn = match listener_on(aws, nlb, port).await? {
+            Some(l) => {
+                let arn = l.listener_arn().unwrap_or_default().to_string();
+                if forwards_to(&l) != Some(tg) {
+                    aws.elb
+                        .modify_listener()
+                        .listener_arn(&arn)
+                        .default_actions(forward(tg))
+                        .send()
+                        .await
+                        .ctx("elbv2", "ModifyListener")?;
+                    cx.progress.info(format!(
+                        "listener on port {port} now forwards to the service's target group"
+                    ));
+                } else {
+                    cx.progress.reused("listener", &arn);
+                }
+                arn
+            }
+            None => {
+                let out = aws
+                    .elb
+                    .create_listener()
+                    .load_balancer_arn(nlb)
+                    .protocol(ProtocolEnum::Tcp)
+                    .port(port as i32)
+                    .default_actions(forward(tg))
+                    .set_tags(Some(
+                        ResourceTags::new(&session, "listener").elb(&format!("{session}-{port}")),
+                    ))
+                    .send()
+                    .await
+                    .ctx("elbv2", "CreateListener")?;
+                let arn = out
+                    .listeners()
+                    .first()
+                    .and_then(|l| l.listener_arn())
+                    .unwrap_or_default()
+                    .to_string();
+                cx.progress.created("listener", &arn);
+                arn
+            }
+        };
+        h.record(StepId::Service, LISTENER, &arn)
+    }
+
+    /// ECS needs its service-linked role before CreateService can work.
+    async fn ensure_service_linked_role(&self, cx: StepCx<'_>) -> Result<()> {
+        let r = cx
+            .aws
+            .iam
+            .get_role()
+            .role_name("AWSServiceRoleForECS")
+            .send()
+            .await
+            .ctx("iam", "GetRole");
+        if crate::aws::error::optional(r)?.is_none() {
+            cx.aws
+                .iam
+                .create_service_linked_role()
+                .aws_service_name("ecs.amazonaws.com")
+                .send()
+                .await
+                .ctx("iam", "CreateServiceLinkedRole")?;
+            cx.progress
+                .info("created ECS's service-linked role (AWSServiceRoleForECS)");
+        }
+        Ok(())
+    }
+}
+
+impl Step for Service {
+    fn id(&self) -> StepId {
+        StepId::Service
+    }
+
+    fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
+        let i = &inputs.service;
+        let td = &inputs.task_definition;
+        let port = td.container_port;
+        let cidr = &inputs.cluster_vpc.vpc_cidr;
+        let out = |k| s.output(StepId::Service, k);
+        let tag = format!("Key={SESSION_KEY},Value={}", s.name);
+        vec![
+            Change::create_or_keep(
+                out(SG),
+                format!(
+                    "security group {}-tasks: TCP {port} from {cidr} only",
+                    s.name
+                ),
+                format!(
+                    "aws ec2 create-security-group --group-name {}-tasks --description 'gatewalk tasks' --vpc-id $VPC_ID --tag-specifications 'ResourceType=security-group,Tags=[{{{tag}}}]' && aws ec2 authorize-security-group-ingress --group-id $SG_ID --protocol tcp --port {port} --cidr {cidr}",
+                    s.name
+                ),
+            ),
+            Change::create_or_keep(
+                out(TG),
+                format!(
+                    "target group {} (TCP {port}, type ip, health check every {} s, deregistration delay {} s)",
+                    i.target_group_name,
+                    i.health_check_interval_seconds,
+                    i.deregistration_delay_seconds
+                ),
+                format!(
+                    "aws elbv2 create-target-group --name {} --protocol TCP --port {port} --target-type ip --vpc-id $VPC_ID --health-check-interval-seconds {} --tags {tag} && aws elbv2 modify-target-group-attributes --target-group-arn $TG_ARN --attributes Key={DEREG_KEY},Value={}",
+                    i.target_group_name,
+                    i.health_check_interval_seconds,
+                    i.deregistration_delay_seconds
+                ),
+            ),
+            Change::create_or_keep(
+                out(LISTENER),
+                format!(
+                    "NLB listener TCP {port} → the service's target group (before the service: AWS requires it)"
+                ),
+                format!(
+                    "aws elbv2 create-listener --load-balancer-arn $NLB_ARN --protocol TCP --port {port} --default-actions Type=forward,TargetGroupArn=$TG_ARN"
+                ),
+            ),
+            Change::create_or_keep(
+                out(SERVICE),
+                format!(
+                    "ECS service {} on Fargate: {} task(s) in the private subnet, no public IP, circuit breaker with rollback; wait for steady state",
+                    i.service_name, i.desired_count
+                ),
+                format!(
+                    "aws ecs create-service --cluster {} --service-name {} --task-definition {} --desired-count {} --launch-type FARGATE --network-configuration 'awsvpcConfiguration={{subnets=[$PRIVATE_SUBNET_ID],securityGroups=[$SG_ID],assignPublicIp=DISABLED}}' --load-balancers targetGroupArn=$TG_ARN,containerName={},containerPort={port} --deployment-configuration 'deploymentCircuitBreaker={{enable=true,rollback=true}}' && aws ecs wait services-stable --cluster {} --services {}",
+                    inputs.cluster_vpc.cluster_name,
+                    i.service_name,
+                    td.family,
+                    i.desired_count,
+                    td.container_name,
+                    inputs.cluster_vpc.cluster_name,
+                    i.service_name
+                ),
+            ),
+        ]
+    }
+
+    async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let s = h.session();
+        let need = |step, key| {
+            s.output(step, key)
+                .map(str::to_string)
+                .ok_or(Error::NotReady {
+                    step: StepId::Service,
+                    needs: step,
+                })
+        };
+        let vpc = need(StepId::ClusterVpc, vpc_keys::VPC)?;
+        let private = need(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)?;
+        let nlb = need(StepId::LoadBalancer, lb_keys::NLB)?;
+        let task_def = need(StepId::TaskDefinition, "task_definition_arn")?;
+        need(StepId::NatGateway, "nat_gateway_id")?;
+        let cluster = cluster_of(s)?;
+        let session = s.name.clone();
+
+        let sg = self.ensure_security_group(cx, h, &vpc).await?;
+        let tg = self.ensure_target_group(cx, h, &vpc).await?;
+        self.ensure_listener(cx, h, &nlb, &tg).await?;
+
+        let aws = cx.aws;
+        let i = &cx.inputs.service;
+        let td = &cx.inputs.task_definition;
+        match describe_service(aws, &cluster, &i.service_name).await? {
+            Some(svc) if svc.status() == Some("ACTIVE") => {
+                let arn = svc.service_arn().unwrap_or_default().to_string();
+                h.record(StepId::Service, SERVICE, &arn)?;
+                if svc.task_definition() != Some(task_def.as_str())
+                    || svc.desired_count() != i.desired_count as i32
+                {
+                    aws.ecs
+                        .update_service()
+                        .cluster(&cluster)
+                        .service(&i.service_name)
+                        .task_definition(&task_def)
+                        .desired_count(i.desired_count as i32)
+                        .send()
+                        .await
+                        .ctx("ecs", "UpdateService")?;
+                    cx.progress
+                        .info("service updated to the current task definition and count");
+                } else {
+                    cx.progress.reused("ECS service", &arn);
+                }
+            }
+            Some(svc) => {
+                return Err(Error::Conflict(format!(
+                    "service {} is {} (being deleted); run apply again in a minute",
+                    i.service_name,
+                    svc.status().unwrap_or("?")
+                )));
+            }
+            None => {
+                self.ensure_service_linked_role(cx).await?;
+                let vpc_conf = AwsVpcConfiguration::builder()
+                    .subnets(&private)
+                    .security_groups(&sg)
+                    .assign_public_ip(AssignPublicIp::Disabled)
+                    .build()
+                    .map_err(|e| Error::Config(format!("service network configuration: {e}")))?;
+                let breaker = DeploymentCircuitBreaker::builder()
+                    .enable(true)
+                    .rollback(true)
+                    .build();
+                let out = aws
+                    .ecs
+                    .create_service()
+                    .cluster(&cluster)
+                    .service_name(&i.service_name)
+                    .task_definition(&task_def)
+                    .desired_count(i.desired_count as i32)
+                    .launch_type(LaunchType::Fargate)
+                    .network_configuration(
+                        NetworkConfiguration::builder()
+                            .awsvpc_configuration(vpc_conf)
+                            .build(),
+                    )
+                    .load_balancers(
+                        EcsLb::builder()
+                            .target_group_arn(&tg)
+                            .container_name(&td.container_name)
+                            .container_port(td.container_port as i32)
+                            .build(),
+                    )
+                    .deployment_configuration(
+                        DeploymentConfiguration::builder()
+                            .deployment_circuit_breaker(breaker)
+                            .build(),
+                    )
+                    .health_check_grace_period_seconds(60)
+                    .propagate_tags(PropagateTags::Service)
+                    .set_tags(Some(ResourceTags::new(&session, "service").ecs()))
+                    .client_token(format!("gatewalk-{session}-service"))
+                    .send()
+                    .await
+                    .ctx("ecs", "CreateService")?;
+                let arn = out
+                    .service()
+                    .and_then(|s| s.service_arn())
+                    .unwrap_or_default()
+                    .to_string();
+                h.record(StepId::Service, SERVICE, &arn)?;
+                cx.progress.created("ECS service", &arn);
+            }
+        }
+        wait_steady(cx, &cluster, &i.service_name).await
+    }
+
+    async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
+        checks::validate(cx, s).await
+    }
+
+    async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
+        checks::inspect(cx, s).await
+    }
+
+    async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        teardown::run(cx, h).await
+    }
+}

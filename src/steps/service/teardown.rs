@@ -1,0 +1,125 @@
+//! Teardown of step 6: scale the service to zero and delete it, then the
+//! listener, the target group and the security group (whose task network
+//! interfaces linger for minutes).
+
+use super::keys::*;
+use super::{cluster_of, describe_service, listener_on};
+use crate::aws::CallExt;
+use crate::aws::find;
+use crate::aws::tags::ResourceTags;
+use crate::aws::wait::{Poll, delete_when_free, wait_for};
+use crate::error::Result;
+use crate::session::SessionHandle;
+use crate::steps::load_balancer::keys as lb_keys;
+use crate::steps::load_balancer::{describe_tg, elb_session};
+use crate::steps::{StepCx, StepId};
+use std::time::Duration;
+
+pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+    let aws = cx.aws;
+    let p = cx.progress;
+    let session = h.session().name.clone();
+    let i = &cx.inputs.service;
+    let sid = StepId::Service;
+    if let Ok(cluster) = cluster_of(h.session())
+        && let Some(svc) = describe_service(aws, &cluster, &i.service_name).await?
+    {
+        let ours = crate::aws::tags::session_of(svc.tags().iter().map(|t| (t.key(), t.value())));
+        if svc.status() == Some("ACTIVE") && ours.as_deref() == Some(session.as_str()) {
+            aws.ecs
+                .update_service()
+                .cluster(&cluster)
+                .service(&i.service_name)
+                .desired_count(0)
+                .send()
+                .await
+                .ctx("ecs", "UpdateService")?;
+            aws.ecs
+                .delete_service()
+                .cluster(&cluster)
+                .service(&i.service_name)
+                .force(true)
+                .send()
+                .await
+                .ctx("ecs", "DeleteService")?;
+            let (c, n) = (cluster.as_str(), i.service_name.as_str());
+            wait_for(
+                p,
+                "the service to be deleted",
+                Duration::from_secs(15 * 60),
+                || async move {
+                    Ok(match describe_service(aws, c, n).await? {
+                        None => Poll::Ready(()),
+                        Some(s) => Poll::Pending(s.status().unwrap_or("DRAINING").to_lowercase()),
+                    })
+                },
+            )
+            .await?;
+            p.deleted("ECS service", svc.service_arn().unwrap_or_default());
+        }
+    }
+    h.forget(sid, SERVICE)?;
+    if let Some(nlb) = h
+        .session()
+        .output(StepId::LoadBalancer, lb_keys::NLB)
+        .map(str::to_string)
+        && let Some(l) = listener_on(aws, &nlb, cx.inputs.task_definition.container_port).await?
+    {
+        let arn = l.listener_arn().unwrap_or_default().to_string();
+        if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
+            aws.elb
+                .delete_listener()
+                .listener_arn(&arn)
+                .send()
+                .await
+                .ctx("elbv2", "DeleteListener")?;
+            p.deleted("listener", &arn);
+        }
+    }
+    h.forget(sid, LISTENER)?;
+    if let Some(tg) = describe_tg(aws, &i.target_group_name).await? {
+        let arn = tg.target_group_arn().unwrap_or_default().to_string();
+        if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
+            let a = arn.as_str();
+            delete_when_free(
+                p,
+                "the service's target group to be released",
+                || async move {
+                    aws.elb
+                        .delete_target_group()
+                        .target_group_arn(a)
+                        .send()
+                        .await
+                        .ctx("elbv2", "DeleteTargetGroup")
+                        .map(|_| ())
+                },
+            )
+            .await?;
+            p.deleted("target group", &arn);
+        }
+    }
+    h.forget(sid, TG)?;
+    for g in find::security_groups(aws, &ResourceTags::new(&session, "task-security-group")).await?
+    {
+        let id = g.group_id().unwrap_or_default().to_string();
+        let r = id.as_str();
+        // Task network interfaces linger for minutes after tasks stop.
+        delete_when_free(
+            p,
+            &format!("security group {id} to be released by task network interfaces"),
+            || async move {
+                aws.ec2
+                    .delete_security_group()
+                    .group_id(r)
+                    .send()
+                    .await
+                    .ctx("ec2", "DeleteSecurityGroup")
+                    .map(|_| ())
+            },
+        )
+        .await?;
+        p.deleted("security group", &id);
+    }
+    h.forget(sid, SG)?;
+    Ok(())
+}
