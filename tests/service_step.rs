@@ -181,3 +181,56 @@ async fn teardown_with_a_service_leaves_nothing() {
         "{names:?}"
     );
 }
+
+#[tokio::test]
+async fn target_group_swap_retires_the_placeholder_for_good() {
+    let w = World::new().await;
+    let h = w.apply(&w.aws, "swap", StepId::TargetGroupSwap).await;
+    let s = h.session().clone();
+    drop(h);
+    let tgs = w.aws.elb.describe_target_groups().send().await.unwrap();
+    let names: Vec<&str> = tgs
+        .target_groups()
+        .iter()
+        .filter_map(|t| t.target_group_name())
+        .collect();
+    assert_eq!(
+        names,
+        ["swap-tg"],
+        "only the service's target group is left"
+    );
+    assert!(
+        s.output(StepId::LoadBalancer, "placeholder_target_group_arn")
+            .is_none()
+    );
+
+    let inputs = Inputs::resolve(&s, &[]).unwrap();
+    let all: Vec<StepId> = StepId::available().collect();
+    for (step, r) in engine::validate_steps(&w.aws, &s, &inputs, &all).await {
+        let checks = r.unwrap();
+        assert!(blocking(&checks).is_empty(), "{step}: {checks:#?}");
+    }
+    let r = engine::validate_steps(&w.aws, &s, &inputs, &[StepId::TargetGroupSwap]).await;
+    let healthy = r[0]
+        .1
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|c| c.name == "targets are healthy")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        healthy.status,
+        CheckStatus::Skipped,
+        "never a pass in the emulator"
+    );
+
+    // Applying everything again neither recreates the placeholder nor changes anything.
+    let again = World::context(&w.moto.endpoint()).await;
+    let mut h = w.apply(&again, "swap", StepId::TargetGroupSwap).await;
+    assert_eq!(mutating(&again.calls.operations()), Vec::<String>::new());
+    let left = engine::teardown_all(&w.aws, &mut h, &inputs, &Progress::silent())
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{left:#?}");
+}

@@ -8,6 +8,7 @@ use super::load_balancer::LoadBalancerInputs;
 use super::nat_gateway::NatGatewayInputs;
 use super::private_subnet::PrivateSubnetInputs;
 use super::service::ServiceInputs;
+use super::target_group_swap::TargetGroupSwapInputs;
 use super::task_definition::TaskDefinitionInputs;
 use crate::error::{Error, Result};
 use crate::session::Session;
@@ -181,6 +182,8 @@ pub struct Inputs {
     pub nat_gateway: NatGatewayInputs,
     /// Step 6.
     pub service: ServiceInputs,
+    /// Step 7.
+    pub target_group_swap: TargetGroupSwapInputs,
 }
 
 /// Runs `$body` with `$T` bound to the inputs type of `$step` (for steps that
@@ -212,6 +215,10 @@ macro_rules! with_inputs_type {
                 type $T = ServiceInputs;
                 $body
             }
+            StepId::TargetGroupSwap => {
+                type $T = TargetGroupSwapInputs;
+                $body
+            }
             _ => $none,
         }
     };
@@ -227,6 +234,7 @@ impl Inputs {
             load_balancer: LoadBalancerInputs::defaults(session),
             nat_gateway: NatGatewayInputs::defaults(session),
             service: ServiceInputs::defaults(session),
+            target_group_swap: TargetGroupSwapInputs::defaults(session),
         }
     }
 
@@ -253,6 +261,7 @@ impl Inputs {
             load_balancer: resolve_one(session, overrides, &mut errs),
             nat_gateway: resolve_one(session, overrides, &mut errs),
             service: resolve_one(session, overrides, &mut errs),
+            target_group_swap: resolve_one(session, overrides, &mut errs),
         };
         if errs.is_empty() {
             errs = inputs.validate(&session.region);
@@ -282,6 +291,7 @@ impl Inputs {
         run!(load_balancer);
         run!(nat_gateway);
         run!(service);
+        run!(target_group_swap);
         out
     }
 
@@ -299,6 +309,7 @@ impl Inputs {
             StepId::LoadBalancer => serde_json::to_value(&self.load_balancer),
             StepId::NatGateway => serde_json::to_value(&self.nat_gateway),
             StepId::Service => serde_json::to_value(&self.service),
+            StepId::TargetGroupSwap => serde_json::to_value(&self.target_group_swap),
             _ => return None,
         };
         v.ok()

@@ -10,6 +10,7 @@ pub mod nat_gateway;
 pub mod net;
 pub mod private_subnet;
 pub mod service;
+pub mod target_group_swap;
 pub mod task_definition;
 
 use crate::aws::AwsContext;
@@ -126,7 +127,7 @@ impl StepId {
 
     /// Whether this build can run the step.
     pub fn is_available(self) -> bool {
-        self.number() <= 6
+        self.number() <= 7
     }
 
     /// The steps this build can run, in order.
@@ -419,6 +420,10 @@ macro_rules! dispatch {
             }
             StepId::Service => {
                 let $s = &service::Service;
+                $body
+            }
+            StepId::TargetGroupSwap => {
+                let $s = &target_group_swap::TargetGroupSwap;
                 $body
             }
             other => Err(Error::NotBuilt(other)),

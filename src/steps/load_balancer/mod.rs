@@ -79,6 +79,16 @@ pub mod keys {
 }
 use keys::*;
 
+/// Whether step 7 has deleted the placeholder target group (so step 4 must
+/// neither recreate it nor expect it).
+pub fn placeholder_retired(s: &Session) -> bool {
+    s.output(
+        StepId::TargetGroupSwap,
+        super::target_group_swap::RETIRED_PLACEHOLDER_KEY,
+    )
+    .is_some()
+}
+
 /// The load balancer of this name, if any.
 pub(crate) async fn describe_nlb(aws: &AwsContext, name_or_arn: &str) -> Result<Option<Nlb>> {
     let mut req = aws.elb.describe_load_balancers();
@@ -234,6 +244,8 @@ impl Step for LoadBalancer {
         };
 
         let tg_arn = match describe_tg(aws, &i.placeholder_target_group_name).await? {
+            // Step 7 deleted it on purpose; it is not coming back.
+            _ if placeholder_retired(h.session()) => String::new(),
             Some(tg) => {
                 let arn = tg.target_group_arn().unwrap_or_default().to_string();
                 ensure_ours(
@@ -273,7 +285,9 @@ impl Step for LoadBalancer {
                 arn
             }
         };
-        h.record(sid, PLACEHOLDER, &tg_arn)?;
+        if !tg_arn.is_empty() {
+            h.record(sid, PLACEHOLDER, &tg_arn)?;
+        }
 
         let nlb_arn = match describe_nlb(aws, &i.nlb_name).await? {
             Some(lb) => {
