@@ -21,6 +21,10 @@ const IMPLIED: &[(&str, &str)] = &[
     ),
     ("iam:TagRole", "tags on CreateRole need it"),
     (
+        "apigateway:PUT",
+        "tags on CreateVpcLink are written through /tags",
+    ),
+    (
         "iam:PassRole",
         "RegisterTaskDefinition with an execution role passes the role to ECS",
     ),
@@ -38,8 +42,7 @@ fn called() -> BTreeSet<String> {
             } else if p.extension().is_some_and(|x| x == "rs") {
                 let text = std::fs::read_to_string(&p).unwrap();
                 for c in re.captures_iter(&text) {
-                    let svc = gatewalk::aws::error::iam_prefix(&c[1]).to_string();
-                    out.insert(format!("{svc}:{}", &c[2]));
+                    out.insert(gatewalk::aws::error::iam_action(&c[1], &c[2]));
                 }
             }
         }

@@ -133,7 +133,8 @@ const BAD: &[(&[&str], &str)] = &[
     (&["cpu=512"], "STEP.FIELD"),
     (&["nat.cpu=512"], "unknown step"),
     (&["task-definition.cpuu=512"], "unknown field"),
-    (&["vpc-link.name=x"], "no inputs in this version"),
+    (&["rest-api.name=x"], "no inputs in this version"),
+    (&["vpc-link.vpc_link_name=bad/name"], "use letters, digits"),
     (&["service.desired_count=0"], "outside 1–10"),
     (&["service.desired_count=11"], "outside 1–10"),
     (
@@ -258,7 +259,7 @@ fn the_binary_makes_no_call_for_bad_input() {
         ),
         (vec!["--region", "mars-1", "apply"], "not an AWS region"),
         (
-            vec!["apply", "--through", "vpc-link"],
+            vec!["apply", "--through", "rest-api"],
             "not available in this version",
         ),
     ] {

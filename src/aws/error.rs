@@ -74,10 +74,30 @@ pub fn iam_prefix(service: &str) -> &str {
     }
 }
 
+/// The IAM action that authorises an operation. API Gateway's control plane is
+/// authorised by HTTP verb (`apigateway:POST` for every Create…), not by name.
+pub fn iam_action(service: &str, operation: &str) -> String {
+    if service == "apigateway" {
+        let verb = if operation.starts_with("Get") {
+            "GET"
+        } else if operation.starts_with("Create") {
+            "POST"
+        } else if operation.starts_with("Delete") {
+            "DELETE"
+        } else if operation.starts_with("Put") || operation.starts_with("Tag") {
+            "PUT"
+        } else {
+            "PATCH"
+        };
+        return format!("apigateway:{verb}");
+    }
+    format!("{}:{}", iam_prefix(service), operation)
+}
+
 /// Hint text for an error code. Kept as a plain function so it can be tested
 /// without building SDK errors.
 pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
-    let action = format!("{}:{}", iam_prefix(service), operation);
+    let action = iam_action(service, operation);
     match code {
         "AccessDenied"
         | "AccessDeniedException"

@@ -400,6 +400,34 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             break;
         }
     }
+    // API Gateway VPC links.
+    let mut position = None;
+    loop {
+        let r = aws
+            .apigw
+            .get_vpc_links()
+            .set_position(position)
+            .limit(500)
+            .send()
+            .await
+            .ctx("apigateway", "GetVpcLinks")?;
+        for l in r.items() {
+            if l.tags()
+                .and_then(|t| t.get(SESSION_KEY))
+                .map(String::as_str)
+                == Some(session)
+            {
+                out.push(Tagged {
+                    kind: "apigateway:vpclink".into(),
+                    id: l.id().unwrap_or_default().to_string(),
+                });
+            }
+        }
+        position = r.position().map(str::to_string);
+        if position.is_none() || r.items().is_empty() {
+            break;
+        }
+    }
     out.sort();
     Ok(out)
 }

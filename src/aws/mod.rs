@@ -101,6 +101,15 @@ impl AwsContext {
                     .with_max_attempts(6)
                     .with_max_backoff(std::time::Duration::from_secs(5)),
             );
+        // An endpoint that accepts connections but never answers must not hang
+        // the user: every attempt and every whole call is bounded.
+        loader = loader.timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .operation_attempt_timeout(std::time::Duration::from_secs(30))
+                .operation_timeout(std::time::Duration::from_secs(90))
+                .build(),
+        );
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }

@@ -127,7 +127,7 @@ impl Printer {
         let cmd = std::env::var("GATEWALK_CMD").unwrap_or_else(|_| "gatewalk".into());
         for (args, what) in [
             ("plan", "what will be built, with aws CLI equivalents"),
-            ("apply", "build steps 1–7, checking each"),
+            ("apply", "build steps 1–8, checking each"),
             ("validate", "check everything live"),
             ("inspect", "see each step's resources"),
             ("teardown --yes", "remove it all"),

@@ -10,6 +10,7 @@ use super::private_subnet::PrivateSubnetInputs;
 use super::service::ServiceInputs;
 use super::target_group_swap::TargetGroupSwapInputs;
 use super::task_definition::TaskDefinitionInputs;
+use super::vpc_link::VpcLinkInputs;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use serde::Serialize;
@@ -184,6 +185,8 @@ pub struct Inputs {
     pub service: ServiceInputs,
     /// Step 7.
     pub target_group_swap: TargetGroupSwapInputs,
+    /// Step 8.
+    pub vpc_link: VpcLinkInputs,
 }
 
 /// Runs `$body` with `$T` bound to the inputs type of `$step` (for steps that
@@ -219,6 +222,10 @@ macro_rules! with_inputs_type {
                 type $T = TargetGroupSwapInputs;
                 $body
             }
+            StepId::VpcLink => {
+                type $T = VpcLinkInputs;
+                $body
+            }
             _ => $none,
         }
     };
@@ -235,6 +242,7 @@ impl Inputs {
             nat_gateway: NatGatewayInputs::defaults(session),
             service: ServiceInputs::defaults(session),
             target_group_swap: TargetGroupSwapInputs::defaults(session),
+            vpc_link: VpcLinkInputs::defaults(session),
         }
     }
 
@@ -262,6 +270,7 @@ impl Inputs {
             nat_gateway: resolve_one(session, overrides, &mut errs),
             service: resolve_one(session, overrides, &mut errs),
             target_group_swap: resolve_one(session, overrides, &mut errs),
+            vpc_link: resolve_one(session, overrides, &mut errs),
         };
         if errs.is_empty() {
             errs = inputs.validate(&session.region);
@@ -292,6 +301,7 @@ impl Inputs {
         run!(nat_gateway);
         run!(service);
         run!(target_group_swap);
+        run!(vpc_link);
         out
     }
 
@@ -310,6 +320,7 @@ impl Inputs {
             StepId::NatGateway => serde_json::to_value(&self.nat_gateway),
             StepId::Service => serde_json::to_value(&self.service),
             StepId::TargetGroupSwap => serde_json::to_value(&self.target_group_swap),
+            StepId::VpcLink => serde_json::to_value(&self.vpc_link),
             _ => return None,
         };
         v.ok()

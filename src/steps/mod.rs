@@ -12,6 +12,7 @@ pub mod private_subnet;
 pub mod service;
 pub mod target_group_swap;
 pub mod task_definition;
+pub mod vpc_link;
 
 use crate::aws::AwsContext;
 use crate::error::{Error, Result};
@@ -127,7 +128,7 @@ impl StepId {
 
     /// Whether this build can run the step.
     pub fn is_available(self) -> bool {
-        self.number() <= 7
+        self.number() <= 8
     }
 
     /// The steps this build can run, in order.
@@ -424,6 +425,10 @@ macro_rules! dispatch {
             }
             StepId::TargetGroupSwap => {
                 let $s = &target_group_swap::TargetGroupSwap;
+                $body
+            }
+            StepId::VpcLink => {
+                let $s = &vpc_link::VpcLinkStep;
                 $body
             }
             other => Err(Error::NotBuilt(other)),

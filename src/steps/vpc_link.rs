@@ -1,0 +1,305 @@
+//! Step 8, `vpc-link`: a REST API VPC Link (v1) to the internal NLB — the
+//! private road from API Gateway into the VPC. Created only once the NLB is
+//! active, then waited through `PENDING` to `AVAILABLE`.
+
+use super::inputs::{Errs, Field, Inputs, StepInputs};
+use super::load_balancer::keys as lb_keys;
+use super::load_balancer::wait_active;
+use super::names::derive;
+use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::tags::{ROLE_KEY, ResourceTags, SESSION_KEY};
+use crate::aws::wait::{Poll, wait_for};
+use crate::aws::{AwsContext, CallExt};
+use crate::error::{Error, Result};
+use crate::session::{Session, SessionHandle};
+use aws_sdk_apigateway::types::{VpcLink, VpcLinkStatus};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Inputs of step 8.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcLinkInputs {
+    /// VPC Link name.
+    pub vpc_link_name: String,
+}
+
+impl StepInputs for VpcLinkInputs {
+    const STEP: StepId = StepId::VpcLink;
+    const FIELDS: &'static [Field] = &[Field {
+        name: "vpc_link_name",
+        meaning: "name of the REST API VPC Link (1–128 letters, digits, spaces, - and _)",
+    }];
+
+    fn defaults(session: &str) -> Self {
+        Self {
+            vpc_link_name: derive(session, "link", 128),
+        }
+    }
+
+    fn check(&self, _all: &Inputs, _region: &str, e: &mut Errs<'_>) {
+        let n = &self.vpc_link_name;
+        if n.trim().is_empty() || n.len() > 128 {
+            e.push("vpc_link_name", "must be 1–128 characters");
+        } else if let Some(c) = n
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || " -_".contains(*c)))
+        {
+            e.push(
+                "vpc_link_name",
+                format!("`{n}` contains `{c}`; use letters, digits, spaces, - and _"),
+            );
+        }
+    }
+}
+
+/// Step 8.
+#[derive(Debug, Clone, Copy)]
+pub struct VpcLinkStep;
+
+/// Output key: the VPC Link id.
+pub const LINK_KEY: &str = "vpc_link_id";
+const APPLY: &str = "run `gatewalk apply --through vpc-link`";
+
+fn is_ours(l: &VpcLink, session: &str) -> bool {
+    l.tags().is_some_and(|t| {
+        t.get(SESSION_KEY).map(String::as_str) == Some(session)
+            && t.get(ROLE_KEY).map(String::as_str) == Some("vpc-link")
+    })
+}
+
+/// Every VPC link of the account, all pages.
+async fn all_links(aws: &AwsContext) -> Result<Vec<VpcLink>> {
+    let mut out = Vec::new();
+    let mut position = None;
+    loop {
+        let r = aws
+            .apigw
+            .get_vpc_links()
+            .set_position(position)
+            .limit(500)
+            .send()
+            .await
+            .ctx("apigateway", "GetVpcLinks")?;
+        out.extend(r.items().iter().cloned());
+        position = r.position().map(str::to_string);
+        if position.is_none() || r.items().is_empty() {
+            return Ok(out);
+        }
+    }
+}
+
+/// This session's VPC links (normally one).
+pub(crate) async fn our_links(aws: &AwsContext, session: &str) -> Result<Vec<VpcLink>> {
+    Ok(all_links(aws)
+        .await?
+        .into_iter()
+        .filter(|l| is_ours(l, session))
+        .collect())
+}
+
+/// A VPC link by id, `None` if it is gone.
+pub(crate) async fn get_link(aws: &AwsContext, id: &str) -> Result<Option<VpcLink>> {
+    let r = aws
+        .apigw
+        .get_vpc_link()
+        .vpc_link_id(id)
+        .send()
+        .await
+        .ctx("apigateway", "GetVpcLink");
+    Ok(crate::aws::error::optional(r)?.map(|o| {
+        VpcLink::builder()
+            .set_id(o.id().map(str::to_string))
+            .set_name(o.name().map(str::to_string))
+            .set_status(o.status().cloned())
+            .set_status_message(o.status_message().map(str::to_string))
+            .set_target_arns(Some(o.target_arns().to_vec()))
+            .set_tags(o.tags().cloned())
+            .build()
+    }))
+}
+
+/// Waits until the link is AVAILABLE; FAILED shows AWS's status message.
+pub(crate) async fn wait_available(cx: StepCx<'_>, id: &str) -> Result<()> {
+    let aws = cx.aws;
+    wait_for(
+        cx.progress,
+        "the VPC Link to become AVAILABLE (usually 2–4 minutes)",
+        Duration::from_secs(15 * 60),
+        || async move {
+            let Some(l) = get_link(aws, id).await? else {
+                return Ok(Poll::Failed(format!("VPC Link {id} disappeared")));
+            };
+            Ok(match l.status() {
+                Some(VpcLinkStatus::Available) => Poll::Ready(()),
+                Some(VpcLinkStatus::Failed) => Poll::Failed(
+                    l.status_message()
+                        .unwrap_or("AWS gave no reason")
+                        .to_string(),
+                ),
+                other => Poll::Pending(
+                    other
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or("PENDING".into()),
+                ),
+            })
+        },
+    )
+    .await
+}
+
+impl Step for VpcLinkStep {
+    fn id(&self) -> StepId {
+        StepId::VpcLink
+    }
+
+    fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
+        vec![Change::create_or_keep(
+            s.output(StepId::VpcLink, LINK_KEY),
+            format!(
+                "VPC Link {} to the internal NLB (after the NLB is active), then wait until AVAILABLE",
+                inputs.vpc_link.vpc_link_name
+            ),
+            format!(
+                "aws apigateway create-vpc-link --name {} --target-arns $NLB_ARN --tags {SESSION_KEY}={},{ROLE_KEY}=vpc-link && aws apigateway get-vpc-link --vpc-link-id $VPC_LINK_ID",
+                inputs.vpc_link.vpc_link_name, s.name
+            ),
+        )]
+    }
+
+    async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let aws = cx.aws;
+        let session = h.session().name.clone();
+        let nlb = h
+            .session()
+            .output(StepId::LoadBalancer, lb_keys::NLB)
+            .map(str::to_string)
+            .ok_or(Error::NotReady {
+                step: StepId::VpcLink,
+                needs: StepId::LoadBalancer,
+            })?;
+        let found = our_links(aws, &session).await?;
+        let recorded = h.session().output(StepId::VpcLink, LINK_KEY);
+        let found = crate::aws::find::pick(&found, recorded, |l| l.id());
+        let id = match found {
+            Some(l) if l.status() != Some(&VpcLinkStatus::Failed) => {
+                let id = l.id().unwrap_or_default().to_string();
+                cx.progress.reused("VPC Link", &id);
+                id
+            }
+            _ => {
+                // A VPC Link to a load balancer that is still provisioning fails.
+                wait_active(cx, &nlb).await?;
+                let t = ResourceTags::new(&session, "vpc-link");
+                let out = aws
+                    .apigw
+                    .create_vpc_link()
+                    .name(&cx.inputs.vpc_link.vpc_link_name)
+                    .description(format!(
+                        "gatewalk session {session}: API Gateway → internal NLB"
+                    ))
+                    .target_arns(&nlb)
+                    .set_tags(Some(t.pairs(None).into_iter().collect()))
+                    .send()
+                    .await
+                    .ctx("apigateway", "CreateVpcLink")?;
+                let id = out.id().unwrap_or_default().to_string();
+                cx.progress.created("VPC Link", &id);
+                id
+            }
+        };
+        h.record(StepId::VpcLink, LINK_KEY, &id)?;
+        wait_available(cx, &id).await
+    }
+
+    async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
+        let mut c = Vec::new();
+        let link = match s.output(StepId::VpcLink, LINK_KEY) {
+            Some(id) => get_link(cx.aws, id).await?,
+            None => None,
+        };
+        let Some(l) = link else {
+            c.push(Check::fail("VPC Link exists", "not found", APPLY));
+            return Ok(c);
+        };
+        c.push(match l.status() {
+            Some(VpcLinkStatus::Available) => Check::pass("VPC Link is AVAILABLE", "AVAILABLE"),
+            Some(VpcLinkStatus::Failed) => Check::fail(
+                "VPC Link is AVAILABLE",
+                format!("FAILED: {}", l.status_message().unwrap_or("")),
+                "delete it and apply again; the usual cause is an NLB that was not active or is in another account",
+            ),
+            other => Check::pending("VPC Link is AVAILABLE", other.map(|s| s.as_str()).unwrap_or("PENDING").to_string()),
+        });
+        let nlb = s
+            .output(StepId::LoadBalancer, lb_keys::NLB)
+            .unwrap_or_default();
+        c.push(Check::expect(
+            "VPC Link targets the session's NLB",
+            !nlb.is_empty() && l.target_arns() == [nlb.to_string()],
+            l.target_arns().join(", "),
+            "a REST API VPC Link targets exactly one NLB; recreate it for this session's NLB",
+        ));
+        Ok(c)
+    }
+
+    async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
+        let Some(id) = s.output(StepId::VpcLink, LINK_KEY) else {
+            return Ok(vec![]);
+        };
+        Ok(vec![match get_link(cx.aws, id).await? {
+            Some(l) => Resource {
+                kind: "VPC Link".into(),
+                id: id.into(),
+                state: l
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                attributes: vec![
+                    ("name".into(), l.name().unwrap_or_default().into()),
+                    ("target".into(), l.target_arns().join(", ")),
+                    ("message".into(), l.status_message().unwrap_or("-").into()),
+                ],
+                console_url: cx.aws.console_url(&format!(
+                    "apigateway/main/vpc-links/list?region={{region}}&vpcLink={id}"
+                )),
+            },
+            None => Resource::missing("VPC Link", id),
+        }])
+    }
+
+    async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let aws = cx.aws;
+        let session = h.session().name.clone();
+        for l in our_links(aws, &session).await? {
+            let id = l.id().unwrap_or_default().to_string();
+            let r = aws
+                .apigw
+                .delete_vpc_link()
+                .vpc_link_id(&id)
+                .send()
+                .await
+                .ctx("apigateway", "DeleteVpcLink");
+            crate::aws::error::optional(r)?;
+            let i = id.as_str();
+            wait_for(
+                cx.progress,
+                "the VPC Link to be deleted (it can take minutes)",
+                Duration::from_secs(15 * 60),
+                || async move {
+                    Ok(match get_link(aws, i).await? {
+                        None => Poll::Ready(()),
+                        Some(l) => Poll::Pending(
+                            l.status()
+                                .map(|s| s.as_str().to_string())
+                                .unwrap_or("DELETING".into()),
+                        ),
+                    })
+                },
+            )
+            .await?;
+            cx.progress.deleted("VPC Link", &id);
+        }
+        h.forget(StepId::VpcLink, LINK_KEY)
+    }
+}
