@@ -4,11 +4,11 @@
 
 use super::inputs::{Errs, Field, Inputs, StepInputs};
 use super::load_balancer::keys as lb_keys;
-use super::load_balancer::{describe_tg, elb_session};
+use super::load_balancer::{delete_own_target_group, describe_tg, elb_session};
 use super::service::keys as svc_keys;
 use super::service::{forwards_to, listener_on};
 use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
-use crate::aws::wait::{Poll, delete_when_free, wait_for};
+use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
@@ -168,25 +168,11 @@ impl Step for TargetGroupSwap {
             let session = h.session().name.clone();
             let mut retired = "none".to_string();
             if let Some(ph) = describe_tg(aws, name).await? {
-                let arn = ph.target_group_arn().unwrap_or_default().to_string();
-                if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
-                    let a = arn.as_str();
-                    delete_when_free(
-                        p,
-                        "the placeholder target group to be released",
-                        || async move {
-                            aws.elb
-                                .delete_target_group()
-                                .target_group_arn(a)
-                                .send()
-                                .await
-                                .ctx("elbv2", "DeleteTargetGroup")
-                                .map(|_| ())
-                        },
-                    )
-                    .await?;
-                    p.deleted("placeholder target group", &arn);
-                    retired = arn;
+                let arn = ph.target_group_arn().unwrap_or_default();
+                if delete_own_target_group(aws, p, arn, &session, "placeholder target group")
+                    .await?
+                {
+                    retired = arn.to_string();
                 }
             }
             h.record(StepId::TargetGroupSwap, RETIRED_PLACEHOLDER_KEY, &retired)?;

@@ -147,6 +147,32 @@ async fn ensure_ours(
     }
 }
 
+/// Deletes a target group if it carries this session's tag, waiting while a
+/// listener still releases it. Returns whether it deleted one.
+pub(crate) async fn delete_own_target_group(
+    aws: &AwsContext,
+    p: &crate::progress::Progress,
+    arn: &str,
+    session: &str,
+    kind: &str,
+) -> Result<bool> {
+    if elb_session(aws, arn).await?.as_deref() != Some(session) {
+        return Ok(false);
+    }
+    delete_when_free(p, &format!("the {kind} to be released"), || async move {
+        aws.elb
+            .delete_target_group()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .ctx("elbv2", "DeleteTargetGroup")
+            .map(|_| ())
+    })
+    .await?;
+    p.deleted(kind, arn);
+    Ok(true)
+}
+
 /// Waits until the NLB is active and returns its DNS name.
 pub(crate) async fn wait_active(cx: StepCx<'_>, arn: &str) -> Result<String> {
     wait_for(
@@ -382,25 +408,8 @@ impl Step for LoadBalancer {
             None => describe_tg(aws, &i.placeholder_target_group_name).await?,
         };
         if let Some(tg) = tg {
-            let arn = tg.target_group_arn().unwrap_or_default().to_string();
-            if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
-                let a = arn.as_str();
-                delete_when_free(
-                    p,
-                    "the placeholder target group to be released",
-                    || async move {
-                        aws.elb
-                            .delete_target_group()
-                            .target_group_arn(a)
-                            .send()
-                            .await
-                            .ctx("elbv2", "DeleteTargetGroup")
-                            .map(|_| ())
-                    },
-                )
-                .await?;
-                p.deleted("placeholder target group", &arn);
-            }
+            let arn = tg.target_group_arn().unwrap_or_default();
+            delete_own_target_group(aws, p, arn, &session, "placeholder target group").await?;
         }
         h.forget(sid, PLACEHOLDER)?;
         Ok(())

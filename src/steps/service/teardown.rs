@@ -11,7 +11,7 @@ use crate::aws::wait::{Poll, delete_when_free, wait_for};
 use crate::error::Result;
 use crate::session::SessionHandle;
 use crate::steps::load_balancer::keys as lb_keys;
-use crate::steps::load_balancer::{describe_tg, elb_session};
+use crate::steps::load_balancer::{delete_own_target_group, describe_tg, elb_session};
 use crate::steps::{StepCx, StepId};
 use std::time::Duration;
 
@@ -78,25 +78,8 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     }
     h.forget(sid, LISTENER)?;
     if let Some(tg) = describe_tg(aws, &i.target_group_name).await? {
-        let arn = tg.target_group_arn().unwrap_or_default().to_string();
-        if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
-            let a = arn.as_str();
-            delete_when_free(
-                p,
-                "the service's target group to be released",
-                || async move {
-                    aws.elb
-                        .delete_target_group()
-                        .target_group_arn(a)
-                        .send()
-                        .await
-                        .ctx("elbv2", "DeleteTargetGroup")
-                        .map(|_| ())
-                },
-            )
-            .await?;
-            p.deleted("target group", &arn);
-        }
+        let arn = tg.target_group_arn().unwrap_or_default();
+        delete_own_target_group(aws, p, arn, &session, "target group").await?;
     }
     h.forget(sid, TG)?;
     for g in find::security_groups(aws, &ResourceTags::new(&session, "task-security-group")).await?
