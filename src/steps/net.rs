@@ -57,14 +57,9 @@ pub fn default_route_target(rt: &RouteTable) -> Option<String> {
         })
 }
 
-/// The route table that actually applies to a subnet: its explicit association,
-/// else the VPC's main route table.
-pub async fn effective_route_table(
-    aws: &AwsContext,
-    vpc_id: &str,
-    subnet_id: &str,
-) -> Result<Option<RouteTable>> {
-    let explicit = aws
+/// Route tables explicitly associated with a subnet (at most one on AWS).
+pub async fn explicit_route_tables(aws: &AwsContext, subnet_id: &str) -> Result<Vec<RouteTable>> {
+    let out = aws
         .ec2
         .describe_route_tables()
         .filters(
@@ -76,8 +71,22 @@ pub async fn effective_route_table(
         .send()
         .await
         .ctx("ec2", "DescribeRouteTables")?;
-    if let Some(rt) = explicit.route_tables().first() {
-        return Ok(Some(rt.clone()));
+    Ok(out.route_tables().to_vec())
+}
+
+/// The route table that actually applies to a subnet: its explicit association,
+/// else the VPC's main route table.
+pub async fn effective_route_table(
+    aws: &AwsContext,
+    vpc_id: &str,
+    subnet_id: &str,
+) -> Result<Option<RouteTable>> {
+    if let Some(rt) = explicit_route_tables(aws, subnet_id)
+        .await?
+        .into_iter()
+        .next()
+    {
+        return Ok(Some(rt));
     }
     let main = aws
         .ec2
@@ -259,19 +268,7 @@ pub async fn ensure_default_route(
 /// Removes a subnet's explicit route table associations (it falls back to the
 /// VPC's main table).
 pub async fn disassociate_subnet(aws: &AwsContext, subnet_id: &str) -> Result<()> {
-    let out = aws
-        .ec2
-        .describe_route_tables()
-        .filters(
-            Filter::builder()
-                .name("association.subnet-id")
-                .values(subnet_id)
-                .build(),
-        )
-        .send()
-        .await
-        .ctx("ec2", "DescribeRouteTables")?;
-    for rt in out.route_tables() {
+    for rt in explicit_route_tables(aws, subnet_id).await? {
         for a in rt
             .associations()
             .iter()

@@ -210,39 +210,7 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
         }
     }
     if let Some(arn) = out(PLACEHOLDER) {
-        match describe_tg(aws, arn).await? {
-            Some(tg) => v.push(Resource {
-                kind: "Placeholder target group".into(),
-                id: arn.into(),
-                state: if tg.load_balancer_arns().is_empty() {
-                    "unattached".into()
-                } else {
-                    "attached".into()
-                },
-                attributes: vec![
-                    (
-                        "name".into(),
-                        tg.target_group_name().unwrap_or_default().into(),
-                    ),
-                    (
-                        "protocol:port".into(),
-                        format!(
-                            "{}:{}",
-                            tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
-                            tg.port().unwrap_or(0)
-                        ),
-                    ),
-                    (
-                        "target type".into(),
-                        tg.target_type().map(|t| t.as_str()).unwrap_or("?").into(),
-                    ),
-                ],
-                console_url: aws.console_url(&format!(
-                    "ec2/home?region={{region}}#TargetGroup:targetGroupArn={arn}"
-                )),
-            }),
-            None => v.push(Resource::missing("Placeholder target group", arn)),
-        }
+        v.push(super::tg_resource(cx, arn, "Placeholder target group").await?);
     }
     Ok(v)
 }

@@ -173,6 +173,50 @@ pub(crate) async fn delete_own_target_group(
     Ok(true)
 }
 
+/// A target group as a live resource.
+pub(crate) async fn tg_resource(cx: StepCx<'_>, arn: &str, kind: &str) -> Result<Resource> {
+    Ok(match describe_tg(cx.aws, arn).await? {
+        Some(tg) => Resource {
+            kind: kind.into(),
+            id: arn.into(),
+            state: if tg.load_balancer_arns().is_empty() {
+                "unattached".into()
+            } else {
+                "attached".into()
+            },
+            attributes: vec![
+                (
+                    "name".into(),
+                    tg.target_group_name().unwrap_or_default().into(),
+                ),
+                (
+                    "protocol:port".into(),
+                    format!(
+                        "{}:{}",
+                        tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
+                        tg.port().unwrap_or(0)
+                    ),
+                ),
+                (
+                    "target type".into(),
+                    tg.target_type().map(|t| t.as_str()).unwrap_or("?").into(),
+                ),
+                (
+                    "health check".into(),
+                    format!(
+                        "every {} s",
+                        tg.health_check_interval_seconds().unwrap_or(0)
+                    ),
+                ),
+            ],
+            console_url: cx.aws.console_url(&format!(
+                "ec2/home?region={{region}}#TargetGroup:targetGroupArn={arn}"
+            )),
+        },
+        None => Resource::missing(kind, arn),
+    })
+}
+
 /// Waits until the NLB is active and returns its DNS name.
 pub(crate) async fn wait_active(cx: StepCx<'_>, arn: &str) -> Result<String> {
     wait_for(

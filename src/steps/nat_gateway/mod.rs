@@ -289,19 +289,8 @@ impl Step for NatGateway {
         h.record(sid, PRIVATE_RT, &rt_id)?;
         ensure_default_route(aws, p, &rt, RouteTarget::Nat(&nat_id)).await?;
         // Associate with the private subnet, replacing any other explicit association.
-        let current = aws
-            .ec2
-            .describe_route_tables()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("association.subnet-id")
-                    .values(&private)
-                    .build(),
-            )
-            .send()
-            .await
-            .ctx("ec2", "DescribeRouteTables")?;
-        let existing = current.route_tables().iter().find_map(|t| {
+        let current = super::net::explicit_route_tables(aws, &private).await?;
+        let existing = current.iter().find_map(|t| {
             t.associations()
                 .iter()
                 .find(|a| a.subnet_id() == Some(private.as_str()))

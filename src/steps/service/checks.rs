@@ -289,42 +289,7 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
         });
     }
     if let Some(arn) = out(TG) {
-        match describe_tg(aws, arn).await? {
-            Some(tg) => v.push(Resource {
-                kind: "Target group".into(),
-                id: arn.into(),
-                state: if tg.load_balancer_arns().is_empty() {
-                    "unattached".into()
-                } else {
-                    "attached".into()
-                },
-                attributes: vec![
-                    (
-                        "name".into(),
-                        tg.target_group_name().unwrap_or_default().into(),
-                    ),
-                    (
-                        "protocol:port".into(),
-                        format!(
-                            "{}:{}",
-                            tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
-                            tg.port().unwrap_or(0)
-                        ),
-                    ),
-                    (
-                        "health check".into(),
-                        format!(
-                            "every {} s",
-                            tg.health_check_interval_seconds().unwrap_or(0)
-                        ),
-                    ),
-                ],
-                console_url: aws.console_url(&format!(
-                    "ec2/home?region={{region}}#TargetGroup:targetGroupArn={arn}"
-                )),
-            }),
-            None => v.push(Resource::missing("Target group", arn)),
-        }
+        v.push(crate::steps::load_balancer::tg_resource(cx, arn, "Target group").await?);
     }
     if let Some(arn) = out(LISTENER) {
         v.push(Resource {
