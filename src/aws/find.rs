@@ -401,31 +401,16 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
         }
     }
     // API Gateway VPC links.
-    let mut position = None;
-    loop {
-        let r = aws
-            .apigw
-            .get_vpc_links()
-            .set_position(position)
-            .limit(500)
-            .send()
-            .await
-            .ctx("apigateway", "GetVpcLinks")?;
-        for l in r.items() {
-            if l.tags()
-                .and_then(|t| t.get(SESSION_KEY))
-                .map(String::as_str)
-                == Some(session)
-            {
-                out.push(Tagged {
-                    kind: "apigateway:vpclink".into(),
-                    id: l.id().unwrap_or_default().to_string(),
-                });
-            }
-        }
-        position = r.position().map(str::to_string);
-        if position.is_none() || r.items().is_empty() {
-            break;
+    for l in vpc_links(aws).await? {
+        if l.tags()
+            .and_then(|t| t.get(SESSION_KEY))
+            .map(String::as_str)
+            == Some(session)
+        {
+            out.push(Tagged {
+                kind: "apigateway:vpclink".into(),
+                id: l.id().unwrap_or_default().to_string(),
+            });
         }
     }
     out.sort();
@@ -450,4 +435,25 @@ pub async fn security_groups(
         .filter(|g| t.ec2_matches(g.tags()))
         .cloned()
         .collect())
+}
+
+/// Every REST API VPC link of the account, all pages.
+pub async fn vpc_links(aws: &AwsContext) -> Result<Vec<aws_sdk_apigateway::types::VpcLink>> {
+    let mut out = Vec::new();
+    let mut position = None;
+    loop {
+        let r = aws
+            .apigw
+            .get_vpc_links()
+            .set_position(position)
+            .limit(500)
+            .send()
+            .await
+            .ctx("apigateway", "GetVpcLinks")?;
+        out.extend(r.items().iter().cloned());
+        position = r.position().map(str::to_string);
+        if position.is_none() || r.items().is_empty() {
+            return Ok(out);
+        }
+    }
 }

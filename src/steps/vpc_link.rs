@@ -68,30 +68,9 @@ fn is_ours(l: &VpcLink, session: &str) -> bool {
     })
 }
 
-/// Every VPC link of the account, all pages.
-async fn all_links(aws: &AwsContext) -> Result<Vec<VpcLink>> {
-    let mut out = Vec::new();
-    let mut position = None;
-    loop {
-        let r = aws
-            .apigw
-            .get_vpc_links()
-            .set_position(position)
-            .limit(500)
-            .send()
-            .await
-            .ctx("apigateway", "GetVpcLinks")?;
-        out.extend(r.items().iter().cloned());
-        position = r.position().map(str::to_string);
-        if position.is_none() || r.items().is_empty() {
-            return Ok(out);
-        }
-    }
-}
-
 /// This session's VPC links (normally one).
 pub(crate) async fn our_links(aws: &AwsContext, session: &str) -> Result<Vec<VpcLink>> {
-    Ok(all_links(aws)
+    Ok(crate::aws::find::vpc_links(aws)
         .await?
         .into_iter()
         .filter(|l| is_ours(l, session))
