@@ -5,8 +5,8 @@ time and peak memory (max RSS) per command, median of N runs.
     python3 bench/cli.py [--runs 3] [--bin target/release/gatewalk]
 
 Targets (see bench/RESULTS.md): `status`/`sessions` under 50 ms and 30 MB;
-a full `apply --through nat-gateway` in the sandbox under 10 s; no command above
-60 MB peak RSS. The sandbox answers instantly, so these measure gatewalk itself
+a full ten-step `apply` in the sandbox under 15 s; no command above 60 MB peak
+RSS. The sandbox answers instantly, so these measure gatewalk itself
 (start-up, SDK set-up, request handling), not AWS.
 """
 import argparse, os, resource, statistics, subprocess, sys, tempfile, time
@@ -19,9 +19,9 @@ if not os.path.exists(a.bin):
     sys.exit(f"{a.bin} not found: build it with `cargo build --release` first")
 
 commands = [
-    ("apply --through nat-gateway", ["--session", "bench", "apply", "--through", "nat-gateway"]),
-    ("apply again (converge, no changes)", ["--session", "bench", "apply", "--through", "nat-gateway"]),
-    ("validate (5 steps, concurrent)", ["--session", "bench", "validate"]),
+    ("apply (all ten steps)", ["--session", "bench", "apply"]),
+    ("apply again (converge, no changes)", ["--session", "bench", "apply"]),
+    ("validate (10 steps, concurrent)", ["--session", "bench", "validate"]),
     ("inspect", ["--session", "bench", "inspect"]),
     ("status", ["--session", "bench", "status"]),
     ("sessions", ["sessions"]),

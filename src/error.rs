@@ -52,10 +52,6 @@ pub enum Error {
         needs: StepId,
     },
 
-    /// The step exists in the walkthrough but this version cannot run it yet.
-    #[error("step `{0}` is not available in this version of gatewalk yet")]
-    NotBuilt(StepId),
-
     /// Something already exists under our name but does not belong to this session.
     #[error("{0}")]
     Conflict(String),

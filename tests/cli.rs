@@ -274,3 +274,59 @@ async fn sandbox_is_reused_and_a_restart_is_noticed() {
     assert_eq!(v["instance"], b.instance.as_str());
     sandbox::stop(home.path()).await.unwrap();
 }
+
+#[tokio::test]
+async fn the_whole_walkthrough_from_the_command_line() {
+    let w = World::new().await;
+    let empty = common::account_counts(&w.aws).await;
+
+    let mut c = w.bin();
+    c.args(["--session", "cli", "apply"]);
+    let out = run(c);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert_eq!(text.matches("✓ step").count(), 10, "{text}");
+    assert!(text.contains("invoke URL: https://"), "{text}");
+    assert!(text.contains("skipped in the emulator"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("per hour"), "the cost reminder: {err}");
+    assert!(err.contains("teardown"), "{err}");
+
+    let mut c = w.bin();
+    c.args(["--session", "cli", "--output", "json", "validate"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = v.as_array().expect("one entry per step");
+    assert_eq!(steps.len(), 10);
+    assert!(steps.iter().all(|s| s["ok"] == true), "{v:#}");
+
+    let mut c = w.bin();
+    c.args(["--session", "cli", "status"]);
+    let text = stdout(&run(c));
+    let api = w
+        .store
+        .load("cli")
+        .unwrap()
+        .output(StepId::RestApi, "rest_api_id")
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains(&format!(
+            "invoke URL: https://{api}.execute-api.us-east-1.amazonaws.com/prod/"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("10/10 done"), "{text}");
+
+    let mut c = w.bin();
+    c.args(["--session", "cli", "teardown", "--yes"]);
+    let out = run(c);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("nothing tagged gatewalk:session=cli remains"));
+    assert_eq!(
+        common::account_counts(&w.aws).await,
+        empty,
+        "the account is as it was found"
+    );
+}

@@ -21,10 +21,6 @@ const IMPLIED: &[(&str, &str)] = &[
     ),
     ("iam:TagRole", "tags on CreateRole need it"),
     (
-        "apigateway:PUT",
-        "tags on CreateVpcLink are written through /tags",
-    ),
-    (
         "iam:PassRole",
         "RegisterTaskDefinition with an execution role passes the role to ECS",
     ),

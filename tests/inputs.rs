@@ -133,7 +133,22 @@ const BAD: &[(&[&str], &str)] = &[
     (&["cpu=512"], "STEP.FIELD"),
     (&["nat.cpu=512"], "unknown step"),
     (&["task-definition.cpuu=512"], "unknown field"),
-    (&["rest-api.name=x"], "no inputs in this version"),
+    (&["target-group-swap.x=1"], "has no inputs"),
+    (&["rest-api.name=x"], "unknown field"),
+    // Step 9: routes and stage
+    (&["rest-api.routes="], "at least one route"),
+    (&["rest-api.routes=FETCH /x"], "not a method"),
+    (&["rest-api.routes=GET orders"], "start with `/`"),
+    (&["rest-api.routes=GET /{proxy+}/more"], "last part"),
+    (&["rest-api.routes=GET /a, get /a"], "listed twice"),
+    (&["rest-api.routes=GET /{id}, PUT /{name}"], "one per level"),
+    (&["rest-api.routes=GET /a%20b"], "valid path part"),
+    (&["rest-api.stage_name=my stage"], "use letters, digits"),
+    (&["rest-api.stage_name="], "1–128"),
+    (&["rest-api.api_name="], "1–128"),
+    // Step 10
+    (&["done.smoke_path=health"], "start with /"),
+    (&["done.smoke_path=/a b"], "no spaces"),
     (&["vpc-link.vpc_link_name=bad/name"], "use letters, digits"),
     (&["service.desired_count=0"], "outside 1–10"),
     (&["service.desired_count=11"], "outside 1–10"),
@@ -259,8 +274,12 @@ fn the_binary_makes_no_call_for_bad_input() {
         ),
         (vec!["--region", "mars-1", "apply"], "not an AWS region"),
         (
-            vec!["apply", "--through", "rest-api"],
-            "not available in this version",
+            vec!["apply", "--set", "rest-api.routes=FETCH /x"],
+            "not a method",
+        ),
+        (
+            vec!["apply", "--set", "done.smoke_path=health"],
+            "start with /",
         ),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatewalk"))

@@ -205,7 +205,8 @@ async fn target_group_swap_retires_the_placeholder_for_good() {
     );
 
     let inputs = Inputs::resolve(&s, &[]).unwrap();
-    let all: Vec<StepId> = StepId::available()
+    let all: Vec<StepId> = StepId::ALL
+        .into_iter()
         .filter(|s| *s <= StepId::TargetGroupSwap)
         .collect();
     for (step, r) in engine::validate_steps(&w.aws, &s, &inputs, &all).await {

@@ -248,95 +248,12 @@ async fn changed_inputs_register_one_new_revision() {
     );
 }
 
-/// Counts of everything in the account, tagged or not, so teardown can be
-/// shown to leave the account as it found it.
-async fn account_counts(aws: &gatewalk::aws::AwsContext) -> Vec<usize> {
-    let nat = aws.ec2.describe_nat_gateways().send().await.unwrap();
-    vec![
-        aws.ec2.describe_vpcs().send().await.unwrap().vpcs().len(),
-        aws.ec2
-            .describe_subnets()
-            .send()
-            .await
-            .unwrap()
-            .subnets()
-            .len(),
-        aws.ec2
-            .describe_internet_gateways()
-            .send()
-            .await
-            .unwrap()
-            .internet_gateways()
-            .len(),
-        aws.ec2
-            .describe_route_tables()
-            .send()
-            .await
-            .unwrap()
-            .route_tables()
-            .len(),
-        aws.ec2
-            .describe_addresses()
-            .send()
-            .await
-            .unwrap()
-            .addresses()
-            .len(),
-        nat.nat_gateways()
-            .iter()
-            .filter(|n| n.state() != Some(&aws_sdk_ec2::types::NatGatewayState::Deleted))
-            .count(),
-        aws.elb
-            .describe_load_balancers()
-            .send()
-            .await
-            .unwrap()
-            .load_balancers()
-            .len(),
-        aws.elb
-            .describe_target_groups()
-            .send()
-            .await
-            .unwrap()
-            .target_groups()
-            .len(),
-        active_clusters(aws).await,
-        aws.iam.list_roles().send().await.unwrap().roles().len(),
-    ]
-}
-
-/// ACTIVE clusters (deleted ones stay visible as INACTIVE for a while).
-async fn active_clusters(aws: &gatewalk::aws::AwsContext) -> usize {
-    let arns = aws
-        .ecs
-        .list_clusters()
-        .send()
-        .await
-        .unwrap()
-        .cluster_arns()
-        .to_vec();
-    if arns.is_empty() {
-        return 0;
-    }
-    let d = aws
-        .ecs
-        .describe_clusters()
-        .set_clusters(Some(arns))
-        .send()
-        .await
-        .unwrap();
-    d.clusters()
-        .iter()
-        .filter(|c| c.status() == Some("ACTIVE"))
-        .count()
-}
-
 #[tokio::test]
 async fn teardown_leaves_nothing_and_is_repeatable() {
     let w = World::new().await;
-    let empty = account_counts(&w.aws).await;
+    let empty = common::account_counts(&w.aws).await;
     let mut h = w.apply(&w.aws, "gone", StepId::NatGateway).await;
-    assert_ne!(account_counts(&w.aws).await, empty);
+    assert_ne!(common::account_counts(&w.aws).await, empty);
     let inputs = Inputs::resolve(h.session(), &[]).unwrap();
     let left = engine::teardown_all(&w.aws, &mut h, &inputs, &Progress::silent())
         .await
@@ -344,7 +261,7 @@ async fn teardown_leaves_nothing_and_is_repeatable() {
     assert!(left.is_empty(), "{left:#?}");
     assert!(w.inventory("gone").await.is_empty());
     assert_eq!(
-        account_counts(&w.aws).await,
+        common::account_counts(&w.aws).await,
         empty,
         "the account is not as it was"
     );

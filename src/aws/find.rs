@@ -413,6 +413,19 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             });
         }
     }
+    // API Gateway REST APIs.
+    for a in rest_apis(aws).await? {
+        if a.tags()
+            .and_then(|t| t.get(SESSION_KEY))
+            .map(String::as_str)
+            == Some(session)
+        {
+            out.push(Tagged {
+                kind: "apigateway:restapi".into(),
+                id: a.id().unwrap_or_default().to_string(),
+            });
+        }
+    }
     out.sort();
     Ok(out)
 }
@@ -450,6 +463,27 @@ pub async fn vpc_links(aws: &AwsContext) -> Result<Vec<aws_sdk_apigateway::types
             .send()
             .await
             .ctx("apigateway", "GetVpcLinks")?;
+        out.extend(r.items().iter().cloned());
+        position = r.position().map(str::to_string);
+        if position.is_none() || r.items().is_empty() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Every REST API in the region (paginated).
+pub async fn rest_apis(aws: &AwsContext) -> Result<Vec<aws_sdk_apigateway::types::RestApi>> {
+    let mut out = Vec::new();
+    let mut position = None;
+    loop {
+        let r = aws
+            .apigw
+            .get_rest_apis()
+            .set_position(position)
+            .limit(500)
+            .send()
+            .await
+            .ctx("apigateway", "GetRestApis")?;
         out.extend(r.items().iter().cloned());
         position = r.position().map(str::to_string);
         if position.is_none() || r.items().is_empty() {

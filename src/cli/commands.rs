@@ -78,7 +78,7 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             let cx = Ctx::new(args, &home, &store, inputs).await?;
             let steps: Vec<StepId> = match step {
                 Some(s) => vec![*s],
-                None => StepId::available().collect(),
+                None => StepId::ALL.into_iter().collect(),
             };
             let session = if cx.overrides.is_empty() {
                 cx.provisional()
@@ -98,9 +98,8 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
         }
         Command::Apply { through, inputs } => {
             let through = match through {
-                Some(t) if !t.is_available() => return Err(Error::NotBuilt(*t)),
                 Some(t) => *t,
-                None => StepId::available().last().unwrap_or(StepId::TaskDefinition),
+                None => StepId::Done,
             };
             let cx = Ctx::new(args, &home, &store, inputs).await?;
             resolve(&cx.provisional(), &cx.overrides)?;
@@ -125,7 +124,8 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &Progress::silent()).await?;
             let steps: Vec<StepId> = match step {
                 Some(s) => vec![*s],
-                None => StepId::available()
+                None => StepId::ALL
+                    .into_iter()
                     .filter(|s| h.session().status(*s) != StepStatus::NotStarted)
                     .collect(),
             };
@@ -155,7 +155,8 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             let inputs = resolve(&session, &[])?;
             let steps: Vec<StepId> = match step {
                 Some(s) => vec![*s],
-                None => StepId::available()
+                None => StepId::ALL
+                    .into_iter()
                     .filter(|s| !session.step(*s).outputs.is_empty())
                     .collect(),
             };
@@ -242,9 +243,8 @@ fn confirm(name: &str) -> Result<()> {
 
 fn chosen(step: Option<StepId>) -> Result<Vec<StepId>> {
     match step {
-        Some(s) if !s.is_available() => Err(Error::NotBuilt(s)),
         Some(s) => Ok(vec![s]),
-        None => Ok(StepId::available().collect()),
+        None => Ok(StepId::ALL.into_iter().collect()),
     }
 }
 

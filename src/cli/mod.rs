@@ -84,7 +84,7 @@ pub enum Command {
     },
     /// Create or converge the deployment, step by step, checking each.
     Apply {
-        /// Stop after this step (default: every step this version has).
+        /// Stop after this step (default: all ten).
         #[arg(long)]
         through: Option<StepId>,
         #[command(flatten)]

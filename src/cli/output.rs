@@ -8,7 +8,9 @@ use crate::progress::Event;
 use crate::sandbox::SandboxState;
 use crate::session::store::Listed;
 use crate::session::{Session, now};
+use crate::steps::done::cost;
 use crate::steps::inputs::Inputs;
+use crate::steps::rest_api::keys::INVOKE_URL;
 use crate::steps::{Change, ChangeAction, Check, CheckStatus, Resource, StepId};
 use serde_json::json;
 
@@ -127,7 +129,7 @@ impl Printer {
         let cmd = std::env::var("GATEWALK_CMD").unwrap_or_else(|_| "gatewalk".into());
         for (args, what) in [
             ("plan", "what will be built, with aws CLI equivalents"),
-            ("apply", "build steps 1–8, checking each"),
+            ("apply", "build all ten steps, checking each"),
             ("validate", "check everything live"),
             ("inspect", "see each step's resources"),
             ("teardown --yes", "remove it all"),
@@ -189,10 +191,16 @@ impl Printer {
     /// `gatewalk status`.
     pub fn status(&self, s: &Session) {
         if self.json() {
+            let costs = Inputs::resolve(s, &[])
+                .map(|i| cost::hourly(&i, s))
+                .unwrap_or_default();
             return print_json(&json!({
                 "session": s,
                 "done": s.done_count(),
                 "current_step": s.current_step(),
+                "invoke_url": s.output(StepId::RestApi, INVOKE_URL),
+                "hourly_cost_usd": cost::total(&costs),
+                "costs": costs,
             }));
         }
         println!(
@@ -205,11 +213,7 @@ impl Printer {
         );
         for id in StepId::ALL {
             let r = s.step(id);
-            let status = if id.is_available() {
-                r.status.label()
-            } else {
-                "not in this version"
-            };
+            let status = r.status.label();
             let checks = r
                 .last_checks
                 .as_ref()
@@ -243,13 +247,26 @@ impl Printer {
         if let Some(dns) = s.output(StepId::LoadBalancer, "load_balancer_dns") {
             println!("\nNLB DNS name: {dns}");
         }
-        match s.current_step() {
-            Some(next) if next.is_available() => {
-                println!("\nnext: gatewalk apply --through {next}")
+        if let Some(url) = s.output(StepId::RestApi, INVOKE_URL) {
+            let emulated = if s.endpoint_url.is_some() {
+                " (emulated: the sandbox serves no traffic; on AWS this is the public URL)"
+            } else {
+                ""
+            };
+            println!("invoke URL: {url}{emulated}");
+        }
+        if let Ok(inputs) = Inputs::resolve(s, &[]) {
+            let lines = cost::hourly(&inputs, s);
+            if !lines.is_empty() {
+                println!("\nrunning now, at list price:");
+                for l in cost::describe(&lines) {
+                    println!("{l}");
+                }
             }
-            _ => println!(
-                "\nevery step this version has is done; `gatewalk validate` re-checks them"
-            ),
+        }
+        match s.current_step() {
+            Some(next) => println!("\nnext: gatewalk apply --through {next}"),
+            None => println!("\nall ten steps are done; `gatewalk validate` re-checks them"),
         }
     }
 
@@ -360,15 +377,14 @@ impl Printer {
                 count(CheckStatus::Pass)
             );
         }
+        if let Some(url) = s.output(StepId::RestApi, INVOKE_URL) {
+            println!("\ninvoke URL: {url}");
+        }
         match s.current_step() {
-            Some(next) if next.is_available() => {
-                println!("\nnext: gatewalk apply --through {next}")
-            }
-            Some(next) => println!(
-                "\nsteps {}–10 are not in this version yet. `gatewalk inspect` shows what is live.",
-                next.number()
+            Some(next) => println!("\nnext: gatewalk apply --through {next}"),
+            None => println!(
+                "\nall ten steps done. It costs money while it runs: `gatewalk teardown` removes it all."
             ),
-            None => println!("\nall done"),
         }
     }
 

@@ -4,9 +4,11 @@
 
 use super::StepId;
 use super::cluster_vpc::ClusterVpcInputs;
+use super::done::DoneInputs;
 use super::load_balancer::LoadBalancerInputs;
 use super::nat_gateway::NatGatewayInputs;
 use super::private_subnet::PrivateSubnetInputs;
+use super::rest_api::RestApiInputs;
 use super::service::ServiceInputs;
 use super::target_group_swap::TargetGroupSwapInputs;
 use super::task_definition::TaskDefinitionInputs;
@@ -187,12 +189,15 @@ pub struct Inputs {
     pub target_group_swap: TargetGroupSwapInputs,
     /// Step 8.
     pub vpc_link: VpcLinkInputs,
+    /// Step 9.
+    pub rest_api: RestApiInputs,
+    /// Step 10.
+    pub done: DoneInputs,
 }
 
-/// Runs `$body` with `$T` bound to the inputs type of `$step` (for steps that
-/// have inputs), else evaluates `$none`.
+/// Runs `$body` with `$T` bound to the inputs type of `$step`.
 macro_rules! with_inputs_type {
-    ($step:expr, $T:ident => $body:expr, $none:expr) => {
+    ($step:expr, $T:ident => $body:expr) => {
         match $step {
             StepId::TaskDefinition => {
                 type $T = TaskDefinitionInputs;
@@ -226,7 +231,14 @@ macro_rules! with_inputs_type {
                 type $T = VpcLinkInputs;
                 $body
             }
-            _ => $none,
+            StepId::RestApi => {
+                type $T = RestApiInputs;
+                $body
+            }
+            StepId::Done => {
+                type $T = DoneInputs;
+                $body
+            }
         }
     };
 }
@@ -243,6 +255,8 @@ impl Inputs {
             service: ServiceInputs::defaults(session),
             target_group_swap: TargetGroupSwapInputs::defaults(session),
             vpc_link: VpcLinkInputs::defaults(session),
+            rest_api: RestApiInputs::defaults(session),
+            done: DoneInputs::defaults(session),
         }
     }
 
@@ -254,11 +268,14 @@ impl Inputs {
     ) -> std::result::Result<Self, Vec<InputError>> {
         let mut errs = Vec::new();
         for o in overrides {
-            if !o.step.is_available() || Self::fields(o.step).is_empty() {
+            if Self::fields(o.step).is_empty() {
                 errs.push(InputError {
                     step: Some(o.step),
                     field: o.field.clone(),
-                    message: format!("step `{}` has no inputs in this version", o.step),
+                    message: format!(
+                        "step `{}` has no inputs: it works on what earlier steps made",
+                        o.step
+                    ),
                 });
             }
         }
@@ -271,6 +288,8 @@ impl Inputs {
             service: resolve_one(session, overrides, &mut errs),
             target_group_swap: resolve_one(session, overrides, &mut errs),
             vpc_link: resolve_one(session, overrides, &mut errs),
+            rest_api: resolve_one(session, overrides, &mut errs),
+            done: resolve_one(session, overrides, &mut errs),
         };
         if errs.is_empty() {
             errs = inputs.validate(&session.region);
@@ -302,12 +321,14 @@ impl Inputs {
         run!(service);
         run!(target_group_swap);
         run!(vpc_link);
+        run!(rest_api);
+        run!(done);
         out
     }
 
     /// The fields of a step (empty for steps without inputs).
     pub fn fields(step: StepId) -> &'static [Field] {
-        with_inputs_type!(step, T => T::FIELDS, &[])
+        with_inputs_type!(step, T => T::FIELDS)
     }
 
     /// One step's inputs as JSON (what the session stores).
@@ -321,14 +342,15 @@ impl Inputs {
             StepId::Service => serde_json::to_value(&self.service),
             StepId::TargetGroupSwap => serde_json::to_value(&self.target_group_swap),
             StepId::VpcLink => serde_json::to_value(&self.vpc_link),
-            _ => return None,
+            StepId::RestApi => serde_json::to_value(&self.rest_api),
+            StepId::Done => serde_json::to_value(&self.done),
         };
         v.ok()
     }
 
     /// Saves every step's inputs into the session (in memory).
     pub fn store_in(&self, session: &mut Session) {
-        for step in StepId::available() {
+        for step in StepId::ALL {
             if let Some(v) = self.step_value(step) {
                 session.step_mut(step).inputs = Some(v);
             }

@@ -2,6 +2,7 @@
 //! registry that dispatches a [`StepId`] to its implementation.
 
 pub mod cluster_vpc;
+pub mod done;
 pub mod engine;
 pub mod inputs;
 pub mod load_balancer;
@@ -9,13 +10,14 @@ pub mod names;
 pub mod nat_gateway;
 pub mod net;
 pub mod private_subnet;
+pub mod rest_api;
 pub mod service;
 pub mod target_group_swap;
 pub mod task_definition;
 pub mod vpc_link;
 
 use crate::aws::AwsContext;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::progress::Progress;
 use crate::session::{Session, SessionHandle};
 use inputs::Inputs;
@@ -124,16 +126,6 @@ impl StepId {
     /// The step before this one.
     pub fn prev(self) -> Option<StepId> {
         self.number().checked_sub(2).map(|i| Self::ALL[i])
-    }
-
-    /// Whether this build can run the step.
-    pub fn is_available(self) -> bool {
-        self.number() <= 8
-    }
-
-    /// The steps this build can run, in order.
-    pub fn available() -> impl Iterator<Item = StepId> {
-        Self::ALL.into_iter().filter(|s| s.is_available())
     }
 }
 
@@ -394,8 +386,7 @@ pub trait Step: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
-/// Runs `$body` with `$s` bound to the implementation of `$id`, or returns
-/// [`Error::NotBuilt`] for steps this build does not have.
+/// Runs `$body` with `$s` bound to the implementation of `$id`.
 macro_rules! dispatch {
     ($id:expr, $s:ident => $body:expr) => {
         match $id {
@@ -431,7 +422,14 @@ macro_rules! dispatch {
                 let $s = &vpc_link::VpcLinkStep;
                 $body
             }
-            other => Err(Error::NotBuilt(other)),
+            StepId::RestApi => {
+                let $s = &rest_api::RestApi;
+                $body
+            }
+            StepId::Done => {
+                let $s = &done::Done;
+                $body
+            }
         }
     };
 }

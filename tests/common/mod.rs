@@ -117,6 +117,9 @@ pub fn mutating(ops: &[String]) -> Vec<String> {
                 "Modify",
                 "Update",
                 "Authorize",
+                "Put",
+                "Tag",
+                "Untag",
             ]
             .iter()
             .any(|p| o.starts_with(p))
@@ -130,4 +133,117 @@ pub fn kinds(inv: &[Tagged]) -> Vec<String> {
     let mut k: Vec<String> = inv.iter().map(|t| t.kind.clone()).collect();
     k.sort();
     k
+}
+
+/// Counts of everything in the account, tagged or not, so teardown can be
+/// shown to leave the account as it found it.
+pub async fn account_counts(aws: &gatewalk::aws::AwsContext) -> Vec<usize> {
+    let nat = aws.ec2.describe_nat_gateways().send().await.unwrap();
+    vec![
+        aws.ec2.describe_vpcs().send().await.unwrap().vpcs().len(),
+        aws.ec2
+            .describe_subnets()
+            .send()
+            .await
+            .unwrap()
+            .subnets()
+            .len(),
+        aws.ec2
+            .describe_internet_gateways()
+            .send()
+            .await
+            .unwrap()
+            .internet_gateways()
+            .len(),
+        aws.ec2
+            .describe_route_tables()
+            .send()
+            .await
+            .unwrap()
+            .route_tables()
+            .len(),
+        aws.ec2
+            .describe_addresses()
+            .send()
+            .await
+            .unwrap()
+            .addresses()
+            .len(),
+        nat.nat_gateways()
+            .iter()
+            .filter(|n| n.state() != Some(&aws_sdk_ec2::types::NatGatewayState::Deleted))
+            .count(),
+        aws.elb
+            .describe_load_balancers()
+            .send()
+            .await
+            .unwrap()
+            .load_balancers()
+            .len(),
+        aws.elb
+            .describe_target_groups()
+            .send()
+            .await
+            .unwrap()
+            .target_groups()
+            .len(),
+        active_clusters(aws).await,
+        // ECS's service-linked role is AWS's and stays (never deleted).
+        aws.iam
+            .list_roles()
+            .send()
+            .await
+            .unwrap()
+            .roles()
+            .iter()
+            .filter(|r| !r.path().starts_with("/aws-service-role/"))
+            .count(),
+        aws.ec2
+            .describe_security_groups()
+            .send()
+            .await
+            .unwrap()
+            .security_groups()
+            .len(),
+        aws.apigw
+            .get_rest_apis()
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .len(),
+        aws.apigw
+            .get_vpc_links()
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .len(),
+    ]
+}
+
+/// ACTIVE clusters (deleted ones stay visible as INACTIVE for a while).
+pub async fn active_clusters(aws: &gatewalk::aws::AwsContext) -> usize {
+    let arns = aws
+        .ecs
+        .list_clusters()
+        .send()
+        .await
+        .unwrap()
+        .cluster_arns()
+        .to_vec();
+    if arns.is_empty() {
+        return 0;
+    }
+    let d = aws
+        .ecs
+        .describe_clusters()
+        .set_clusters(Some(arns))
+        .send()
+        .await
+        .unwrap();
+    d.clusters()
+        .iter()
+        .filter(|c| c.status() == Some("ACTIVE"))
+        .count()
 }

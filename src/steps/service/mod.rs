@@ -345,15 +345,26 @@ impl Service {
             .await
             .ctx("iam", "GetRole");
         if crate::aws::error::optional(r)?.is_none() {
-            cx.aws
+            let r = cx
+                .aws
                 .iam
                 .create_service_linked_role()
                 .aws_service_name("ecs.amazonaws.com")
                 .send()
                 .await
-                .ctx("iam", "CreateServiceLinkedRole")?;
-            cx.progress
-                .info("created ECS's service-linked role (AWSServiceRoleForECS)");
+                .ctx("iam", "CreateServiceLinkedRole");
+            match r {
+                Ok(_) => cx
+                    .progress
+                    .info("created ECS's service-linked role (AWSServiceRoleForECS)"),
+                // Another session (or ECS itself) made it since GetRole looked:
+                // AWS says "has been taken", the emulator EntityAlreadyExists
+                // (it names the role AWSServiceRoleForecs, which GetRole misses).
+                Err(Error::Aws(e))
+                    if e.code == "EntityAlreadyExists"
+                        || (e.code == "InvalidInput" && e.message.contains("has been taken")) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     }

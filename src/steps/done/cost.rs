@@ -1,0 +1,144 @@
+//! What the deployment costs per hour while it runs, from us-east-1 list
+//! prices (AWS-FACTS.md). A reminder, not a bill: prices differ by region and
+//! change, and traffic is charged on top.
+
+use crate::session::Session;
+use crate::steps::StepId;
+use crate::steps::inputs::Inputs;
+use crate::steps::load_balancer::keys as lb_keys;
+use crate::steps::nat_gateway::keys as nat_keys;
+use crate::steps::service::keys as svc_keys;
+use serde::Serialize;
+
+/// NAT gateway, per hour.
+pub const NAT_PER_HOUR: f64 = 0.045;
+/// Public IPv4 address (the NAT gateway's Elastic IP), per hour.
+pub const IPV4_PER_HOUR: f64 = 0.005;
+/// Network Load Balancer, per hour (before capacity units).
+pub const NLB_PER_HOUR: f64 = 0.0225;
+/// Fargate, per vCPU-hour.
+pub const FARGATE_VCPU_HOUR: f64 = 0.040;
+/// Fargate, per GB-hour of memory.
+pub const FARGATE_GB_HOUR: f64 = 0.0044;
+/// Hours in an average month.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// One running, billed thing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostLine {
+    /// What runs ("NAT gateway").
+    pub what: String,
+    /// List price per hour, USD.
+    pub per_hour: f64,
+    /// What is charged on top (traffic, requests).
+    pub plus: &'static str,
+}
+
+/// The billed resources the session has now, with their hourly price.
+pub fn hourly(inputs: &Inputs, s: &Session) -> Vec<CostLine> {
+    let mut out = Vec::new();
+    if s.output(StepId::NatGateway, nat_keys::NAT).is_some() {
+        out.push(CostLine {
+            what: "NAT gateway".into(),
+            per_hour: NAT_PER_HOUR,
+            plus: "$0.045 per GB processed",
+        });
+    }
+    if s.output(StepId::NatGateway, nat_keys::EIP).is_some() {
+        out.push(CostLine {
+            what: "public IPv4 address (the NAT gateway's Elastic IP)".into(),
+            per_hour: IPV4_PER_HOUR,
+            plus: "",
+        });
+    }
+    if s.output(StepId::LoadBalancer, lb_keys::NLB).is_some() {
+        out.push(CostLine {
+            what: "Network Load Balancer".into(),
+            per_hour: NLB_PER_HOUR,
+            plus: "load balancer capacity units",
+        });
+    }
+    if s.output(StepId::Service, svc_keys::SERVICE).is_some() {
+        let td = &inputs.task_definition;
+        let n = inputs.service.desired_count;
+        let vcpu = f64::from(td.cpu) / 1024.0;
+        let gb = f64::from(td.memory) / 1024.0;
+        out.push(CostLine {
+            what: format!("{n} Fargate task(s) of {vcpu} vCPU / {gb} GB"),
+            per_hour: f64::from(n) * (vcpu * FARGATE_VCPU_HOUR + gb * FARGATE_GB_HOUR),
+            plus: "",
+        });
+    }
+    if s.output(StepId::RestApi, "rest_api_id").is_some() {
+        out.push(CostLine {
+            what: "REST API".into(),
+            per_hour: 0.0,
+            plus: "$3.50 per million calls",
+        });
+    }
+    out
+}
+
+/// Sum per hour.
+pub fn total(lines: &[CostLine]) -> f64 {
+    lines.iter().map(|l| l.per_hour).sum()
+}
+
+/// Human lines: each item, then the total per hour and per month.
+pub fn describe(lines: &[CostLine]) -> Vec<String> {
+    if lines.is_empty() {
+        return vec!["nothing billed by the hour is running".into()];
+    }
+    let mut out: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let plus = if l.plus.is_empty() {
+                String::new()
+            } else {
+                format!(" + {}", l.plus)
+            };
+            if l.per_hour > 0.0 {
+                format!("  {:<52} ${:.4}/h{plus}", l.what, l.per_hour)
+            } else {
+                format!("  {:<52} {}", l.what, l.plus)
+            }
+        })
+        .collect();
+    let t = total(lines);
+    out.push(format!(
+        "  about ${t:.3} per hour, ${:.0} per month while it runs (us-east-1 list prices; other regions differ)",
+        t * HOURS_PER_MONTH
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Session;
+
+    #[test]
+    fn a_full_deployment_costs_what_the_price_list_says() {
+        let mut s = Session::new("c", "us-east-1");
+        let inputs = Inputs::defaults("c");
+        assert!(hourly(&inputs, &s).is_empty());
+        for (step, key) in [
+            (StepId::NatGateway, nat_keys::NAT),
+            (StepId::NatGateway, nat_keys::EIP),
+            (StepId::LoadBalancer, lb_keys::NLB),
+            (StepId::Service, svc_keys::SERVICE),
+            (StepId::RestApi, "rest_api_id"),
+        ] {
+            s.step_mut(step).outputs.insert(key.into(), "x".into());
+        }
+        let lines = hourly(&inputs, &s);
+        assert_eq!(lines.len(), 5);
+        // Defaults: one task of 0.25 vCPU and 0.5 GB.
+        let fargate = 0.25 * FARGATE_VCPU_HOUR + 0.5 * FARGATE_GB_HOUR;
+        let want = NAT_PER_HOUR + IPV4_PER_HOUR + NLB_PER_HOUR + fargate;
+        assert!((total(&lines) - want).abs() < 1e-9, "{}", total(&lines));
+        let text = describe(&lines).join("\n");
+        assert!(text.contains("per month"), "{text}");
+        assert!(text.contains("$3.50 per million"), "{text}");
+    }
+}

@@ -1,0 +1,258 @@
+//! Step 10, `done`: the smoke test of the invoke URL, a summary of what was
+//! built, what it costs per hour while it runs, and how to tear it down.
+
+pub mod cost;
+pub mod smoke;
+
+use super::inputs::{Errs, Field, Inputs, StepInputs};
+use super::private_subnet::PRIVATE_SUBNET_KEY;
+use super::rest_api::keys::INVOKE_URL;
+use super::vpc_link::LINK_KEY;
+use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::error::{Error, Result};
+use crate::session::{Session, SessionHandle, StepStatus};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// Inputs of step 10.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoneInputs {
+    /// Path the smoke test fetches, below the stage.
+    pub smoke_path: String,
+}
+
+impl StepInputs for DoneInputs {
+    const STEP: StepId = StepId::Done;
+    const FIELDS: &'static [Field] = &[Field {
+        name: "smoke_path",
+        meaning: "path the smoke test GETs below the invoke URL (starts with /)",
+    }];
+
+    fn defaults(_session: &str) -> Self {
+        Self {
+            smoke_path: "/".into(),
+        }
+    }
+
+    fn check(&self, _all: &Inputs, _region: &str, e: &mut Errs<'_>) {
+        let p = &self.smoke_path;
+        if !p.starts_with('/') {
+            e.push("smoke_path", format!("`{p}` must start with /"));
+        } else if p.len() > 1024 {
+            e.push("smoke_path", "must be at most 1024 characters");
+        } else if let Some(c) = p
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || *c == '#')
+        {
+            e.push(
+                "smoke_path",
+                format!("`{p}` contains {c:?}; a URL path has no spaces, control characters or #"),
+            );
+        }
+    }
+}
+
+/// Output key: the last smoke test's result in words.
+pub const SMOKE_KEY: &str = "smoke_result";
+
+/// What an emulator run records instead of a result.
+pub const SKIPPED: &str = "skipped: the emulator routes no traffic, so nothing can be fetched";
+
+/// Step 10.
+#[derive(Debug, Clone, Copy)]
+pub struct Done;
+
+/// The URL the smoke test fetches: the invoke URL (ending in `/`) plus the path.
+pub fn smoke_url(invoke_url: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        invoke_url.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+/// What was built, what it costs, how to remove it — one line each.
+pub fn summary(inputs: &Inputs, s: &Session) -> Vec<String> {
+    let mut out = vec!["what runs now:".to_string()];
+    let td = &inputs.task_definition;
+    out.push(format!(
+        "  {} × {} on Fargate, private subnet {}, no public IP, images pulled through the NAT gateway",
+        inputs.service.desired_count,
+        td.image,
+        s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)
+            .unwrap_or("-"),
+    ));
+    out.push(format!(
+        "  internal NLB {} listening on {}",
+        s.output(StepId::LoadBalancer, "load_balancer_dns")
+            .unwrap_or("-"),
+        td.container_port
+    ));
+    out.push(format!(
+        "  REST API {} → VPC Link {} → NLB → tasks",
+        s.output(StepId::RestApi, INVOKE_URL).unwrap_or("-"),
+        s.output(StepId::VpcLink, LINK_KEY).unwrap_or("-"),
+    ));
+    out.push("what it costs while it runs:".into());
+    out.extend(cost::describe(&cost::hourly(inputs, s)));
+    out.push(format!(
+        "when you are finished: `gatewalk --session {} teardown` removes everything this session created",
+        s.name
+    ));
+    out
+}
+
+impl Step for Done {
+    fn id(&self) -> StepId {
+        StepId::Done
+    }
+
+    fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
+        let url = s
+            .output(StepId::RestApi, INVOKE_URL)
+            .unwrap_or("https://$API_ID.execute-api.$REGION.amazonaws.com/$STAGE/");
+        vec![Change {
+            action: super::ChangeAction::Keep,
+            resource: format!(
+                "smoke test: GET {} (nothing is created), then a summary and the hourly cost",
+                smoke_url(url, &inputs.done.smoke_path)
+            ),
+            cli: format!(
+                "curl -sS -o /dev/null -w '%{{http_code}} %{{time_total}}s\\n' '{}'",
+                smoke_url(url, &inputs.done.smoke_path)
+            ),
+        }]
+    }
+
+    async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let url = h
+            .session()
+            .output(StepId::RestApi, INVOKE_URL)
+            .ok_or(Error::NotReady {
+                step: StepId::Done,
+                needs: StepId::RestApi,
+            })?
+            .to_string();
+        let full = smoke_url(&url, &cx.inputs.done.smoke_path);
+        let result = if cx.aws.is_emulated() {
+            cx.progress.info(format!(
+                "smoke test {SKIPPED}; on AWS gatewalk would GET {full}"
+            ));
+            SKIPPED.to_string()
+        } else {
+            // A new deployment, DNS name or target can take a minute to answer;
+            // retry server errors for a while, showing each attempt.
+            let start = Instant::now();
+            let what = "the API to answer without a server error";
+            let mut last = smoke::get(&full).await;
+            while last.is_failure() && start.elapsed() < Duration::from_secs(150) {
+                cx.progress.waiting(what, &last.summary(), start.elapsed());
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                last = smoke::get(&full).await;
+            }
+            cx.progress.info(format!("GET {full}: {}", last.summary()));
+            last.summary()
+        };
+        h.record(StepId::Done, SMOKE_KEY, &result)?;
+        for line in summary(cx.inputs, h.session()) {
+            cx.progress.info(line);
+        }
+        Ok(())
+    }
+
+    async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
+        let mut c = Vec::new();
+        let behind: Vec<&str> = StepId::ALL
+            .iter()
+            .filter(|id| **id < StepId::Done && s.status(**id) != StepStatus::Done)
+            .map(|id| id.as_str())
+            .collect();
+        c.push(Check::expect(
+            "every earlier step is done",
+            behind.is_empty(),
+            if behind.is_empty() {
+                "steps 1–9 done".to_string()
+            } else {
+                format!("not done: {}", behind.join(", "))
+            },
+            "run `gatewalk apply` to finish them, or `gatewalk validate` to see what fails",
+        ));
+        let Some(url) = s.output(StepId::RestApi, INVOKE_URL) else {
+            c.push(Check::fail(
+                "the invoke URL is known",
+                "not recorded",
+                "run `gatewalk apply --through rest-api`",
+            ));
+            return Ok(c);
+        };
+        let full = smoke_url(url, &cx.inputs.done.smoke_path);
+        c.push(if cx.aws.is_emulated() {
+            Check::skipped(format!("GET {full} answers"), SKIPPED)
+        } else {
+            smoke::judge(cx, s, &smoke::get(&full).await).await?
+        });
+        Ok(c)
+    }
+
+    async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
+        let mut out = Vec::new();
+        if let Some(url) = s.output(StepId::RestApi, INVOKE_URL) {
+            out.push(Resource {
+                kind: "Invoke URL".into(),
+                id: smoke_url(url, &cx.inputs.done.smoke_path),
+                state: s
+                    .output(StepId::Done, SMOKE_KEY)
+                    .unwrap_or("not tested yet")
+                    .to_string(),
+                attributes: vec![("smoke path".into(), cx.inputs.done.smoke_path.clone())],
+                console_url: None,
+            });
+        }
+        let lines = cost::hourly(cx.inputs, s);
+        if !lines.is_empty() {
+            out.push(Resource {
+                kind: "Hourly cost".into(),
+                id: "while it runs".into(),
+                state: format!("${:.3}/h", cost::total(&lines)),
+                attributes: lines
+                    .iter()
+                    .map(|l| {
+                        let price = if l.per_hour > 0.0 {
+                            format!("${:.4}/h", l.per_hour)
+                        } else {
+                            String::new()
+                        };
+                        let plus = match (price.is_empty(), l.plus.is_empty()) {
+                            (_, true) => String::new(),
+                            (true, false) => l.plus.to_string(),
+                            (false, false) => format!(" + {}", l.plus),
+                        };
+                        (l.what.clone(), format!("{price}{plus}"))
+                    })
+                    .collect(),
+                console_url: None,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn teardown(&self, _cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        h.forget(StepId::Done, SMOKE_KEY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoke_urls_join_cleanly() {
+        let u = "https://a.execute-api.us-east-1.amazonaws.com/prod/";
+        assert_eq!(smoke_url(u, "/"), u);
+        assert_eq!(
+            smoke_url(u, "/health"),
+            "https://a.execute-api.us-east-1.amazonaws.com/prod/health"
+        );
+    }
+}

@@ -1,0 +1,321 @@
+//! Step 9, `rest-api`: a regional REST API whose routes proxy through the VPC
+//! Link to the internal NLB's DNS name, deployed to a stage. The public door of
+//! the whole deployment.
+
+mod checks;
+pub mod converge;
+pub mod live;
+pub mod routes;
+
+pub use routes::RestApiInputs;
+
+use super::inputs::Inputs;
+use super::load_balancer::describe_nlb;
+use super::load_balancer::keys as lb_keys;
+use super::vpc_link::{LINK_KEY, wait_available};
+use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
+use crate::aws::CallExt;
+use crate::aws::tags::{ROLE_KEY, ResourceTags, SESSION_KEY};
+use crate::aws::wait::{Poll, wait_for};
+use crate::error::{Error, Result};
+use crate::session::{Session, SessionHandle};
+use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
+use converge::Target;
+use std::time::Duration;
+
+/// Output keys of step 9.
+pub mod keys {
+    /// REST API id.
+    pub const API: &str = "rest_api_id";
+    /// The stage deployed to.
+    pub const STAGE: &str = "stage_name";
+    /// The deployment the stage serves.
+    pub const DEPLOYMENT: &str = "deployment_id";
+    /// `https://<id>.execute-api.<region>.amazonaws.com/<stage>/`.
+    pub const INVOKE_URL: &str = "invoke_url";
+}
+use keys::*;
+
+/// Step 9.
+#[derive(Debug, Clone, Copy)]
+pub struct RestApi;
+
+const APPLY: &str = "run `gatewalk apply --through rest-api`";
+
+/// What the integrations point at, read from the live NLB and the session.
+pub(crate) async fn target_of(
+    cx: StepCx<'_>,
+    s: &Session,
+) -> Result<(String, String, u32, String)> {
+    let nlb = s
+        .output(StepId::LoadBalancer, lb_keys::NLB)
+        .ok_or(Error::NotReady {
+            step: StepId::RestApi,
+            needs: StepId::LoadBalancer,
+        })?
+        .to_string();
+    let link = s
+        .output(StepId::VpcLink, LINK_KEY)
+        .ok_or(Error::NotReady {
+            step: StepId::RestApi,
+            needs: StepId::VpcLink,
+        })?
+        .to_string();
+    let dns = match describe_nlb(cx.aws, &nlb).await? {
+        Some(lb) => lb.dns_name().unwrap_or_default().to_string(),
+        None => s
+            .output(StepId::LoadBalancer, lb_keys::NLB_DNS)
+            .unwrap_or_default()
+            .to_string(),
+    };
+    Ok((nlb, link, cx.inputs.task_definition.container_port, dns))
+}
+
+fn parsed_routes(inputs: &Inputs) -> Result<Vec<routes::Route>> {
+    routes::parse_routes(&inputs.rest_api.routes)
+        .map_err(|m| Error::Config(format!("rest-api.routes: {m}")))
+}
+
+impl Step for RestApi {
+    fn id(&self) -> StepId {
+        StepId::RestApi
+    }
+
+    fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
+        let i = &inputs.rest_api;
+        let api = s.output(StepId::RestApi, API);
+        let port = inputs.task_definition.container_port;
+        let mut out = vec![Change::create_or_keep(
+            api,
+            format!("regional REST API {}", i.api_name),
+            format!(
+                "aws apigateway create-rest-api --name '{}' --endpoint-configuration types=REGIONAL --tags {SESSION_KEY}={},{ROLE_KEY}={}",
+                i.api_name,
+                s.name,
+                live::ROLE
+            ),
+        )];
+        for r in parsed_routes(inputs).unwrap_or_default() {
+            let mut cli = String::new();
+            if !r.segments.is_empty() {
+                cli.push_str(&format!(
+                    "aws apigateway create-resource --rest-api-id $API_ID --parent-id $PARENT_ID --path-part '{}' && ",
+                    r.segments.last().map(|s| s.path_part()).unwrap_or_default()
+                ));
+            }
+            let mparams: Vec<String> = r
+                .method_parameters()
+                .keys()
+                .map(|k| format!("{k}=true"))
+                .collect();
+            let iparams: Vec<String> = r
+                .integration_parameters()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let opt = |flag: &str, v: &[String]| {
+                if v.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {flag} {}", v.join(","))
+                }
+            };
+            cli.push_str(&format!(
+                "aws apigateway put-method --rest-api-id $API_ID --resource-id $RESOURCE_ID --http-method {m} --authorization-type NONE{mp} && \
+                 aws apigateway put-integration --rest-api-id $API_ID --resource-id $RESOURCE_ID --http-method {m} --type HTTP_PROXY \
+                 --integration-http-method {m} --connection-type VPC_LINK --connection-id $VPC_LINK_ID --uri '{uri}'{ip}",
+                m = r.method,
+                mp = opt("--request-parameters", &mparams),
+                uri = r.uri("$NLB_DNS", port),
+                ip = opt("--request-parameters", &iparams),
+            ));
+            out.push(Change {
+                action: if api.is_some() {
+                    ChangeAction::Keep
+                } else {
+                    ChangeAction::Create
+                },
+                resource: format!(
+                    "route {} → HTTP proxy through the VPC Link to {}",
+                    r.label(),
+                    r.uri("<NLB DNS>", port)
+                ),
+                cli,
+            });
+        }
+        out.push(Change::create_or_keep(
+            s.output(StepId::RestApi, DEPLOYMENT),
+            format!(
+                "deployment to stage `{}` once the VPC Link is AVAILABLE (redeployed whenever the routes change)",
+                i.stage_name
+            ),
+            format!(
+                "aws apigateway create-deployment --rest-api-id $API_ID --stage-name {}",
+                i.stage_name
+            ),
+        ));
+        out
+    }
+
+    async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let aws = cx.aws;
+        let session = h.session().name.clone();
+        let i = &cx.inputs.rest_api;
+        let (_nlb, link, port, dns) = target_of(cx, h.session()).await?;
+        if dns.is_empty() {
+            return Err(Error::NotReady {
+                step: StepId::RestApi,
+                needs: StepId::LoadBalancer,
+            });
+        }
+        let routes = parsed_routes(cx.inputs)?;
+
+        let found = live::our_apis(aws, &session).await?;
+        let recorded = h.session().output(StepId::RestApi, API);
+        if found.len() > 1 {
+            cx.progress.warn(format!(
+                "{} REST APIs carry this session's tag; using {} (teardown removes them all)",
+                found.len(),
+                recorded.unwrap_or("the first")
+            ));
+        }
+        let api_id = match crate::aws::find::pick(&found, recorded, |a| a.id()) {
+            Some(a) => {
+                let id = a.id().unwrap_or_default().to_string();
+                cx.progress.reused("REST API", &id);
+                id
+            }
+            None => {
+                let t = ResourceTags::new(&session, live::ROLE);
+                let out = aws
+                    .apigw
+                    .create_rest_api()
+                    .name(&i.api_name)
+                    .description(format!(
+                        "gatewalk session {session}: public door to the Fargate service"
+                    ))
+                    .endpoint_configuration(
+                        EndpointConfiguration::builder()
+                            .types(EndpointType::Regional)
+                            .build(),
+                    )
+                    .set_tags(Some(t.pairs(None).into_iter().collect()))
+                    .send()
+                    .await
+                    .ctx("apigateway", "CreateRestApi")?;
+                let id = out.id().unwrap_or_default().to_string();
+                cx.progress.created("REST API", &id);
+                id
+            }
+        };
+        h.record(StepId::RestApi, API, &api_id)?;
+
+        // Integrations and deployments through a link that is not AVAILABLE
+        // wait or fail: settle the link before touching either.
+        wait_available(cx, &link).await?;
+
+        let target = Target {
+            link_id: &link,
+            nlb_dns: &dns,
+            port,
+            emulated: aws.is_emulated(),
+        };
+        let mut now = live::read_api(aws, &api_id).await?;
+        if converge::converge(cx, &api_id, &now, &routes, &target).await? > 0 {
+            now = live::read_api(aws, &api_id).await?;
+        }
+        let fp = now.fingerprint();
+
+        // A stage the inputs no longer name is removed, so one URL stays live.
+        if let Some(old) = h.session().output(StepId::RestApi, STAGE)
+            && old != i.stage_name
+        {
+            let old = old.to_string();
+            let r = aws
+                .apigw
+                .delete_stage()
+                .rest_api_id(&api_id)
+                .stage_name(&old)
+                .send()
+                .await
+                .ctx("apigateway", "DeleteStage");
+            crate::aws::error::optional(r)?;
+            cx.progress.deleted("stage", &old);
+        }
+        let deployed = live::stage_deployment(aws, &api_id, &i.stage_name).await?;
+        let deployment = match deployed {
+            Some((dep, desc)) if live::label_fingerprint(&desc) == Some(fp.as_str()) => {
+                cx.progress
+                    .reused("deployment", &format!("{dep} on stage {}", i.stage_name));
+                dep
+            }
+            _ => {
+                let out = aws
+                    .apigw
+                    .create_deployment()
+                    .rest_api_id(&api_id)
+                    .stage_name(&i.stage_name)
+                    .description(live::deployment_label(&fp))
+                    .send()
+                    .await
+                    .ctx("apigateway", "CreateDeployment")?;
+                let dep = out.id().unwrap_or_default().to_string();
+                cx.progress
+                    .created("deployment", &format!("{dep} on stage {}", i.stage_name));
+                dep
+            }
+        };
+        h.record(StepId::RestApi, STAGE, &i.stage_name)?;
+        h.record(StepId::RestApi, DEPLOYMENT, &deployment)?;
+        let url = live::invoke_url(&api_id, &aws.region, &i.stage_name);
+        h.record(StepId::RestApi, INVOKE_URL, &url)?;
+        cx.progress.info(format!("invoke URL: {url}"));
+        Ok(())
+    }
+
+    async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
+        checks::validate(cx, s).await
+    }
+
+    async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
+        checks::inspect(cx, s).await
+    }
+
+    async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+        let aws = cx.aws;
+        let session = h.session().name.clone();
+        for api in live::our_apis(aws, &session).await? {
+            let id = api.id().unwrap_or_default().to_string();
+            let i = id.as_str();
+            // DeleteRestApi is throttled to about one call per 30 s per account;
+            // a throttled delete is waited out, visibly, rather than failed.
+            wait_for(
+                cx.progress,
+                "API Gateway to accept the REST API delete (it allows about one every 30 s)",
+                Duration::from_secs(5 * 60),
+                || async move {
+                    let r = aws
+                        .apigw
+                        .delete_rest_api()
+                        .rest_api_id(i)
+                        .send()
+                        .await
+                        .ctx("apigateway", "DeleteRestApi");
+                    match crate::aws::error::optional(r) {
+                        Ok(_) => Ok(Poll::Ready(())),
+                        Err(Error::Aws(e)) if e.code == "TooManyRequestsException" => {
+                            Ok(Poll::Pending("throttled".into()))
+                        }
+                        Err(e) => Err(e),
+                    }
+                },
+            )
+            .await?;
+            cx.progress.deleted("REST API", &id);
+        }
+        for key in [INVOKE_URL, DEPLOYMENT, STAGE, API] {
+            h.forget(StepId::RestApi, key)?;
+        }
+        Ok(())
+    }
+}
