@@ -12,5 +12,6 @@ pub mod progress;
 pub mod sandbox;
 pub mod session;
 pub mod steps;
+pub mod tui;
 
 pub use error::{Error, Result};

@@ -39,6 +39,10 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
     let home = home_dir()?;
     let store = Store::new(&home);
     let Some(cmd) = &args.command else {
+        let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        if tty && !out.json() {
+            return wizard(args, home).await;
+        }
         out.overview(&store.list()?);
         return Ok(EXIT_OK);
     };
@@ -193,6 +197,36 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             Ok(if left.is_empty() { EXIT_OK } else { EXIT_ERROR })
         }
     }
+}
+
+/// `gatewalk` in a terminal: the interactive wizard.
+async fn wizard(args: &Args, home: std::path::PathBuf) -> Result<u8> {
+    if let Some(n) = &args.session {
+        crate::session::validate_name(n).map_err(Error::Session)?;
+    }
+    if let Some(r) = &args.region {
+        crate::aws::validate_region(r).map_err(Error::Config)?;
+    }
+    if let Some(e) = &args.endpoint_url {
+        check_endpoint(e)?;
+    }
+    let (keys, notice) =
+        crate::tui::keys::KeyTable::load(crate::tui::keys::KeyTable::config_path().as_deref());
+    let config = crate::tui::app::Config {
+        home,
+        opts: AwsOptions {
+            profile: args.profile.clone(),
+            region: args.region.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+            static_credentials: None,
+        },
+        sandbox: args.sandbox,
+        session: args.session.clone(),
+        keys,
+        notice,
+    };
+    crate::tui::run(config).await?;
+    Ok(EXIT_OK)
 }
 
 async fn sandbox_cmd(home: &Path, action: &SandboxAction, out: &Printer) -> Result<u8> {

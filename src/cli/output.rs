@@ -6,8 +6,8 @@ use crate::aws::find::Tagged;
 use crate::error::{Error, Result};
 use crate::progress::Event;
 use crate::sandbox::SandboxState;
+use crate::session::Session;
 use crate::session::store::Listed;
-use crate::session::{Session, now};
 use crate::steps::done::cost;
 use crate::steps::inputs::Inputs;
 use crate::steps::rest_api::keys::INVOKE_URL;
@@ -28,27 +28,6 @@ pub fn event(e: &Event, json: bool) {
         }
     } else {
         eprintln!("  {e}");
-    }
-}
-
-fn ago(t: u64) -> String {
-    let d = now().saturating_sub(t);
-    match d {
-        0..=59 => format!("{d}s ago"),
-        60..=3599 => format!("{}m ago", d / 60),
-        3600..=86399 => format!("{}h ago", d / 3600),
-        _ => format!("{}d ago", d / 86400),
-    }
-}
-
-/// Where a session lives, short enough for a table column.
-fn place_short(s: &Session) -> &'static str {
-    if s.sandbox_instance.is_some() {
-        "sandbox"
-    } else if s.endpoint_url.is_some() {
-        "endpoint"
-    } else {
-        "aws"
     }
 }
 
@@ -140,7 +119,7 @@ impl Printer {
             "\nWithout --sandbox the same commands use your AWS credentials (--profile, --region)."
         );
         println!(
-            "The interactive wizard is not in this version yet; `gatewalk --help` lists every command."
+            "Run `gatewalk` in a terminal for the interactive wizard; `gatewalk --help` lists every command."
         );
     }
 
@@ -176,8 +155,8 @@ impl Printer {
                     format!("{}/10", s.done_count()),
                     s.region,
                     s.account_id.as_deref().unwrap_or("-"),
-                    place_short(s),
-                    ago(s.updated_at)
+                    s.place_short(),
+                    crate::session::ago(s.updated_at)
                 ),
                 Err(e) => println!(
                     "{:<24} unreadable: {}",
@@ -229,7 +208,9 @@ impl Printer {
                         c.fail,
                         c.warn,
                         c.pending,
-                        r.last_validated_at.map(ago).unwrap_or_default()
+                        r.last_validated_at
+                            .map(crate::session::ago)
+                            .unwrap_or_default()
                     )
                 })
                 .unwrap_or_default();
@@ -484,7 +465,7 @@ impl Printer {
                 "sandbox running at {} (pid {}, started {})",
                 s.endpoint(),
                 s.pid,
-                ago(s.started_at)
+                crate::session::ago(s.started_at)
             ),
             Some((s, false)) => println!(
                 "sandbox not running (last seen at {}); `gatewalk --sandbox …` starts a new one — earlier sandbox resources are gone",

@@ -22,6 +22,17 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// `5s ago`, `3m ago`, `2h ago`, `4d ago` for a time in epoch seconds.
+pub fn ago(t: u64) -> String {
+    let d = now().saturating_sub(t);
+    match d {
+        0..=59 => format!("{d}s ago"),
+        60..=3599 => format!("{}m ago", d / 60),
+        3600..=86399 => format!("{}h ago", d / 3600),
+        _ => format!("{}d ago", d / 86400),
+    }
+}
+
 /// Where a step stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -181,6 +192,17 @@ impl Session {
             .iter()
             .filter(|s| self.status(**s) == StepStatus::Done)
             .count()
+    }
+
+    /// Where it lives, in one word: `sandbox`, `endpoint` or `aws`.
+    pub fn place_short(&self) -> &'static str {
+        if self.sandbox_instance.is_some() {
+            "sandbox"
+        } else if self.endpoint_url.is_some() {
+            "endpoint"
+        } else {
+            "aws"
+        }
     }
 
     /// The first step that is not done, if any.

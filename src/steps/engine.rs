@@ -97,73 +97,86 @@ pub async fn apply_through(
     through: StepId,
     progress: &Progress,
 ) -> Result<Vec<(StepId, Vec<Check>)>> {
-    inputs.store_in(h.session_mut());
-    h.save()?;
     let mut results = Vec::new();
     for step in StepId::ALL.into_iter().filter(|s| *s <= through) {
-        let p = progress.for_step(step);
-        p.info(format!("step {} — {}", step.number(), step.title()));
-        h.session_mut().step_mut(step).status = StepStatus::Applying;
-        h.save()?;
-        let cx = StepCx {
-            aws,
-            inputs,
-            progress: &p,
-        };
-        if let Err(e) = super::apply(step, cx, h).await {
-            let rec = h.session_mut().step_mut(step);
-            rec.status = StepStatus::Failed;
-            rec.last_error = Some(e.to_string());
-            h.save()?;
-            return Err(e);
-        }
-        let checks = super::validate(step, cx, h.session()).await?;
-        record_checks(h.session_mut(), step, &checks);
-        let failing: Vec<String> = blocking(&checks)
-            .iter()
-            .map(|c| {
-                format!(
-                    "  ✗ {}: {}{}",
-                    c.name,
-                    c.observed,
-                    c.fix
-                        .as_ref()
-                        .map(|f| format!("\n      fix: {f}"))
-                        .unwrap_or_default()
-                )
-            })
-            .collect();
-        if !failing.is_empty() {
-            let e = Error::ChecksFailed {
-                step,
-                failed: failing.len(),
-                details: failing.join("\n"),
-            };
-            h.session_mut().step_mut(step).last_error = Some(e.to_string());
-            h.save()?;
-            return Err(e);
-        }
-        h.session_mut().step_mut(step).last_error = None;
-        h.save()?;
-        let passed = checks
-            .iter()
-            .filter(|c| c.status == CheckStatus::Pass)
-            .count();
-        let skipped = checks
-            .iter()
-            .filter(|c| c.status == CheckStatus::Skipped)
-            .count();
-        p.info(if skipped > 0 {
-            format!(
-                "step {} done: {passed} checks pass, {skipped} could not run in the emulator",
-                step.number()
-            )
-        } else {
-            format!("step {} done: {passed} checks pass", step.number())
-        });
+        let checks = apply_step(aws, h, inputs, step, progress).await?;
         results.push((step, checks));
     }
     Ok(results)
+}
+
+/// Applies one step and validates it, with the session bookkeeping: inputs
+/// saved, status `applying` while it runs, then `done` or `failed` with the
+/// error. A failing check is returned as [`Error::ChecksFailed`].
+pub async fn apply_step(
+    aws: &AwsContext,
+    h: &mut SessionHandle,
+    inputs: &Inputs,
+    step: StepId,
+    progress: &Progress,
+) -> Result<Vec<Check>> {
+    inputs.store_in(h.session_mut());
+    let p = progress.for_step(step);
+    p.info(format!("step {} — {}", step.number(), step.title()));
+    h.session_mut().step_mut(step).status = StepStatus::Applying;
+    h.save()?;
+    let cx = StepCx {
+        aws,
+        inputs,
+        progress: &p,
+    };
+    if let Err(e) = super::apply(step, cx, h).await {
+        let rec = h.session_mut().step_mut(step);
+        rec.status = StepStatus::Failed;
+        rec.last_error = Some(e.to_string());
+        h.save()?;
+        return Err(e);
+    }
+    let checks = super::validate(step, cx, h.session()).await?;
+    record_checks(h.session_mut(), step, &checks);
+    let failing: Vec<String> = blocking(&checks)
+        .iter()
+        .map(|c| {
+            format!(
+                "  ✗ {}: {}{}",
+                c.name,
+                c.observed,
+                c.fix
+                    .as_ref()
+                    .map(|f| format!("\n      fix: {f}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    if !failing.is_empty() {
+        let e = Error::ChecksFailed {
+            step,
+            failed: failing.len(),
+            details: failing.join("\n"),
+        };
+        h.session_mut().step_mut(step).last_error = Some(e.to_string());
+        h.save()?;
+        return Err(e);
+    }
+    h.session_mut().step_mut(step).last_error = None;
+    h.save()?;
+    let passed = checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Pass)
+        .count();
+    let skipped = checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Skipped)
+        .count();
+    p.info(if skipped > 0 {
+        format!(
+            "step {} done: {passed} checks pass, {skipped} could not run in the emulator",
+            step.number()
+        )
+    } else {
+        format!("step {} done: {passed} checks pass", step.number())
+    });
+    Ok(checks)
 }
 
 /// Validates several steps concurrently (their reads overlap in time).

@@ -1,6 +1,7 @@
 //! The ten steps of the walkthrough, all behind one contract ([`Step`]), and the
 //! registry that dispatches a [`StepId`] to its implementation.
 
+pub mod candidates;
 pub mod cluster_vpc;
 pub mod done;
 pub mod engine;

@@ -1,0 +1,380 @@
+//! The TUI's state: which screen, the connection, the open session and what
+//! is loading or running. Changed only by [`App::update`](super::update);
+//! read by the view.
+
+use super::keys::{Context, KeyTable};
+use super::msg::{Connection, Msg, SessionRow};
+use crate::aws::{AwsOptions, Identity};
+use crate::progress::Event;
+use crate::session::{Session, SessionHandle, StepStatus};
+use crate::steps::inputs::Inputs;
+use crate::steps::{Check, Resource, StepId};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+/// How the app was started.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// gatewalk's data directory (sessions, sandbox, logs).
+    pub home: PathBuf,
+    /// How to reach AWS (from --profile / --region / --endpoint-url).
+    pub opts: AwsOptions,
+    /// Start in the sandbox.
+    pub sandbox: bool,
+    /// Go straight into this session.
+    pub session: Option<String>,
+    /// Key bindings.
+    pub keys: KeyTable,
+    /// Something to tell the user at start (a broken keys.toml).
+    pub notice: Option<String>,
+}
+
+/// Something loaded in the background.
+#[derive(Debug, Clone)]
+pub enum Load<T> {
+    /// Asked for, not back yet.
+    Loading(Instant),
+    /// Back.
+    Ready(T, Instant),
+    /// Failed; the message says why.
+    Failed(String),
+}
+
+/// The connection's state.
+#[derive(Debug, Clone)]
+pub enum Conn {
+    /// Credentials and clients being set up.
+    Connecting,
+    /// Ready to call AWS.
+    Ready(Connection),
+    /// Could not set up; the message says what to do.
+    Failed(String),
+}
+
+/// The tabs of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Teaching text.
+    Explain,
+    /// The step's inputs.
+    Configure,
+    /// What apply will do.
+    Plan,
+    /// Live checks.
+    Checks,
+    /// Live resources.
+    Live,
+}
+
+impl Tab {
+    /// All tabs in order.
+    pub const ALL: [Tab; 5] = [
+        Tab::Explain,
+        Tab::Configure,
+        Tab::Plan,
+        Tab::Checks,
+        Tab::Live,
+    ];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Explain => "Explain",
+            Tab::Configure => "Configure",
+            Tab::Plan => "Plan",
+            Tab::Checks => "Checks",
+            Tab::Live => "Live",
+        }
+    }
+
+    /// The next tab (wrapping).
+    pub fn next(self) -> Tab {
+        let i = Self::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// The previous tab (wrapping).
+    pub fn prev(self) -> Tab {
+        let i = Self::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        Self::ALL[(i + Self::ALL.len() - 1) % Self::ALL.len()]
+    }
+}
+
+/// Which pane of the wizard has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The step list.
+    Steps,
+    /// The tab's content.
+    Content,
+}
+
+/// How a step looks in the sidebar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepMark {
+    /// Done, every check passed.
+    Done,
+    /// Done, with checks the emulator could not run.
+    DoneWithCaveat,
+    /// The next step to do.
+    Current,
+    /// Applied, but failing.
+    Failing,
+    /// Being applied now.
+    Applying,
+    /// After the current step; readable, not yet appliable.
+    Locked,
+}
+
+/// What runs in the background with the session handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Applying one step.
+    Apply(StepId),
+    /// Tearing everything down.
+    Teardown,
+}
+
+/// A running job.
+#[derive(Debug)]
+pub struct Job {
+    /// What it is.
+    pub kind: JobKind,
+    /// When it started.
+    pub started: Instant,
+    /// The task, kept so Esc can stop it (taken when stopping).
+    pub task: Option<JoinHandle<()>>,
+    /// The latest wait, shown with its elapsed time.
+    pub waiting: Option<Event>,
+    /// Esc was pressed; waiting for the task to let go of the session.
+    pub cancelling: bool,
+}
+
+/// The Configure tab's form.
+#[derive(Debug, Clone, Default)]
+pub struct Form {
+    /// Selected field.
+    pub field: usize,
+    /// Text being edited, if editing.
+    pub editing: Option<String>,
+    /// What is wrong with the edited text (checked as you type).
+    pub error: Option<String>,
+    /// Live candidates for the field being edited (existing roles, clusters).
+    pub candidates: Option<Load<Vec<String>>>,
+    /// Which candidate is highlighted.
+    pub candidate: usize,
+}
+
+/// The open session.
+#[derive(Debug)]
+pub struct Wizard {
+    /// The handle (holds the lock); `None` while a job has it.
+    pub handle: Option<Box<SessionHandle>>,
+    /// The latest copy of the session, for drawing.
+    pub session: Session,
+    /// The session's inputs, resolved.
+    pub inputs: Inputs,
+    /// Selected step.
+    pub selected: StepId,
+    /// Selected tab.
+    pub tab: Tab,
+    /// Focused pane.
+    pub focus: Focus,
+    /// Scroll offset of the content pane.
+    pub scroll: u16,
+    /// Last checks per step.
+    pub checks: BTreeMap<StepId, Load<Vec<Check>>>,
+    /// Last live resources per step.
+    pub live: BTreeMap<StepId, Load<Vec<Resource>>>,
+    /// What runs now.
+    pub job: Option<Job>,
+    /// Progress lines of this session's jobs.
+    pub log: Vec<Event>,
+    /// The Configure form.
+    pub form: Form,
+    /// Showing the done screen instead of the step tabs.
+    pub done_screen: bool,
+}
+
+impl Wizard {
+    /// A wizard on `handle`, landing on the first step not done.
+    pub fn new(handle: Box<SessionHandle>) -> Self {
+        let session = handle.session().clone();
+        let inputs =
+            Inputs::resolve(&session, &[]).unwrap_or_else(|_| Inputs::defaults(&session.name));
+        let selected = session.current_step().unwrap_or(StepId::Done);
+        Self {
+            handle: Some(handle),
+            session,
+            inputs,
+            selected,
+            tab: Tab::Explain,
+            focus: Focus::Steps,
+            scroll: 0,
+            checks: BTreeMap::new(),
+            live: BTreeMap::new(),
+            job: None,
+            log: Vec::new(),
+            form: Form::default(),
+            done_screen: false,
+        }
+    }
+
+    /// The sidebar mark of a step.
+    pub fn mark(&self, step: StepId) -> StepMark {
+        if self.job.as_ref().map(|j| j.kind) == Some(JobKind::Apply(step)) {
+            return StepMark::Applying;
+        }
+        let rec = self.session.step(step);
+        match rec.status {
+            StepStatus::Done => {
+                if rec.last_checks.as_ref().is_some_and(|c| c.skipped > 0) {
+                    StepMark::DoneWithCaveat
+                } else {
+                    StepMark::Done
+                }
+            }
+            StepStatus::Failed => StepMark::Failing,
+            _ if Some(step) == self.session.current_step() => StepMark::Current,
+            _ => StepMark::Locked,
+        }
+    }
+
+    /// Whether `step` may be applied now (every earlier step is done).
+    pub fn can_apply(&self, step: StepId) -> bool {
+        match self.session.current_step() {
+            Some(cur) => step <= cur,
+            None => true,
+        }
+    }
+
+    /// Takes a fresh copy of the session from the handle.
+    pub fn refresh(&mut self) {
+        if let Some(h) = &self.handle {
+            self.session = h.session().clone();
+            if let Ok(i) = Inputs::resolve(&self.session, &[]) {
+                self.inputs = i;
+            }
+        }
+    }
+}
+
+/// Dialogs over the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// Key help.
+    Help,
+    /// The API call log.
+    CallLog,
+    /// Naming a new session.
+    NewSession {
+        /// Typed so far.
+        name: String,
+        /// What is wrong with it.
+        error: Option<String>,
+    },
+    /// Deleting a session's record.
+    ConfirmDelete {
+        /// The session.
+        name: String,
+    },
+    /// Teardown: type the session name to confirm.
+    ConfirmTeardown {
+        /// Typed so far.
+        typed: String,
+    },
+    /// Quit while a step runs?
+    ConfirmQuit,
+}
+
+/// The screens.
+#[derive(Debug)]
+pub enum Screen {
+    /// Choosing a session.
+    Picker,
+    /// Walking a session's steps.
+    Wizard(Box<Wizard>),
+}
+
+/// The whole app.
+#[derive(Debug)]
+pub struct App {
+    /// How it was started.
+    pub config: Config,
+    /// Where messages from background tasks go.
+    pub tx: UnboundedSender<Msg>,
+    /// Current screen.
+    pub screen: Screen,
+    /// The connection.
+    pub conn: Conn,
+    /// Who the credentials belong to.
+    pub identity: Option<Result<Identity, String>>,
+    /// Sessions on disk.
+    pub sessions: Vec<SessionRow>,
+    /// Selected row of the picker.
+    pub picked: usize,
+    /// A dialog, if one is open.
+    pub overlay: Option<Overlay>,
+    /// The last thing to tell the user (shown above the footer).
+    pub notice: Option<(String, bool)>,
+    /// Spinner frame, advanced on every tick.
+    pub frame: usize,
+    /// Set when the app should end.
+    pub quit: bool,
+    /// Frames drawn (the responsiveness test counts them).
+    pub frames_drawn: u64,
+}
+
+impl App {
+    /// A new app; call [`App::start`] to begin connecting.
+    pub fn new(config: Config, tx: UnboundedSender<Msg>) -> Self {
+        let notice = config.notice.clone().map(|n| (n, true));
+        Self {
+            config,
+            tx,
+            screen: Screen::Picker,
+            conn: Conn::Connecting,
+            identity: None,
+            sessions: Vec::new(),
+            picked: 0,
+            overlay: None,
+            notice,
+            frame: 0,
+            quit: false,
+            frames_drawn: 0,
+        }
+    }
+
+    /// The key context of the current screen.
+    pub fn context(&self) -> Context {
+        match &self.screen {
+            Screen::Picker => Context::Picker,
+            Screen::Wizard(w) if w.done_screen => Context::Done,
+            Screen::Wizard(_) => Context::Wizard,
+        }
+    }
+
+    /// The open wizard, if any.
+    pub fn wizard(&self) -> Option<&Wizard> {
+        match &self.screen {
+            Screen::Wizard(w) => Some(w),
+            Screen::Picker => None,
+        }
+    }
+
+    /// The connection, when ready.
+    pub fn connection(&self) -> Option<&Connection> {
+        match &self.conn {
+            Conn::Ready(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Tells the user something (an error when `bad`).
+    pub fn say(&mut self, text: impl Into<String>, bad: bool) {
+        self.notice = Some((text.into(), bad));
+    }
+}

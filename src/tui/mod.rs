@@ -1,0 +1,68 @@
+//! The interactive wizard. ratatui owns the terminal (and restores it on
+//! panic); the loop draws, then waits for a key, a tick or a message from a
+//! background task — it never waits for AWS itself.
+
+pub mod app;
+mod edit;
+pub mod form;
+mod input;
+pub mod keys;
+pub mod markdown;
+pub mod msg;
+pub mod tasks;
+pub mod theme;
+mod update;
+pub mod view;
+
+use app::{App, Config};
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use msg::Msg;
+use std::time::Duration;
+
+/// How often spinners and elapsed times move.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Runs the wizard until the user quits. The terminal is restored on every
+/// path out, panics included (ratatui's hook).
+pub async fn run(config: Config) -> crate::Result<()> {
+    let mut terminal = ratatui::init();
+    let r = event_loop(&mut terminal, config).await;
+    ratatui::restore();
+    r
+}
+
+async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> crate::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let mut app = App::new(config, tx);
+    app.start();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        terminal
+            .draw(|f| view::draw(&app, f))
+            .map_err(|e| crate::Error::Config(format!("cannot draw to the terminal: {e}")))?;
+        app.frames_drawn += 1;
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) => app.update(Msg::Key(k)),
+                Some(Ok(_)) => {} // resize and others: the next draw adapts
+                Some(Err(e)) => {
+                    return Err(crate::Error::Config(format!("cannot read the terminal: {e}")));
+                }
+                None => return Ok(()),
+            },
+            Some(m) = rx.recv() => app.update(m),
+            _ = tick.tick() => app.update(Msg::Tick),
+        }
+        // Take whatever else arrived before drawing again.
+        while let Ok(m) = rx.try_recv() {
+            app.update(m);
+        }
+        if app.quit {
+            tracing::info!("quit by the user");
+            return Ok(());
+        }
+    }
+}

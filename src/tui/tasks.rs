@@ -1,0 +1,214 @@
+//! Background work. Each function spawns a task that owns what it needs (a
+//! cloned client, the session handle when it writes) and reports with one
+//! message; none of them touches the app's state.
+
+use super::msg::{Connection, Msg, SessionRow};
+use crate::aws::{AwsContext, AwsOptions};
+use crate::progress::{Event, Progress};
+use crate::sandbox;
+use crate::session::{Session, SessionHandle, Store};
+use crate::steps::engine;
+use crate::steps::inputs::Inputs;
+use crate::steps::{self, StepCx, StepId};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+/// Sets up clients (starting the sandbox when asked), then reads the identity.
+pub fn connect(tx: &UnboundedSender<Msg>, home: PathBuf, opts: AwsOptions, use_sandbox: bool) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let r = connection(&home, opts, use_sandbox).await;
+        let aws = r.as_ref().ok().map(|c| c.aws.clone());
+        let _ = tx.send(Msg::Connected(r.map_err(|e| e.to_string())));
+        if let Some(aws) = aws {
+            let id = aws.identity().await.cloned().map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Identity(id));
+        }
+    });
+}
+
+async fn connection(
+    home: &std::path::Path,
+    mut opts: AwsOptions,
+    use_sandbox: bool,
+) -> crate::Result<Connection> {
+    let sandbox = if use_sandbox {
+        let st = sandbox::ensure(home).await?;
+        opts.endpoint_url = Some(st.endpoint());
+        opts.static_credentials = Some((sandbox::ACCESS_KEY.into(), sandbox::SECRET_KEY.into()));
+        opts.profile = None;
+        opts.region
+            .get_or_insert_with(|| sandbox::DEFAULT_REGION.to_string());
+        Some(st)
+    } else {
+        None
+    };
+    let profile = opts.profile.clone();
+    let aws = AwsContext::load(&opts).await?;
+    Ok(Connection {
+        aws: Arc::new(aws),
+        sandbox,
+        profile,
+    })
+}
+
+/// Lists the sessions on disk.
+pub fn list_sessions(tx: &UnboundedSender<Msg>, home: PathBuf) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let rows = match Store::new(&home).list() {
+            Ok(list) => list
+                .into_iter()
+                .map(|l| SessionRow {
+                    name: l.name,
+                    session: l.session.map_err(|e| e.to_string()),
+                })
+                .collect(),
+            Err(e) => vec![SessionRow {
+                name: "(sessions)".into(),
+                session: Err(e.to_string()),
+            }],
+        };
+        let _ = tx.send(Msg::Sessions(rows));
+    });
+}
+
+/// Opens (creating) a session, takes its lock and binds it to the account.
+pub fn open(tx: &UnboundedSender<Msg>, home: PathBuf, name: String, conn: Connection) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let r = async {
+            let store = Store::new(&home);
+            let mut h = store.open(&name, &conn.aws.region)?;
+            let instance = conn.sandbox.as_ref().map(|s| s.instance.clone());
+            engine::bind(&conn.aws, &mut h, instance.as_deref(), &progress(&tx)).await?;
+            Ok::<_, crate::Error>(Box::new(h))
+        }
+        .await;
+        let _ = tx.send(Msg::Opened(r.map_err(|e| e.to_string())));
+    });
+}
+
+fn progress(tx: &UnboundedSender<Msg>) -> Progress {
+    let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        while let Some(e) = prx.recv().await {
+            if tx.send(Msg::Progress(e)).is_err() {
+                break;
+            }
+        }
+    });
+    Progress::new(ptx)
+}
+
+/// Applies one step (then checks it) with the handle; gives the handle back.
+pub fn apply(
+    tx: &UnboundedSender<Msg>,
+    aws: Arc<AwsContext>,
+    mut handle: Box<SessionHandle>,
+    inputs: Inputs,
+    step: StepId,
+) -> JoinHandle<()> {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let p = progress(&tx);
+        let r = engine::apply_step(&aws, &mut handle, &inputs, step, &p).await;
+        let result = match r {
+            Ok(c) => Ok(c),
+            Err(e) => Err(e.to_string()),
+        };
+        let _ = tx.send(Msg::Applied {
+            step,
+            result,
+            handle,
+        });
+    })
+}
+
+/// Tears everything down with the handle; gives the handle back.
+pub fn teardown(
+    tx: &UnboundedSender<Msg>,
+    aws: Arc<AwsContext>,
+    mut handle: Box<SessionHandle>,
+    inputs: Inputs,
+) -> JoinHandle<()> {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let p = progress(&tx);
+        let r = engine::teardown_all(&aws, &mut handle, &inputs, &p).await;
+        let _ = tx.send(Msg::TornDown {
+            result: r.map_err(|e| e.to_string()),
+            handle,
+        });
+    })
+}
+
+/// Waits for a cancelled task to let go, then opens the session again.
+pub fn reopen_after(tx: &UnboundedSender<Msg>, task: JoinHandle<()>, home: PathBuf, name: String) {
+    task.abort();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let _ = task.await;
+        let r = Store::new(&home)
+            .open_existing(&name)
+            .map(Box::new)
+            .map_err(|e| e.to_string());
+        let _ = tx.send(Msg::Reopened(r));
+    });
+}
+
+/// Validates steps concurrently (reads only).
+pub fn validate(
+    tx: &UnboundedSender<Msg>,
+    aws: Arc<AwsContext>,
+    session: Session,
+    inputs: Inputs,
+    steps: Vec<StepId>,
+) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let r = engine::validate_steps(&aws, &session, &inputs, &steps).await;
+        let r = r
+            .into_iter()
+            .map(|(s, r)| (s, r.map_err(|e| e.to_string())))
+            .collect();
+        let _ = tx.send(Msg::Validated(r));
+    });
+}
+
+/// Reads a step's live resources.
+pub fn inspect(
+    tx: &UnboundedSender<Msg>,
+    aws: Arc<AwsContext>,
+    session: Session,
+    inputs: Inputs,
+    step: StepId,
+) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let p = Progress::silent();
+        let cx = StepCx {
+            aws: &aws,
+            inputs: &inputs,
+            progress: &p,
+        };
+        let r = steps::inspect(step, cx, &session).await;
+        let _ = tx.send(Msg::Inspected(step, r.map_err(|e| e.to_string())));
+    });
+}
+
+/// Lists existing resources a field may name: execution roles that ECS tasks
+/// can assume, or ECS clusters.
+pub fn candidates(tx: &UnboundedSender<Msg>, aws: Arc<AwsContext>, field: &'static str) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let r = crate::steps::candidates::list(&aws, field).await;
+        let _ = tx.send(Msg::Candidates {
+            field,
+            result: r.map_err(|e| e.to_string()),
+        });
+    });
+}

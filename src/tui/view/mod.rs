@@ -1,0 +1,138 @@
+//! Drawing: a pure function of the app's state. The frame is a header bar,
+//! the screen, a notice line and a footer generated from the key table, with
+//! dialogs drawn over it.
+
+mod done;
+mod overlay;
+mod picker;
+mod tabs;
+mod wizard;
+
+use super::app::{App, Conn, Screen};
+use super::theme::THEME;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// The smallest terminal gatewalk draws in.
+pub const MIN_WIDTH: u16 = 80;
+/// The smallest terminal height gatewalk draws in.
+pub const MIN_HEIGHT: u16 = 24;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The spinner glyph for a frame number.
+pub fn spinner(frame: usize) -> &'static str {
+    SPINNER[frame % SPINNER.len()]
+}
+
+/// Draws the whole app.
+pub fn draw(app: &App, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return too_small(f, area);
+    }
+    let [header, body, notice, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    f.render_widget(header_line(app), header);
+    match &app.screen {
+        Screen::Picker => picker::render(app, f, body),
+        Screen::Wizard(w) if w.done_screen => done::render(app, w, f, body),
+        Screen::Wizard(w) => wizard::render(app, w, f, body),
+    }
+    if let Some((text, bad)) = &app.notice {
+        let style = if *bad { THEME.fail } else { THEME.pending };
+        f.render_widget(
+            Paragraph::new(Line::styled(format!(" {text}"), style)),
+            notice,
+        );
+    }
+    f.render_widget(footer_line(app), footer);
+    if let Some(ov) = &app.overlay {
+        overlay::render(app, ov, f, area);
+    }
+}
+
+fn too_small(f: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::styled("gatewalk needs a bigger terminal", THEME.title),
+        Line::from(format!(
+            "This one is {}×{}; gatewalk needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::from("Enlarge the window or make the font smaller. Press q to quit."),
+    ];
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+fn header_line(app: &App) -> Paragraph<'static> {
+    let mut parts: Vec<String> = vec!["gatewalk".into()];
+    if let Some(w) = app.wizard() {
+        parts.push(format!("session {}", w.session.name));
+    }
+    match &app.conn {
+        Conn::Connecting => parts.push(format!("{} connecting…", spinner(app.frame))),
+        Conn::Failed(e) => parts.push(format!(
+            "not connected: {} — press s for the local sandbox",
+            e.lines().next().unwrap_or("")
+        )),
+        Conn::Ready(c) => {
+            match &app.identity {
+                None => parts.push(format!("{} checking credentials…", spinner(app.frame))),
+                Some(Ok(id)) => parts.push(format!("account {}", id.account)),
+                Some(Err(e)) => parts.push(format!(
+                    "credentials: {} — press s (in the session list) for the local sandbox",
+                    e.lines().next().unwrap_or("")
+                )),
+            }
+            parts.push(c.aws.region.clone());
+            match (&c.sandbox, &c.aws.endpoint_url, &c.profile) {
+                (Some(s), _, _) => parts.push(format!("sandbox {}", s.endpoint())),
+                (None, Some(e), _) => parts.push(format!("endpoint {e}")),
+                (None, None, Some(p)) => parts.push(format!("profile {p}")),
+                (None, None, None) => parts.push("default credentials".into()),
+            }
+        }
+    }
+    Paragraph::new(Line::styled(
+        format!(" {}", parts.join(" │ ")),
+        THEME.header,
+    ))
+    .style(THEME.header)
+}
+
+fn footer_line(app: &App) -> Paragraph<'static> {
+    let mut spans = Vec::new();
+    for (keys, what) in app.config.keys.footer(app.context()) {
+        spans.push(Span::styled(format!(" {keys}"), THEME.key));
+        spans.push(Span::styled(format!(" {what} "), THEME.muted));
+    }
+    Paragraph::new(Line::from(spans))
+}
+
+/// A rectangle of `w`×`h` centred in `area` (clamped to it).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// `1m 12s`, `8s`.
+pub fn elapsed(secs: u64) -> String {
+    if secs >= 60 {
+        format!("{}m {:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{secs}s")
+    }
+}

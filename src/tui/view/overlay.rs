@@ -1,0 +1,171 @@
+//! Dialogs drawn over the screen: key help (from the key table), the API
+//! call log, naming a session, and the confirmations.
+
+use super::centered;
+use crate::tui::app::{App, Overlay};
+use crate::tui::theme::THEME;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+fn dialog(title: &str) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(THEME.focus)
+        .title(Span::styled(format!(" {title} "), THEME.title))
+}
+
+/// Draws `ov` over `area`.
+pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
+    let (title, lines, w, h): (&str, Vec<Line>, u16, u16) = match ov {
+        Overlay::Help => {
+            let mut lines: Vec<Line> = app
+                .config
+                .keys
+                .help(app.context())
+                .into_iter()
+                .map(|(k, d)| {
+                    Line::from(vec![
+                        Span::styled(format!("{k:>14}  "), THEME.key),
+                        Span::raw(d),
+                    ])
+                })
+                .collect();
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                "Keys can be changed in keys.toml in gatewalk's config directory.",
+                THEME.muted,
+            ));
+            let h = lines.len() as u16 + 2;
+            ("Keys", lines, 76, h)
+        }
+        Overlay::CallLog => {
+            let calls = app
+                .connection()
+                .map(|c| c.aws.calls.snapshot())
+                .unwrap_or_default();
+            let room = area.height.saturating_sub(6) as usize;
+            let mut lines = vec![Line::styled(
+                format!(
+                    "{} AWS calls so far — what the console does behind its buttons",
+                    calls.len()
+                ),
+                THEME.muted,
+            )];
+            let start = calls.len().saturating_sub(room);
+            for (i, c) in calls.iter().enumerate().skip(start) {
+                let (word, st) = if c.ok {
+                    ("ok", THEME.ok)
+                } else {
+                    ("failed", THEME.fail)
+                };
+                let retries = if c.attempts > 1 {
+                    format!("  {} retries", c.attempts - 1)
+                } else {
+                    String::new()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:>4} ", i + 1), THEME.muted),
+                    Span::styled(
+                        format!("{:<26}", format!("{} {}", short(&c.service), c.operation)),
+                        THEME.text,
+                    ),
+                    Span::styled(format!("{:>6} ms ", c.duration.as_millis()), THEME.muted),
+                    Span::styled(word, st),
+                    Span::styled(
+                        format!(
+                            "{}{retries}",
+                            c.http_status.map(|s| format!(" ({s})")).unwrap_or_default()
+                        ),
+                        THEME.muted,
+                    ),
+                ]));
+            }
+            (
+                "API call log",
+                lines,
+                area.width.saturating_sub(4),
+                area.height.saturating_sub(2),
+            )
+        }
+        Overlay::NewSession { name, error } => {
+            let mut lines = vec![
+                Line::from("Name the deployment. It prefixes every resource gatewalk creates"),
+                Line::from("(letters, digits and -, short, e.g. `workshop-alice`)."),
+                Line::from(""),
+                Line::styled(format!("> {name}█"), THEME.code),
+            ];
+            lines.push(match error {
+                Some(e) => Line::styled(e.clone(), THEME.fail),
+                None if name.is_empty() => Line::styled("type a name", THEME.muted),
+                None => Line::styled("✓ Enter starts it, Esc cancels", THEME.ok),
+            });
+            ("New session", lines, 72, 8)
+        }
+        Overlay::ConfirmDelete { name } => (
+            "Delete session record",
+            vec![
+                Line::from(format!("Delete the record of session `{name}`?")),
+                Line::styled(
+                    "Its AWS resources are NOT deleted — tear it down first if they should go.",
+                    THEME.warn,
+                ),
+                Line::from(""),
+                Line::from("y deletes the record · any other key keeps it"),
+            ],
+            78,
+            7,
+        ),
+        Overlay::ConfirmTeardown { typed } => {
+            let name = app
+                .wizard()
+                .map(|w| w.session.name.clone())
+                .unwrap_or_default();
+            (
+                "Tear down",
+                vec![
+                    Line::styled(
+                        format!("This deletes every AWS resource of session `{name}`,"),
+                        THEME.warn,
+                    ),
+                    Line::from("in the order AWS accepts, waiting where AWS makes it wait."),
+                    Line::from("An execution role or cluster you picked as existing stays."),
+                    Line::from(""),
+                    Line::from("Type the session name and press Enter (Esc cancels):"),
+                    Line::styled(format!("> {typed}█"), THEME.code),
+                ],
+                72,
+                9,
+            )
+        }
+        Overlay::ConfirmQuit => (
+            "Quit?",
+            vec![
+                Line::from("A step is running. Quit anyway?"),
+                Line::from("Everything created so far is saved; running gatewalk again resumes."),
+                Line::from(""),
+                Line::from("y quits · any other key stays"),
+            ],
+            74,
+            7,
+        ),
+    };
+    let r = centered(area, w, h);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(dialog(title)),
+        r,
+    );
+}
+
+/// `Elastic Load Balancing v2` → `elbv2`-like short names for the log.
+fn short(service: &str) -> String {
+    match service {
+        "Elastic Load Balancing v2" => "elbv2".into(),
+        "API Gateway" => "apigateway".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
