@@ -169,3 +169,25 @@ impl Intercept for CallRecorder {
         Ok(())
     }
 }
+
+/// Holds each request back before it is sent, to simulate a slow AWS. It
+/// blocks the runtime worker it runs on — which is the point: the TUI must keep
+/// drawing and handling keys while background tasks are stuck in AWS calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Delay(pub Duration);
+
+impl Intercept for Delay {
+    fn name(&self) -> &'static str {
+        "gatewalk-test-delay"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        std::thread::sleep(self.0);
+        Ok(())
+    }
+}

@@ -28,6 +28,9 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// Fixed throwaway credentials, used for the local sandbox only.
     pub static_credentials: Option<(String, String)>,
+    /// Holds every call back this long before it is sent. Only the test that
+    /// proves the TUI stays responsive while AWS is slow sets it.
+    pub call_delay: Option<std::time::Duration>,
 }
 
 /// Who the credentials belong to, read once from STS.
@@ -142,9 +145,11 @@ impl AwsContext {
 
         macro_rules! client {
             ($krate:ident) => {{
-                let conf = $krate::config::Builder::from(&sdk)
-                    .interceptor(recorder.clone())
-                    .build();
+                let mut conf = $krate::config::Builder::from(&sdk).interceptor(recorder.clone());
+                if let Some(d) = opts.call_delay {
+                    conf = conf.interceptor(calls::Delay(d));
+                }
+                let conf = conf.build();
                 $krate::Client::from_conf(conf)
             }};
         }

@@ -219,6 +219,7 @@ async fn wizard(args: &Args, home: std::path::PathBuf) -> Result<u8> {
             region: args.region.clone(),
             endpoint_url: args.endpoint_url.clone(),
             static_credentials: None,
+            call_delay: None,
         },
         sandbox: args.sandbox,
         session: args.session.clone(),
@@ -372,6 +373,7 @@ impl<'a> Ctx<'a> {
                 .clone()
                 .or_else(|| existing.as_ref().and_then(|s| s.endpoint_url.clone())),
             static_credentials: None,
+            call_delay: None,
         };
         if let Some(r) = &opts.region {
             crate::aws::validate_region(r).map_err(Error::Config)?;

@@ -1,5 +1,5 @@
 //! Just enough Markdown for the teaching texts: `#` headings, `-` lists,
-//! numbered lists, fenced code blocks, `code spans` and **bold**, turned into
+//! numbered lists, fenced code blocks, `code spans`, **bold** and *emphasis*, turned into
 //! styled ratatui lines. Anything else is shown as plain text.
 
 use super::theme::THEME;
@@ -80,6 +80,20 @@ fn inline(text: &str) -> Vec<Span<'static>> {
             rest = &rest[end + 4..];
             continue;
         }
+        if c == '*'
+            && rest.len() > 2
+            && !rest[1..].starts_with([' ', '*'])
+            && let Some(end) = rest[1..].find('*')
+            && end > 0
+        {
+            flush(&mut plain, &mut out, THEME.text);
+            out.push(Span::styled(
+                rest[1..1 + end].to_string(),
+                THEME.text.add_modifier(ratatui::style::Modifier::ITALIC),
+            ));
+            rest = &rest[end + 2..];
+            continue;
+        }
         plain.push(c);
         rest = &rest[c.len_utf8()..];
     }
@@ -119,5 +133,6 @@ mod tests {
         assert_eq!(t.lines[1].spans[3].style, THEME.title);
         // An unclosed backtick stays as text.
         assert_eq!(plain(&render("a `b")), ["a `b"]);
+        assert_eq!(plain(&render("go *out* and 2 * 3")), ["go out and 2 * 3"]);
     }
 }

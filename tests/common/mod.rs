@@ -46,6 +46,7 @@ impl World {
             region: Some(REGION.into()),
             endpoint_url: Some(endpoint.into()),
             static_credentials: Some(("testing".into(), "testing".into())),
+            call_delay: None,
         })
         .await
         .expect("aws context")

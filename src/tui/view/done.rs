@@ -3,7 +3,7 @@
 
 use super::wizard::progress_panel;
 use crate::steps::StepId;
-use crate::steps::done::{SMOKE_KEY, summary};
+use crate::steps::done::{SMOKE_KEY, cost, summary};
 use crate::steps::rest_api::keys::INVOKE_URL;
 use crate::tui::app::{App, Wizard};
 use crate::tui::keys::Action;
@@ -24,13 +24,16 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
     };
     let s = &w.session;
     let mut lines = Vec::new();
-    match s.output(StepId::RestApi, INVOKE_URL) {
+    let url = s.output(StepId::RestApi, INVOKE_URL);
+    match url {
         Some(url) => {
-            lines.push(Line::styled("Your API", THEME.title));
-            lines.push(Line::styled(format!("  {url}"), THEME.code));
+            lines.push(Line::from(vec![
+                Span::styled("Invoke URL  ", THEME.title),
+                Span::styled(url.to_string(), THEME.code),
+            ]));
             if s.sandbox_instance.is_some() {
                 lines.push(Line::styled(
-                    "  (sandbox: the URL has the real shape but nothing serves it — the emulator carries no traffic)",
+                    "            sandbox: real shape, but nothing serves it (the emulator carries no traffic)",
                     THEME.warn,
                 ));
             }
@@ -41,8 +44,6 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
         )),
     }
     if let Some(smoke) = s.output(StepId::Done, SMOKE_KEY) {
-        lines.push(Line::from(""));
-        lines.push(Line::styled("Smoke test", THEME.title));
         let st = if smoke.starts_with("skipped") {
             THEME.warn
         } else if smoke.starts_with("HTTP 2") || smoke.starts_with("HTTP 3") {
@@ -50,26 +51,52 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
         } else {
             THEME.fail
         };
-        lines.push(Line::styled(format!("  {smoke}"), st));
+        lines.push(Line::from(vec![
+            Span::styled("Smoke test  ", THEME.title),
+            Span::styled(smoke.to_string(), st),
+        ]));
     }
-    if s.output(StepId::RestApi, INVOKE_URL).is_some() {
-        lines.push(Line::from(""));
-        for l in summary(&w.inputs, s) {
-            let style = if l.starts_with(' ') {
-                THEME.text
-            } else {
-                THEME.title
-            };
-            lines.push(Line::styled(l, style));
-        }
+    let costs = cost::hourly(&w.inputs, s);
+    if !costs.is_empty() {
+        let t = cost::total(&costs);
+        lines.push(Line::from(vec![
+            Span::styled("Cost        ", THEME.title),
+            Span::styled(
+                format!(
+                    "about ${t:.3}/hour, ${:.0}/month while it runs, plus traffic (us-east-1 list prices)",
+                    t * cost::HOURS_PER_MONTH
+                ),
+                THEME.warn,
+            ),
+        ]));
     }
-    lines.push(Line::from(""));
     lines.push(Line::from(vec![
+        Span::styled("Teardown    ", THEME.title),
         Span::styled(app.config.keys.label(Action::Teardown), THEME.key),
-        Span::raw(" tears everything down (you type the session name to confirm) · "),
+        Span::raw(" removes everything this session created (you type its name) · "),
         Span::styled(app.config.keys.label(Action::Back), THEME.key),
         Span::raw(" back to the steps"),
     ]));
+    if url.is_some() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled("What runs", THEME.title));
+        let built = summary(&w.inputs, s);
+        // The summary's own lines, without its cost block (shown per item below).
+        for l in built.iter().skip(1).take_while(|l| l.starts_with(' ')) {
+            lines.push(Line::styled(l.clone(), THEME.text));
+        }
+        for c in &costs {
+            let price = if c.per_hour > 0.0 {
+                format!("${:.4}/h", c.per_hour)
+            } else {
+                c.plus.to_string()
+            };
+            lines.push(Line::styled(
+                format!("  {:<44} {price}", c.what),
+                THEME.muted,
+            ));
+        }
+    }
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::default()

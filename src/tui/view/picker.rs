@@ -41,7 +41,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     r.name.clone(),
                     format!("{}/10", s.done_count()),
                     s.current_step()
-                        .map(|n| format!("{}. {}", n.number(), n.title()))
+                        .map(|n| n.title().to_string())
                         .unwrap_or_else(|| "all done".into()),
                     s.region.clone(),
                     s.account_id.clone().unwrap_or_else(|| "-".into()),

@@ -69,7 +69,12 @@ fn configure(w: &Wizard) -> Text<'static> {
         THEME.muted,
     )];
     lines.push(Line::from(""));
-    for (i, (f, value)) in fields.iter().enumerate() {
+    // Keep the selected field in view: start one field above it.
+    let first = w.form.field.saturating_sub(1);
+    if first > 0 {
+        lines.push(Line::styled(format!("  ↑ {first} more above"), THEME.muted));
+    }
+    for (i, (f, value)) in fields.iter().enumerate().skip(first) {
         let selected = i == w.form.field && w.focus == Focus::Content;
         let editing = selected && w.form.editing.is_some();
         let shown = if editing {
@@ -81,17 +86,15 @@ fn configure(w: &Wizard) -> Text<'static> {
         };
         lines.push(Line::from(vec![
             Span::styled(
-                format!("{} {:<30}", if selected { "▸" } else { " " }, f.name),
+                format!("{} {}", if selected { "▸" } else { " " }, f.name),
                 if selected {
                     THEME.selected
                 } else {
                     THEME.title
                 },
             ),
-            Span::styled(
-                format!(" {shown}"),
-                if editing { THEME.pending } else { THEME.code },
-            ),
+            Span::styled(" = ", THEME.muted),
+            Span::styled(shown, if editing { THEME.pending } else { THEME.code }),
         ]));
         lines.push(Line::styled(format!("    {}", f.meaning), THEME.muted));
         if editing {

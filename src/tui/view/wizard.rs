@@ -140,10 +140,7 @@ pub fn event_line(e: &Event) -> Line<'static> {
             ..
         } => (
             THEME.pending,
-            format!(
-                "… waiting for {what} ({}) — {state}",
-                elapsed(*elapsed_secs)
-            ),
+            format!("… {} {state} · waiting for {what}", elapsed(*elapsed_secs)),
         ),
         Event::Warning { message, .. } => (THEME.warn, format!("! {message}")),
     };
@@ -154,11 +151,11 @@ pub fn event_line(e: &Event) -> Line<'static> {
 /// the last call and the latest lines.
 pub fn progress_panel(app: &App, w: &Wizard, job: &Job, f: &mut Frame, area: Rect) {
     let what = match job.kind {
-        JobKind::Apply(s) => format!("applying step {} ({})", s.number(), s.title()),
+        JobKind::Apply(s) => format!("applying step {}", s.number()),
         JobKind::Teardown => "tearing down".to_string(),
     };
     let stop = if job.cancelling {
-        "stopping at the next safe point…".to_string()
+        "stopping…".to_string()
     } else {
         format!(
             "{} stops safely",
@@ -169,10 +166,13 @@ pub fn progress_panel(app: &App, w: &Wizard, job: &Job, f: &mut Frame, area: Rec
         Span::styled(format!("{} ", spinner(app.frame)), THEME.pending),
         Span::styled(what, THEME.title),
         Span::styled(
-            format!("  {}  ·  {stop}", elapsed(job.started.elapsed().as_secs())),
+            format!(" · {} · {stop}", elapsed(job.started.elapsed().as_secs())),
             THEME.muted,
         ),
     ])];
+    if let Some(w) = &job.waiting {
+        lines.push(event_line(w));
+    }
     if let Some(c) = app
         .connection()
         .and_then(|c| c.aws.calls.snapshot().last().cloned())
@@ -194,8 +194,14 @@ pub fn progress_panel(app: &App, w: &Wizard, job: &Job, f: &mut Frame, area: Rec
     }
     let room = area.height.saturating_sub(2) as usize;
     let take = room.saturating_sub(lines.len());
-    let start = w.log.len().saturating_sub(take);
-    lines.extend(w.log[start..].iter().map(event_line));
+    let recent: Vec<&Event> = w
+        .log
+        .iter()
+        .filter(|e| !matches!(e, Event::Waiting { .. }))
+        .collect();
+    let start = recent.len().saturating_sub(take);
+    lines.extend(recent[start..].iter().map(|e| event_line(e)));
+    // One row per line (clipped, not wrapped), so the newest stay visible.
     f.render_widget(
         Paragraph::new(lines).block(
             Block::default()

@@ -1,0 +1,355 @@
+//! Every screen of the wizard rendered into ratatui's TestBackend and compared
+//! with a reviewed snapshot (insta). Sessions, checks and resources are made
+//! up here, so no AWS call is involved; volatile times are filtered.
+
+use gatewalk::aws::{AwsContext, AwsOptions, Identity};
+use gatewalk::progress::Event;
+use gatewalk::session::{CheckSummary, StepStatus, Store};
+use gatewalk::steps::{Check, Resource, StepId};
+use gatewalk::tui::app::{
+    App, Config, Conn, Focus, Job, JobKind, Load, Overlay, Screen, Tab, Wizard,
+};
+use gatewalk::tui::keys::KeyTable;
+use gatewalk::tui::msg::{Connection, Msg, SessionRow};
+use gatewalk::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::sync::Arc;
+use std::time::Instant;
+use tempfile::TempDir;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+struct Fixture {
+    app: App,
+    _rx: UnboundedReceiver<Msg>,
+    home: TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let home = tempfile::tempdir().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let config = Config {
+        home: home.path().to_path_buf(),
+        opts: AwsOptions::default(),
+        sandbox: false,
+        session: None,
+        keys: KeyTable::default(),
+        notice: None,
+    };
+    let mut app = App::new(config, tx);
+    // Clients pointed at a port nobody listens on: drawing never calls AWS.
+    let aws = AwsContext::load(&AwsOptions {
+        profile: None,
+        region: Some("us-east-1".into()),
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+        static_credentials: Some(("k".into(), "s".into())),
+        call_delay: None,
+    })
+    .await
+    .unwrap();
+    app.conn = Conn::Ready(Connection {
+        aws: Arc::new(aws),
+        sandbox: None,
+        profile: None,
+    });
+    app.identity = Some(Ok(Identity {
+        account: "123456789012".into(),
+        arn: "arn:aws:iam::123456789012:user/learner".into(),
+        partition: "aws".into(),
+    }));
+    Fixture { app, _rx: rx, home }
+}
+
+/// A session with steps 1–`done` done (the last ones with emulator caveats).
+fn wizard(f: &Fixture, done: usize) -> Wizard {
+    let store = Store::new(f.home.path());
+    let mut h = store.open("demo", "us-east-1").unwrap();
+    {
+        let s = h.session_mut();
+        s.account_id = Some("123456789012".into());
+        for step in StepId::ALL.iter().take(done) {
+            let r = s.step_mut(*step);
+            r.status = StepStatus::Done;
+            r.last_checks = Some(CheckSummary {
+                pass: 5,
+                skipped: usize::from(*step >= StepId::Service),
+                ..Default::default()
+            });
+        }
+        let out = |s: &mut gatewalk::session::Session, st: StepId, k: &str, v: &str| {
+            s.step_mut(st).outputs.insert(k.into(), v.into());
+        };
+        if done >= 4 {
+            out(
+                s,
+                StepId::LoadBalancer,
+                "load_balancer_arn",
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/demo-nlb/0123456789abcdef",
+            );
+            out(
+                s,
+                StepId::LoadBalancer,
+                "load_balancer_dns",
+                "demo-nlb-0123456789abcdef.elb.us-east-1.amazonaws.com",
+            );
+        }
+        if done >= 5 {
+            out(
+                s,
+                StepId::NatGateway,
+                "nat_gateway_id",
+                "nat-0123456789abcdef0",
+            );
+            out(
+                s,
+                StepId::NatGateway,
+                "eip_allocation_id",
+                "eipalloc-0123456789abcdef0",
+            );
+            out(
+                s,
+                StepId::PrivateSubnet,
+                "private_subnet_id",
+                "subnet-0123456789abcdef0",
+            );
+        }
+        if done >= 6 {
+            out(
+                s,
+                StepId::Service,
+                "service_arn",
+                "arn:aws:ecs:us-east-1:123456789012:service/demo/demo-service",
+            );
+            out(
+                s,
+                StepId::Service,
+                "task_security_group_id",
+                "sg-0123456789abcdef0",
+            );
+        }
+        if done >= 9 {
+            out(s, StepId::VpcLink, "vpc_link_id", "abc123");
+            out(s, StepId::RestApi, "rest_api_id", "a1b2c3d4e5");
+            out(
+                s,
+                StepId::RestApi,
+                "invoke_url",
+                "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/",
+            );
+        }
+        if done >= 10 {
+            out(
+                s,
+                StepId::Done,
+                "smoke_result",
+                "HTTP 200 in 84 ms: <!DOCTYPE html><html><head><title>Welcome to nginx!</title>",
+            );
+        }
+    }
+    h.save().unwrap();
+    Wizard::new(Box::new(h))
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(app, f)).unwrap();
+    t.backend().to_string()
+}
+
+macro_rules! snap {
+    ($name:expr, $app:expr) => {
+        snap!($name, $app, 80, 24)
+    };
+    ($name:expr, $app:expr, $w:expr, $h:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"\b\d+s ago", "Ns ago"),
+            (r"\b\d+[mhd] ago", "N ago"),
+            (r"\b\d+s\b", "Ns"),
+        ]}, {
+            insta::assert_snapshot!($name, render(&$app, $w, $h));
+        })
+    };
+}
+
+#[tokio::test]
+async fn picker() {
+    let mut f = fixture().await;
+    snap!("picker_empty", f.app);
+    let store = Store::new(f.home.path());
+    let w = wizard(&f, 6);
+    drop(w);
+    let demo = store.load("demo").unwrap();
+    let mut sandboxed = demo.clone();
+    sandboxed.name = "workshop-alice".into();
+    sandboxed.sandbox_instance = Some("abc".into());
+    f.app.sessions = vec![
+        SessionRow {
+            name: "demo".into(),
+            session: Ok(demo),
+        },
+        SessionRow {
+            name: "workshop-alice".into(),
+            session: Ok(sandboxed),
+        },
+        SessionRow {
+            name: "broken".into(),
+            session: Err("broken.json is not valid JSON".into()),
+        },
+    ];
+    f.app.picked = 1;
+    snap!("picker_sessions", f.app);
+    f.app.overlay = Some(Overlay::NewSession {
+        name: "bad name".into(),
+        error: Some("a session name may use letters, digits and -".into()),
+    });
+    snap!("picker_new_session", f.app);
+}
+
+#[tokio::test]
+async fn every_tab_of_a_step() {
+    let mut f = fixture().await;
+    let mut w = wizard(&f, 4);
+    w.selected = StepId::NatGateway;
+    f.app.screen = Screen::Wizard(Box::new(w));
+    snap!("tab_explain", f.app);
+
+    let Screen::Wizard(w) = &mut f.app.screen else {
+        unreachable!()
+    };
+    w.tab = Tab::Configure;
+    w.focus = Focus::Content;
+    w.selected = StepId::TaskDefinition;
+    w.form.field = 5;
+    w.form.editing = Some("700".into());
+    w.form.error = Some("700 MiB does not pair with cpu 256; Fargate allows 512–2048 MiB".into());
+    snap!("tab_configure_editing", f.app);
+
+    let Screen::Wizard(w) = &mut f.app.screen else {
+        unreachable!()
+    };
+    w.form = Default::default();
+    w.tab = Tab::Plan;
+    w.selected = StepId::NatGateway;
+    snap!("tab_plan", f.app);
+
+    let Screen::Wizard(w) = &mut f.app.screen else {
+        unreachable!()
+    };
+    w.tab = Tab::Live;
+    w.selected = StepId::LoadBalancer;
+    w.live.insert(
+        StepId::LoadBalancer,
+        Load::Ready(
+            vec![Resource {
+                kind: "Network Load Balancer".into(),
+                id: "demo-nlb".into(),
+                state: "active".into(),
+                attributes: vec![
+                    ("scheme".into(), "internal".into()),
+                    (
+                        "dns".into(),
+                        "demo-nlb-0123456789abcdef.elb.us-east-1.amazonaws.com".into(),
+                    ),
+                ],
+                console_url: None,
+            }],
+            Instant::now(),
+        ),
+    );
+    snap!("tab_live", f.app);
+}
+
+#[tokio::test]
+async fn failing_checks() {
+    let mut f = fixture().await;
+    let mut w = wizard(&f, 6);
+    w.selected = StepId::TargetGroupSwap;
+    w.tab = Tab::Checks;
+    {
+        let h = w.handle.as_mut().unwrap();
+        let r = h.session_mut().step_mut(StepId::TargetGroupSwap);
+        r.status = StepStatus::Failed;
+        r.last_error = Some("1 check of step target-group-swap fails".into());
+    }
+    w.refresh();
+    w.checks.insert(
+        StepId::TargetGroupSwap,
+        Load::Ready(
+            vec![
+                Check::pass("the NLB forwards to the service's target group", "demo-tg"),
+                Check::fail(
+                    "targets are healthy",
+                    "10.0.2.14:80 in us-east-1a is unused (Target.NotInUse)",
+                    "the task runs in a zone the NLB has no subnet in; run the service in the NLB's subnet",
+                ),
+                Check::skipped("tasks are running", "skipped: the emulator runs no containers"),
+            ],
+            Instant::now(),
+        ),
+    );
+    f.app.screen = Screen::Wizard(Box::new(w));
+    f.app.say(
+        "step 7 fails its checks now (changed outside gatewalk?)",
+        true,
+    );
+    snap!("checks_failing", f.app);
+}
+
+#[tokio::test]
+async fn apply_in_progress() {
+    let mut f = fixture().await;
+    let mut w = wizard(&f, 4);
+    w.selected = StepId::NatGateway;
+    w.handle = None;
+    w.job = Some(Job {
+        kind: JobKind::Apply(StepId::NatGateway),
+        started: Instant::now(),
+        task: Some(tokio::spawn(async {})),
+        waiting: Some(Event::Waiting {
+            step: Some(StepId::NatGateway),
+            what: "the NAT gateway to become available".into(),
+            state: "pending".into(),
+            elapsed_secs: 72,
+        }),
+        cancelling: false,
+    });
+    for e in [
+        Event::Info {
+            step: Some(StepId::NatGateway),
+            message: "step 5 — NAT gateway".into(),
+        },
+        Event::Created {
+            step: Some(StepId::NatGateway),
+            kind: "Elastic IP".into(),
+            id: "eipalloc-0123456789abcdef0".into(),
+        },
+        Event::Waiting {
+            step: Some(StepId::NatGateway),
+            what: "the NAT gateway to become available".into(),
+            state: "pending".into(),
+            elapsed_secs: 72,
+        },
+    ] {
+        w.log.push(e);
+    }
+    f.app.screen = Screen::Wizard(Box::new(w));
+    f.app.say("applying step 5 — Esc stops safely", false);
+    snap!("apply_in_progress", f.app);
+}
+
+#[tokio::test]
+async fn done_screen_help_and_too_small() {
+    let mut f = fixture().await;
+    let mut w = wizard(&f, 10);
+    w.done_screen = true;
+    f.app.screen = Screen::Wizard(Box::new(w));
+    snap!("done_screen", f.app);
+    f.app.overlay = Some(Overlay::ConfirmTeardown {
+        typed: "dem".into(),
+    });
+    snap!("teardown_confirm", f.app);
+    f.app.overlay = Some(Overlay::Help);
+    snap!("help_overlay", f.app);
+    f.app.overlay = None;
+    snap!("too_small", f.app, 70, 20);
+}
