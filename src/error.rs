@@ -56,6 +56,17 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// The user (or the system) stopped the run; everything done so far is saved.
+    #[error(
+        "stopped by {signal}. Everything created so far is recorded in session `{session}`; run the same command again to continue from there"
+    )]
+    Interrupted {
+        /// `Ctrl-C` or `SIGTERM`.
+        signal: &'static str,
+        /// The session.
+        session: String,
+    },
+
     /// A wait gave up.
     #[error("gave up waiting for {what} after {}s (last state: {last_state}).\n  hint: AWS is slower than usual; run the same command again to keep waiting — nothing is lost", .waited.as_secs())]
     Timeout {

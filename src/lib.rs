@@ -11,6 +11,7 @@ pub mod logging;
 pub mod progress;
 pub mod sandbox;
 pub mod session;
+pub mod signals;
 pub mod steps;
 pub mod tui;
 

@@ -56,6 +56,18 @@ pub enum Event {
         /// Time waited so far, in seconds.
         elapsed_secs: u64,
     },
+    /// AWS refused or failed a call for a reason worth retrying (throttling,
+    /// a 5xx, a timeout); the SDK is trying it again after a pause.
+    Retry {
+        /// Service as the SDK names it.
+        service: String,
+        /// Operation (`CreateVpcLink`).
+        operation: String,
+        /// The attempt about to be made (2 = first retry).
+        attempt: u32,
+        /// What the previous attempt got (`HTTP 429`, `no response`).
+        reason: String,
+    },
     /// Something the user should know but that does not stop the step.
     Warning {
         /// Step it belongs to.
@@ -152,6 +164,16 @@ impl Progress {
         });
     }
 
+    /// Reports a retried AWS call.
+    pub fn retry(&self, service: &str, operation: &str, attempt: u32, reason: &str) {
+        self.send(Event::Retry {
+            service: service.into(),
+            operation: operation.into(),
+            attempt,
+            reason: reason.into(),
+        });
+    }
+
     /// Reports a wait in progress.
     pub fn waiting(&self, what: &str, state: &str, elapsed: Duration) {
         self.send(Event::Waiting {
@@ -184,6 +206,15 @@ impl std::fmt::Display for Event {
                 write!(f, "{}found {kind} {id} from an earlier run", prefix(step))
             }
             Event::Deleted { step, kind, id } => write!(f, "{}deleted {kind} {id}", prefix(step)),
+            Event::Retry {
+                service,
+                operation,
+                attempt,
+                reason,
+            } => write!(
+                f,
+                "retrying {service} {operation} (attempt {attempt}; the last one got {reason})"
+            ),
             Event::Waiting {
                 step,
                 what,

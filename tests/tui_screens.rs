@@ -350,6 +350,8 @@ async fn done_screen_help_and_too_small() {
     snap!("teardown_confirm", f.app);
     f.app.overlay = Some(Overlay::Help);
     snap!("help_overlay", f.app);
+    f.app.overlay = Some(Overlay::CallLog);
+    snap!("call_log_empty", f.app);
     f.app.overlay = None;
     snap!("too_small", f.app, 70, 20);
 }

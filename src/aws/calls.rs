@@ -4,6 +4,7 @@
 //! tests that assert call order or "zero calls for bad input", and the progress
 //! lines about retries all read from here.
 
+use crate::progress::Progress;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -37,6 +38,8 @@ pub struct CallRecord {
 #[derive(Debug, Clone, Default)]
 pub struct CallLog {
     inner: Arc<Mutex<Vec<CallRecord>>>,
+    /// Where retries are reported as they happen (the front end's progress).
+    listener: Arc<Mutex<Option<Progress>>>,
 }
 
 impl CallLog {
@@ -60,6 +63,22 @@ impl CallLog {
         self.lock().iter().map(|c| c.operation.clone()).collect()
     }
 
+    /// Reports every retry to `progress` from now on.
+    pub fn report_retries_to(&self, progress: Progress) {
+        *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(progress);
+    }
+
+    /// Stops reporting retries (so the progress channel can close).
+    pub fn stop_reporting(&self) {
+        *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    fn retried(&self, service: &str, operation: &str, attempt: u32, reason: &str) {
+        if let Some(p) = &*self.listener.lock().unwrap_or_else(|p| p.into_inner()) {
+            p.retry(service, operation, attempt, reason);
+        }
+    }
+
     fn push(&self, rec: CallRecord) {
         self.lock().push(rec);
     }
@@ -75,6 +94,8 @@ impl CallLog {
 struct CallStart {
     at: Instant,
     attempts: u32,
+    /// What the last attempt got, for the retry report.
+    last: Option<String>,
 }
 
 impl Storable for CallStart {
@@ -107,6 +128,7 @@ impl Intercept for CallRecorder {
         cfg.interceptor_state().store_put(CallStart {
             at: Instant::now(),
             attempts: 0,
+            last: None,
         });
         Ok(())
     }
@@ -120,19 +142,40 @@ impl Intercept for CallRecorder {
         let mut start = cfg.load::<CallStart>().cloned().unwrap_or(CallStart {
             at: Instant::now(),
             attempts: 0,
+            last: None,
         });
         start.attempts += 1;
         if start.attempts > 1
             && let Some(meta) = cfg.load::<Metadata>()
         {
+            let reason = start.last.clone().unwrap_or_else(|| "no response".into());
             tracing::warn!(
                 service = meta.service(),
                 operation = meta.name(),
                 attempt = start.attempts,
+                reason,
                 "retrying AWS call"
             );
+            self.log
+                .retried(meta.service(), meta.name(), start.attempts, &reason);
         }
         cfg.interceptor_state().store_put(start);
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(mut start) = cfg.load::<CallStart>().cloned() {
+            start.last = Some(match context.response() {
+                Some(r) => format!("HTTP {}", r.status().as_u16()),
+                None => "no response".into(),
+            });
+            cfg.interceptor_state().store_put(start);
+        }
         Ok(())
     }
 

@@ -17,7 +17,8 @@ pub enum Poll<T> {
 }
 
 /// Polls until ready, failed or `timeout`. The first poll is immediate, then the
-/// interval grows from 1 s to at most 10 s. Each pending poll is reported to
+/// interval grows from 250 ms to at most 10 s (quick for states that settle
+/// in a moment, a handful of calls per minute for the slow ones). Each pending poll is reported to
 /// `progress` with the elapsed time.
 pub async fn wait_for<T, F, Fut>(
     progress: &Progress,
@@ -30,7 +31,7 @@ where
     Fut: Future<Output = Result<Poll<T>>>,
 {
     let start = Instant::now();
-    let mut interval = Duration::from_secs(1);
+    let mut interval = Duration::from_millis(250);
     loop {
         match poll().await? {
             Poll::Ready(v) => {

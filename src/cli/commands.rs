@@ -3,8 +3,8 @@
 
 use super::output::{self, Printer};
 use super::{
-    Args, Command, EXIT_CHECKS, EXIT_ERROR, EXIT_INPUT, EXIT_OK, InputArgs, SandboxAction,
-    SessionsAction,
+    Args, Command, EXIT_CHECKS, EXIT_ERROR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputArgs,
+    SandboxAction, SessionsAction,
 };
 use crate::aws::{AwsContext, AwsOptions};
 use crate::error::{Error, Result};
@@ -29,6 +29,7 @@ pub(super) async fn dispatch(args: Args) -> u8 {
             out.error(&e);
             match e {
                 Error::Inputs(_) => EXIT_INPUT,
+                Error::Interrupted { .. } => EXIT_INTERRUPTED,
                 _ => EXIT_ERROR,
             }
         }
@@ -108,13 +109,16 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             let cx = Ctx::new(args, &home, &store, inputs).await?;
             resolve(&cx.provisional(), &cx.overrides)?;
             let mut h = cx.open()?;
+            took_over(&h, out);
             let inputs = resolve(h.session(), &cx.overrides)?;
             let (progress, printer) = out.progress();
-            let r = async {
+            cx.aws.calls.report_retries_to(progress.clone());
+            let r = interruptible(&cx.name, async {
                 engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &progress).await?;
                 engine::apply_through(&cx.aws, &mut h, &inputs, through, &progress).await
-            }
+            })
             .await;
+            cx.aws.calls.stop_reporting();
             drop(progress);
             let _ = printer.await;
             let results = r?;
@@ -183,19 +187,53 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
                 confirm(&cx.name)?;
             }
             let mut h = cx.open_existing()?;
+            took_over(&h, out);
             let inputs = resolve(h.session(), &[])?;
             let (progress, printer) = out.progress();
-            let r = async {
+            cx.aws.calls.report_retries_to(progress.clone());
+            let r = interruptible(&cx.name, async {
                 engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &progress).await?;
                 engine::teardown_all(&cx.aws, &mut h, &inputs, &progress).await
-            }
+            })
             .await;
+            cx.aws.calls.stop_reporting();
             drop(progress);
             let _ = printer.await;
             let left = r?;
             out.torn_down(&cx.name, &left);
             Ok(if left.is_empty() { EXIT_OK } else { EXIT_ERROR })
         }
+    }
+}
+
+/// Runs `work` until it ends or Ctrl-C / SIGTERM arrives. On a signal the
+/// work is dropped at the await it is in: every id is recorded the moment it
+/// exists and every save is atomic, so that is a safe point, and the next run
+/// finds what the interrupted call may have created by its tags. A second
+/// signal while gatewalk finishes up quits at once.
+async fn interruptible<T>(
+    session: &str,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::select! {
+        r = work => r,
+        signal = crate::signals::interrupt() => {
+            tracing::warn!(signal, "interrupted");
+            tokio::spawn(async {
+                let _ = tokio::signal::ctrl_c().await;
+                std::process::exit(EXIT_INTERRUPTED.into());
+            });
+            Err(Error::Interrupted { signal, session: session.to_string() })
+        }
+    }
+}
+
+fn took_over(h: &SessionHandle, out: &Printer) {
+    if let Some(pid) = h.took_over_from() {
+        out.note(&format!(
+            "gatewalk: session `{}` was left by a run that stopped before finishing (pid {pid}); continuing from where it stopped",
+            h.session().name
+        ));
     }
 }
 

@@ -17,6 +17,8 @@ pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_INPUT: u8 = 2;
 /// Exit code when validation ran and at least one check fails.
 pub const EXIT_CHECKS: u8 = 3;
+/// Exit code after Ctrl-C / SIGTERM (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// gatewalk: from an empty AWS account to a container on Fargate in a private
 /// subnet, behind an internal NLB, published through API Gateway and a VPC Link.

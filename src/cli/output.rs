@@ -224,6 +224,14 @@ impl Printer {
             if let Some(e) = &r.last_error {
                 println!("      last error: {}", e.lines().next().unwrap_or(""));
             }
+            for (k, v) in &r.outputs {
+                if let Some(key) = k.strip_prefix(crate::session::store::INTENT_PREFIX) {
+                    println!(
+                        "      unfinished: {} ({key}) — the next apply looks for it by its tags or name before creating anything",
+                        v.split(" started").next().unwrap_or(v)
+                    );
+                }
+            }
         }
         if let Some(dns) = s.output(StepId::LoadBalancer, "load_balancer_dns") {
             println!("\nNLB DNS name: {dns}");

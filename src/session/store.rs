@@ -130,7 +130,7 @@ impl Store {
     pub fn open(&self, name: &str, region: &str) -> Result<SessionHandle> {
         validate_name(name).map_err(Error::Session)?;
         ensure_private_dir(&self.dir)?;
-        let lock = self.lock(name)?;
+        let (lock, crashed_holder) = self.lock(name)?;
         let path = self.path(name);
         let (session, created) = if path.exists() {
             (
@@ -143,10 +143,18 @@ impl Store {
         } else {
             (Session::new(name, region), true)
         };
+        if let Some(pid) = crashed_holder {
+            tracing::warn!(
+                session = name,
+                pid,
+                "taking over a session left by a run that ended without finishing"
+            );
+        }
         let mut h = SessionHandle {
             path,
-            _lock: lock,
+            lock,
             session,
+            crashed_holder,
         };
         if created {
             h.save()?;
@@ -176,7 +184,9 @@ impl Store {
         Ok(())
     }
 
-    fn lock(&self, name: &str) -> Result<File> {
+    /// Takes the session's lock. Also returns the pid of a previous holder
+    /// that died holding it (killed, crashed): a clean exit empties the file.
+    fn lock(&self, name: &str) -> Result<(File, Option<u32>)> {
         let lp = self.lock_path(name);
         let mut f = OpenOptions::new()
             .read(true)
@@ -205,11 +215,18 @@ impl Store {
             Err(TryLockError::Error(e)) => return Err(Error::io("locking", &lp, e)),
         }
         // The OS releases the lock when the process dies, so a lock file left by a
-        // crashed run never blocks the next one; the pid is only for the message.
+        // crashed run never blocks the next one; its pid says one was there.
+        let mut previous = String::new();
+        let _ = f.read_to_string(&mut previous);
+        let crashed = previous
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p != std::process::id());
         let _ = f.set_len(0);
         let _ = f.seek(SeekFrom::Start(0));
         let _ = write!(f, "{}", std::process::id());
-        Ok(f)
+        Ok((f, crashed))
     }
 }
 
@@ -250,11 +267,26 @@ fn parse(path: &Path, text: &str) -> Result<Session> {
 #[derive(Debug)]
 pub struct SessionHandle {
     path: PathBuf,
-    _lock: File,
+    lock: File,
     session: Session,
+    crashed_holder: Option<u32>,
+}
+
+impl Drop for SessionHandle {
+    /// A clean release empties the lock file, so the next run can tell a
+    /// crashed holder (pid left behind) from a finished one.
+    fn drop(&mut self) {
+        let _ = self.lock.set_len(0);
+    }
 }
 
 impl SessionHandle {
+    /// The pid of an earlier run that was killed or crashed while holding this
+    /// session, if that is how the lock was found.
+    pub fn took_over_from(&self) -> Option<u32> {
+        self.crashed_holder
+    }
+
     /// The session as last saved or modified.
     pub fn session(&self) -> &Session {
         &self.session
@@ -273,16 +305,32 @@ impl SessionHandle {
     /// Records a step output (a created resource id) and saves at once, so the
     /// id survives a crash one instant later.
     pub fn record(&mut self, step: StepId, key: &str, id: &str) -> Result<()> {
-        self.session
-            .step_mut(step)
-            .outputs
-            .insert(key.to_string(), id.to_string());
+        let outputs = &mut self.session.step_mut(step).outputs;
+        outputs.remove(&intent_key(key));
+        outputs.insert(key.to_string(), id.to_string());
         self.save()
     }
 
-    /// Removes a step output (the resource was deleted) and saves.
+    /// Writes down, before a create call, that `operation` is about to make
+    /// the resource recorded under `key`. If the run dies before the id is
+    /// recorded, the intent stays in the session: `status` shows it, and the
+    /// next apply settles it the way every apply starts — by looking the
+    /// resource up by its tags or name before creating anything.
+    pub fn creating(&mut self, step: StepId, key: &str, operation: &str) -> Result<()> {
+        self.session.step_mut(step).outputs.insert(
+            intent_key(key),
+            format!("{operation} started {}", super::now()),
+        );
+        self.save()
+    }
+
+    /// Removes a step output (the resource was deleted), and any unfinished
+    /// intent to create it, and saves.
     pub fn forget(&mut self, step: StepId, key: &str) -> Result<()> {
-        if self.session.step_mut(step).outputs.remove(key).is_some() {
+        let outputs = &mut self.session.step_mut(step).outputs;
+        let a = outputs.remove(key).is_some();
+        let b = outputs.remove(&intent_key(key)).is_some();
+        if a || b {
             self.save()?;
         }
         Ok(())
@@ -320,4 +368,11 @@ impl SessionHandle {
             Error::io("saving", &self.path, e)
         })
     }
+}
+
+/// Prefix of the output keys that hold unfinished create intents.
+pub const INTENT_PREFIX: &str = "intent:";
+
+fn intent_key(key: &str) -> String {
+    format!("{INTENT_PREFIX}{key}")
 }

@@ -230,5 +230,14 @@ pub async fn teardown_all(
         h.save()?;
     }
     let name = h.session().name.clone();
-    inventory(aws, &name).await
+    let left = inventory(aws, &name).await?;
+    if left.is_empty() {
+        // Nothing of the session exists, so no unfinished create can matter.
+        for rec in h.session_mut().steps.values_mut() {
+            rec.outputs
+                .retain(|k, _| !k.starts_with(crate::session::store::INTENT_PREFIX));
+        }
+        h.save()?;
+    }
+    Ok(left)
 }

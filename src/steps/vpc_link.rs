@@ -170,6 +170,7 @@ impl Step for VpcLinkStep {
                 // A VPC Link to a load balancer that is still provisioning fails.
                 wait_active(cx, &nlb).await?;
                 let t = ResourceTags::new(&session, "vpc-link");
+                h.creating(StepId::VpcLink, LINK_KEY, "CreateVpcLink")?;
                 let out = aws
                     .apigw
                     .create_vpc_link()

@@ -127,8 +127,9 @@ impl App {
                     self.overlay = None;
                 }
             }
+            // `y`, or the quit key again (Ctrl-C twice quits at once).
             Overlay::ConfirmQuit => match k.code {
-                KeyCode::Char('y') | KeyCode::Char('q') => {
+                _ if action == Some(Action::Quit) || k.code == KeyCode::Char('y') => {
                     if let Screen::Wizard(w) = &mut self.screen
                         && let Some(t) = w.job.as_mut().and_then(|j| j.task.take())
                     {

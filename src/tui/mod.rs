@@ -37,6 +37,10 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> 
     let mut app = App::new(config, tx);
     app.start();
     let mut events = EventStream::new();
+    // SIGTERM (a closing terminal, `kill`) ends the loop so the terminal is
+    // restored; the session is saved already (every save is immediate).
+    let term = crate::signals::terminate();
+    tokio::pin!(term);
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -55,6 +59,10 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> 
             },
             Some(m) = rx.recv() => app.update(m),
             _ = tick.tick() => app.update(Msg::Tick),
+            _ = &mut term => {
+                tracing::warn!("SIGTERM: leaving the wizard");
+                return Ok(());
+            }
         }
         // Take whatever else arrived before drawing again.
         while let Ok(m) = rx.try_recv() {

@@ -21,6 +21,9 @@ pub fn connect(tx: &UnboundedSender<Msg>, home: PathBuf, opts: AwsOptions, use_s
     tokio::spawn(async move {
         let r = connection(&home, opts, use_sandbox).await;
         let aws = r.as_ref().ok().map(|c| c.aws.clone());
+        if let Some(aws) = &aws {
+            aws.calls.report_retries_to(progress(&tx));
+        }
         let _ = tx.send(Msg::Connected(r.map_err(|e| e.to_string())));
         if let Some(aws) = aws {
             let id = aws.identity().await.cloned().map_err(|e| e.to_string());

@@ -47,11 +47,15 @@ impl App {
                 self.picked = self.picked.min(self.sessions.len().saturating_sub(1));
             }
             Msg::Opened(Ok(h)) => {
+                let crashed = h
+                    .took_over_from()
+                    .map(|pid| format!(" (a run, pid {pid}, stopped before finishing; continuing)"))
+                    .unwrap_or_default();
                 let w = Wizard::new(h);
                 let next = w.selected;
                 self.say(
                     format!(
-                        "session `{}`: step {} ({}) is next; re-checking what is done…",
+                        "session `{}`: step {} ({}) is next; re-checking what is done…{crashed}",
                         w.session.name,
                         next.number(),
                         next.title()

@@ -2,6 +2,8 @@
 //! at it, a private gatewalk home, and helpers to drive the engine or the binary.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use gatewalk::aws::find::{Tagged, inventory};
 use gatewalk::aws::{AwsContext, AwsOptions};
 use gatewalk::progress::Progress;
@@ -71,6 +73,11 @@ impl World {
 
     /// The gatewalk binary, pointed at this world's moto and home.
     pub fn bin(&self) -> Command {
+        self.bin_at(&self.moto.endpoint())
+    }
+
+    /// The gatewalk binary with this world's home, sending its calls to `endpoint`.
+    pub fn bin_at(&self, endpoint: &str) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_gatewalk"));
         c.env("GATEWALK_HOME", self.home.path())
             .env("AWS_ACCESS_KEY_ID", "testing")
@@ -81,7 +88,7 @@ impl World {
             .env_remove("GATEWALK_SESSION")
             .env_remove("AWS_ENDPOINT_URL")
             .arg("--endpoint-url")
-            .arg(self.moto.endpoint());
+            .arg(endpoint);
         c
     }
 }

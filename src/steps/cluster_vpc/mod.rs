@@ -222,6 +222,7 @@ impl Step for ClusterVpc {
                 h.record(sid, CLUSTER, arn)?;
             }
             None => {
+                h.creating(sid, CLUSTER, "CreateCluster")?;
                 let out = aws
                     .ecs
                     .create_cluster()
@@ -263,6 +264,7 @@ impl Step for ClusterVpc {
                 id
             }
             None => {
+                h.creating(sid, VPC, "CreateVpc")?;
                 let out = aws
                     .ec2
                     .create_vpc()
@@ -317,6 +319,7 @@ impl Step for ClusterVpc {
                 (id, attached)
             }
             None => {
+                h.creating(sid, IGW, "CreateInternetGateway")?;
                 let out = aws
                     .ec2
                     .create_internet_gateway()
@@ -370,6 +373,7 @@ impl Step for ClusterVpc {
                     (id, sn.map_public_ip_on_launch() == Some(true))
                 }
                 None => {
+                    h.creating(sid, key, "CreateSubnet")?;
                     let out = aws
                         .ec2
                         .create_subnet()
@@ -417,6 +421,7 @@ impl Step for ClusterVpc {
                 rt
             }
             None => {
+                h.creating(sid, ROUTE_TABLE, "CreateRouteTable")?;
                 let out = aws
                     .ec2
                     .create_route_table()

@@ -330,6 +330,7 @@ impl Step for LoadBalancer {
                 arn
             }
             None => {
+                h.creating(sid, PLACEHOLDER, "CreateTargetGroup")?;
                 let out = aws
                     .elb
                     .create_target_group()
@@ -367,6 +368,7 @@ impl Step for LoadBalancer {
                 arn
             }
             None => {
+                h.creating(sid, NLB, "CreateLoadBalancer")?;
                 let out = aws
                     .elb
                     .create_load_balancer()

@@ -161,6 +161,7 @@ impl Step for NatGateway {
                 id
             }
             None => {
+                h.creating(sid, EIP, "AllocateAddress")?;
                 let out = aws
                     .ec2
                     .allocate_address()
@@ -203,6 +204,7 @@ impl Step for NatGateway {
                         t
                     }
                 };
+                h.creating(sid, NAT, "CreateNatGateway")?;
                 let out = aws
                     .ec2
                     .create_nat_gateway()
@@ -264,6 +266,7 @@ impl Step for NatGateway {
                 rt
             }
             None => {
+                h.creating(sid, PRIVATE_RT, "CreateRouteTable")?;
                 let out = aws
                     .ec2
                     .create_route_table()

@@ -155,6 +155,7 @@ impl Step for PrivateSubnet {
                 id
             }
             None => {
+                h.creating(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY, "CreateSubnet")?;
                 let out = aws
                     .ec2
                     .create_subnet()

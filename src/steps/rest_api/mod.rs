@@ -187,6 +187,7 @@ impl Step for RestApi {
             }
             None => {
                 let t = ResourceTags::new(&session, live::ROLE);
+                h.creating(StepId::RestApi, API, "CreateRestApi")?;
                 let out = aws
                     .apigw
                     .create_rest_api()

@@ -151,6 +151,7 @@ impl Service {
                 (id, allowed)
             }
             None => {
+                h.creating(StepId::Service, SG, "CreateSecurityGroup")?;
                 let out = aws
                     .ec2
                     .create_security_group()
@@ -217,6 +218,7 @@ impl Service {
                 arn
             }
             None => {
+                h.creating(StepId::Service, TG, "CreateTargetGroup")?;
                 let out = aws
                     .elb
                     .create_target_group()
@@ -308,6 +310,7 @@ impl Service {
                 arn
             }
             None => {
+                h.creating(StepId::Service, LISTENER, "CreateListener")?;
                 let out = aws
                     .elb
                     .create_listener()
@@ -504,6 +507,7 @@ impl Step for Service {
                     .enable(true)
                     .rollback(true)
                     .build();
+                h.creating(StepId::Service, SERVICE, "CreateService")?;
                 let out = aws
                     .ecs
                     .create_service()

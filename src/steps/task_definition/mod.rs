@@ -159,6 +159,7 @@ impl TaskDefinition {
                 role.arn().to_string()
             }
             None => {
+                h.creating(StepId::TaskDefinition, ROLE_KEY, "CreateRole")?;
                 let out = aws
                     .iam
                     .create_role()
@@ -264,6 +265,11 @@ impl Step for TaskDefinition {
             cx.progress
                 .info("the task definition's settings changed: registering a new revision");
         }
+        h.creating(
+            StepId::TaskDefinition,
+            TASKDEF_KEY,
+            "RegisterTaskDefinition",
+        )?;
         let out = cx
             .aws
             .ecs

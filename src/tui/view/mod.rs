@@ -128,11 +128,7 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-/// `1m 12s`, `8s`.
+/// `1m 12s`, `8s` for a number of seconds.
 pub fn elapsed(secs: u64) -> String {
-    if secs >= 60 {
-        format!("{}m {:02}s", secs / 60, secs % 60)
-    } else {
-        format!("{secs}s")
-    }
+    crate::progress::fmt_elapsed(std::time::Duration::from_secs(secs))
 }

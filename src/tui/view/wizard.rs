@@ -143,6 +143,7 @@ pub fn event_line(e: &Event) -> Line<'static> {
             format!("… {} {state} · waiting for {what}", elapsed(*elapsed_secs)),
         ),
         Event::Warning { message, .. } => (THEME.warn, format!("! {message}")),
+        Event::Retry { .. } => (THEME.warn, format!("↻ {e}")),
     };
     Line::styled(text, style)
 }
