@@ -177,6 +177,18 @@ async fn wait_until_up(port: u16, child: &mut std::process::Child, log: &Path) -
     )))
 }
 
+/// Ensures the sandbox runs and points `opts` at it: its endpoint, its
+/// throwaway credentials, no profile, and its region unless one was chosen.
+pub async fn connect(home: &Path, opts: &mut crate::aws::AwsOptions) -> Result<SandboxState> {
+    let st = ensure(home).await?;
+    opts.endpoint_url = Some(st.endpoint());
+    opts.static_credentials = Some((ACCESS_KEY.into(), SECRET_KEY.into()));
+    opts.profile = None;
+    opts.region
+        .get_or_insert_with(|| DEFAULT_REGION.to_string());
+    Ok(st)
+}
+
 /// Returns the running sandbox for this home, starting one (detached) if none
 /// answers. Concurrent callers are serialised by a lock file.
 pub async fn ensure(home: &Path) -> Result<SandboxState> {

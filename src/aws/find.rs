@@ -363,41 +363,27 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     // IAM roles: only those named after the session are examined, to keep the
     // number of calls small in accounts with many roles.
     let prefix = format!("{session}-");
-    let mut marker = None;
-    loop {
-        let r = aws
+    for role in roles(aws)
+        .await?
+        .iter()
+        .filter(|r| r.role_name().starts_with(&prefix))
+    {
+        let tags = aws
             .iam
-            .list_roles()
-            .set_marker(marker)
+            .list_role_tags()
+            .role_name(role.role_name())
             .send()
             .await
-            .ctx("iam", "ListRoles")?;
-        for role in r
-            .roles()
+            .ctx("iam", "ListRoleTags")?;
+        if tags
+            .tags()
             .iter()
-            .filter(|r| r.role_name().starts_with(&prefix))
+            .any(|t| t.key() == SESSION_KEY && t.value() == session)
         {
-            let tags = aws
-                .iam
-                .list_role_tags()
-                .role_name(role.role_name())
-                .send()
-                .await
-                .ctx("iam", "ListRoleTags")?;
-            if tags
-                .tags()
-                .iter()
-                .any(|t| t.key() == SESSION_KEY && t.value() == session)
-            {
-                out.push(Tagged {
-                    kind: "iam:role".into(),
-                    id: role.arn().to_string(),
-                });
-            }
-        }
-        marker = r.marker().map(str::to_string);
-        if !r.is_truncated() || marker.is_none() {
-            break;
+            out.push(Tagged {
+                kind: "iam:role".into(),
+                id: role.arn().to_string(),
+            });
         }
     }
     // API Gateway VPC links.
@@ -487,6 +473,26 @@ pub async fn rest_apis(aws: &AwsContext) -> Result<Vec<aws_sdk_apigateway::types
         out.extend(r.items().iter().cloned());
         position = r.position().map(str::to_string);
         if position.is_none() || r.items().is_empty() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Every IAM role of the account (paginated).
+pub async fn roles(aws: &AwsContext) -> Result<Vec<aws_sdk_iam::types::Role>> {
+    let mut out = Vec::new();
+    let mut marker = None;
+    loop {
+        let r = aws
+            .iam
+            .list_roles()
+            .set_marker(marker)
+            .send()
+            .await
+            .ctx("iam", "ListRoles")?;
+        out.extend(r.roles().iter().cloned());
+        marker = r.marker().map(str::to_string);
+        if !r.is_truncated() || marker.is_none() {
             return Ok(out);
         }
     }

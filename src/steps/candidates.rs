@@ -27,29 +27,15 @@ pub async fn list(aws: &AwsContext, field: &str) -> Result<Vec<String>> {
 /// Roles whose trust policy lets ECS tasks assume them. The policy document
 /// comes URL-encoded; the service name has no characters that encoding changes.
 async fn task_roles(aws: &AwsContext) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        let r = aws
-            .iam
-            .list_roles()
-            .set_marker(marker)
-            .send()
-            .await
-            .ctx("iam", "ListRoles")?;
-        for role in r.roles() {
-            if role
-                .assume_role_policy_document()
+    Ok(crate::aws::find::roles(aws)
+        .await?
+        .iter()
+        .filter(|r| {
+            r.assume_role_policy_document()
                 .is_some_and(|d| d.contains("ecs-tasks.amazonaws.com"))
-            {
-                out.push(role.role_name().to_string());
-            }
-        }
-        marker = r.marker().map(str::to_string);
-        if !r.is_truncated() || marker.is_none() {
-            return Ok(out);
-        }
-    }
+        })
+        .map(|r| r.role_name().to_string())
+        .collect())
 }
 
 /// Names of ACTIVE clusters (deleted ones stay listed for a while).

@@ -38,13 +38,7 @@ async fn connection(
     use_sandbox: bool,
 ) -> crate::Result<Connection> {
     let sandbox = if use_sandbox {
-        let st = sandbox::ensure(home).await?;
-        opts.endpoint_url = Some(st.endpoint());
-        opts.static_credentials = Some((sandbox::ACCESS_KEY.into(), sandbox::SECRET_KEY.into()));
-        opts.profile = None;
-        opts.region
-            .get_or_insert_with(|| sandbox::DEFAULT_REGION.to_string());
-        Some(st)
+        Some(sandbox::connect(home, &mut opts).await?)
     } else {
         None
     };

@@ -185,14 +185,7 @@ fn checks(app: &App, w: &Wizard) -> Text<'static> {
             "Press r to check the live account.",
             THEME.muted,
         )),
-        Some(Load::Loading(t)) => lines.push(Line::styled(
-            format!(
-                "{} reading the live account… ({})",
-                spinner(app.frame),
-                elapsed(t.elapsed().as_secs())
-            ),
-            THEME.pending,
-        )),
+        Some(Load::Loading(t)) => lines.push(reading(app, t)),
         Some(Load::Failed(e)) => {
             lines.push(Line::styled("Could not check:", THEME.fail));
             lines.extend(
@@ -236,6 +229,18 @@ fn checks(app: &App, w: &Wizard) -> Text<'static> {
     Text::from(lines)
 }
 
+/// "⠋ reading the live account… (3s)".
+fn reading(app: &App, since: &std::time::Instant) -> Line<'static> {
+    Line::styled(
+        format!(
+            "{} reading the live account… ({})",
+            spinner(app.frame),
+            elapsed(since.elapsed().as_secs())
+        ),
+        THEME.pending,
+    )
+}
+
 fn live(app: &App, w: &Wizard) -> Text<'static> {
     let mut lines = Vec::new();
     match w.live.get(&w.selected) {
@@ -243,14 +248,7 @@ fn live(app: &App, w: &Wizard) -> Text<'static> {
             "Press r to read the live resources.",
             THEME.muted,
         )),
-        Some(Load::Loading(t)) => lines.push(Line::styled(
-            format!(
-                "{} reading the live account… ({})",
-                spinner(app.frame),
-                elapsed(t.elapsed().as_secs())
-            ),
-            THEME.pending,
-        )),
+        Some(Load::Loading(t)) => lines.push(reading(app, t)),
         Some(Load::Failed(e)) => {
             lines.extend(e.lines().map(|l| Line::styled(l.to_string(), THEME.fail)));
         }
