@@ -48,6 +48,11 @@ impl CallLog {
         self.lock().clone()
     }
 
+    /// The most recent finished call.
+    pub fn last(&self) -> Option<CallRecord> {
+        self.lock().last().cloned()
+    }
+
     /// How many calls have finished.
     pub fn len(&self) -> usize {
         self.lock().len()

@@ -26,7 +26,10 @@ pub const TICK: Duration = Duration::from_millis(100);
 /// Runs the wizard until the user quits. The terminal is restored on every
 /// path out, panics included (ratatui's hook).
 pub async fn run(config: Config) -> crate::Result<()> {
-    let mut terminal = ratatui::init();
+    // try_init installs the same restoring panic hook as init, but reports a
+    // terminal that cannot be set up as an error instead of panicking.
+    let mut terminal = ratatui::try_init()
+        .map_err(|e| crate::Error::Config(format!("cannot set up the terminal: {e}")))?;
     let r = event_loop(&mut terminal, config).await;
     ratatui::restore();
     r

@@ -220,9 +220,14 @@ impl App {
         for (step, r) in results {
             if let (Ok(checks), Some(h)) = (&r, w.handle.as_mut()) {
                 engine::record_checks(h.session_mut(), step, checks);
-                let _ = h.save();
             }
             w.checks.insert(step, load(r));
+        }
+        if let Some(h) = w.handle.as_mut()
+            && let Err(e) = h.save()
+        {
+            self.say(e.to_string(), true);
+            return;
         }
         w.refresh();
         let failing: Vec<String> = StepId::ALL

@@ -39,7 +39,7 @@ impl StepInputs for LoadBalancerInputs {
             meaning: "internal NLB name: 1–32 letters, digits, hyphens; not starting with internal-",
         },
         Field {
-            name: "placeholder_target_group_name",
+            name: "load-balancer.placeholder_target_group_name",
             meaning: "the throwaway target group the console makes you create with the NLB (1–32 characters)",
         },
     ];
@@ -58,7 +58,7 @@ impl StepInputs for LoadBalancerInputs {
     fn check(&self, _all: &Inputs, _region: &str, e: &mut Errs<'_>) {
         e.check("nlb_name", check_elb_name(&self.nlb_name, true));
         e.check(
-            "placeholder_target_group_name",
+            "load-balancer.placeholder_target_group_name",
             check_elb_name(&self.placeholder_target_group_name, false),
         );
     }
@@ -131,18 +131,20 @@ pub(crate) async fn elb_session(aws: &AwsContext, arn: &str) -> Result<Option<St
         .and_then(|d| crate::aws::tags::session_of(d.tags().iter().map(|t| (t.key(), t.value())))))
 }
 
-async fn ensure_ours(
+/// Refuses to adopt a load balancer or target group of our name that another
+/// session (or someone else) owns; `input` is the `step.field` that names it.
+pub(crate) async fn ensure_ours(
     aws: &AwsContext,
     arn: &str,
     session: &str,
     what: &str,
-    field: &str,
+    input: &str,
 ) -> Result<()> {
     if elb_session(aws, arn).await?.as_deref() == Some(session) {
         Ok(())
     } else {
         Err(Error::Conflict(format!(
-            "a {what} with this name already exists and does not belong to session `{session}`.\n  hint: choose another name with --set load-balancer.{field}=NAME"
+            "a {what} with this name already exists and does not belong to session `{session}`.\n  hint: choose another name with --set {input}=NAME"
         )))
     }
 }
@@ -323,7 +325,7 @@ impl Step for LoadBalancer {
                     &arn,
                     &session,
                     "target group",
-                    "placeholder_target_group_name",
+                    "load-balancer.placeholder_target_group_name",
                 )
                 .await?;
                 p.reused("placeholder target group", &arn);
@@ -363,7 +365,14 @@ impl Step for LoadBalancer {
         let nlb_arn = match describe_nlb(aws, &i.nlb_name).await? {
             Some(lb) => {
                 let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
-                ensure_ours(aws, &arn, &session, "load balancer", "nlb_name").await?;
+                ensure_ours(
+                    aws,
+                    &arn,
+                    &session,
+                    "load balancer",
+                    "load-balancer.nlb_name",
+                )
+                .await?;
                 p.reused("load balancer", &arn);
                 arn
             }

@@ -15,7 +15,7 @@ pub use inputs::{MAX_DESIRED, ServiceInputs};
 use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::Inputs;
 use super::load_balancer::keys as lb_keys;
-use super::load_balancer::{describe_tg, elb_session};
+use super::load_balancer::{describe_tg, ensure_ours};
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
@@ -208,12 +208,14 @@ impl Service {
         let arn = match describe_tg(aws, &i.target_group_name).await? {
             Some(tg) => {
                 let arn = tg.target_group_arn().unwrap_or_default().to_string();
-                if elb_session(aws, &arn).await?.as_deref() != Some(session.as_str()) {
-                    return Err(Error::Conflict(format!(
-                        "a target group named `{}` already exists and does not belong to session `{session}`.\n  hint: choose another with --set service.target_group_name=NAME",
-                        i.target_group_name
-                    )));
-                }
+                ensure_ours(
+                    aws,
+                    &arn,
+                    &session,
+                    "target group",
+                    "service.target_group_name",
+                )
+                .await?;
                 p.reused("target group", &arn);
                 arn
             }

@@ -174,10 +174,7 @@ pub fn progress_panel(app: &App, w: &Wizard, job: &Job, f: &mut Frame, area: Rec
     if let Some(w) = &job.waiting {
         lines.push(event_line(w));
     }
-    if let Some(c) = app
-        .connection()
-        .and_then(|c| c.aws.calls.snapshot().last().cloned())
-    {
+    if let Some(c) = app.connection().and_then(|c| c.aws.calls.last()) {
         lines.push(Line::styled(
             format!(
                 "last call: {} {} ({} ms{})",
