@@ -7,6 +7,12 @@
 //! `gatewalk --sandbox …` with the same home reuses it. A session remembers the
 //! instance it was made in, so a restarted sandbox (whose resources are gone)
 //! is noticed. Tests start their own short-lived server through [`Ephemeral`].
+//!
+//! moto accepts what AWS refuses and finishes at once what takes AWS minutes, so
+//! it never runs bare: the strict-AWS layer (`strict/`, Python, embedded in this
+//! binary and written next to the sandbox's state) wraps moto's server app and
+//! refuses, delays and throttles as AWS does, at a [`Pace`]. Only the layer's own
+//! tests start a bare moto ([`Ephemeral::start_bare`]) to show that the layer matters.
 
 use crate::error::{Error, Result};
 use crate::session::store::ensure_private_dir;
@@ -29,6 +35,54 @@ pub const MOTO_ENV: &str = "GATEWALK_MOTO";
 /// The moto version the project is tested with (the scripts install it).
 pub const MOTO_VERSION: &str = "5.2.5";
 
+/// The strict layer's Python sources, written to disk before it starts.
+const LAYER_FILES: &[(&str, &str)] = &[
+    ("server.py", include_str!("../strict/server.py")),
+    ("app.py", include_str!("../strict/app.py")),
+    ("wire.py", include_str!("../strict/wire.py")),
+    ("clock.py", include_str!("../strict/clock.py")),
+    ("backends.py", include_str!("../strict/backends.py")),
+    ("rules_ecs.py", include_str!("../strict/rules_ecs.py")),
+    ("rules_ec2.py", include_str!("../strict/rules_ec2.py")),
+    ("rules_elb.py", include_str!("../strict/rules_elb.py")),
+    ("rules_apigw.py", include_str!("../strict/rules_apigw.py")),
+    ("rules_iam.py", include_str!("../strict/rules_iam.py")),
+];
+
+/// The path of the strict layer's control endpoint.
+pub const CONTROL_PATH: &str = "/gatewalk-strict";
+
+/// How fast the sandbox's slow things happen (load balancers provisioning, NAT
+/// gateways pending, services draining, roles propagating, throttles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Pace {
+    /// No waiting, but every slow change is seen in its in-between state once.
+    Instant,
+    /// A tenth of AWS's typical times (the default).
+    #[default]
+    Fast,
+    /// AWS's typical times, so a workshop sees the waits it will meet on AWS.
+    Real,
+}
+
+impl Pace {
+    /// The word used on the command line, in the state file and by the layer.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pace::Instant => "instant",
+            Pace::Fast => "fast",
+            Pace::Real => "real",
+        }
+    }
+}
+
+impl std::fmt::Display for Pace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What is recorded about a running sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SandboxState {
@@ -40,6 +94,10 @@ pub struct SandboxState {
     pub instance: String,
     /// Start time, seconds since the epoch.
     pub started_at: u64,
+    /// The strict layer's pace; absent for a sandbox started before the layer
+    /// existed (bare moto), which is replaced on the next start.
+    #[serde(default)]
+    pub pace: Option<Pace>,
 }
 
 impl SandboxState {
@@ -59,7 +117,7 @@ pub fn default_venv_moto() -> Option<PathBuf> {
     })
 }
 
-/// Finds `moto_server`: `GATEWALK_MOTO`, then `PATH`, then the scripts' venv.
+/// Finds `moto_server`: `GATEWALK_MOTO`, then the scripts' venv, then `PATH`.
 pub fn find_moto() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os(MOTO_ENV).filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
@@ -72,6 +130,10 @@ pub fn find_moto() -> Result<PathBuf> {
             )))
         };
     }
+    // The pinned version the scripts install comes before whatever is on PATH.
+    if let Some(p) = default_venv_moto().filter(|p| p.is_file()) {
+        return Ok(p);
+    }
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             let c = dir.join("moto_server");
@@ -79,9 +141,6 @@ pub fn find_moto() -> Result<PathBuf> {
                 return Ok(c);
             }
         }
-    }
-    if let Some(p) = default_venv_moto().filter(|p| p.is_file()) {
-        return Ok(p);
     }
     Err(Error::Sandbox(format!(
         "moto_server was not found. Install it with `bash scripts/setup-moto.sh` (the README's \
@@ -129,7 +188,78 @@ pub async fn status(home: &Path) -> Option<(SandboxState, bool)> {
     Some((st, up))
 }
 
-fn spawn_moto(moto: &Path, port: u16, log: &Path, detach: bool) -> Result<std::process::Child> {
+/// The Python that runs `moto_server`, so the layer imports the same moto: the
+/// `python3` beside it (a venv), else the Python its `#!` line names (pip writes
+/// `#!/bin/sh` and an `exec "…/python"` line when that path is long).
+fn python_of(moto: &Path) -> Result<PathBuf> {
+    if let Some(p) = ["python3", "python"]
+        .iter()
+        .filter_map(|n| moto.parent().map(|d| d.join(n)))
+        .find(|p| p.is_file())
+    {
+        return Ok(p);
+    }
+    let text = fs::read(moto).map_err(|e| Error::io("reading", moto, e))?;
+    let head = String::from_utf8_lossy(&text[..text.len().min(512)]).to_string();
+    let mut lines = head.lines();
+    let shebang = lines.next().unwrap_or_default();
+    let named = if shebang.starts_with("#!/bin/sh") {
+        lines
+            .next()
+            .and_then(|l| l.split('"').nth(1))
+            .map(str::to_string)
+    } else {
+        shebang.strip_prefix("#!").and_then(|rest| {
+            let mut words = rest.split_whitespace();
+            let prog = words.next()?;
+            // `#!/usr/bin/env python3` names the interpreter in its second word.
+            if prog.ends_with("/env") {
+                words.next().map(str::to_string)
+            } else {
+                Some(prog.to_string())
+            }
+        })
+    };
+    named
+        .filter(|p| {
+            Path::new(p)
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("python"))
+        })
+        .map(PathBuf::from)
+        .ok_or_else(|| {
+            Error::Sandbox(format!(
+                "cannot tell which Python runs {}; install the sandbox with `bash scripts/setup-moto.sh` \
+                 or set {MOTO_ENV} to a moto_server installed by pip",
+                moto.display()
+            ))
+        })
+}
+
+/// Writes the strict layer's sources into `dir` (replacing older copies).
+fn write_layer(dir: &Path) -> Result<PathBuf> {
+    ensure_private_dir(dir)?;
+    for (name, text) in LAYER_FILES {
+        let path = dir.join(name);
+        fs::write(&path, text).map_err(|e| Error::io("writing", &path, e))?;
+    }
+    Ok(dir.join("server.py"))
+}
+
+/// What to start: the strict layer around moto (always, except in the layer's
+/// own tests), or bare moto.
+enum Server<'a> {
+    Strict { dir: &'a Path, pace: Pace },
+    Bare,
+}
+
+fn spawn(
+    moto: &Path,
+    port: u16,
+    log: &Path,
+    detach: bool,
+    server: Server<'_>,
+) -> Result<std::process::Child> {
     let logf = OpenOptions::new()
         .create(true)
         .append(true)
@@ -137,15 +267,30 @@ fn spawn_moto(moto: &Path, port: u16, log: &Path, detach: bool) -> Result<std::p
         .open(log)
         .map_err(|e| Error::io("opening", log, e))?;
     let logf2 = logf.try_clone().map_err(|e| Error::io("opening", log, e))?;
-    let mut cmd = Command::new(moto);
-    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    let port_s = port.to_string();
+    let mut cmd = match server {
+        Server::Strict { dir, pace } => {
+            let script = write_layer(dir)?;
+            let mut c = Command::new(python_of(moto)?);
+            c.arg(script)
+                .args(["-H", "127.0.0.1", "-p", &port_s, "--pace", pace.as_str()]);
+            c
+        }
+        Server::Bare => {
+            let mut c = Command::new(moto);
+            c.args(["-H", "127.0.0.1", "-p", &port_s]);
+            c
+        }
+    };
+    cmd.env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         // Services report this many running tasks (moto runs no containers);
-        // the most a session may ask for, so every deployment "completes".
+        // the most a session may ask for, so every deployment "completes". The
+        // strict layer holds them at 0 until its deployment time has passed.
         .env(
             "MOTO_ECS_SERVICE_RUNNING",
             crate::steps::service::MAX_DESIRED.to_string(),
         )
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
         .stdout(logf)
         .stderr(logf2);
@@ -155,6 +300,28 @@ fn spawn_moto(moto: &Path, port: u16, log: &Path, detach: bool) -> Result<std::p
     }
     cmd.spawn()
         .map_err(|e| Error::Sandbox(format!("could not start {}: {e}", moto.display())))
+}
+
+/// Changes the running layer's pace.
+async fn set_pace(port: u16, pace: Pace) -> Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| Error::Sandbox(e.to_string()))?;
+    let r = client
+        .post(format!("http://127.0.0.1:{port}{CONTROL_PATH}/pace"))
+        .body(format!(r#"{{"pace":"{pace}"}}"#))
+        .send()
+        .await
+        .map_err(|e| Error::Sandbox(format!("could not change the sandbox's pace: {e}")))?;
+    if r.status().is_success() {
+        Ok(())
+    } else {
+        Err(Error::Sandbox(format!(
+            "the sandbox refused pace {pace}: HTTP {}",
+            r.status()
+        )))
+    }
 }
 
 async fn wait_until_up(port: u16, child: &mut std::process::Child, log: &Path) -> Result<()> {
@@ -179,8 +346,12 @@ async fn wait_until_up(port: u16, child: &mut std::process::Child, log: &Path) -
 
 /// Ensures the sandbox runs and points `opts` at it: its endpoint, its
 /// throwaway credentials, no profile, and its region unless one was chosen.
-pub async fn connect(home: &Path, opts: &mut crate::aws::AwsOptions) -> Result<SandboxState> {
-    let st = ensure(home).await?;
+pub async fn connect(
+    home: &Path,
+    pace: Option<Pace>,
+    opts: &mut crate::aws::AwsOptions,
+) -> Result<SandboxState> {
+    let st = ensure(home, pace).await?;
     opts.endpoint_url = Some(st.endpoint());
     opts.static_credentials = Some((ACCESS_KEY.into(), SECRET_KEY.into()));
     opts.profile = None;
@@ -190,21 +361,48 @@ pub async fn connect(home: &Path, opts: &mut crate::aws::AwsOptions) -> Result<S
 }
 
 /// Returns the running sandbox for this home, starting one (detached) if none
-/// answers. Concurrent callers are serialised by a lock file.
-pub async fn ensure(home: &Path) -> Result<SandboxState> {
+/// answers, at `pace` (a running one keeps its pace unless `pace` is given).
+/// Concurrent callers are serialised by a lock file.
+pub async fn ensure(home: &Path, pace: Option<Pace>) -> Result<SandboxState> {
     let dir = state_dir(home);
     ensure_private_dir(&dir)?;
     let lock_path = dir.join("start.lock");
     let lock = File::create(&lock_path).map_err(|e| Error::io("creating", &lock_path, e))?;
     lock.lock()
         .map_err(|e| Error::io("locking", &lock_path, e))?;
-    if let Some((st, true)) = status(home).await {
-        return Ok(st);
+    let path = dir.join("state.json");
+    match status(home).await {
+        Some((mut st, true)) if st.pace.is_some() => {
+            if let Some(p) = pace.filter(|p| Some(*p) != st.pace) {
+                set_pace(st.port, p).await?;
+                st.pace = Some(p);
+                write_state(&path, &st)?;
+                tracing::info!(pace = %p, "sandbox pace changed");
+            }
+            return Ok(st);
+        }
+        Some((_, true)) => {
+            // Bare moto from before the strict layer: replace it.
+            tracing::warn!("replacing a sandbox started without the strict-AWS layer");
+            stop(home).await?;
+        }
+        _ => {}
     }
+    let pace = pace.unwrap_or_default();
     let moto = find_moto()?;
     let port = free_port()?;
     let log = dir.join("moto.log");
-    let mut child = spawn_moto(&moto, port, &log, true)?;
+    let layer_dir = dir.join("strict");
+    let mut child = spawn(
+        &moto,
+        port,
+        &log,
+        true,
+        Server::Strict {
+            dir: &layer_dir,
+            pace,
+        },
+    )?;
     wait_until_up(port, &mut child, &log).await?;
     let started_at = crate::session::now();
     let st = SandboxState {
@@ -212,12 +410,16 @@ pub async fn ensure(home: &Path) -> Result<SandboxState> {
         port,
         instance: format!("{}-{started_at}", child.id()),
         started_at,
+        pace: Some(pace),
     };
-    let path = dir.join("state.json");
-    let text = serde_json::to_string_pretty(&st).map_err(|e| Error::Sandbox(e.to_string()))?;
-    fs::write(&path, text).map_err(|e| Error::io("writing", &path, e))?;
-    tracing::info!(port, pid = st.pid, "sandbox started");
+    write_state(&path, &st)?;
+    tracing::info!(port, pid = st.pid, pace = %pace, "sandbox started");
     Ok(st)
+}
+
+fn write_state(path: &Path, st: &SandboxState) -> Result<()> {
+    let text = serde_json::to_string_pretty(st).map_err(|e| Error::Sandbox(e.to_string()))?;
+    fs::write(path, text).map_err(|e| Error::io("writing", path, e))
 }
 
 /// Stops the recorded sandbox. Returns whether one was running.
@@ -252,11 +454,27 @@ pub struct Ephemeral {
 }
 
 impl Ephemeral {
-    /// Starts a fresh server and waits until it answers. Its log goes to `log`.
+    /// Starts a fresh moto behind the strict layer at `pace` and waits until it
+    /// answers. Its log goes to `log`; the layer's sources beside it.
+    pub async fn start_at(log: &Path, pace: Pace) -> Result<Self> {
+        let dir = log.with_extension("strict");
+        Self::launch(log, Server::Strict { dir: &dir, pace }).await
+    }
+
+    /// [`Self::start_at`] at `instant` pace: the layer's rules without its waits.
     pub async fn start(log: &Path) -> Result<Self> {
+        Self::start_at(log, Pace::Instant).await
+    }
+
+    /// Bare moto, with no strict layer: only for tests that show what the layer adds.
+    pub async fn start_bare(log: &Path) -> Result<Self> {
+        Self::launch(log, Server::Bare).await
+    }
+
+    async fn launch(log: &Path, server: Server<'_>) -> Result<Self> {
         let moto = find_moto()?;
         let port = free_port()?;
-        let mut child = spawn_moto(&moto, port, log, false)?;
+        let mut child = spawn(&moto, port, log, false, server)?;
         wait_until_up(port, &mut child, log).await?;
         Ok(Self { child, port })
     }

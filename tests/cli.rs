@@ -4,7 +4,7 @@ mod common;
 
 use common::{World, kinds, run};
 use gatewalk::progress::{Event, Progress};
-use gatewalk::sandbox;
+use gatewalk::sandbox::{self, Pace};
 use gatewalk::steps::StepId;
 use gatewalk::steps::engine;
 
@@ -225,11 +225,36 @@ async fn inputs_are_saved_and_listed() {
 #[tokio::test]
 async fn sandbox_is_reused_and_a_restart_is_noticed() {
     let home = tempfile::tempdir().unwrap();
-    let a = sandbox::ensure(home.path()).await.unwrap();
-    let again = sandbox::ensure(home.path()).await.unwrap();
+    let a = sandbox::ensure(home.path(), None).await.unwrap();
+    assert_eq!(
+        a.pace,
+        Some(Pace::Fast),
+        "a new sandbox runs the strict layer at fast pace"
+    );
+    let again = sandbox::ensure(home.path(), None).await.unwrap();
     assert_eq!(a, again, "the running sandbox is reused");
     let (st, up) = sandbox::status(home.path()).await.unwrap();
     assert!(up && st == a);
+    // A pace given later changes the running sandbox (same instance) and is remembered.
+    let real = sandbox::ensure(home.path(), Some(Pace::Real))
+        .await
+        .unwrap();
+    assert_eq!(
+        (real.instance.as_str(), real.pace),
+        (a.instance.as_str(), Some(Pace::Real))
+    );
+    let layer: serde_json::Value = reqwest::get(format!("{}/gatewalk-strict/", a.endpoint()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(layer["pace"], "real");
+    let kept = sandbox::ensure(home.path(), None).await.unwrap();
+    assert_eq!(kept.pace, Some(Pace::Real));
+    let a = sandbox::ensure(home.path(), Some(Pace::Fast))
+        .await
+        .unwrap();
 
     let aws = World::context(&a.endpoint()).await;
     let store = gatewalk::session::Store::new(home.path());
@@ -243,7 +268,7 @@ async fn sandbox_is_reused_and_a_restart_is_noticed() {
 
     assert!(sandbox::stop(home.path()).await.unwrap());
     assert!(sandbox::status(home.path()).await.is_none());
-    let b = sandbox::ensure(home.path()).await.unwrap();
+    let b = sandbox::ensure(home.path(), None).await.unwrap();
     assert_ne!(a.instance, b.instance);
 
     let aws = World::context(&b.endpoint()).await;
@@ -272,6 +297,7 @@ async fn sandbox_is_reused_and_a_restart_is_noticed() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["running"], true);
     assert_eq!(v["instance"], b.instance.as_str());
+    assert_eq!(v["pace"], "fast");
     sandbox::stop(home.path()).await.unwrap();
 }
 

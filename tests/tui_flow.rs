@@ -39,6 +39,7 @@ impl Harness {
                 call_delay: delay,
             },
             sandbox: false,
+            pace: None,
             session: session.map(str::to_string),
             keys: KeyTable::default(),
             notice: None,
@@ -256,6 +257,18 @@ async fn a_new_user_walks_all_ten_steps_quits_resumes_and_tears_down() {
         h.app.notice
     );
     assert!(w.inventory("flow").await.is_empty());
+
+    // The same session applies again after teardown (a fresh task definition,
+    // not the deregistered one): step 1 and 2 turn green. Esc leaves the done
+    // screen that showed the teardown.
+    h.press(KeyCode::Esc);
+    h.press(KeyCode::Char('h'));
+    for _ in 0..10 {
+        h.press(KeyCode::Char('k'));
+    }
+    for step in &StepId::ALL[..2] {
+        h.apply(*step).await;
+    }
     h.press(KeyCode::Char('q'));
     assert!(h.app.quit);
 }

@@ -32,6 +32,7 @@ async fn fixture() -> Fixture {
         home: home.path().to_path_buf(),
         opts: AwsOptions::default(),
         sandbox: false,
+        pace: None,
         session: None,
         keys: KeyTable::default(),
         notice: None,

@@ -57,6 +57,14 @@ impl AwsError {
             || c == "ResourceNotFoundException"
     }
 
+    /// True when AWS refuses because a new IAM role (or service-linked role) has
+    /// not propagated yet: the same call works a little later.
+    pub fn is_propagation(&self) -> bool {
+        self.message
+            .to_ascii_lowercase()
+            .contains("unable to assume")
+    }
+
     /// True when AWS refuses because another resource still depends on this one
     /// (ENIs lingering after a NAT gateway or task is gone, for example).
     pub fn is_dependency(&self) -> bool {
@@ -92,6 +100,38 @@ pub fn iam_action(service: &str, operation: &str) -> String {
         return format!("apigateway:{verb}");
     }
     format!("{}:{}", iam_prefix(service), operation)
+}
+
+/// AWS answers some timing problems with codes that usually mean a bad value
+/// (`InvalidParameterException`). Their messages tell them apart, and the hint
+/// must name the real cause: a delay inside AWS, not the user's input.
+pub fn timing_hint(message: &str) -> Option<String> {
+    let m = message.to_ascii_lowercase();
+    if m.contains("unable to assume the service linked role") {
+        return Some(
+            "ECS's service-linked role (AWSServiceRoleForECS) is new and has not reached every part \
+             of AWS yet (IAM changes take a little while to propagate). Nothing is wrong with your \
+             inputs: wait a minute and run the same command again."
+                .into(),
+        );
+    }
+    if m.contains("unable to assume the role")
+        || m.contains("role defined for the function cannot be assumed")
+    {
+        return Some(
+            "the IAM role is new and not yet usable everywhere (IAM changes take a little while to \
+             propagate). Nothing is wrong with your inputs: wait a minute and run the same command again."
+                .into(),
+        );
+    }
+    if m.contains("creation of service was not idempotent") {
+        return Some(
+            "a service of this name is still being deleted (DRAINING until its tasks have stopped). \
+             Wait until it is INACTIVE — a few minutes — and run the same command again."
+                .into(),
+        );
+    }
+    None
 }
 
 /// Hint text for an error code. Kept as a plain function so it can be tested
@@ -237,7 +277,7 @@ where
         }
         _ => ("ResponseError".to_string(), describe_chain(&err), None),
     };
-    let hint = hint_for(service, operation, &code);
+    let hint = timing_hint(&message).unwrap_or_else(|| hint_for(service, operation, &code));
     AwsError {
         service,
         operation,
@@ -308,6 +348,12 @@ mod tests {
         );
         assert!(hint_for("ec2", "DeleteSubnet", "DependencyViolation").contains("again"));
         assert!(hint_for("sts", "GetCallerIdentity", "ExpiredToken").contains("expired"));
+        let slr = timing_hint(
+            "Unable to assume the service linked role. Please verify that the ECS service linked role exists.",
+        )
+        .unwrap();
+        assert!(slr.contains("propagate") && !slr.contains("gatewalk inputs"));
+        assert!(timing_hint("The container web does not exist in the task definition.").is_none());
     }
 
     #[test]

@@ -69,19 +69,68 @@ where
 /// Runs a delete until AWS accepts it: "still in use" answers (ENIs that AWS
 /// releases minutes after a NAT gateway or NLB is gone) are waited out, and
 /// "not found" counts as done.
-pub async fn delete_when_free<F, Fut>(progress: &Progress, what: &str, mut delete: F) -> Result<()>
+pub async fn delete_when_free<F, Fut>(progress: &Progress, what: &str, delete: F) -> Result<()>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<()>>,
 {
+    delete_when_free_showing(progress, what, delete, || async {
+        Ok("still in use".to_string())
+    })
+    .await
+}
+
+/// [`delete_when_free`], showing while it waits what still holds the resource
+/// (`holders` reads it, e.g. the network interfaces in a subnet).
+pub async fn delete_when_free_showing<F, Fut, H, HFut>(
+    progress: &Progress,
+    what: &str,
+    mut delete: F,
+    mut holders: H,
+) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<()>>,
+    H: FnMut() -> HFut,
+    HFut: Future<Output = Result<String>>,
+{
     wait_for(progress, what, Duration::from_secs(900), || {
         let fut = delete();
+        let held = holders();
         async move {
             match fut.await {
                 Ok(()) => Ok(Poll::Ready(())),
                 Err(e) if e.as_aws().is_some_and(|a| a.is_not_found()) => Ok(Poll::Ready(())),
                 Err(e) if e.as_aws().is_some_and(|a| a.is_dependency()) => {
-                    Ok(Poll::Pending("still in use".into()))
+                    Ok(Poll::Pending(held.await?))
+                }
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
+}
+
+/// Runs a call that AWS refuses while a new IAM role (or service-linked role)
+/// propagates, again and again with visible progress until it is accepted or
+/// `timeout` passes. Any other error ends it at once.
+pub async fn once_propagated<T, F, Fut>(
+    progress: &Progress,
+    what: &str,
+    timeout: Duration,
+    mut call: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    wait_for(progress, what, timeout, || {
+        let fut = call();
+        async move {
+            match fut.await {
+                Ok(v) => Ok(Poll::Ready(v)),
+                Err(e) if e.as_aws().is_some_and(|a| a.is_propagation()) => {
+                    Ok(Poll::Pending("not usable yet".into()))
                 }
                 Err(e) => Err(e),
             }

@@ -61,7 +61,7 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
                 Ok(EXIT_OK)
             }
         },
-        Command::Sandbox { action } => sandbox_cmd(&home, action, out).await,
+        Command::Sandbox { action } => sandbox_cmd(&home, action, args.pace, out).await,
         Command::Status => {
             let name = session_name(args, &store)?;
             out.status(&store.load(&name)?);
@@ -260,6 +260,7 @@ async fn wizard(args: &Args, home: std::path::PathBuf) -> Result<u8> {
             call_delay: None,
         },
         sandbox: args.sandbox,
+        pace: args.pace,
         session: args.session.clone(),
         keys,
         notice,
@@ -268,10 +269,15 @@ async fn wizard(args: &Args, home: std::path::PathBuf) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-async fn sandbox_cmd(home: &Path, action: &SandboxAction, out: &Printer) -> Result<u8> {
+async fn sandbox_cmd(
+    home: &Path,
+    action: &SandboxAction,
+    pace: Option<sandbox::Pace>,
+    out: &Printer,
+) -> Result<u8> {
     match action {
         SandboxAction::Start => {
-            let st = sandbox::ensure(home).await?;
+            let st = sandbox::ensure(home, pace).await?;
             out.sandbox(Some((&st, true)));
         }
         SandboxAction::Status => {
@@ -420,7 +426,7 @@ impl<'a> Ctx<'a> {
             check_endpoint(e)?;
         }
         let sandbox = if in_sandbox {
-            Some(sandbox::connect(home, &mut opts).await?)
+            Some(sandbox::connect(home, args.pace, &mut opts).await?)
         } else {
             None
         };

@@ -40,6 +40,11 @@ pub struct Args {
     /// Run against the local sandbox (a moto server started on demand) instead of AWS.
     #[arg(long, global = true)]
     pub sandbox: bool,
+    /// How fast the sandbox's slow things happen: instant, fast (a tenth of AWS's
+    /// typical times; the default for a new sandbox) or real (AWS's typical times).
+    /// A running sandbox keeps its pace unless this is given.
+    #[arg(long, global = true, value_enum, requires = "sandbox")]
+    pub pace: Option<crate::sandbox::Pace>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
     pub output: Output,

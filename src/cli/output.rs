@@ -463,17 +463,25 @@ impl Printer {
         if self.json() {
             return print_json(&match st {
                 Some((s, up)) => {
-                    json!({ "running": up, "endpoint": s.endpoint(), "pid": s.pid, "instance": s.instance, "started_at": s.started_at })
+                    json!({ "running": up, "endpoint": s.endpoint(), "pid": s.pid, "instance": s.instance, "started_at": s.started_at, "pace": s.pace.map(|p| p.as_str()), "strict": s.pace.is_some() })
                 }
                 None => json!({ "running": false }),
             });
         }
         match st {
             Some((s, true)) => println!(
-                "sandbox running at {} (pid {}, started {})",
+                "sandbox running at {} (pid {}, started {}){}",
                 s.endpoint(),
                 s.pid,
-                crate::session::ago(s.started_at)
+                crate::session::ago(s.started_at),
+                match s.pace {
+                    Some(p) => format!(
+                        "; strict-AWS layer at pace {p} (`--sandbox --pace instant|fast|real` changes it)"
+                    ),
+                    None =>
+                        " without the strict-AWS layer; the next `gatewalk --sandbox …` replaces it"
+                            .into(),
+                }
             ),
             Some((s, false)) => println!(
                 "sandbox not running (last seen at {}); `gatewalk --sandbox …` starts a new one — earlier sandbox resources are gone",

@@ -1,7 +1,7 @@
 //! Network helpers shared by the steps: CIDR rules (pure) and EC2 lookups of
 //! route tables, subnets and gateways.
 
-use crate::aws::wait::delete_when_free;
+use crate::aws::wait::{delete_when_free, delete_when_free_showing};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::Result;
 use crate::progress::Progress;
@@ -324,6 +324,42 @@ pub async fn delete_route_table(
     Ok(())
 }
 
+/// What still holds a subnet or security group (`filter` is `subnet-id` or
+/// `group-id`): its network interfaces, by what AWS says they belong to.
+pub async fn eni_holders(aws: &AwsContext, filter: &str, id: &str) -> Result<String> {
+    let out = aws
+        .ec2
+        .describe_network_interfaces()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name(filter)
+                .values(id)
+                .build(),
+        )
+        .send()
+        .await
+        .ctx("ec2", "DescribeNetworkInterfaces")?;
+    let enis = out.network_interfaces();
+    if enis.is_empty() {
+        return Ok("still in use".into());
+    }
+    let mut owners: Vec<String> = enis
+        .iter()
+        .map(|e| match e.description() {
+            Some(d) if !d.is_empty() => d.to_string(),
+            _ => e.network_interface_id().unwrap_or("?").to_string(),
+        })
+        .collect();
+    owners.sort();
+    owners.dedup();
+    Ok(format!(
+        "held by {} network interface{} ({}); AWS releases them minutes after their task or load balancer is gone",
+        enis.len(),
+        if enis.len() == 1 { "" } else { "s" },
+        owners.join(", ")
+    ))
+}
+
 /// Deletes a subnet, waiting while network interfaces still linger in it.
 pub async fn delete_subnet(
     aws: &AwsContext,
@@ -332,7 +368,7 @@ pub async fn delete_subnet(
     kind: &str,
 ) -> Result<()> {
     disassociate_subnet(aws, id).await?;
-    delete_when_free(
+    delete_when_free_showing(
         progress,
         &format!("{kind} {id} to be free of network interfaces"),
         || async move {
@@ -344,6 +380,7 @@ pub async fn delete_subnet(
                 .ctx("ec2", "DeleteSubnet")
                 .map(|_| ())
         },
+        || eni_holders(aws, "subnet-id", id),
     )
     .await?;
     progress.deleted(kind, id);

@@ -24,6 +24,8 @@ pub struct Config {
     pub opts: AwsOptions,
     /// Start in the sandbox.
     pub sandbox: bool,
+    /// The sandbox's pace, when given with --pace.
+    pub pace: Option<crate::sandbox::Pace>,
     /// Go straight into this session.
     pub session: Option<String>,
     /// Key bindings.

@@ -16,10 +16,16 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 /// Sets up clients (starting the sandbox when asked), then reads the identity.
-pub fn connect(tx: &UnboundedSender<Msg>, home: PathBuf, opts: AwsOptions, use_sandbox: bool) {
+pub fn connect(
+    tx: &UnboundedSender<Msg>,
+    home: PathBuf,
+    opts: AwsOptions,
+    use_sandbox: bool,
+    pace: Option<sandbox::Pace>,
+) {
     let tx = tx.clone();
     tokio::spawn(async move {
-        let r = connection(&home, opts, use_sandbox).await;
+        let r = connection(&home, opts, use_sandbox, pace).await;
         let aws = r.as_ref().ok().map(|c| c.aws.clone());
         if let Some(aws) = &aws {
             aws.calls.report_retries_to(progress(&tx));
@@ -36,9 +42,10 @@ async fn connection(
     home: &std::path::Path,
     mut opts: AwsOptions,
     use_sandbox: bool,
+    pace: Option<sandbox::Pace>,
 ) -> crate::Result<Connection> {
     let sandbox = if use_sandbox {
-        Some(sandbox::connect(home, &mut opts).await?)
+        Some(sandbox::connect(home, pace, &mut opts).await?)
     } else {
         None
     };

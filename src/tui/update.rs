@@ -22,6 +22,7 @@ impl App {
             self.config.home.clone(),
             self.config.opts.clone(),
             self.config.sandbox,
+            self.config.pace,
         );
     }
 
@@ -372,6 +373,7 @@ impl App {
             self.config.home.clone(),
             self.config.opts.clone(),
             sandbox,
+            self.config.pace,
         );
     }
 }

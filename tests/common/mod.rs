@@ -7,7 +7,7 @@ pub mod proxy;
 use gatewalk::aws::find::{Tagged, inventory};
 use gatewalk::aws::{AwsContext, AwsOptions};
 use gatewalk::progress::Progress;
-use gatewalk::sandbox::Ephemeral;
+use gatewalk::sandbox::{Ephemeral, Pace};
 use gatewalk::session::{SessionHandle, Store};
 use gatewalk::steps::StepId;
 use gatewalk::steps::engine;
@@ -26,9 +26,15 @@ pub struct World {
 pub const REGION: &str = "us-east-1";
 
 impl World {
+    /// moto behind the strict layer at instant pace.
     pub async fn new() -> Self {
+        Self::new_at(Pace::Instant).await
+    }
+
+    /// moto behind the strict layer at `pace`.
+    pub async fn new_at(pace: Pace) -> Self {
         let home = tempfile::tempdir().expect("temp dir");
-        let moto = Ephemeral::start(&home.path().join("moto.log"))
+        let moto = Ephemeral::start_at(&home.path().join("moto.log"), pace)
             .await
             .expect("moto_server must be installed: run `bash scripts/test`, which installs it");
         let aws = Self::context(&moto.endpoint()).await;
@@ -90,6 +96,23 @@ impl World {
             .arg("--endpoint-url")
             .arg(endpoint);
         c
+    }
+}
+
+impl Drop for World {
+    /// A bug in the strict layer (a rule or hook that raised) is logged by the
+    /// layer and must fail the test that met it.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let log = std::fs::read_to_string(self.home.path().join("moto.log")).unwrap_or_default();
+        if let Some(at) = log.find("strict-aws: INTERNAL ERROR") {
+            panic!(
+                "the strict layer failed:\n{}",
+                &log[at..log.len().min(at + 3000)]
+            );
+        }
     }
 }
 
@@ -196,6 +219,14 @@ pub async fn account_counts(aws: &gatewalk::aws::AwsContext) -> Vec<usize> {
             .target_groups()
             .len(),
         active_clusters(aws).await,
+        live_services(aws).await,
+        aws.ec2
+            .describe_network_interfaces()
+            .send()
+            .await
+            .unwrap()
+            .network_interfaces()
+            .len(),
         // ECS's service-linked role is AWS's and stays (never deleted).
         aws.iam
             .list_roles()
@@ -228,6 +259,42 @@ pub async fn account_counts(aws: &gatewalk::aws::AwsContext) -> Vec<usize> {
             .items()
             .len(),
     ]
+}
+
+/// ECS services that are not INACTIVE, in every cluster — inactive clusters too
+/// (a cluster deleted from under a live service must not hide it).
+pub async fn live_services(aws: &gatewalk::aws::AwsContext) -> usize {
+    let clusters = aws
+        .ecs
+        .list_clusters()
+        .send()
+        .await
+        .unwrap()
+        .cluster_arns()
+        .to_vec();
+    let mut n = 0;
+    for c in clusters {
+        let Ok(list) = aws.ecs.list_services().cluster(&c).send().await else {
+            continue;
+        };
+        let arns = list.service_arns().to_vec();
+        for chunk in arns.chunks(10) {
+            let d = aws
+                .ecs
+                .describe_services()
+                .cluster(&c)
+                .set_services(Some(chunk.to_vec()))
+                .send()
+                .await
+                .unwrap();
+            n += d
+                .services()
+                .iter()
+                .filter(|s| s.status() != Some("INACTIVE"))
+                .count();
+        }
+    }
+    n
 }
 
 /// ACTIVE clusters (deleted ones stay visible as INACTIVE for a while).

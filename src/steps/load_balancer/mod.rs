@@ -9,6 +9,7 @@ use super::inputs::{Errs, Field, Inputs, StepInputs};
 use super::names::{check_elb_name, derive};
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::find;
 use crate::aws::tags::{ResourceTags, SESSION_KEY};
 use crate::aws::wait::{Poll, delete_when_free, wait_for};
 use crate::aws::{AwsContext, CallExt};
@@ -39,7 +40,7 @@ impl StepInputs for LoadBalancerInputs {
             meaning: "internal NLB name: 1–32 letters, digits, hyphens; not starting with internal-",
         },
         Field {
-            name: "load-balancer.placeholder_target_group_name",
+            name: "placeholder_target_group_name",
             meaning: "the throwaway target group the console makes you create with the NLB (1–32 characters)",
         },
     ];
@@ -58,7 +59,7 @@ impl StepInputs for LoadBalancerInputs {
     fn check(&self, _all: &Inputs, _region: &str, e: &mut Errs<'_>) {
         e.check("nlb_name", check_elb_name(&self.nlb_name, true));
         e.check(
-            "load-balancer.placeholder_target_group_name",
+            "placeholder_target_group_name",
             check_elb_name(&self.placeholder_target_group_name, false),
         );
     }
@@ -78,6 +79,35 @@ pub mod keys {
     pub const PLACEHOLDER: &str = "placeholder_target_group_arn";
 }
 use keys::*;
+
+/// The `gatewalk:role` tag of the placeholder target group.
+const PLACEHOLDER_ROLE: &str = "placeholder-target-group";
+
+/// Deletes a placeholder of this session left under an earlier name, unless a
+/// listener still forwards to it (then it says so and leaves it).
+async fn retire_placeholder(
+    aws: &AwsContext,
+    p: &crate::progress::Progress,
+    tg: &TargetGroup,
+    session: &str,
+) -> Result<()> {
+    let arn = tg.target_group_arn().unwrap_or_default();
+    if !tg.load_balancer_arns().is_empty() {
+        p.warn(format!(
+            "placeholder target group {arn} (an earlier name) is still used by a listener; left in place"
+        ));
+        return Ok(());
+    }
+    delete_own_target_group(
+        aws,
+        p,
+        arn,
+        session,
+        "placeholder target group (earlier name)",
+    )
+    .await?;
+    Ok(())
+}
 
 /// Whether step 7 has deleted the placeholder target group (so step 4 must
 /// neither recreate it nor expect it).
@@ -342,7 +372,7 @@ impl Step for LoadBalancer {
                     .vpc_id(&vpc_id)
                     .target_type(TargetTypeEnum::Ip)
                     .set_tags(Some(
-                        ResourceTags::new(&session, "placeholder-target-group")
+                        ResourceTags::new(&session, PLACEHOLDER_ROLE)
                             .elb(&i.placeholder_target_group_name),
                     ))
                     .send()
@@ -360,6 +390,15 @@ impl Step for LoadBalancer {
         };
         if !tg_arn.is_empty() {
             h.record(sid, PLACEHOLDER, &tg_arn)?;
+            // A renamed placeholder: the one made under the old name goes
+            // (target group names cannot be changed), so there is only ever one.
+            for old in find::target_groups(aws, &ResourceTags::new(&session, PLACEHOLDER_ROLE))
+                .await?
+                .iter()
+                .filter(|g| g.target_group_arn() != Some(tg_arn.as_str()))
+            {
+                retire_placeholder(aws, p, old, &session).await?;
+            }
         }
 
         let nlb_arn = match describe_nlb(aws, &i.nlb_name).await? {
@@ -458,12 +497,24 @@ impl Step for LoadBalancer {
         }
         h.forget(sid, NLB)?;
         h.forget(sid, NLB_DNS)?;
-        let tg = match h.session().output(sid, PLACEHOLDER) {
+        // Every placeholder of the session, found by its tags: the recorded one
+        // and any left under an earlier name.
+        let mut arns: Vec<String> =
+            find::target_groups(aws, &ResourceTags::new(&session, PLACEHOLDER_ROLE))
+                .await?
+                .iter()
+                .filter_map(|g| g.target_group_arn().map(str::to_string))
+                .collect();
+        let named = match h.session().output(sid, PLACEHOLDER) {
             Some(arn) => describe_tg(aws, arn).await?,
             None => describe_tg(aws, &i.placeholder_target_group_name).await?,
         };
-        if let Some(tg) = tg {
-            let arn = tg.target_group_arn().unwrap_or_default();
+        if let Some(arn) = named.as_ref().and_then(|t| t.target_group_arn())
+            && !arns.iter().any(|a| a == arn)
+        {
+            arns.push(arn.to_string());
+        }
+        for arn in &arns {
             delete_own_target_group(aws, p, arn, &session, "placeholder target group").await?;
         }
         h.forget(sid, PLACEHOLDER)?;

@@ -20,6 +20,7 @@ use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
 use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::wait::once_propagated;
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
@@ -31,6 +32,7 @@ use aws_sdk_ecs::types::{
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Listener, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum,
 };
+use std::time::Duration;
 
 /// Step 6.
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +53,9 @@ use keys::*;
 
 const DEREG_KEY: &str = "deregistration_delay.timeout_seconds";
 
-/// The service of this name in the cluster, unless it is INACTIVE.
+/// The service of this name in the cluster, unless it is INACTIVE, with its
+/// tags: ECS returns none unless asked (`include=TAGS`), and an ownership check
+/// on a service without tags would say "not ours" and leave it running.
 pub(crate) async fn describe_service(
     aws: &AwsContext,
     cluster: &str,
@@ -62,6 +66,7 @@ pub(crate) async fn describe_service(
         .describe_services()
         .cluster(cluster)
         .services(name)
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .send()
         .await;
     let out = crate::aws::error::optional(out.ctx("ecs", "DescribeServices"))?;
@@ -499,49 +504,63 @@ impl Step for Service {
             }
             None => {
                 self.ensure_service_linked_role(cx).await?;
-                let vpc_conf = AwsVpcConfiguration::builder()
-                    .subnets(&private)
-                    .security_groups(&sg)
-                    .assign_public_ip(AssignPublicIp::Disabled)
-                    .build()
-                    .map_err(|e| Error::Config(format!("service network configuration: {e}")))?;
-                let breaker = DeploymentCircuitBreaker::builder()
-                    .enable(true)
-                    .rollback(true)
-                    .build();
                 h.creating(StepId::Service, SERVICE, "CreateService")?;
-                let out = aws
-                    .ecs
-                    .create_service()
-                    .cluster(&cluster)
-                    .service_name(&i.service_name)
-                    .task_definition(&task_def)
-                    .desired_count(i.desired_count as i32)
-                    .launch_type(LaunchType::Fargate)
-                    .network_configuration(
-                        NetworkConfiguration::builder()
-                            .awsvpc_configuration(vpc_conf)
-                            .build(),
-                    )
-                    .load_balancers(
-                        EcsLb::builder()
-                            .target_group_arn(&tg)
-                            .container_name(&td.container_name)
-                            .container_port(td.container_port as i32)
-                            .build(),
-                    )
-                    .deployment_configuration(
-                        DeploymentConfiguration::builder()
-                            .deployment_circuit_breaker(breaker)
-                            .build(),
-                    )
-                    .health_check_grace_period_seconds(60)
-                    .propagate_tags(PropagateTags::Service)
-                    .set_tags(Some(ResourceTags::new(&session, "service").ecs()))
-                    .client_token(format!("gatewalk-{session}-service"))
-                    .send()
-                    .await
-                    .ctx("ecs", "CreateService")?;
+                let (cluster, tg, sg, task_def) = (&cluster, &tg, &sg, &task_def);
+                let (private, session) = (&private, &session);
+                // A service-linked role made a moment ago is refused until IAM
+                // has propagated it: wait that out, visibly, for a bounded time.
+                let out = once_propagated(
+                    cx.progress,
+                    "ECS to accept its new service-linked role",
+                    Duration::from_secs(180),
+                    || async move {
+                        let vpc_conf = AwsVpcConfiguration::builder()
+                            .subnets(private)
+                            .security_groups(sg)
+                            .assign_public_ip(AssignPublicIp::Disabled)
+                            .build()
+                            .map_err(|e| {
+                                Error::Config(format!("service network configuration: {e}"))
+                            })?;
+                        aws.ecs
+                            .create_service()
+                            .cluster(cluster)
+                            .service_name(&i.service_name)
+                            .task_definition(task_def)
+                            .desired_count(i.desired_count as i32)
+                            .launch_type(LaunchType::Fargate)
+                            .network_configuration(
+                                NetworkConfiguration::builder()
+                                    .awsvpc_configuration(vpc_conf)
+                                    .build(),
+                            )
+                            .load_balancers(
+                                EcsLb::builder()
+                                    .target_group_arn(tg)
+                                    .container_name(&td.container_name)
+                                    .container_port(td.container_port as i32)
+                                    .build(),
+                            )
+                            .deployment_configuration(
+                                DeploymentConfiguration::builder()
+                                    .deployment_circuit_breaker(
+                                        DeploymentCircuitBreaker::builder()
+                                            .enable(true)
+                                            .rollback(true)
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .health_check_grace_period_seconds(60)
+                            .propagate_tags(PropagateTags::Service)
+                            .set_tags(Some(ResourceTags::new(session, "service").ecs()))
+                            .client_token(format!("gatewalk-{session}-service"))
+                            .send()
+                            .await
+                            .ctx("ecs", "CreateService")
+                    },
+                )
+                .await?;
                 let arn = out
                     .service()
                     .and_then(|s| s.service_arn())

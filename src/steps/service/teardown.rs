@@ -7,11 +7,12 @@ use super::{cluster_of, describe_service, listener_on};
 use crate::aws::CallExt;
 use crate::aws::find;
 use crate::aws::tags::ResourceTags;
-use crate::aws::wait::{Poll, delete_when_free, wait_for};
+use crate::aws::wait::{Poll, delete_when_free_showing, wait_for};
 use crate::error::Result;
 use crate::session::SessionHandle;
 use crate::steps::load_balancer::keys as lb_keys;
 use crate::steps::load_balancer::{delete_own_target_group, describe_tg, elb_session};
+use crate::steps::net::eni_holders;
 use crate::steps::{StepCx, StepId};
 use std::time::Duration;
 
@@ -87,7 +88,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let id = g.group_id().unwrap_or_default().to_string();
         let r = id.as_str();
         // Task network interfaces linger for minutes after tasks stop.
-        delete_when_free(
+        delete_when_free_showing(
             p,
             &format!("security group {id} to be released by task network interfaces"),
             || async move {
@@ -99,6 +100,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
                     .ctx("ec2", "DeleteSecurityGroup")
                     .map(|_| ())
             },
+            || eni_holders(aws, "group-id", r),
         )
         .await?;
         p.deleted("security group", &id);

@@ -81,8 +81,11 @@ async fn latest_revision(
         .await
         .ctx("ecs", "DescribeTaskDefinition");
     match r {
+        // A deregistered (INACTIVE) revision stays readable for a long time but
+        // can never be used again: it is not "the latest revision" to reuse.
         Ok(out) => Ok(out
             .task_definition()
+            .filter(|td| td.status() == Some(&TaskDefinitionStatus::Active))
             .cloned()
             .map(|td| (td, out.tags().to_vec()))),
         // ECS answers an unknown family with a generic ClientException.

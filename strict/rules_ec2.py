@@ -1,0 +1,179 @@
+"""EC2 (VPC): deletes AWS refuses while something depends on them, and the NAT
+gateway's slow states.
+
+Typical times (seconds at `real` pace): a NAT gateway is `pending` for about a
+minute and a half and `deleting` for about a minute; a load balancer's network
+interfaces stay a couple of minutes after the load balancer is deleted.
+"""
+
+import uuid
+
+import backends as B
+from wire import Answer
+
+NAT_PENDING_SECONDS = 90
+NAT_DELETING_SECONDS = 60
+
+
+def register(layer):
+    layer.rule(
+        "ec2-delete-sg-in-use",
+        "DeleteSecurityGroup while a network interface uses the group (task and load balancer interfaces linger): "
+        "DependencyViolation",
+        "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html",
+    )
+    layer.rule(
+        "ec2-delete-subnet-in-use",
+        "DeleteSubnet while network interfaces are in it: DependencyViolation",
+        "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSubnet.html",
+    )
+    layer.rule(
+        "ec2-delete-vpc-in-use",
+        "DeleteVpc with subnets, an attached internet gateway, security groups other than the default, route "
+        "tables other than the main one, NAT gateways or network interfaces left: DependencyViolation",
+        "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteVpc.html",
+    )
+    layer.rule(
+        "ec2-detach-igw-mapped",
+        "DetachInternetGateway while a public address in the VPC is mapped (a NAT gateway not yet deleted): "
+        "DependencyViolation",
+        "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DetachInternetGateway.html",
+    )
+    layer.rule(
+        "ec2-release-address-in-use",
+        "ReleaseAddress of an associated Elastic IP (held by a NAT gateway until it is deleted): InvalidIPAddress.InUse",
+        "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReleaseAddress.html",
+    )
+    layer.rule(
+        "ec2-nat-states",
+        "a NAT gateway is pending before available and deleting before deleted; only when deleted are its "
+        "address and network interface released",
+        "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html",
+    )
+
+    @layer.before("ec2", "DeleteSecurityGroup")
+    def delete_sg(layer, call):
+        gid = call.param("GroupId")
+        if not gid:
+            return
+        users = [e.id for e in B.enis(call) if gid in B.eni_groups(e)]
+        if users:
+            raise layer.refuse(
+                "ec2-delete-sg-in-use", "DependencyViolation", f"resource {gid} has a dependent object"
+            )
+
+    @layer.before("ec2", "DeleteSubnet")
+    def delete_subnet(layer, call):
+        sid = call.param("SubnetId")
+        if any(e.subnet is not None and e.subnet.id == sid for e in B.enis(call)):
+            raise layer.refuse(
+                "ec2-delete-subnet-in-use",
+                "DependencyViolation",
+                f"The subnet '{sid}' has dependencies and cannot be deleted.",
+            )
+
+    @layer.before("ec2", "DeleteVpc")
+    def delete_vpc(layer, call):
+        vid = call.param("VpcId")
+        if vid and vpc_dependencies(call, vid):
+            raise layer.refuse(
+                "ec2-delete-vpc-in-use",
+                "DependencyViolation",
+                f"The vpc '{vid}' has dependencies and cannot be deleted.",
+            )
+
+    @layer.before("ec2", "DetachInternetGateway")
+    def detach_igw(layer, call):
+        vid = call.param("VpcId")
+        if vid and mapped_addresses(call, vid):
+            raise layer.refuse(
+                "ec2-detach-igw-mapped",
+                "DependencyViolation",
+                f"Network {vid} has some mapped public address(es). Please unmap those public address(es) before "
+                "detaching the gateway.",
+            )
+
+    @layer.before("ec2", "ReleaseAddress")
+    def release(layer, call):
+        alloc, ip = call.param("AllocationId"), call.param("PublicIp")
+        for a in B.ec2(call).addresses:
+            if (alloc and a.allocation_id == alloc) or (ip and a.public_ip == ip):
+                if a.association_id or a.eni is not None:
+                    raise layer.refuse(
+                        "ec2-release-address-in-use",
+                        "InvalidIPAddress.InUse",
+                        f"Address {a.allocation_id or a.public_ip} is in use.",
+                    )
+
+    @layer.after("ec2", "CreateNatGateway")
+    def nat_pending(layer, call, data):
+        nat = newest_nat(call, data)
+        if nat is None:
+            return
+        nat.state = "pending"
+
+        def available():
+            if nat.state == "pending":
+                nat.state = "available"
+
+        layer.timeline.schedule(("nat", nat.id), NAT_PENDING_SECONDS, available)
+
+    @layer.after("ec2", "DeleteNatGateway")
+    def nat_deleting(layer, call, _data):
+        nat = B.ec2(call).nat_gateways.get(call.param("NatGatewayId"))
+        if nat is None:
+            return
+        nat.state = "deleting"
+        ec2 = B.ec2(call)
+
+        def deleted():
+            nat.state = "deleted"
+            # AWS unmaps the address and removes the interface; moto leaves both.
+            for a in ec2.addresses:
+                if a.eni is not None and a.eni.id == nat._eni.id:
+                    ec2.disassociate_address(address=a.public_ip)
+            ec2.enis.pop(nat._eni.id, None)
+
+        layer.timeline.schedule(("nat", nat.id), NAT_DELETING_SECONDS, deleted)
+
+    @layer.before("ec2", "DeleteNatGateway")
+    def nat_already(layer, call):
+        nat = B.ec2(call).nat_gateways.get(call.param("NatGatewayId"))
+        if nat is not None and nat.state in ("deleting", "deleted"):
+            # AWS accepts it again and answers with the current state; moto would
+            # turn a deleting gateway into a deleted one at once.
+            raise Answer(
+                200,
+                "text/xml",
+                '<DeleteNatGatewayResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+                f"<requestId>{uuid.uuid4()}</requestId><natGatewayId>{nat.id}</natGatewayId>"
+                "</DeleteNatGatewayResponse>",
+            )
+
+
+def newest_nat(call, data):
+    text = data.decode("utf-8", "replace")
+    for nat in B.ec2(call).nat_gateways.values():
+        if nat.id in text:
+            return nat
+    return None
+
+
+def mapped_addresses(call, vpc_id):
+    out = [n.id for n in B.ec2(call).nat_gateways.values() if n.vpc_id == vpc_id and n.state != "deleted"]
+    for a in B.ec2(call).addresses:
+        eni = a.eni
+        if eni is not None and eni.subnet is not None and eni.subnet.vpc_id == vpc_id:
+            out.append(a.public_ip)
+    return out
+
+
+def vpc_dependencies(call, vpc_id):
+    ec2 = B.ec2(call)
+    deps = [s.id for s in ec2.describe_subnets(filters={"vpc-id": [vpc_id]})]
+    deps += [g.id for g in ec2.internet_gateways.values() if g.vpc is not None and g.vpc.id == vpc_id]
+    deps += [g.id for g in ec2.groups.get(vpc_id, {}).values() if g.name != "default"]
+    deps += [r.id for r in ec2.route_tables.values() if r.vpc_id == vpc_id and r.main_association_id is None]
+    deps += [n.id for n in ec2.nat_gateways.values() if n.vpc_id == vpc_id and n.state != "deleted"]
+    deps += [e.id for e in ec2.enis.values() if e.subnet is not None and e.subnet.vpc_id == vpc_id]
+    return deps

@@ -1,0 +1,171 @@
+"""The wire: which service and operation a request is, its parameters, and AWS's
+error format for each protocol (EC2 query, other query services, JSON, REST-JSON)."""
+
+import io
+import json
+import re
+import uuid
+from urllib.parse import parse_qs
+
+JSON_TARGET = re.compile(r"^[A-Za-z0-9]+\.(?P<op>[A-Za-z]+)$")
+
+
+class Call:
+    """One request as AWS sees it."""
+
+    def __init__(self, service, op, region, account, params, path, method, protocol):
+        self.service = service  # signing name: ec2, ecs, elasticloadbalancing, apigateway, iam, sts
+        self.op = op
+        self.region = region
+        self.account = account
+        self.params = params  # dict: flat query params, JSON body, or REST body
+        self.path = path
+        self.method = method
+        self.protocol = protocol  # ec2 | query | json | rest
+        self.rewritten = False  # a JSON call whose params a rule changed (sent on as changed)
+
+    def param(self, name, default=None):
+        return self.params.get(name, default)
+
+    def members(self, prefix):
+        """Query-protocol list `Prefix.member.N` (or `Prefix.N` for EC2) in order."""
+        found = []
+        pat = re.compile(rf"^{re.escape(prefix)}\.(?:member\.)?(\d+)$")
+        for k, v in self.params.items():
+            m = pat.match(k)
+            if m:
+                found.append((int(m.group(1)), v))
+        return [v for _, v in sorted(found)]
+
+
+class Refusal(Exception):
+    """What AWS answers instead of doing the call."""
+
+    def __init__(self, code, message, status=400, headers=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.headers = headers or {}
+
+
+class Answer(Exception):
+    """What AWS answers where moto would do something else (the layer answers itself)."""
+
+    def __init__(self, status, content_type, body):
+        super().__init__(body)
+        self.status = status
+        self.content_type = content_type
+        self.body = body.encode("utf-8") if isinstance(body, str) else body
+
+
+def read_body(environ):
+    try:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    body = environ["wsgi.input"].read(size) if size else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def credential_scope(environ):
+    """(service, region, access key) from a SigV4 Authorization header."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    m = re.search(r"Credential=([^/,\s]+)/\d+/([^/]+)/([^/]+)/aws4_request", auth)
+    if not m:
+        return None, None, None
+    return m.group(3), m.group(2), m.group(1)
+
+
+def rest_operation(method, path):
+    """API Gateway's operation from method and path (only those the layer rules on)."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["restapis"]:
+        if len(parts) == 1:
+            return {"POST": "CreateRestApi", "GET": "GetRestApis"}.get(method, "Other")
+        if len(parts) == 2:
+            return {"DELETE": "DeleteRestApi", "PUT": "PutRestApi", "GET": "GetRestApi"}.get(method, "Other")
+        if parts[2] == "deployments" and len(parts) == 3 and method == "POST":
+            return "CreateDeployment"
+        if parts[2] == "resources":
+            if len(parts) == 3 and method == "GET":
+                return "GetResources"
+            if len(parts) == 4 and method == "POST":
+                return "CreateResource"
+            if len(parts) == 4 and method == "DELETE":
+                return "DeleteResource"
+    if parts[:1] == ["vpclinks"]:
+        if len(parts) == 1:
+            return {"POST": "CreateVpcLink", "GET": "GetVpcLinks"}.get(method, "Other")
+        return {"DELETE": "DeleteVpcLink", "GET": "GetVpcLink"}.get(method, "Other")
+    return "Other"
+
+
+def parse(environ, body, account_of):
+    """Builds the Call for a request, or None for what is not an AWS API call."""
+    service, region, key = credential_scope(environ)
+    if service is None:
+        return None
+    account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or account_of(key)
+    method = environ.get("REQUEST_METHOD", "GET")
+    path = environ.get("PATH_INFO", "/")
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        m = JSON_TARGET.match(target)
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            params = {}
+        return Call(service, m.group("op") if m else target, region, account, params, path, method, "json")
+    if service == "apigateway":
+        try:
+            params = json.loads(body) if body else {}
+        except ValueError:
+            params = {}
+        return Call(service, rest_operation(method, path), region, account, params, path, method, "rest")
+    text = body.decode("utf-8", "replace") if body else ""
+    qs = environ.get("QUERY_STRING", "")
+    flat = {}
+    for source in (qs, text):
+        for k, v in parse_qs(source, keep_blank_values=True).items():
+            flat[k] = v[0]
+    protocol = "ec2" if service == "ec2" else "query"
+    return Call(service, flat.get("Action", "Other"), region, account, flat, path, method, protocol)
+
+
+def _xml_escape(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def error_response(call, refusal):
+    """(status, headers, body) of AWS's error answer in the call's protocol."""
+    rid = str(uuid.uuid4())
+    code, msg = refusal.code, refusal.message
+    if call.protocol == "ec2":
+        ctype = "text/xml"
+        body = (
+            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code>"
+            f"<Message>{_xml_escape(msg)}</Message></Error></Errors><RequestID>{rid}</RequestID></Response>"
+        )
+    elif call.protocol == "query":
+        ctype = "text/xml"
+        kind = "Receiver" if refusal.status >= 500 else "Sender"
+        body = (
+            f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{_xml_escape(msg)}</Message>"
+            f"</Error><RequestId>{rid}</RequestId></ErrorResponse>"
+        )
+    elif call.protocol == "json":
+        ctype = "application/x-amz-json-1.1"
+        body = json.dumps({"__type": code, "message": msg})
+    else:
+        ctype = "application/json"
+        body = json.dumps({"message": msg})
+    headers = [
+        ("Content-Type", ctype),
+        ("x-amzn-RequestId", rid),
+        ("x-amzn-ErrorType", code),
+        ("x-gatewalk-strict", "refused"),
+    ]
+    headers += list(refusal.headers.items())
+    return refusal.status, headers, body.encode("utf-8")
