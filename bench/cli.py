@@ -6,8 +6,9 @@ time and peak memory (max RSS) per command, median of N runs.
 
 Targets (see bench/RESULTS.md): `status`/`sessions` under 50 ms and 30 MB;
 a full ten-step `apply` in the sandbox under 15 s; no command above 60 MB peak
-RSS. The sandbox answers instantly, so these measure gatewalk itself
-(start-up, SDK set-up, request handling), not AWS.
+RSS. The sandbox runs at pace `instant` (the strict layer's rules without its
+simulated waits), so these measure gatewalk itself (start-up, SDK set-up,
+request handling, its polls), not AWS.
 """
 import argparse, os, resource, statistics, subprocess, sys, tempfile, time
 
@@ -31,7 +32,7 @@ results = {name: [] for name, _ in commands}
 peaks = {name: 0 for name, _ in commands}
 for _ in range(a.runs):
     with tempfile.TemporaryDirectory() as home:
-        subprocess.run([a.bin, "sandbox", "start"], env=dict(os.environ, GATEWALK_HOME=home), check=True, capture_output=True)
+        subprocess.run([a.bin, "--sandbox", "--pace", "instant", "sandbox", "start"], env=dict(os.environ, GATEWALK_HOME=home), check=True, capture_output=True)
         try:
             for name, args in commands:
                 # Each measurement in a fresh child so ru_maxrss is that child's.
