@@ -18,8 +18,8 @@ NAT_DELETING_SECONDS = 60
 def register(layer):
     layer.rule(
         "ec2-delete-sg-in-use",
-        "DeleteSecurityGroup while a network interface uses the group (task and load balancer interfaces linger): "
-        "DependencyViolation",
+        "DeleteSecurityGroup while a network interface uses the group (task and load balancer interfaces linger) "
+        "or another group's rule refers to it: DependencyViolation",
         "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html",
     )
     layer.rule(
@@ -57,6 +57,7 @@ def register(layer):
         if not gid:
             return
         users = [e.id for e in B.enis(call) if gid in B.eni_groups(e)]
+        users += referencing_groups(call, gid)
         if users:
             raise layer.refuse(
                 "ec2-delete-sg-in-use", "DependencyViolation", f"resource {gid} has a dependent object"
@@ -149,6 +150,23 @@ def register(layer):
                 f"<requestId>{uuid.uuid4()}</requestId><natGatewayId>{nat.id}</natGatewayId>"
                 "</DeleteNatGatewayResponse>",
             )
+
+
+def referencing_groups(call, gid):
+    """Other security groups whose rules name this one as source or destination."""
+    out = []
+    for groups in B.ec2(call).groups.values():
+        for g in groups.values():
+            if g.id == gid:
+                continue
+            for rule in list(g.ingress_rules) + list(g.egress_rules):
+                pairs = list(getattr(rule, "source_groups", None) or [])
+                single = getattr(rule, "source_group", None)
+                if single:
+                    pairs.append(single)
+                if any(p.get("GroupId") == gid for p in pairs):
+                    out.append(g.id)
+    return out
 
 
 def newest_nat(call, data):

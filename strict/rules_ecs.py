@@ -41,7 +41,7 @@ def register(layer):
     layer.rule(
         "ecs-delete-service-scaled",
         "DeleteService of a service with a desired count above 0 without force: InvalidParameterException; "
-        "of a service that is not ACTIVE: ServiceNotActiveException",
+        "DeleteService or UpdateService of a service that is not ACTIVE: ServiceNotActiveException",
         "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteService.html",
     )
     layer.rule(
@@ -52,14 +52,16 @@ def register(layer):
     )
     layer.rule(
         "ecs-deployment-takes-time",
-        "a new service's deployment is IN_PROGRESS with no running task until its tasks start; they cannot start "
-        "before the task execution role has propagated",
+        "a deployment (new service, new task definition, more tasks) is IN_PROGRESS until its new tasks run; a "
+        "task started while its execution role is still propagating fails ('ECS was unable to assume the role', "
+        "in the service's events) and costs the deployment another round",
         "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
     )
     layer.rule(
         "ecs-service-linked-role",
-        "CreateService before the ECS service-linked role exists and has propagated: InvalidParameterException "
-        "'Unable to assume the service linked role'",
+        "ECS makes its service-linked role on CreateCluster or CreateService when the account has none; until "
+        "the role has propagated CreateService fails: InvalidParameterException 'Unable to assume the service "
+        "linked role'",
         "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using-service-linked-roles.html",
     )
     layer.rule(
@@ -75,6 +77,11 @@ def register(layer):
         "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html",
     )
     layer.rule(
+        "ecs-client-token",
+        "CreateService with a clientToken longer than 36 characters: InvalidParameterException",
+        "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html",
+    )
+    layer.rule(
         "ecs-fargate-sizes",
         "RegisterTaskDefinition for Fargate with a cpu/memory pair Fargate does not offer, or a network mode other "
         "than awsvpc: ClientException",
@@ -83,27 +90,14 @@ def register(layer):
 
     layer.rule(
         "ecs-describe-family-active",
-        "DescribeTaskDefinition by family names the latest ACTIVE revision (a deregistered one is never picked); "
-        "a family with no ACTIVE revision: ClientException",
+        "a task definition named by family alone (DescribeTaskDefinition, CreateService, UpdateService) is its "
+        "latest ACTIVE revision, never a deregistered one; a family with no ACTIVE revision: ClientException",
         "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html",
     )
 
     @layer.before("ecs", "DescribeTaskDefinition")
     def latest_active(layer, call):
-        ref = (call.param("taskDefinition") or "").split("/")[-1]
-        if not ref or ":" in ref:
-            return
-        revs = B.ecs(call).task_definitions.get(ref, {})
-        if not revs:
-            return
-        active = [t for t in revs.values() if t.status == "ACTIVE"]
-        if not active:
-            raise layer.refuse(
-                "ecs-describe-family-active", "ClientException", "Unable to describe task definition."
-            )
-        latest = max(active, key=lambda t: t.revision)
-        call.params["taskDefinition"] = f"{ref}:{latest.revision}"
-        call.rewritten = True
+        latest_active_revision(layer, call)
 
     @layer.before("ecs", "DeleteCluster")
     def delete_cluster(layer, call):
@@ -185,18 +179,41 @@ def register(layer):
                     "InvalidParameterException",
                     "Creation of service was not idempotent.",
                 )
-        slr = B.role(call, ECS_SLR)
-        if slr is None or not rules_iam.usable(layer, call.account, ECS_SLR):
+        if len(call.param("clientToken") or "") > 36:
+            raise layer.refuse(
+                "ecs-client-token",
+                "InvalidParameterException",
+                "clientToken must be at most 36 characters.",
+            )
+        rules_iam.ensure_ecs_slr(layer, call)
+        if not rules_iam.usable(layer, call.account, ECS_SLR):
             raise layer.refuse(
                 "ecs-service-linked-role",
                 "InvalidParameterException",
                 "Unable to assume the service linked role. Please verify that the ECS service linked role exists.",
             )
+        latest_active_revision(layer, call)
         td = B.task_definition(call, call.param("taskDefinition"))
         if td is None:
             return
         for lb in call.param("loadBalancers") or []:
             check_load_balancer(layer, call, td, lb)
+
+    @layer.after("ecs", "CreateCluster")
+    def cluster_made(layer, call, _data):
+        rules_iam.ensure_ecs_slr(layer, call)
+
+    @layer.before("ecs", "UpdateService")
+    def update_service(layer, call):
+        c = B.cluster(call, call.param("cluster"))
+        s = c and B.service(call, c.name, call.param("service"))
+        if s is None:
+            return
+        if s.status != "ACTIVE":
+            raise layer.refuse("ecs-delete-service-scaled", "ServiceNotActiveException", "Service was not ACTIVE.")
+        latest_active_revision(layer, call)
+        # moto sets the running count to the new desired count at once.
+        call.stash = s.running_count
 
     @layer.after("ecs", "CreateService")
     def deploying(layer, call, _data):
@@ -213,12 +230,30 @@ def register(layer):
         s = c and B.service(call, c.name, call.param("service"))
         if s is None:
             return
+        before = call.stash if call.stash is not None else s.running_count
         if call.param("desiredCount") is not None:
             n = int(call.param("desiredCount"))
             release_task_enis(layer, call, s, n, drain_seconds(call, s))
             sync_task_enis(layer, call, s, n)
-        if call.param("taskDefinition") or call.param("forceNewDeployment"):
-            start_deployment(layer, call, s)
+        if call.param("taskDefinition") or call.param("forceNewDeployment") or s.desired_count > before:
+            # New tasks start only after a deployment; the old ones keep running.
+            start_deployment(layer, call, s, running=min(before, s.desired_count))
+
+
+def latest_active_revision(layer, call):
+    """A family alone names its latest ACTIVE revision (moto: its latest, even a
+    deregistered one); the request goes on naming that revision."""
+    ref = (call.param("taskDefinition") or "").split("/")[-1]
+    if not ref or ":" in ref:
+        return
+    revs = B.ecs(call).task_definitions.get(ref, {})
+    if not revs:
+        return
+    active = [t for t in revs.values() if t.status == "ACTIVE"]
+    if not active:
+        raise layer.refuse("ecs-describe-family-active", "ClientException", "Unable to describe task definition.")
+    call.params["taskDefinition"] = f"{ref}:{max(active, key=lambda t: t.revision).revision}"
+    call.rewritten = True
 
 
 def check_load_balancer(layer, call, td, lb):
@@ -273,22 +308,31 @@ def drain_seconds(call, s):
     return delay + TASK_STOP_SECONDS
 
 
-def start_deployment(layer, call, s):
-    """No task runs until the deployment is done; not before the execution role works."""
-    s.running_count = 0
-    s.pending_count = s.desired_count
+def start_deployment(layer, call, s, running=0):
+    """The new tasks run only once the deployment is done. A task started while
+    its execution role is still propagating stops ("ECS was unable to assume the
+    role") and ECS starts another: one more round of the deployment."""
+    s.running_count = running
+    s.pending_count = s.desired_count - running
     for d in s.deployments:
-        d.update(rolloutState="IN_PROGRESS", runningCount=0, pendingCount=s.desired_count)
+        d.update(rolloutState="IN_PROGRESS", runningCount=running, pendingCount=s.pending_count)
         d["rolloutStateReason"] = f"ECS deployment {d['id']} in progress."
     td = B.task_definition(call, s.task_definition)
     role = (getattr(td, "execution_role_arn", None) or "").split("/")[-1]
     key = ("ecs-deploy", s.arn)
+    failed_once = [bool(role) and not rules_iam.usable(layer, call.account, role)]
 
     def steady():
         if s.status != "ACTIVE":
             return
-        if role and not rules_iam.usable(layer, call.account, role):
-            # "ECS was unable to assume the role": the task stops and ECS tries again.
+        if failed_once[0] or (role and not rules_iam.usable(layer, call.account, role)):
+            failed_once[0] = False
+            s.events.insert(0, {
+                "id": f"{s.name}-{len(s.events)}",
+                "createdAt": utcnow(),
+                "message": f"(service {s.name}) failed to launch a task: ECS was unable to assume the role "
+                f"'{td.execution_role_arn}' that was provided for this task.",
+            })
             layer.timeline.schedule(key, DEPLOY_SECONDS / 2, steady)
             return
         s.running_count = s.desired_count

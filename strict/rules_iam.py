@@ -38,15 +38,28 @@ def register(layer):
     def slr_made(layer, call, _data):
         if call.param("AWSServiceName") != "ecs.amazonaws.com":
             return
-        # moto names it AWSServiceRoleForecs; AWS's name is AWSServiceRoleForECS.
-        r = B.role(call, "AWSServiceRoleForecs")
-        if r is not None:
-            r.name = ECS_SLR  # the ARN is made from the name
+        aws_name(call)
         propagating(layer, call.account, ECS_SLR, SLR_PROPAGATION_SECONDS)
 
     @layer.after("iam", "CreateRole")
     def role_made(layer, call, _data):
         propagating(layer, call.account, call.param("RoleName"), ROLE_PROPAGATION_SECONDS)
+
+
+def aws_name(call):
+    """moto names ECS's role AWSServiceRoleForecs; AWS's name is AWSServiceRoleForECS."""
+    r = B.role(call, "AWSServiceRoleForecs")
+    if r is not None:
+        r.name = ECS_SLR  # the ARN is made from the name
+
+
+def ensure_ecs_slr(layer, call):
+    """ECS makes its service-linked role itself on CreateCluster or CreateService
+    when the account has none; like any new role it then propagates."""
+    if B.role(call, ECS_SLR) is None:
+        B.iam(call).create_service_linked_role("ecs.amazonaws.com", "", "")
+        aws_name(call)
+        propagating(layer, call.account, ECS_SLR, SLR_PROPAGATION_SECONDS)
 
 
 def propagating(layer, account, name, typical_seconds):

@@ -23,6 +23,7 @@ class Call:
         self.method = method
         self.protocol = protocol  # ec2 | query | json | rest
         self.rewritten = False  # a JSON call whose params a rule changed (sent on as changed)
+        self.stash = None  # what a rule noted before moto ran, for the hook after
 
     def param(self, name, default=None):
         return self.params.get(name, default)

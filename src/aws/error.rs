@@ -62,7 +62,7 @@ impl AwsError {
     pub fn is_propagation(&self) -> bool {
         self.message
             .to_ascii_lowercase()
-            .contains("unable to assume")
+            .contains("unable to assume the service linked role")
     }
 
     /// True when AWS refuses because another resource still depends on this one
@@ -115,15 +115,6 @@ pub fn timing_hint(message: &str) -> Option<String> {
                 .into(),
         );
     }
-    if m.contains("unable to assume the role")
-        || m.contains("role defined for the function cannot be assumed")
-    {
-        return Some(
-            "the IAM role is new and not yet usable everywhere (IAM changes take a little while to \
-             propagate). Nothing is wrong with your inputs: wait a minute and run the same command again."
-                .into(),
-        );
-    }
     if m.contains("creation of service was not idempotent") {
         return Some(
             "a service of this name is still being deleted (DRAINING until its tasks have stopped). \
@@ -164,6 +155,10 @@ pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
         | "SlowDown" => "AWS is rate-limiting this account; gatewalk \
              already retried with backoff. Wait a minute and run the same command again — \
              nothing already created is lost."
+            .into(),
+        "ClusterContainsServicesException" => "the cluster still has services (a DRAINING one \
+             counts until it is INACTIVE, a few minutes after it was deleted). Wait, or delete \
+             the services that are not gatewalk's, then run the same command again."
             .into(),
         "DependencyViolation" | "ResourceInUse" => "another resource still uses this one. \
              AWS releases network interfaces a few minutes after NAT gateways, load balancers \

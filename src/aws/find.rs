@@ -2,6 +2,8 @@
 //! creating twice, how teardown finds what an interrupted run left, and how
 //! `inventory` lists everything a session owns without its session file.
 
+use super::ecs::session_services;
+pub use super::elb::target_groups;
 use super::tags::{ResourceTags, SESSION_KEY};
 use super::{AwsContext, CallExt};
 use crate::error::Result;
@@ -141,53 +143,6 @@ pub struct Tagged {
     pub kind: String,
     /// Id or ARN.
     pub id: String,
-}
-
-/// The services of a cluster that carry the session's tag and are not INACTIVE.
-async fn session_services(aws: &AwsContext, cluster: &str, session: &str) -> Result<Vec<Tagged>> {
-    let mut arns = Vec::new();
-    let mut token = None;
-    loop {
-        let page = aws
-            .ecs
-            .list_services()
-            .cluster(cluster)
-            .set_next_token(token)
-            .send()
-            .await
-            .ctx("ecs", "ListServices")?;
-        arns.extend(page.service_arns().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
-    let mut out = Vec::new();
-    // DescribeServices takes at most 10 services a call.
-    for chunk in arns.chunks(10) {
-        let d = aws
-            .ecs
-            .describe_services()
-            .cluster(cluster)
-            .set_services(Some(chunk.to_vec()))
-            .include(aws_sdk_ecs::types::ServiceField::Tags)
-            .send()
-            .await
-            .ctx("ecs", "DescribeServices")?;
-        for svc in d.services() {
-            let mine = svc
-                .tags()
-                .iter()
-                .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session));
-            if mine && svc.status() != Some("INACTIVE") {
-                out.push(Tagged {
-                    kind: "ecs:service".into(),
-                    id: svc.service_arn().unwrap_or_default().to_string(),
-                });
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Every live resource carrying `gatewalk:session=<session>`, across the
@@ -467,56 +422,6 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
         }
     }
     out.sort();
-    Ok(out)
-}
-
-/// Target groups carrying these tags (tags read in batches of 20, all pages).
-pub async fn target_groups(
-    aws: &AwsContext,
-    t: &ResourceTags<'_>,
-) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::TargetGroup>> {
-    let mut all = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = aws
-            .elb
-            .describe_target_groups()
-            .set_marker(marker)
-            .send()
-            .await
-            .ctx("elbv2", "DescribeTargetGroups")?;
-        all.extend(page.target_groups().iter().cloned());
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
-    }
-    let mut out = Vec::new();
-    for chunk in all.chunks(20) {
-        let arns: Vec<String> = chunk
-            .iter()
-            .filter_map(|g| g.target_group_arn().map(str::to_string))
-            .collect();
-        if arns.is_empty() {
-            continue;
-        }
-        let r = aws
-            .elb
-            .describe_tags()
-            .set_resource_arns(Some(arns))
-            .send()
-            .await
-            .ctx("elbv2", "DescribeTags")?;
-        for d in r.tag_descriptions() {
-            if t.matches(d.tags().iter().map(|x| (x.key(), x.value())))
-                && let Some(g) = chunk
-                    .iter()
-                    .find(|g| g.target_group_arn() == d.resource_arn())
-            {
-                out.push(g.clone());
-            }
-        }
-    }
     Ok(out)
 }
 

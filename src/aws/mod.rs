@@ -2,6 +2,8 @@
 //! tagging helpers, error translation, the call log and waiters.
 
 pub mod calls;
+pub mod ecs;
+pub mod elb;
 pub mod error;
 pub mod find;
 pub mod tags;

@@ -37,6 +37,7 @@ pub(super) async fn dispatch(args: Args) -> u8 {
 }
 
 async fn run(args: &Args, out: &Printer) -> Result<u8> {
+    check_pace(args)?;
     let home = home_dir()?;
     let store = Store::new(&home);
     let Some(cmd) = &args.command else {
@@ -235,6 +236,24 @@ fn took_over(h: &SessionHandle, out: &Printer) {
             h.session().name
         ));
     }
+}
+
+/// `--pace` is the local sandbox's: it needs `--sandbox` (or `sandbox start`).
+fn check_pace(args: &Args) -> Result<()> {
+    let starting = matches!(
+        args.command,
+        Some(Command::Sandbox {
+            action: SandboxAction::Start
+        })
+    );
+    if args.pace.is_some() && !args.sandbox && !starting {
+        return Err(Error::Inputs(vec![crate::steps::inputs::InputError {
+            step: None,
+            field: "--pace".into(),
+            message: "sets the pace of the local sandbox; add --sandbox (or use `gatewalk sandbox start --pace …`)".into(),
+        }]));
+    }
+    Ok(())
 }
 
 /// `gatewalk` in a terminal: the interactive wizard.

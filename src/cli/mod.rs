@@ -42,8 +42,9 @@ pub struct Args {
     pub sandbox: bool,
     /// How fast the sandbox's slow things happen: instant, fast (a tenth of AWS's
     /// typical times; the default for a new sandbox) or real (AWS's typical times).
-    /// A running sandbox keeps its pace unless this is given.
-    #[arg(long, global = true, value_enum, requires = "sandbox")]
+    /// A running sandbox keeps its pace unless this is given. Goes with --sandbox
+    /// or `sandbox start`.
+    #[arg(long, global = true, value_enum)]
     pub pace: Option<crate::sandbox::Pace>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]

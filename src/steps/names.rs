@@ -90,9 +90,33 @@ pub fn check_role_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An idempotency token for one create call, unique to this process and
+/// moment, at most `max` characters (ECS allows 36, EC2 64). Retries of the
+/// call inside one run reuse it; a later run finds the resource by name or tag
+/// instead, so it never needs the token again — and never reuses one for a
+/// resource that has since been deleted.
+pub fn client_token(max: usize) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut t = format!("gw-{:x}-{nanos:x}", std::process::id());
+    t.truncate(max);
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_tokens_fit_ecs_and_differ() {
+        let a = client_token(36);
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        let b = client_token(36);
+        assert!(a.len() <= 36 && b.len() <= 36, "{a} {b}");
+        assert_ne!(a, b);
+    }
 
     #[test]
     fn derive_respects_the_limit() {

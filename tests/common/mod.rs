@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod strict;
 
 use gatewalk::aws::find::{Tagged, inventory};
 use gatewalk::aws::{AwsContext, AwsOptions};

@@ -109,6 +109,73 @@ async fn retire_placeholder(
     Ok(())
 }
 
+/// The placeholder target group the console insists on: found by name, else
+/// created; one left under an earlier name goes. Nothing once step 7 retired it.
+async fn ensure_placeholder(cx: StepCx<'_>, h: &mut SessionHandle, vpc_id: &str) -> Result<()> {
+    let aws = cx.aws;
+    let p = cx.progress;
+    let i = &cx.inputs.load_balancer;
+    let session = h.session().name.clone();
+    let sid = StepId::LoadBalancer;
+    let tg_arn = match describe_tg(aws, &i.placeholder_target_group_name).await? {
+        // Step 7 deleted it on purpose; it is not coming back.
+        _ if placeholder_retired(h.session()) => String::new(),
+        Some(tg) => {
+            let arn = tg.target_group_arn().unwrap_or_default().to_string();
+            ensure_ours(
+                aws,
+                &arn,
+                &session,
+                "target group",
+                "load-balancer.placeholder_target_group_name",
+            )
+            .await?;
+            p.reused("placeholder target group", &arn);
+            arn
+        }
+        None => {
+            h.creating(sid, PLACEHOLDER, "CreateTargetGroup")?;
+            let out = aws
+                .elb
+                .create_target_group()
+                .name(&i.placeholder_target_group_name)
+                .protocol(ProtocolEnum::Tcp)
+                .port(cx.inputs.task_definition.container_port as i32)
+                .vpc_id(vpc_id)
+                .target_type(TargetTypeEnum::Ip)
+                .set_tags(Some(
+                    ResourceTags::new(&session, PLACEHOLDER_ROLE)
+                        .elb(&i.placeholder_target_group_name),
+                ))
+                .send()
+                .await
+                .ctx("elbv2", "CreateTargetGroup")?;
+            let arn = out
+                .target_groups()
+                .first()
+                .and_then(|t| t.target_group_arn())
+                .unwrap_or_default()
+                .to_string();
+            p.created("placeholder target group", &arn);
+            arn
+        }
+    };
+    if !tg_arn.is_empty() {
+        h.record(sid, PLACEHOLDER, &tg_arn)?;
+        // A renamed placeholder: the one made under the old name goes
+        // (target group names cannot be changed), so there is only ever one.
+        for old in find::target_groups(aws, &ResourceTags::new(&session, PLACEHOLDER_ROLE))
+            .await?
+            .iter()
+            .filter(|g| g.target_group_arn() != Some(tg_arn.as_str()))
+        {
+            retire_placeholder(aws, p, old, &session).await?;
+        }
+    }
+
+    Ok(())
+}
+
 /// Whether step 7 has deleted the placeholder target group (so step 4 must
 /// neither recreate it nor expect it).
 pub fn placeholder_retired(s: &Session) -> bool {
@@ -345,61 +412,7 @@ impl Step for LoadBalancer {
             });
         };
 
-        let tg_arn = match describe_tg(aws, &i.placeholder_target_group_name).await? {
-            // Step 7 deleted it on purpose; it is not coming back.
-            _ if placeholder_retired(h.session()) => String::new(),
-            Some(tg) => {
-                let arn = tg.target_group_arn().unwrap_or_default().to_string();
-                ensure_ours(
-                    aws,
-                    &arn,
-                    &session,
-                    "target group",
-                    "load-balancer.placeholder_target_group_name",
-                )
-                .await?;
-                p.reused("placeholder target group", &arn);
-                arn
-            }
-            None => {
-                h.creating(sid, PLACEHOLDER, "CreateTargetGroup")?;
-                let out = aws
-                    .elb
-                    .create_target_group()
-                    .name(&i.placeholder_target_group_name)
-                    .protocol(ProtocolEnum::Tcp)
-                    .port(cx.inputs.task_definition.container_port as i32)
-                    .vpc_id(&vpc_id)
-                    .target_type(TargetTypeEnum::Ip)
-                    .set_tags(Some(
-                        ResourceTags::new(&session, PLACEHOLDER_ROLE)
-                            .elb(&i.placeholder_target_group_name),
-                    ))
-                    .send()
-                    .await
-                    .ctx("elbv2", "CreateTargetGroup")?;
-                let arn = out
-                    .target_groups()
-                    .first()
-                    .and_then(|t| t.target_group_arn())
-                    .unwrap_or_default()
-                    .to_string();
-                p.created("placeholder target group", &arn);
-                arn
-            }
-        };
-        if !tg_arn.is_empty() {
-            h.record(sid, PLACEHOLDER, &tg_arn)?;
-            // A renamed placeholder: the one made under the old name goes
-            // (target group names cannot be changed), so there is only ever one.
-            for old in find::target_groups(aws, &ResourceTags::new(&session, PLACEHOLDER_ROLE))
-                .await?
-                .iter()
-                .filter(|g| g.target_group_arn() != Some(tg_arn.as_str()))
-            {
-                retire_placeholder(aws, p, old, &session).await?;
-            }
-        }
+        ensure_placeholder(cx, h, &vpc_id).await?;
 
         let nlb_arn = match describe_nlb(aws, &i.nlb_name).await? {
             Some(lb) => {

@@ -4,6 +4,7 @@
 //! Fargate in the private subnet with no public IP and a circuit breaker.
 
 mod checks;
+mod create;
 mod inputs;
 mod running;
 mod teardown;
@@ -20,19 +21,13 @@ use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
 use crate::aws::tags::{ResourceTags, SESSION_KEY};
-use crate::aws::wait::once_propagated;
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
-use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
-    LaunchType, LoadBalancer as EcsLb, NetworkConfiguration, PropagateTags,
-};
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Listener, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum,
 };
-use std::time::Duration;
 
 /// Step 6.
 #[derive(Debug, Clone, Copy)]
@@ -472,7 +467,6 @@ impl Step for Service {
 
         let aws = cx.aws;
         let i = &cx.inputs.service;
-        let td = &cx.inputs.task_definition;
         match describe_service(aws, &cluster, &i.service_name).await? {
             Some(svc) if svc.status() == Some("ACTIVE") => {
                 let arn = svc.service_arn().unwrap_or_default().to_string();
@@ -505,62 +499,15 @@ impl Step for Service {
             None => {
                 self.ensure_service_linked_role(cx).await?;
                 h.creating(StepId::Service, SERVICE, "CreateService")?;
-                let (cluster, tg, sg, task_def) = (&cluster, &tg, &sg, &task_def);
-                let (private, session) = (&private, &session);
-                // A service-linked role made a moment ago is refused until IAM
-                // has propagated it: wait that out, visibly, for a bounded time.
-                let out = once_propagated(
-                    cx.progress,
-                    "ECS to accept its new service-linked role",
-                    Duration::from_secs(180),
-                    || async move {
-                        let vpc_conf = AwsVpcConfiguration::builder()
-                            .subnets(private)
-                            .security_groups(sg)
-                            .assign_public_ip(AssignPublicIp::Disabled)
-                            .build()
-                            .map_err(|e| {
-                                Error::Config(format!("service network configuration: {e}"))
-                            })?;
-                        aws.ecs
-                            .create_service()
-                            .cluster(cluster)
-                            .service_name(&i.service_name)
-                            .task_definition(task_def)
-                            .desired_count(i.desired_count as i32)
-                            .launch_type(LaunchType::Fargate)
-                            .network_configuration(
-                                NetworkConfiguration::builder()
-                                    .awsvpc_configuration(vpc_conf)
-                                    .build(),
-                            )
-                            .load_balancers(
-                                EcsLb::builder()
-                                    .target_group_arn(tg)
-                                    .container_name(&td.container_name)
-                                    .container_port(td.container_port as i32)
-                                    .build(),
-                            )
-                            .deployment_configuration(
-                                DeploymentConfiguration::builder()
-                                    .deployment_circuit_breaker(
-                                        DeploymentCircuitBreaker::builder()
-                                            .enable(true)
-                                            .rollback(true)
-                                            .build(),
-                                    )
-                                    .build(),
-                            )
-                            .health_check_grace_period_seconds(60)
-                            .propagate_tags(PropagateTags::Service)
-                            .set_tags(Some(ResourceTags::new(session, "service").ecs()))
-                            .client_token(format!("gatewalk-{session}-service"))
-                            .send()
-                            .await
-                            .ctx("ecs", "CreateService")
-                    },
-                )
-                .await?;
+                let at = create::Placement {
+                    cluster: &cluster,
+                    private: &private,
+                    sg: &sg,
+                    tg: &tg,
+                    task_def: &task_def,
+                    session: &session,
+                };
+                let out = create::create_service(cx, &at).await?;
                 let arn = out
                     .service()
                     .and_then(|s| s.service_arn())

@@ -22,43 +22,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let session = h.session().name.clone();
     let i = &cx.inputs.service;
     let sid = StepId::Service;
-    if let Ok(cluster) = cluster_of(h.session())
-        && let Some(svc) = describe_service(aws, &cluster, &i.service_name).await?
-    {
-        let ours = crate::aws::tags::session_of(svc.tags().iter().map(|t| (t.key(), t.value())));
-        if svc.status() == Some("ACTIVE") && ours.as_deref() == Some(session.as_str()) {
-            aws.ecs
-                .update_service()
-                .cluster(&cluster)
-                .service(&i.service_name)
-                .desired_count(0)
-                .send()
-                .await
-                .ctx("ecs", "UpdateService")?;
-            aws.ecs
-                .delete_service()
-                .cluster(&cluster)
-                .service(&i.service_name)
-                .force(true)
-                .send()
-                .await
-                .ctx("ecs", "DeleteService")?;
-            let (c, n) = (cluster.as_str(), i.service_name.as_str());
-            wait_for(
-                p,
-                "the service to be deleted",
-                Duration::from_secs(15 * 60),
-                || async move {
-                    Ok(match describe_service(aws, c, n).await? {
-                        None => Poll::Ready(()),
-                        Some(s) => Poll::Pending(s.status().unwrap_or("DRAINING").to_lowercase()),
-                    })
-                },
-            )
-            .await?;
-            p.deleted("ECS service", svc.service_arn().unwrap_or_default());
-        }
-    }
+    delete_service(cx, h, &session).await?;
     h.forget(sid, SERVICE)?;
     if let Some(nlb) = h
         .session()
@@ -106,5 +70,54 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         p.deleted("security group", &id);
     }
     h.forget(sid, SG)?;
+    Ok(())
+}
+
+/// Scales the session's service to zero, deletes it and waits until it is
+/// INACTIVE (its tasks stopped); one found DRAINING is only waited for.
+async fn delete_service(cx: StepCx<'_>, h: &SessionHandle, session: &str) -> Result<()> {
+    let aws = cx.aws;
+    let p = cx.progress;
+    let i = &cx.inputs.service;
+    if let Ok(cluster) = cluster_of(h.session())
+        && let Some(svc) = describe_service(aws, &cluster, &i.service_name).await?
+    {
+        let ours = crate::aws::tags::session_of(svc.tags().iter().map(|t| (t.key(), t.value())));
+        if ours.as_deref() == Some(session) {
+            // A teardown stopped earlier may find it DRAINING: only wait then.
+            if svc.status() == Some("ACTIVE") {
+                aws.ecs
+                    .update_service()
+                    .cluster(&cluster)
+                    .service(&i.service_name)
+                    .desired_count(0)
+                    .send()
+                    .await
+                    .ctx("ecs", "UpdateService")?;
+                aws.ecs
+                    .delete_service()
+                    .cluster(&cluster)
+                    .service(&i.service_name)
+                    .force(true)
+                    .send()
+                    .await
+                    .ctx("ecs", "DeleteService")?;
+            }
+            let (c, n) = (cluster.as_str(), i.service_name.as_str());
+            wait_for(
+                p,
+                "the service to be deleted",
+                Duration::from_secs(15 * 60),
+                || async move {
+                    Ok(match describe_service(aws, c, n).await? {
+                        None => Poll::Ready(()),
+                        Some(s) => Poll::Pending(s.status().unwrap_or("DRAINING").to_lowercase()),
+                    })
+                },
+            )
+            .await?;
+            p.deleted("ECS service", svc.service_arn().unwrap_or_default());
+        }
+    }
     Ok(())
 }
