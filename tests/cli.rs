@@ -70,6 +70,33 @@ async fn resume_in_a_new_process_matches_an_uninterrupted_run() {
     }
 }
 
+/// `--pace` belongs to the local sandbox: without `--sandbox` (or `sandbox
+/// start`) it is refused with exit 2 before anything starts or is written.
+#[test]
+fn pace_goes_with_the_sandbox() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatewalk"))
+        .env("GATEWALK_HOME", home.path())
+        .args(["--pace", "real", "--session", "p", "plan"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--pace") && err.contains("--sandbox"), "{err}");
+    assert!(
+        !home.path().join("sandbox").exists(),
+        "no sandbox was started"
+    );
+    assert!(!home.path().join("sessions").join("p.json").exists());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatewalk"))
+        .env("GATEWALK_HOME", home.path())
+        .args(["--pace", "fastest", "--sandbox", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "clap names the three paces");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("instant"));
+}
+
 #[tokio::test]
 async fn json_output_and_exit_codes() {
     let w = World::new().await;
