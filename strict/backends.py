@@ -49,6 +49,12 @@ def service(call, cluster_name, name_or_arn):
     return ecs(call).services.get(f"{cluster_name}:{name}")
 
 
+def service_of(call, key="service"):
+    """The service an ECS call names (`service` or `serviceName`) in its cluster."""
+    c = cluster(call, call.param("cluster"))
+    return c and service(call, c.name, call.param(key))
+
+
 def task_definition(call, ref):
     """A task definition by family, family:revision or ARN (latest ACTIVE for a family)."""
     b = ecs(call)

@@ -114,8 +114,7 @@ def register(layer):
 
     @layer.before("ecs", "DeleteService")
     def delete_service(layer, call):
-        c = B.cluster(call, call.param("cluster"))
-        s = c and B.service(call, c.name, call.param("service"))
+        s = B.service_of(call, "service")
         if s is None:
             return
         if s.status != "ACTIVE":
@@ -129,8 +128,7 @@ def register(layer):
 
     @layer.after("ecs", "DeleteService")
     def drain(layer, call, _data):
-        c = B.cluster(call, call.param("cluster"))
-        s = c and B.service(call, c.name, call.param("service"))
+        s = B.service_of(call, "service")
         if s is None:
             return
         s.status = "DRAINING"
@@ -205,8 +203,7 @@ def register(layer):
 
     @layer.before("ecs", "UpdateService")
     def update_service(layer, call):
-        c = B.cluster(call, call.param("cluster"))
-        s = c and B.service(call, c.name, call.param("service"))
+        s = B.service_of(call, "service")
         if s is None:
             return
         if s.status != "ACTIVE":
@@ -217,8 +214,7 @@ def register(layer):
 
     @layer.after("ecs", "CreateService")
     def deploying(layer, call, _data):
-        c = B.cluster(call, call.param("cluster"))
-        s = c and B.service(call, c.name, call.param("serviceName"))
+        s = B.service_of(call, "serviceName")
         if s is None:
             return
         start_deployment(layer, call, s)
@@ -226,8 +222,7 @@ def register(layer):
 
     @layer.after("ecs", "UpdateService")
     def updated(layer, call, _data):
-        c = B.cluster(call, call.param("cluster"))
-        s = c and B.service(call, c.name, call.param("service"))
+        s = B.service_of(call, "service")
         if s is None:
             return
         before = call.stash if call.stash is not None else s.running_count

@@ -5,9 +5,7 @@
 
 mod common;
 
-use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, LaunchType, LoadBalancer, NetworkMode,
-};
+use aws_sdk_ecs::types::{LaunchType, LoadBalancer, NetworkMode};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum, TargetTypeEnum};
 use common::strict::*;
 
@@ -202,22 +200,7 @@ async fn a_new_execution_role_costs_the_deployment_a_round() {
     let mut rounds = Vec::new();
     for (name, fresh_role) in [("old", false), ("new", true)] {
         let role_arn = format!("arn:aws:iam::123456789012:role/{name}-exec");
-        let td = r
-            .ecs
-            .register_task_definition()
-            .family(name)
-            .requires_compatibilities(Compatibility::Fargate)
-            .network_mode(NetworkMode::Awsvpc)
-            .cpu("256")
-            .memory("512")
-            .execution_role_arn(&role_arn)
-            .container_definitions(
-                ContainerDefinition::builder()
-                    .name("web")
-                    .image("nginx")
-                    .build(),
-            )
-            .send()
+        let td = register(r, name, NetworkMode::Awsvpc, "512", Some(&role_arn))
             .await
             .unwrap();
         let td = td.task_definition().unwrap().task_definition_arn().unwrap();
@@ -431,23 +414,7 @@ async fn task_definitions_follow_fargate_and_deregistration_rules() {
     let mut sizes = Vec::new();
     let mut described = Vec::new();
     for r in [&p.strict, &p.bare] {
-        sizes.push(
-            r.ecs
-                .register_task_definition()
-                .family("big")
-                .requires_compatibilities(Compatibility::Fargate)
-                .network_mode(NetworkMode::Awsvpc)
-                .cpu("256")
-                .memory("4096")
-                .container_definitions(
-                    ContainerDefinition::builder()
-                        .name("web")
-                        .image("nginx")
-                        .build(),
-                )
-                .send()
-                .await,
-        );
+        sizes.push(register(r, "big", NetworkMode::Awsvpc, "4096", None).await);
         let arn = task_definition(r).await;
         r.ecs
             .deregister_task_definition()
@@ -465,23 +432,7 @@ async fn task_definitions_follow_fargate_and_deregistration_rules() {
     }
     let bare = sizes.pop().unwrap();
     refused_only_by_layer(sizes.pop().unwrap(), bare, "ClientException");
-    let bridge = p
-        .strict
-        .ecs
-        .register_task_definition()
-        .family("bridge")
-        .requires_compatibilities(Compatibility::Fargate)
-        .network_mode(NetworkMode::Bridge)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image("nginx")
-                .build(),
-        )
-        .send()
-        .await;
+    let bridge = register(&p.strict, "bridge", NetworkMode::Bridge, "512", None).await;
     assert_eq!(
         code(&bridge).as_deref(),
         Some("ClientException"),

@@ -177,18 +177,7 @@ async fn delete_vpc_with_an_attached_internet_gateway_is_refused() {
     let p = Pair::new().await;
     let mut answers = Vec::new();
     for r in [&p.strict, &p.bare] {
-        let vpc = r
-            .ec2
-            .create_vpc()
-            .cidr_block("10.1.0.0/16")
-            .send()
-            .await
-            .unwrap()
-            .vpc()
-            .unwrap()
-            .vpc_id()
-            .unwrap()
-            .to_string();
+        let vpc = vpc(r, "10.1.0.0/16").await;
         attached_igw(r, &vpc).await;
         answers.push(r.ec2.delete_vpc().vpc_id(&vpc).send().await);
     }

@@ -90,11 +90,11 @@ pub fn check_role_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An idempotency token for one create call, unique to this process and
-/// moment, at most `max` characters (ECS allows 36, EC2 64). Retries of the
-/// call inside one run reuse it; a later run finds the resource by name or tag
-/// instead, so it never needs the token again — and never reuses one for a
-/// resource that has since been deleted.
+/// An idempotency token for one create, unique to this process and moment, at
+/// most `max` characters (ECS allows 36, EC2 64). Retries inside one run reuse
+/// it. A step that finds its resource again by name or tag (the ECS service)
+/// makes a new one each run, so no token outlives what it created; one whose
+/// emulator-era lookups need the token (the NAT gateway) records it first.
 pub fn client_token(max: usize) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

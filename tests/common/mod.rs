@@ -262,19 +262,22 @@ pub async fn account_counts(aws: &gatewalk::aws::AwsContext) -> Vec<usize> {
     ]
 }
 
-/// ECS services that are not INACTIVE, in every cluster — inactive clusters too
-/// (a cluster deleted from under a live service must not hide it).
-pub async fn live_services(aws: &gatewalk::aws::AwsContext) -> usize {
-    let clusters = aws
-        .ecs
+/// Every cluster, INACTIVE ones too.
+async fn cluster_arns(aws: &gatewalk::aws::AwsContext) -> Vec<String> {
+    aws.ecs
         .list_clusters()
         .send()
         .await
         .unwrap()
         .cluster_arns()
-        .to_vec();
+        .to_vec()
+}
+
+/// ECS services that are not INACTIVE, in every cluster — inactive clusters too
+/// (a cluster deleted from under a live service must not hide it).
+pub async fn live_services(aws: &gatewalk::aws::AwsContext) -> usize {
     let mut n = 0;
-    for c in clusters {
+    for c in cluster_arns(aws).await {
         let Ok(list) = aws.ecs.list_services().cluster(&c).send().await else {
             continue;
         };
@@ -300,14 +303,7 @@ pub async fn live_services(aws: &gatewalk::aws::AwsContext) -> usize {
 
 /// ACTIVE clusters (deleted ones stay visible as INACTIVE for a while).
 pub async fn active_clusters(aws: &gatewalk::aws::AwsContext) -> usize {
-    let arns = aws
-        .ecs
-        .list_clusters()
-        .send()
-        .await
-        .unwrap()
-        .cluster_arns()
-        .to_vec();
+    let arns = cluster_arns(aws).await;
     if arns.is_empty() {
         return 0;
     }

@@ -120,18 +120,7 @@ pub struct Net {
 }
 
 pub async fn net(r: &Raw) -> Net {
-    let vpc = r
-        .ec2
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc()
-        .unwrap()
-        .vpc_id()
-        .unwrap()
-        .to_string();
+    let vpc = vpc(r, "10.0.0.0/16").await;
     let mut subnets = Vec::new();
     for (cidr, az) in [("10.0.1.0/24", "us-east-1a"), ("10.0.2.0/24", "us-east-1b")] {
         let s = r
@@ -180,13 +169,38 @@ pub async fn slr(r: &Raw) {
 }
 
 pub async fn task_definition(r: &Raw) -> String {
+    register(r, "web", NetworkMode::Awsvpc, "512", None)
+        .await
+        .unwrap()
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_string()
+}
+
+/// RegisterTaskDefinition for Fargate: 256 CPU, `memory`, container `web`
+/// (nginx on port 80), with an execution role when one is named.
+pub async fn register(
+    r: &Raw,
+    family: &str,
+    mode: NetworkMode,
+    memory: &str,
+    execution_role: Option<&str>,
+) -> Result<
+    aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionOutput,
+    aws_sdk_ecs::error::SdkError<
+        aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionError,
+    >,
+> {
     r.ecs
         .register_task_definition()
-        .family("web")
+        .family(family)
         .requires_compatibilities(Compatibility::Fargate)
-        .network_mode(NetworkMode::Awsvpc)
+        .network_mode(mode)
         .cpu("256")
-        .memory("512")
+        .memory(memory)
+        .set_execution_role_arn(execution_role.map(str::to_string))
         .container_definitions(
             ContainerDefinition::builder()
                 .name("web")
@@ -196,10 +210,19 @@ pub async fn task_definition(r: &Raw) -> String {
         )
         .send()
         .await
+}
+
+/// A VPC of `cidr`.
+pub async fn vpc(r: &Raw, cidr: &str) -> String {
+    r.ec2
+        .create_vpc()
+        .cidr_block(cidr)
+        .send()
+        .await
         .unwrap()
-        .task_definition()
+        .vpc()
         .unwrap()
-        .task_definition_arn()
+        .vpc_id()
         .unwrap()
         .to_string()
 }

@@ -67,18 +67,6 @@ pub(crate) async fn describe_nat(
     Ok(crate::aws::error::optional(r)?.and_then(|o| o.nat_gateways().first().cloned()))
 }
 
-/// A client token unique to this session and attempt: CreateNatGateway with
-/// the same token returns the same gateway instead of a second one ($32/month).
-fn new_token(session: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let mut t = format!("gatewalk-{session}-{:x}-{nanos:x}", std::process::id());
-    t.truncate(64);
-    t
-}
-
 impl Step for NatGateway {
     fn id(&self) -> StepId {
         StepId::NatGateway
@@ -199,7 +187,7 @@ impl Step for NatGateway {
                 let token = match h.session().output(sid, NAT_TOKEN) {
                     Some(t) => t.to_string(),
                     None => {
-                        let t = new_token(&session);
+                        let t = crate::steps::names::client_token(64);
                         h.record(sid, NAT_TOKEN, &t)?;
                         t
                     }
