@@ -24,6 +24,10 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
+    /// The terminal could not be set up, drawn to or read.
+    #[error("{0}")]
+    Terminal(String),
+
     /// The session file or its lock.
     #[error("{0}")]
     Session(String),
@@ -128,6 +132,17 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+
+    /// Whether this is a refusal made before anything was created, changed or
+    /// deleted: bad flags, inputs, files or environment, a session in use, or
+    /// the wrong account or region for the session. Front ends give these exit
+    /// code 2; see `cli::EXIT_INPUT`.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Error::Inputs(_) | Error::Config(_) | Error::Session(_) | Error::WrongAccount { .. }
+        )
     }
 
     /// The AWS error inside, if this is one.

@@ -13,6 +13,7 @@ pub mod sandbox;
 pub mod session;
 pub mod signals;
 pub mod steps;
+pub mod text;
 pub mod tui;
 
 pub use error::{Error, Result};

@@ -191,7 +191,7 @@ async fn json_output_and_exit_codes() {
     let mut c = w.bin();
     c.args(["--session", "j", "teardown"]);
     let out = c.output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a refusal: nothing was deleted");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
     let mut c = w.bin();
     c.args(["--session", "j", "teardown", "--yes"]);

@@ -311,7 +311,7 @@ fn a_malformed_endpoint_is_refused_before_any_call() {
         .args(["--endpoint-url", "localhost:5000", "apply"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("must be a URL"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must start with http:// or https://"));
     assert!(!home.path().join("sessions/demo.json").exists());
 }

@@ -123,7 +123,7 @@ fn the_lock_holds_across_processes() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("in use by another gatewalk process"), "{err}");
 }
 

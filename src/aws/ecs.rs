@@ -50,6 +50,9 @@ pub(crate) async fn session_services(
                 out.push(Tagged {
                     kind: "ecs:service".into(),
                     id: svc.service_arn().unwrap_or_default().to_string(),
+                    session_id: super::tags::session_id_of(
+                        svc.tags().iter().map(|t| (t.key(), t.value())),
+                    ),
                 });
             }
         }

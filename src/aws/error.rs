@@ -167,6 +167,10 @@ pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
         "NoCredentials" => "no AWS credentials were found. Configure a profile (`aws configure` \
              or `aws sso login`) or try everything locally with `gatewalk --sandbox`."
             .into(),
+        "UnrecognizedResponse" => "whatever answered is not speaking the AWS API. Check \
+             --endpoint-url / AWS_ENDPOINT_URL (or the session's saved endpoint): it should be \
+             AWS, the sandbox, or an emulator or proxy of AWS — not another web server."
+            .into(),
         "ConnectionError" | "Timeout" => "the AWS endpoint could not be reached. Check your \
              network, --endpoint-url / AWS_ENDPOINT_URL, or that the sandbox is running \
              (`gatewalk sandbox status`)."
@@ -227,6 +231,18 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let (code, message, request_id) = match &err {
+        SdkError::ServiceError(se)
+            if se.err().meta().code().is_none() && se.err().meta().message().is_none() =>
+        {
+            (
+                "UnrecognizedResponse".to_string(),
+                format!(
+                    "the endpoint answered HTTP {} with something that is not an AWS {service} response",
+                    se.raw().status().as_u16()
+                ),
+                None,
+            )
+        }
         SdkError::ServiceError(se) => {
             let meta = se.err().meta();
             let code = meta.code().unwrap_or("Unknown").to_string();
@@ -270,7 +286,11 @@ where
             };
             (code.to_string(), text, None)
         }
-        _ => ("ResponseError".to_string(), describe_chain(&err), None),
+        _ => (
+            "UnrecognizedResponse".to_string(),
+            describe_chain(&err),
+            None,
+        ),
     };
     let hint = timing_hint(&message).unwrap_or_else(|| hint_for(service, operation, &code));
     AwsError {
@@ -285,11 +305,16 @@ where
 
 /// Joins an error and its sources into one line, without debug formatting.
 fn describe_chain(err: &dyn std::error::Error) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut cur = err.source();
+    let mut parts = Vec::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(err);
     while let Some(e) = cur {
+        // Some SDK errors print the whole request in debug form: drop that part.
         let s = e.to_string();
-        if !parts.iter().any(|p| p == &s) {
+        let s = match s.find(" Request {").or_else(|| s.find("SdkBody")) {
+            Some(i) => s[..i].trim_end().to_string(),
+            None => s,
+        };
+        if !s.is_empty() && !parts.iter().any(|p| p == &s) {
             parts.push(s);
         }
         cur = e.source();

@@ -4,7 +4,7 @@
 
 use super::ecs::session_services;
 pub use super::elb::target_groups;
-use super::tags::{ResourceTags, SESSION_KEY};
+use super::tags::{ResourceTags, SESSION_ID_KEY, SESSION_KEY, session_id_of};
 use super::{AwsContext, CallExt};
 use crate::error::Result;
 use aws_sdk_ec2::types::{
@@ -143,6 +143,9 @@ pub struct Tagged {
     pub kind: String,
     /// Id or ARN.
     pub id: String,
+    /// Its `gatewalk:session-id` tag: which session of that name made it
+    /// (`None` for resources made before sessions had ids).
+    pub session_id: Option<String>,
 }
 
 /// Every live resource carrying `gatewalk:session=<session>`, across the
@@ -165,10 +168,11 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
         tags.iter()
             .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session))
     };
-    let mut push = |kind: &str, id: Option<&str>| {
+    let mut push = |kind: &str, id: Option<&str>, tags: &[aws_sdk_ec2::types::Tag]| {
         out.push(Tagged {
             kind: format!("ec2:{kind}"),
             id: id.unwrap_or_default().to_string(),
+            session_id: session_id_of(tags.iter().map(|t| (t.key(), t.value()))),
         })
     };
     let r = aws
@@ -181,7 +185,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     r.vpcs()
         .iter()
         .filter(|x| mine(x.tags()))
-        .for_each(|x| push("vpc", x.vpc_id()));
+        .for_each(|x| push("vpc", x.vpc_id(), x.tags()));
     let r = aws
         .ec2
         .describe_subnets()
@@ -192,7 +196,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     r.subnets()
         .iter()
         .filter(|x| mine(x.tags()))
-        .for_each(|x| push("subnet", x.subnet_id()));
+        .for_each(|x| push("subnet", x.subnet_id(), x.tags()));
     let r = aws
         .ec2
         .describe_internet_gateways()
@@ -203,7 +207,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     r.internet_gateways()
         .iter()
         .filter(|x| mine(x.tags()))
-        .for_each(|x| push("internet-gateway", x.internet_gateway_id()));
+        .for_each(|x| push("internet-gateway", x.internet_gateway_id(), x.tags()));
     let r = aws
         .ec2
         .describe_route_tables()
@@ -214,7 +218,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     r.route_tables()
         .iter()
         .filter(|x| mine(x.tags()))
-        .for_each(|x| push("route-table", x.route_table_id()));
+        .for_each(|x| push("route-table", x.route_table_id(), x.tags()));
     let r = aws
         .ec2
         .describe_nat_gateways()
@@ -225,7 +229,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     r.nat_gateways()
         .iter()
         .filter(|x| mine(x.tags()) && !matches!(x.state(), Some(NatGatewayState::Deleted)))
-        .for_each(|x| push("natgateway", x.nat_gateway_id()));
+        .for_each(|x| push("natgateway", x.nat_gateway_id(), x.tags()));
     let r = aws
         .ec2
         .describe_addresses()
@@ -236,7 +240,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     r.addresses()
         .iter()
         .filter(|x| mine(x.tags()))
-        .for_each(|x| push("elastic-ip", x.allocation_id()));
+        .for_each(|x| push("elastic-ip", x.allocation_id(), x.tags()));
     let r = aws
         .ec2
         .describe_security_groups()
@@ -247,7 +251,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     r.security_groups()
         .iter()
         .filter(|x| mine(x.tags()))
-        .for_each(|x| push("security-group", x.group_id()));
+        .for_each(|x| push("security-group", x.group_id(), x.tags()));
     // ELBv2: load balancers and target groups, tags fetched in batches of 20.
     let mut arns: Vec<(String, String)> = Vec::new();
     let lbs = aws
@@ -294,6 +298,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
                 out.push(Tagged {
                     kind,
                     id: arn.to_string(),
+                    session_id: session_id_of(d.tags().iter().map(|t| (t.key(), t.value()))),
                 });
             }
         }
@@ -323,6 +328,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
                 out.push(Tagged {
                     kind: "ecs:cluster".into(),
                     id: c.cluster_arn().unwrap_or_default().to_string(),
+                    session_id: session_id_of(c.tags().iter().map(|t| (t.key(), t.value()))),
                 });
             }
             // The session's services, in any cluster (yours too), until INACTIVE:
@@ -361,6 +367,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
                 out.push(Tagged {
                     kind: "ecs:task-definition".into(),
                     id: arn.clone(),
+                    session_id: session_id_of(d.tags().iter().map(|t| (t.key(), t.value()))),
                 });
             }
         }
@@ -392,6 +399,9 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             out.push(Tagged {
                 kind: "iam:role".into(),
                 id: role.arn().to_string(),
+                session_id: session_id_of(
+                    tags.tags().iter().map(|t| (Some(t.key()), Some(t.value()))),
+                ),
             });
         }
     }
@@ -405,6 +415,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             out.push(Tagged {
                 kind: "apigateway:vpclink".into(),
                 id: l.id().unwrap_or_default().to_string(),
+                session_id: l.tags().and_then(|t| t.get(SESSION_ID_KEY)).cloned(),
             });
         }
     }
@@ -418,6 +429,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             out.push(Tagged {
                 kind: "apigateway:restapi".into(),
                 id: a.id().unwrap_or_default().to_string(),
+                session_id: a.tags().and_then(|t| t.get(SESSION_ID_KEY)).cloned(),
             });
         }
     }

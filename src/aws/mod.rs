@@ -2,6 +2,7 @@
 //! tagging helpers, error translation, the call log and waiters.
 
 pub mod calls;
+pub mod credentials;
 pub mod ecs;
 pub mod elb;
 pub mod error;
@@ -86,9 +87,63 @@ pub fn validate_region(region: &str) -> std::result::Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`{region}` is not an AWS region name (expected something like us-east-1 or eu-west-2)"
+            "`{}` is not an AWS region name (expected something like us-east-1 or eu-west-2)",
+            crate::text::shown(region)
         ))
     }
+}
+
+/// Checks an endpoint URL before the SDK sees it (the SDK's own refusal is a
+/// debug dump, and a bad port is retried for seconds): http or https, a host,
+/// a port in range, no user:password (gatewalk signs requests with AWS
+/// credentials and would otherwise save the password in the session file), no
+/// query or fragment. `source` names where it came from.
+pub fn validate_endpoint(e: &str, source: &str) -> std::result::Result<(), String> {
+    let shown = crate::text::shown(e);
+    let example = "such as http://127.0.0.1:5000 or https://ec2.us-east-1.amazonaws.com";
+    crate::text::printable(e).map_err(|m| format!("{source}: {m}"))?;
+    let u = url::Url::parse(e)
+        .map_err(|why| format!("{source} `{shown}` is not a URL ({why}); use one {example}"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!(
+            "{source} `{shown}` must start with http:// or https://, {example}"
+        ));
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{source} `{shown}` has no host; use one {example}"));
+    }
+    if u.port() == Some(0) {
+        return Err(format!("{source} `{shown}`: port 0 cannot be connected to"));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(format!(
+            "{source} must not carry a user name or password (`user:password@`): AWS requests are \
+             signed with your AWS credentials, and gatewalk would otherwise store the password"
+        ));
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(format!(
+            "{source} `{shown}` must not have a query (?…) or fragment (#…)"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the AWS environment variables gatewalk's SDK reads for endpoints
+/// and region, so a bad one is refused by name before any call. Endpoint
+/// variables are skipped when an explicit endpoint (or the sandbox) wins.
+pub fn check_environment(endpoint_given: bool) -> std::result::Result<(), String> {
+    for (k, v) in std::env::vars_os() {
+        let Some(k) = k.to_str() else { continue };
+        let v = v.to_string_lossy();
+        if !endpoint_given && (k == "AWS_ENDPOINT_URL" || k.starts_with("AWS_ENDPOINT_URL_")) {
+            validate_endpoint(&v, &format!("the environment variable {k}"))?;
+        }
+        if (k == "AWS_REGION" || k == "AWS_DEFAULT_REGION") && !v.is_empty() {
+            validate_region(&v).map_err(|m| format!("the environment variable {k}: {m}"))?;
+        }
+    }
+    Ok(())
 }
 
 impl AwsContext {
@@ -115,8 +170,22 @@ impl AwsContext {
                 .operation_timeout(std::time::Duration::from_secs(90))
                 .build(),
         );
-        if let Some(p) = &opts.profile {
+        let profile = credentials::chosen_profile(opts.profile.as_deref());
+        if opts.static_credentials.is_none()
+            && let Some((p, source)) = &profile
+        {
+            credentials::check_profile_exists(p, source)
+                .await
+                .map_err(Error::Config)?;
             loader = loader.profile_name(p);
+            if opts.profile.is_some() {
+                // The flag beats keys in the environment, as with the AWS CLI.
+                loader = loader.credentials_provider(
+                    aws_config::profile::ProfileFileCredentialsProvider::builder()
+                        .profile_name(p)
+                        .build(),
+                );
+            }
         }
         if let Some(r) = &opts.region {
             loader = loader.region(Region::new(r.clone()));
@@ -134,6 +203,17 @@ impl AwsContext {
             ));
         }
         let sdk = loader.load().await;
+        let sdk = match sdk.credentials_provider() {
+            Some(inner) => sdk
+                .into_builder()
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(
+                        credentials::Registering(inner),
+                    ),
+                )
+                .build(),
+            None => sdk,
+        };
         let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
             Error::Config(
                 "no AWS region is set: pass --region, set AWS_REGION, or give your profile a region"
@@ -165,10 +245,10 @@ impl AwsContext {
             sts: client!(aws_sdk_sts),
             region,
             endpoint_url,
-            profile: opts
-                .profile
-                .clone()
-                .or_else(|| std::env::var("AWS_PROFILE").ok()),
+            profile: match opts.static_credentials {
+                Some(_) => None,
+                None => profile.map(|(p, _)| p),
+            },
             calls,
             identity: Default::default(),
         })

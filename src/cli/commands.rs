@@ -27,12 +27,17 @@ pub(super) async fn dispatch(args: Args) -> u8 {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
-            match e {
-                Error::Inputs(_) => EXIT_INPUT,
-                Error::Interrupted { .. } => EXIT_INTERRUPTED,
-                _ => EXIT_ERROR,
-            }
+            exit_code(&e)
         }
+    }
+}
+
+/// The exit code of a failed command (the contract is in `gatewalk --help`).
+pub(super) fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Interrupted { .. } => EXIT_INTERRUPTED,
+        e if e.is_refusal() => EXIT_INPUT,
+        _ => EXIT_ERROR,
     }
 }
 
@@ -55,6 +60,12 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
                 Ok(EXIT_OK)
             }
             Some(SessionsAction::Delete { name }) => {
+                crate::session::validate_name(name).map_err(Error::Session)?;
+                if !store.exists(name) {
+                    return Err(Error::Session(format!(
+                        "there is no session named `{name}`; `gatewalk sessions` lists them"
+                    )));
+                }
                 store.delete(name)?;
                 out.note(&format!(
                     "deleted the record of session `{name}`. Its AWS resources (tagged gatewalk:session={name}) were NOT deleted."
@@ -63,6 +74,19 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             }
         },
         Command::Sandbox { action } => sandbox_cmd(&home, action, args.pace, out).await,
+        Command::Keys => {
+            use crate::tui::keys::KeyTable;
+            let path = KeyTable::config_path();
+            let table = match &path {
+                Some(p) if std::fs::symlink_metadata(p).is_ok() => std::fs::read_to_string(p)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| KeyTable::with_overrides(&t))
+                    .map_err(|e| Error::Config(format!("{}: {e}", p.display())))?,
+                _ => KeyTable::default(),
+            };
+            out.keys(&table, path.as_deref());
+            Ok(EXIT_OK)
+        }
         Command::Status => {
             let name = session_name(args, &store)?;
             out.status(&store.load(&name)?);
@@ -109,7 +133,12 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             };
             let cx = Ctx::new(args, &home, &store, inputs).await?;
             resolve(&cx.provisional(), &cx.overrides)?;
-            let mut h = cx.open()?;
+            // Lock first (a session in use is refused before any call), then
+            // reach AWS before a new session file is written: an endpoint
+            // that does not answer leaves no session behind.
+            let lock = cx.store.lock_session(&cx.name)?;
+            cx.first_contact(out).await?;
+            let mut h = cx.store.open_locked(lock, &cx.name, &cx.aws.region)?;
             took_over(&h, out);
             let inputs = resolve(h.session(), &cx.overrides)?;
             let (progress, printer) = out.progress();
@@ -130,6 +159,7 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             let cx = Ctx::new(args, &home, &store, &InputArgs::default()).await?;
             let mut h = cx.open_existing()?;
             let inputs = resolve(h.session(), &[])?;
+            cx.first_contact(out).await?;
             engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &Progress::silent()).await?;
             let steps: Vec<StepId> = match step {
                 Some(s) => vec![*s],
@@ -160,6 +190,7 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
         Command::Inspect { step } => {
             let cx = Ctx::new(args, &home, &store, &InputArgs::default()).await?;
             let session = store.load(&cx.name)?;
+            cx.first_contact(out).await?;
             check_account(&cx.aws, &session).await?;
             let inputs = resolve(&session, &[])?;
             let steps: Vec<StepId> = match step {
@@ -190,6 +221,7 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
             let mut h = cx.open_existing()?;
             took_over(&h, out);
             let inputs = resolve(h.session(), &[])?;
+            cx.first_contact(out).await?;
             let (progress, printer) = out.progress();
             cx.aws.calls.report_retries_to(progress.clone());
             let r = interruptible(&cx.name, async {
@@ -267,6 +299,8 @@ async fn wizard(args: &Args, home: std::path::PathBuf) -> Result<u8> {
     if let Some(e) = &args.endpoint_url {
         check_endpoint(e)?;
     }
+    crate::aws::check_environment(args.sandbox || args.endpoint_url.is_some())
+        .map_err(Error::Config)?;
     let (keys, notice) =
         crate::tui::keys::KeyTable::load(crate::tui::keys::KeyTable::config_path().as_deref());
     let config = crate::tui::app::Config {
@@ -444,6 +478,16 @@ impl<'a> Ctx<'a> {
         if let Some(e) = &opts.endpoint_url {
             check_endpoint(e)?;
         }
+        crate::aws::check_environment(in_sandbox || opts.endpoint_url.is_some())
+            .map_err(Error::Config)?;
+        if let (Some(s), Some(r)) = (&existing, &args.region)
+            && s.region != *r
+        {
+            return Err(Error::Config(format!(
+                "session `{name}` lives in {}, not {r}; drop --region or use --region {}",
+                s.region, s.region
+            )));
+        }
         let sandbox = if in_sandbox {
             Some(sandbox::connect(home, args.pace, &mut opts).await?)
         } else {
@@ -458,6 +502,31 @@ impl<'a> Ctx<'a> {
             overrides,
             existing,
         })
+    }
+
+    /// Asks STS who the credentials are — the first call every AWS command
+    /// makes — saying every few seconds what it is waiting for, so an endpoint
+    /// that never answers is not a silent terminal for 90 s.
+    async fn first_contact(&self, out: &Printer) -> Result<()> {
+        let place = self
+            .aws
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| format!("AWS ({})", self.aws.region));
+        let started = std::time::Instant::now();
+        let call = self.aws.identity();
+        tokio::pin!(call);
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                r = &mut call => return r.map(|_| ()),
+                _ = tick.tick() => out.note(&format!(
+                    "gatewalk: still waiting for sts GetCallerIdentity to answer from {place} ({} s; gives up after 90 s)",
+                    started.elapsed().as_secs()
+                )),
+            }
+        }
     }
 
     fn sandbox_instance(&self) -> Option<&str> {
@@ -481,14 +550,7 @@ impl<'a> Ctx<'a> {
 }
 
 fn check_endpoint(e: &str) -> Result<()> {
-    let ok = (e.starts_with("http://") || e.starts_with("https://")) && e.len() > "https://".len();
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Config(format!(
-            "--endpoint-url `{e}` must be a URL such as http://127.0.0.1:5000"
-        )))
-    }
+    crate::aws::validate_endpoint(e, "--endpoint-url").map_err(Error::Config)
 }
 
 impl Printer {

@@ -11,19 +11,33 @@ use std::process::ExitCode;
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
-/// Exit code for a failed operation (AWS error, session error, …).
+/// Exit code for an operation that failed while working (an AWS error, a wait
+/// that gave up, the sandbox not starting, a file that could not be saved).
 pub const EXIT_ERROR: u8 = 1;
-/// Exit code for rejected input (nothing was sent to AWS).
+/// Exit code for a refusal before anything was created, changed or deleted:
+/// bad flags, inputs, files or environment, a session in use, the wrong
+/// account or region for the session.
 pub const EXIT_INPUT: u8 = 2;
 /// Exit code when validation ran and at least one check fails.
 pub const EXIT_CHECKS: u8 = 3;
 /// Exit code after Ctrl-C / SIGTERM (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
+/// The exit-code contract, shown by `--help` and kept in step with the README.
+pub const EXIT_CODES: &str = "Exit codes:
+  0    done
+  1    failed while working: an AWS error, a wait that gave up, the sandbox
+       not starting, a file that could not be saved (stderr says why, with a hint)
+  2    refused before anything was created, changed or deleted: bad flags,
+       inputs, files or environment, a session in use, the wrong account or
+       region for the session
+  3    validate ran and at least one check fails
+  130  stopped by Ctrl-C or SIGTERM (everything done so far is saved)";
+
 /// gatewalk: from an empty AWS account to a container on Fargate in a private
 /// subnet, behind an internal NLB, published through API Gateway and a VPC Link.
 #[derive(Debug, Parser)]
-#[command(name = "gatewalk", version, about, long_about = None)]
+#[command(name = "gatewalk", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Args {
     /// Session to work on (default: the only one, or `demo` when there is none).
     #[arg(long, global = true, env = "GATEWALK_SESSION")]
@@ -123,6 +137,8 @@ pub enum Command {
         #[command(flatten)]
         inputs: InputArgs,
     },
+    /// Show the wizard's keys (defaults with keys.toml applied), and check keys.toml.
+    Keys,
     /// Manage the local sandbox.
     Sandbox {
         /// What to do.

@@ -72,8 +72,11 @@ impl Printer {
 
     /// An error: one line of reason first, then any hint lines.
     pub fn error(&self, e: &Error) {
+        // Whatever the error quotes (a value typed, a file's text, an
+        // endpoint's answer) reaches the terminal cleaned and cut.
+        let text = crate::text::clean(&e.to_string());
         if self.json() {
-            let mut v = json!({ "error": e.to_string() });
+            let mut v = json!({ "error": text, "exit_code": super::commands::exit_code(e) });
             if let Some(a) = e.as_aws() {
                 v["aws"] = json!(a);
             }
@@ -82,7 +85,28 @@ impl Printer {
             }
             eprintln!("{v}");
         } else {
-            eprintln!("gatewalk: {e}");
+            eprintln!("gatewalk: {text}");
+        }
+    }
+
+    /// `gatewalk keys`: each action, its keys and what it does.
+    pub fn keys(&self, t: &crate::tui::keys::KeyTable, path: Option<&std::path::Path>) {
+        use crate::tui::keys::{Action, key_name};
+        if self.json() {
+            let v: Vec<_> = Action::ALL
+                .iter()
+                .map(|a| json!({"action": key_name(*a), "keys": t.keys(*a).iter().map(ToString::to_string).collect::<Vec<_>>(), "does": a.description()}))
+                .collect();
+            return print_json(&v);
+        }
+        for a in Action::ALL {
+            println!("{:<16} {:<14} {}", key_name(a), t.label(a), a.description());
+        }
+        if let Some(p) = path {
+            println!(
+                "\nChange them in {} ([keys] / apply = [\"ctrl-a\"]).",
+                p.display()
+            );
         }
     }
 

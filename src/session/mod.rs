@@ -22,6 +22,18 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// A fresh session id: 16 hex digits from the OS-seeded hasher keys, the
+/// time and the process id.
+pub fn new_id() -> String {
+    use std::hash::BuildHasher;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let h = std::collections::hash_map::RandomState::new().hash_one((nanos, std::process::id()));
+    format!("{h:016x}")
+}
+
 /// `5s ago`, `3m ago`, `2h ago`, `4d ago` for a time in epoch seconds.
 pub fn ago(t: u64) -> String {
     let d = now().saturating_sub(t);
@@ -124,6 +136,11 @@ pub struct Session {
     pub schema_version: u32,
     /// Session name; also the `gatewalk:session` tag value and the base of default names.
     pub name: String,
+    /// Unique id, the `gatewalk:session-id` tag value: what makes this session
+    /// the owner of its resources rather than a namesake. Files written before
+    /// ids existed get one when next opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Creation time (seconds since the epoch).
     pub created_at: u64,
     /// Last save (seconds since the epoch).
@@ -153,6 +170,7 @@ impl Session {
         Self {
             schema_version: SCHEMA_VERSION,
             name: name.to_string(),
+            id: Some(new_id()),
             created_at: t,
             updated_at: t,
             region: region.to_string(),

@@ -36,7 +36,45 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| Error::io("creating", dir, e))
+        .map_err(|e| {
+            Error::Session(format!(
+                "cannot use {} as gatewalk's data directory ({e}); set {HOME_ENV} to a directory you can write to",
+                dir.display()
+            ))
+        })
+}
+
+/// What a file that must be a plain file turned out to be instead.
+fn not_plain(path: &Path, what: &str, e: &std::io::Error) -> Error {
+    let link = e.raw_os_error() == Some(libc::ELOOP)
+        || fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if link {
+        Error::Session(format!(
+            "{what} {} is a symbolic link. gatewalk reads and writes only plain files in its \
+             data directory, so a link cannot make it overwrite another file; replace the link \
+             with the file itself",
+            path.display()
+        ))
+    } else {
+        Error::Session(format!("cannot read {what} {}: {e}", path.display()))
+    }
+}
+
+/// Opens a file for reading without following a symbolic link.
+fn open_plain(path: &Path, what: &str) -> Result<File> {
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| not_plain(path, what, &e))?;
+    match f.metadata() {
+        Ok(m) if m.is_file() => Ok(f),
+        Ok(_) => Err(Error::Session(format!(
+            "{what} {} is not a plain file",
+            path.display()
+        ))),
+        Err(e) => Err(not_plain(path, what, &e)),
+    }
 }
 
 /// The session directory.
@@ -76,9 +114,10 @@ impl Store {
         self.dir.join(format!("{name}.lock"))
     }
 
-    /// Whether a session file exists.
+    /// Whether a session file exists (a link, even a dangling one, counts:
+    /// it is refused when read, never replaced by a new session).
     pub fn exists(&self, name: &str) -> bool {
-        self.path(name).exists()
+        fs::symlink_metadata(self.path(name)).is_ok()
     }
 
     /// Every session file, sorted by name. Unreadable ones are listed with their error.
@@ -86,7 +125,12 @@ impl Store {
         let rd = match fs::read_dir(&self.dir) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-            Err(e) => return Err(Error::io("reading", &self.dir, e)),
+            Err(e) => {
+                return Err(Error::Session(format!(
+                    "cannot list sessions in {} ({e}); set {HOME_ENV} to a directory you can write to",
+                    self.dir.display()
+                )));
+            }
         };
         let mut out = Vec::new();
         for entry in rd.flatten() {
@@ -112,34 +156,51 @@ impl Store {
     /// Reads a session without locking it (for listing and read-only views).
     pub fn load(&self, name: &str) -> Result<Session> {
         let path = self.path(name);
-        let text = fs::read_to_string(&path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Error::Session(format!(
-                    "there is no session named `{name}` (looked for {})",
-                    path.display()
-                ))
-            } else {
-                Error::io("reading", &path, e)
-            }
-        })?;
-        parse(&path, &text)
+        if !self.exists(name) {
+            return Err(Error::Session(format!(
+                "there is no session named `{name}` (looked for {})",
+                path.display()
+            )));
+        }
+        read_session(&path, name)
     }
 
     /// Locks a session for exclusive use and loads it, creating it (bound to
     /// `region`) when it does not exist yet.
     pub fn open(&self, name: &str, region: &str) -> Result<SessionHandle> {
+        let lock = self.lock_session(name)?;
+        self.open_locked(lock, name, region)
+    }
+
+    /// Takes a session's lock without reading or creating its file, so a
+    /// command can refuse a session in use before it makes any call, and
+    /// write a new session only once AWS has answered.
+    pub fn lock_session(&self, name: &str) -> Result<SessionLock> {
         validate_name(name).map_err(Error::Session)?;
         ensure_private_dir(&self.dir)?;
-        let (lock, crashed_holder) = self.lock(name)?;
+        let (file, crashed_holder) = self.lock(name)?;
+        Ok(SessionLock {
+            file: Some(file),
+            crashed_holder,
+        })
+    }
+
+    /// [`open`](Self::open) with a lock already taken by
+    /// [`lock_session`](Self::lock_session) for the same name.
+    pub fn open_locked(
+        &self,
+        lock: SessionLock,
+        name: &str,
+        region: &str,
+    ) -> Result<SessionHandle> {
+        let mut held = lock;
+        let crashed_holder = held.crashed_holder;
+        let lock = held.file.take().ok_or_else(|| {
+            Error::Session(format!("the lock of session `{name}` was already used"))
+        })?;
         let path = self.path(name);
-        let (session, created) = if path.exists() {
-            (
-                parse(
-                    &path,
-                    &fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?,
-                )?,
-                false,
-            )
+        let (session, created) = if self.exists(name) {
+            (read_session(&path, name)?, false)
         } else {
             (Session::new(name, region), true)
         };
@@ -150,13 +211,17 @@ impl Store {
                 "taking over a session left by a run that ended without finishing"
             );
         }
+        let needs_id = session.id.is_none();
         let mut h = SessionHandle {
             path,
             lock,
             session,
             crashed_holder,
         };
-        if created {
+        if needs_id {
+            h.session.id = Some(super::new_id());
+        }
+        if created || needs_id {
             h.save()?;
         }
         Ok(h)
@@ -179,7 +244,8 @@ impl Store {
         validate_name(name).map_err(Error::Session)?;
         let _lock = self.lock(name)?;
         let path = self.path(name);
-        fs::remove_file(&path).map_err(|e| Error::io("deleting", &path, e))?;
+        fs::remove_file(&path)
+            .map_err(|e| Error::Session(format!("cannot delete {}: {e}", path.display())))?;
         let _ = fs::remove_file(self.lock_path(name));
         Ok(())
     }
@@ -194,8 +260,9 @@ impl Store {
             .create(true)
             .truncate(false)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&lp)
-            .map_err(|e| Error::io("opening", &lp, e))?;
+            .map_err(|e| not_plain(&lp, "lock file", &e))?;
         match f.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -230,6 +297,30 @@ impl Store {
     }
 }
 
+/// Reads and parses a session file, refusing links and a file whose inner
+/// name is not its file name (a copy or a rename: driving it would act on the
+/// other session's resources, whose tags carry the inner name).
+fn read_session(path: &Path, name: &str) -> Result<Session> {
+    let mut text = String::new();
+    open_plain(path, "session file")?
+        .read_to_string(&mut text)
+        .map_err(|e| not_plain(path, "session file", &e))?;
+    let session = parse(path, &text)?;
+    if session.name != name {
+        return Err(Error::Session(format!(
+            "session file {} holds session `{}`: it is a copy or was renamed. gatewalk refuses it, \
+             so it cannot act on `{}`'s resources. To work on `{}` use --session {}; to start a \
+             new session `{name}`, move the file aside",
+            path.display(),
+            crate::text::shown(&session.name),
+            crate::text::shown(&session.name),
+            crate::text::shown(&session.name),
+            crate::text::shown(&session.name),
+        )));
+    }
+    Ok(session)
+}
+
 fn parse(path: &Path, text: &str) -> Result<Session> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         Error::Session(format!(
@@ -261,6 +352,22 @@ fn parse(path: &Path, text: &str) -> Result<Session> {
             path.display()
         ))
     })
+}
+
+/// A session's lock, held until dropped or turned into a [`SessionHandle`].
+#[derive(Debug)]
+pub struct SessionLock {
+    file: Option<File>,
+    crashed_holder: Option<u32>,
+}
+
+impl Drop for SessionLock {
+    /// Released without being used: empty the file, as a clean exit does.
+    fn drop(&mut self) {
+        if let Some(f) = &self.file {
+            let _ = f.set_len(0);
+        }
+    }
 }
 
 /// Exclusive, locked access to one session. Dropping it releases the lock.
@@ -350,11 +457,14 @@ impl SessionHandle {
         let text = serde_json::to_string_pretty(&self.session)
             .map_err(|e| Error::Session(format!("cannot encode session: {e}")))?;
         let write = || -> std::io::Result<()> {
+            // A stale temp file (or a link planted in its place) is removed,
+            // never written through.
+            let _ = fs::remove_file(&tmp);
             let mut f = OpenOptions::new()
                 .write(true)
-                .create(true)
-                .truncate(true)
+                .create_new(true)
                 .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
                 .open(&tmp)?;
             f.write_all(text.as_bytes())?;
             f.write_all(b"\n")?;

@@ -18,6 +18,14 @@ pub async fn bind(
     sandbox_instance: Option<&str>,
     progress: &Progress,
 ) -> Result<()> {
+    // The region is known without a call: refuse before asking STS anything.
+    if h.session().region != aws.region {
+        let s = h.session();
+        return Err(Error::Config(format!(
+            "session `{}` lives in {}, but gatewalk is set to {}; run with --region {}",
+            s.name, s.region, aws.region, s.region
+        )));
+    }
     let account = aws.identity().await?.account.clone();
     let s = h.session_mut();
     match &s.account_id {
@@ -30,12 +38,6 @@ pub async fn bind(
         }
         Some(_) => {}
         None => s.account_id = Some(account),
-    }
-    if s.region != aws.region {
-        return Err(Error::Config(format!(
-            "session `{}` lives in {}, but gatewalk is set to {}; run with --region {}",
-            s.name, s.region, aws.region, s.region
-        )));
     }
     if s.endpoint_url.is_none() {
         s.endpoint_url = aws.endpoint_url.clone();
@@ -115,6 +117,9 @@ pub async fn apply_step(
     step: StepId,
     progress: &Progress,
 ) -> Result<Vec<Check>> {
+    if step <= StepId::ClusterVpc && h.session().status(StepId::ClusterVpc) != StepStatus::Done {
+        super::cluster_vpc::check_zones(aws, &inputs.cluster_vpc).await?;
+    }
     inputs.store_in(h.session_mut());
     let p = progress.for_step(step);
     p.info(format!("step {} — {}", step.number(), step.title()));
@@ -230,7 +235,20 @@ pub async fn teardown_all(
         h.save()?;
     }
     let name = h.session().name.clone();
-    let left = inventory(aws, &name).await?;
+    let id = h.session().id.clone();
+    // Resources of a namesake (same name, another session id) were never
+    // this session's to delete: say so, and do not count them as left over.
+    let (left, namesakes): (Vec<Tagged>, Vec<Tagged>) = inventory(aws, &name)
+        .await?
+        .into_iter()
+        .partition(|t| id.is_none() || t.session_id.is_none() || t.session_id == id);
+    if !namesakes.is_empty() {
+        progress.info(format!(
+            "left alone: {} resource(s) tagged gatewalk:session={name} that another session of \
+             the same name made (their gatewalk:session-id is not this session's)",
+            namesakes.len()
+        ));
+    }
     if left.is_empty() {
         // Nothing of the session exists, so no unfinished create can matter.
         for rec in h.session_mut().steps.values_mut() {

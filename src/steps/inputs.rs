@@ -144,7 +144,12 @@ pub fn parse_set(s: &str) -> std::result::Result<Override, InputError> {
 /// Reads overrides from a TOML file: one table per step id, e.g.
 /// `[task-definition]` / `cpu = 512`.
 pub fn parse_file(path: &Path) -> Result<Vec<Override>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Config(format!(
+            "inputs file {}: cannot read it: {e}",
+            path.display()
+        ))
+    })?;
     let table: toml::Table = toml::from_str(&text)
         .map_err(|e| Error::Config(format!("inputs file {}: {e}", path.display())))?;
     let mut out = Vec::new();
@@ -158,8 +163,12 @@ pub fn parse_file(path: &Path) -> Result<Vec<Override>> {
             )));
         };
         for (field, v) in fields {
-            let json = serde_json::to_value(&v)
-                .map_err(|e| Error::Config(format!("inputs file {}: {e}", path.display())))?;
+            let json = toml_to_json(&v).map_err(|m| {
+                Error::Config(format!(
+                    "inputs file {}: [{step}] {field}: {m}",
+                    path.display()
+                ))
+            })?;
             out.push(Override {
                 step,
                 field,
@@ -168,6 +177,36 @@ pub fn parse_file(path: &Path) -> Result<Vec<Override>> {
         }
     }
     Ok(out)
+}
+
+/// A TOML value as JSON. Dates and times have no field to go to, and a
+/// nested table is never a field's value: both are named, not passed on as an
+/// unreadable type error.
+fn toml_to_json(v: &toml::Value) -> std::result::Result<Value, String> {
+    Ok(match v {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .ok_or_else(|| format!("{f} is not a usable number"))?,
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => {
+            return Err(format!(
+                "`{d}` is a TOML date/time; no gatewalk input is one (quote text, write numbers bare)"
+            ));
+        }
+        toml::Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(toml_to_json)
+                .collect::<std::result::Result<_, _>>()?,
+        ),
+        toml::Value::Table(_) => {
+            return Err(
+                "is a table; a field's value is text, a number, true/false or a list".into(),
+            );
+        }
+    })
 }
 
 /// Every step's inputs.
@@ -374,11 +413,11 @@ fn coerce(field: &str, text: &str, like: &Value) -> std::result::Result<Value, S
         Value::Number(_) => t
             .parse::<u64>()
             .map(Value::from)
-            .map_err(|_| format!("`{t}` is not a whole number")),
+            .map_err(|_| format!("`{}` is not a whole number", crate::text::shown(t))),
         Value::Bool(_) => t
             .parse::<bool>()
             .map(Value::from)
-            .map_err(|_| format!("`{t}` is not true or false")),
+            .map_err(|_| format!("`{}` is not true or false", crate::text::shown(t))),
         Value::Array(_) => Ok(Value::Array(
             t.split(',')
                 .map(str::trim)
@@ -388,6 +427,30 @@ fn coerce(field: &str, text: &str, like: &Value) -> std::result::Result<Value, S
         )),
         Value::String(_) | Value::Null => Ok(Value::String(text.to_string())),
         Value::Object(_) => Err(format!("`{field}` cannot be set from the command line")),
+    }
+}
+
+/// Refuses text with control characters (an escape sequence in an image name
+/// would be saved, sent to AWS and echoed to terminals); the field falls back
+/// to its default so no later message repeats the raw text.
+fn refuse_control_chars(
+    obj: &mut Map<String, Value>,
+    defaults: &Map<String, Value>,
+    push: &mut impl FnMut(&str, String),
+) {
+    for (k, v) in obj.iter_mut() {
+        let bad = match v {
+            Value::String(s) => crate::text::printable(s).err(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .find_map(|s| crate::text::printable(s).err()),
+            _ => None,
+        };
+        if let Some(m) = bad {
+            push(k, m);
+            *v = defaults.get(k).cloned().unwrap_or(Value::Null);
+        }
     }
 }
 
@@ -436,6 +499,7 @@ fn resolve_one<T: StepInputs>(
             Err(m) => push(&o.field, m),
         }
     }
+    refuse_control_chars(&mut obj, &default_obj, &mut push);
     match serde_json::from_value::<T>(Value::Object(obj.clone())) {
         Ok(t) => t,
         Err(e) => {

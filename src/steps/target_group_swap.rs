@@ -4,10 +4,11 @@
 
 use super::inputs::{Errs, Field, Inputs, StepInputs};
 use super::load_balancer::keys as lb_keys;
-use super::load_balancer::{delete_own_target_group, describe_tg, elb_session};
+use super::load_balancer::{delete_own_target_group, describe_tg, elb_owned};
 use super::service::keys as svc_keys;
 use super::service::{forwards_to, listener_on};
 use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
+use crate::aws::tags::Owner;
 use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
@@ -165,7 +166,7 @@ impl Step for TargetGroupSwap {
             .is_none()
         {
             let name = &cx.inputs.load_balancer.placeholder_target_group_name;
-            let session = h.session().name.clone();
+            let session = Owner::of(h.session());
             let mut retired = "none".to_string();
             if let Some(ph) = describe_tg(aws, name).await? {
                 let arn = ph.target_group_arn().unwrap_or_default();
@@ -229,10 +230,7 @@ impl Step for TargetGroupSwap {
         let ph = describe_tg(aws, &cx.inputs.load_balancer.placeholder_target_group_name).await?;
         let ph_ours = match &ph {
             Some(t) => {
-                elb_session(aws, t.target_group_arn().unwrap_or_default())
-                    .await?
-                    .as_deref()
-                    == Some(s.name.as_str())
+                elb_owned(aws, t.target_group_arn().unwrap_or_default(), &Owner::of(s)).await?
             }
             None => false,
         };

@@ -7,7 +7,7 @@ use super::load_balancer::keys as lb_keys;
 use super::load_balancer::wait_active;
 use super::names::derive;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
-use crate::aws::tags::{ROLE_KEY, ResourceTags, SESSION_KEY};
+use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
 use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
@@ -61,15 +61,13 @@ pub struct VpcLinkStep;
 pub const LINK_KEY: &str = "vpc_link_id";
 const APPLY: &str = "run `gatewalk apply --through vpc-link`";
 
-fn is_ours(l: &VpcLink, session: &str) -> bool {
-    l.tags().is_some_and(|t| {
-        t.get(SESSION_KEY).map(String::as_str) == Some(session)
-            && t.get(ROLE_KEY).map(String::as_str) == Some("vpc-link")
-    })
+fn is_ours(l: &VpcLink, session: &Owner) -> bool {
+    session.owns_map(l.tags())
+        && l.tags().and_then(|t| t.get(ROLE_KEY)).map(String::as_str) == Some("vpc-link")
 }
 
 /// This session's VPC links (normally one).
-pub(crate) async fn our_links(aws: &AwsContext, session: &str) -> Result<Vec<VpcLink>> {
+pub(crate) async fn our_links(aws: &AwsContext, session: &Owner) -> Result<Vec<VpcLink>> {
     Ok(crate::aws::find::vpc_links(aws)
         .await?
         .into_iter()
@@ -148,7 +146,7 @@ impl Step for VpcLinkStep {
 
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let nlb = h
             .session()
             .output(StepId::LoadBalancer, lb_keys::NLB)
@@ -169,7 +167,7 @@ impl Step for VpcLinkStep {
             _ => {
                 // A VPC Link to a load balancer that is still provisioning fails.
                 wait_active(cx, &nlb).await?;
-                let t = ResourceTags::new(&session, "vpc-link");
+                let t = session.tags("vpc-link");
                 h.creating(StepId::VpcLink, LINK_KEY, "CreateVpcLink")?;
                 let out = aws
                     .apigw
@@ -250,7 +248,7 @@ impl Step for VpcLinkStep {
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         for l in our_links(aws, &session).await? {
             let id = l.id().unwrap_or_default().to_string();
             let r = aws

@@ -323,6 +323,18 @@ impl Default for KeyTable {
     }
 }
 
+/// An action's name as written in `keys.toml` (`call-log`).
+pub fn key_name(a: Action) -> String {
+    let mut out = String::new();
+    for (i, c) in format!("{a:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// `keys.toml`: `[keys]` with `action = ["key", …]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -383,7 +395,58 @@ impl KeyTable {
             let parsed: Result<Vec<Key>, String> = keys.iter().map(|k| Key::parse(k)).collect();
             t.bindings.insert(action, parsed?);
         }
+        t.check()?;
         Ok(t)
+    }
+
+    /// Refuses a table where a key would do two things in one place (the
+    /// first in help order would silently win: `apply = ["q"]` made `q` create
+    /// a VPC), where an action has no key, or where ctrl-c, which always
+    /// quits, is given to another action.
+    fn check(&self) -> Result<(), String> {
+        const PLACES: [(Context, &str); 3] = [
+            (Context::Picker, "the session list"),
+            (Context::Wizard, "the wizard"),
+            (Context::Done, "the done screen"),
+        ];
+        for a in Action::ALL {
+            if self.keys(a).is_empty() {
+                return Err(format!(
+                    "`{}` has no key; give it at least one (e.g. keep its default `{}`)",
+                    key_name(a),
+                    KeyTable::default().label(a)
+                ));
+            }
+            for k in self.keys(a) {
+                if a != Action::Quit
+                    && k.code == KeyCode::Char('c')
+                    && k.modifiers.contains(KeyModifiers::CONTROL)
+                {
+                    return Err(format!(
+                        "`{}` is given ctrl-c, which always quits; choose another key",
+                        key_name(a)
+                    ));
+                }
+            }
+        }
+        for (i, a) in Action::ALL.iter().enumerate() {
+            for b in &Action::ALL[i + 1..] {
+                let Some((_, place)) = PLACES
+                    .iter()
+                    .find(|(c, _)| a.applies_in(*c) && b.applies_in(*c))
+                else {
+                    continue;
+                };
+                if let Some(k) = self.keys(*a).iter().find(|k| self.keys(*b).contains(k)) {
+                    return Err(format!(
+                        "`{k}` is bound to both `{}` and `{}` (in {place}); give each its own key",
+                        key_name(*a),
+                        key_name(*b),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Where the user's overrides live.
@@ -482,5 +545,20 @@ mod tests {
         let (t, err) = KeyTable::load(Some(Path::new("/nonexistent/keys.toml")));
         assert!(err.is_none());
         assert_eq!(t.label(Action::Quit), "q");
+    }
+
+    #[test]
+    fn shadowing_and_empty_bindings_are_refused() {
+        let e = KeyTable::with_overrides("[keys]\napply = [\"q\"]").unwrap_err();
+        assert!(e.contains("`q` is bound to both `apply` and `quit`"), "{e}");
+        let e = KeyTable::with_overrides("[keys]\nquit = []").unwrap_err();
+        assert!(e.contains("`quit` has no key"), "{e}");
+        let e = KeyTable::with_overrides("[keys]\nhelp = [\"ctrl-c\"]").unwrap_err();
+        assert!(e.contains("ctrl-c"), "{e}");
+        // Keys of actions that never meet may repeat: `d` deletes in the
+        // session list only, so the wizard may use it too.
+        assert!(KeyTable::with_overrides("[keys]\nrecheck = [\"d\"]").is_ok());
+        let (t, err) = KeyTable::load(None);
+        assert!(err.is_none() && t.check().is_ok());
     }
 }

@@ -29,7 +29,7 @@ pub async fn run(config: Config) -> crate::Result<()> {
     // try_init installs the same restoring panic hook as init, but reports a
     // terminal that cannot be set up as an error instead of panicking.
     let mut terminal = ratatui::try_init()
-        .map_err(|e| crate::Error::Config(format!("cannot set up the terminal: {e}")))?;
+        .map_err(|e| crate::Error::Terminal(format!("cannot set up the terminal: {e}")))?;
     let r = event_loop(&mut terminal, config).await;
     ratatui::restore();
     r
@@ -49,14 +49,14 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> 
     loop {
         terminal
             .draw(|f| view::draw(&app, f))
-            .map_err(|e| crate::Error::Config(format!("cannot draw to the terminal: {e}")))?;
+            .map_err(|e| crate::Error::Terminal(format!("cannot draw to the terminal: {e}")))?;
         app.frames_drawn += 1;
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) => app.update(Msg::Key(k)),
                 Some(Ok(_)) => {} // resize and others: the next draw adapts
                 Some(Err(e)) => {
-                    return Err(crate::Error::Config(format!("cannot read the terminal: {e}")));
+                    return Err(crate::Error::Terminal(format!("cannot read the terminal: {e}")));
                 }
                 None => return Ok(()),
             },

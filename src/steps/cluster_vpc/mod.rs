@@ -6,11 +6,11 @@ mod inputs;
 
 pub use inputs::ClusterVpcInputs;
 
-use super::inputs::Inputs;
+use super::inputs::{InputError, Inputs};
 use super::net::{RouteTarget, ensure_default_route};
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
-use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
@@ -67,6 +67,49 @@ pub(crate) async fn describe_cluster(
         .iter()
         .find(|c| c.status() == Some("ACTIVE"))
         .cloned())
+}
+
+/// Checks the chosen Availability Zones against the region's list before
+/// anything is created: CreateSubnet would refuse an unknown zone only after
+/// the role, task definition, cluster, VPC and internet gateway exist. A zone
+/// AWS does not list is bad input (exit 2); no zones chosen is nothing to check.
+pub async fn check_zones(aws: &AwsContext, i: &ClusterVpcInputs) -> Result<()> {
+    if i.availability_zones.is_empty() {
+        return Ok(());
+    }
+    let out = aws
+        .ec2
+        .describe_availability_zones()
+        .send()
+        .await
+        .ctx("ec2", "DescribeAvailabilityZones")?;
+    let usable: Vec<&str> = out
+        .availability_zones()
+        .iter()
+        .filter(|z| z.state().is_none_or(|s| s.as_str() == "available"))
+        .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
+        .filter_map(|z| z.zone_name())
+        .collect();
+    let errs: Vec<InputError> = i
+        .availability_zones
+        .iter()
+        .filter(|az| !usable.contains(&az.as_str()))
+        .map(|az| InputError {
+            step: Some(StepId::ClusterVpc),
+            field: "availability_zones".into(),
+            message: format!(
+                "`{}` is not an available Availability Zone of {} for this account (it has: {}); nothing was created",
+                crate::text::shown(az),
+                aws.region,
+                usable.join(", ")
+            ),
+        })
+        .collect();
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Inputs(errs))
+    }
 }
 
 async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, String)> {
@@ -198,17 +241,14 @@ impl Step for ClusterVpc {
         let aws = cx.aws;
         let p = cx.progress;
         let i = &cx.inputs.cluster_vpc;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let sid = StepId::ClusterVpc;
 
         // Cluster: reuse ours; adopt (never delete) someone else's of the same name.
         match describe_cluster(aws, &i.cluster_name).await? {
             Some(c) => {
                 let arn = c.cluster_arn().unwrap_or_default();
-                let ours =
-                    crate::aws::tags::session_of(c.tags().iter().map(|t| (t.key(), t.value())))
-                        .as_deref()
-                        == Some(session.as_str());
+                let ours = session.owns(c.tags().iter().map(|t| (t.key(), t.value())));
                 if ours {
                     p.reused("ECS cluster", arn);
                     h.record(sid, CLUSTER_CREATED, "true")?;
@@ -227,7 +267,7 @@ impl Step for ClusterVpc {
                     .ecs
                     .create_cluster()
                     .cluster_name(&i.cluster_name)
-                    .set_tags(Some(ResourceTags::new(&session, "cluster").ecs()))
+                    .set_tags(Some(session.tags("cluster").ecs()))
                     .send()
                     .await
                     .ctx("ecs", "CreateCluster")?;
@@ -244,7 +284,7 @@ impl Step for ClusterVpc {
         let (az_a, az_b) = choose_azs(cx, h).await?;
 
         // VPC.
-        let t = ResourceTags::new(&session, "vpc");
+        let t = session.tags("vpc");
         let found = pick(
             &find::vpcs(aws, &t).await?,
             h.session().output(sid, VPC),
@@ -302,7 +342,7 @@ impl Step for ClusterVpc {
         }
 
         // Internet gateway, attached.
-        let t = ResourceTags::new(&session, "internet-gateway");
+        let t = session.tags("internet-gateway");
         let found = pick(
             &find::internet_gateways(aws, &t).await?,
             h.session().output(sid, IGW),
@@ -360,7 +400,7 @@ impl Step for ClusterVpc {
             if key == SUBNET_B && subnet_b_retired(h.session()) {
                 continue;
             }
-            let t = ResourceTags::new(&session, role);
+            let t = session.tags(role);
             let found = pick(
                 &find::subnets(aws, &t).await?,
                 h.session().output(sid, key),
@@ -409,7 +449,7 @@ impl Step for ClusterVpc {
         }
 
         // Public route table: default route to the IGW, associated with the public subnets.
-        let t = ResourceTags::new(&session, "public-route-table");
+        let t = session.tags("public-route-table");
         let found = pick(
             &find::route_tables(aws, &t).await?,
             h.session().output(sid, ROUTE_TABLE),

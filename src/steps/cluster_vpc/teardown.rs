@@ -5,7 +5,7 @@ use super::describe_cluster;
 use super::keys::*;
 use crate::aws::CallExt;
 use crate::aws::find;
-use crate::aws::tags::ResourceTags;
+use crate::aws::tags::Owner;
 use crate::aws::wait::delete_when_free;
 use crate::error::Result;
 use crate::session::SessionHandle;
@@ -15,20 +15,20 @@ use crate::steps::{StepCx, StepId};
 pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let aws = cx.aws;
     let p = cx.progress;
-    let session = h.session().name.clone();
+    let session = Owner::of(h.session());
     let sid = StepId::ClusterVpc;
-    let t = ResourceTags::new(&session, "public-route-table");
+    let t = session.tags("public-route-table");
     for rt in find::route_tables(aws, &t).await? {
         delete_route_table(aws, p, &rt, "public route table").await?;
     }
     h.forget(sid, ROUTE_TABLE)?;
     for (role, key) in [("public-subnet-a", SUBNET_A), ("public-subnet-b", SUBNET_B)] {
-        for sn in find::subnets(aws, &ResourceTags::new(&session, role)).await? {
+        for sn in find::subnets(aws, &session.tags(role)).await? {
             delete_subnet(aws, p, sn.subnet_id().unwrap_or_default(), "public subnet").await?;
         }
         h.forget(sid, key)?;
     }
-    for g in find::internet_gateways(aws, &ResourceTags::new(&session, "internet-gateway")).await? {
+    for g in find::internet_gateways(aws, &session.tags("internet-gateway")).await? {
         let id = g.internet_gateway_id().unwrap_or_default().to_string();
         let id = id.as_str();
         for a in g.attachments() {
@@ -61,7 +61,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         p.deleted("internet gateway", id);
     }
     h.forget(sid, IGW)?;
-    for v in find::vpcs(aws, &ResourceTags::new(&session, "vpc")).await? {
+    for v in find::vpcs(aws, &session.tags("vpc")).await? {
         let id = v.vpc_id().unwrap_or_default().to_string();
         let id = id.as_str();
         delete_when_free(p, &format!("VPC {id} to be empty"), || async move {
@@ -79,9 +79,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     h.forget(sid, VPC)?;
     let i = &cx.inputs.cluster_vpc;
     if let Some(c) = describe_cluster(aws, &i.cluster_name).await? {
-        let ours = crate::aws::tags::session_of(c.tags().iter().map(|t| (t.key(), t.value())))
-            .as_deref()
-            == Some(session.as_str());
+        let ours = session.owns(c.tags().iter().map(|t| (t.key(), t.value())));
         if ours {
             aws.ecs
                 .delete_cluster()

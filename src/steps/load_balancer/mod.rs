@@ -10,7 +10,7 @@ use super::names::{check_elb_name, derive};
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find;
-use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::wait::{Poll, delete_when_free, wait_for};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
@@ -89,7 +89,7 @@ async fn retire_placeholder(
     aws: &AwsContext,
     p: &crate::progress::Progress,
     tg: &TargetGroup,
-    session: &str,
+    session: &Owner,
 ) -> Result<()> {
     let arn = tg.target_group_arn().unwrap_or_default();
     if !tg.load_balancer_arns().is_empty() {
@@ -115,7 +115,7 @@ async fn ensure_placeholder(cx: StepCx<'_>, h: &mut SessionHandle, vpc_id: &str)
     let aws = cx.aws;
     let p = cx.progress;
     let i = &cx.inputs.load_balancer;
-    let session = h.session().name.clone();
+    let session = Owner::of(h.session());
     let sid = StepId::LoadBalancer;
     let tg_arn = match describe_tg(aws, &i.placeholder_target_group_name).await? {
         // Step 7 deleted it on purpose; it is not coming back.
@@ -144,7 +144,8 @@ async fn ensure_placeholder(cx: StepCx<'_>, h: &mut SessionHandle, vpc_id: &str)
                 .vpc_id(vpc_id)
                 .target_type(TargetTypeEnum::Ip)
                 .set_tags(Some(
-                    ResourceTags::new(&session, PLACEHOLDER_ROLE)
+                    session
+                        .tags(PLACEHOLDER_ROLE)
                         .elb(&i.placeholder_target_group_name),
                 ))
                 .send()
@@ -164,7 +165,7 @@ async fn ensure_placeholder(cx: StepCx<'_>, h: &mut SessionHandle, vpc_id: &str)
         h.record(sid, PLACEHOLDER, &tg_arn)?;
         // A renamed placeholder: the one made under the old name goes
         // (target group names cannot be changed), so there is only ever one.
-        for old in find::target_groups(aws, &ResourceTags::new(&session, PLACEHOLDER_ROLE))
+        for old in find::target_groups(aws, &session.tags(PLACEHOLDER_ROLE))
             .await?
             .iter()
             .filter(|g| g.target_group_arn() != Some(tg_arn.as_str()))
@@ -213,8 +214,8 @@ pub(crate) async fn describe_tg(
     Ok(crate::aws::error::optional(r)?.and_then(|o| o.target_groups().first().cloned()))
 }
 
-/// The `gatewalk:session` tag of an ELB resource.
-pub(crate) async fn elb_session(aws: &AwsContext, arn: &str) -> Result<Option<String>> {
+/// Whether an ELB resource carries `owner`'s tags (name and id).
+pub(crate) async fn elb_owned(aws: &AwsContext, arn: &str, owner: &Owner) -> Result<bool> {
     let out = aws
         .elb
         .describe_tags()
@@ -225,7 +226,7 @@ pub(crate) async fn elb_session(aws: &AwsContext, arn: &str) -> Result<Option<St
     Ok(out
         .tag_descriptions()
         .first()
-        .and_then(|d| crate::aws::tags::session_of(d.tags().iter().map(|t| (t.key(), t.value())))))
+        .is_some_and(|d| owner.owns(d.tags().iter().map(|t| (t.key(), t.value())))))
 }
 
 /// Refuses to adopt a load balancer or target group of our name that another
@@ -233,11 +234,11 @@ pub(crate) async fn elb_session(aws: &AwsContext, arn: &str) -> Result<Option<St
 pub(crate) async fn ensure_ours(
     aws: &AwsContext,
     arn: &str,
-    session: &str,
+    session: &Owner,
     what: &str,
     input: &str,
 ) -> Result<()> {
-    if elb_session(aws, arn).await?.as_deref() == Some(session) {
+    if elb_owned(aws, arn, session).await? {
         Ok(())
     } else {
         Err(Error::Conflict(format!(
@@ -252,10 +253,10 @@ pub(crate) async fn delete_own_target_group(
     aws: &AwsContext,
     p: &crate::progress::Progress,
     arn: &str,
-    session: &str,
+    session: &Owner,
     kind: &str,
 ) -> Result<bool> {
-    if elb_session(aws, arn).await?.as_deref() != Some(session) {
+    if !elb_owned(aws, arn, session).await? {
         return Ok(false);
     }
     delete_when_free(p, &format!("the {kind} to be released"), || async move {
@@ -389,7 +390,7 @@ impl Step for LoadBalancer {
         let aws = cx.aws;
         let p = cx.progress;
         let i = &cx.inputs.load_balancer;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let sid = StepId::LoadBalancer;
         let Some(vpc_id) = h
             .session()
@@ -438,9 +439,7 @@ impl Step for LoadBalancer {
                     .scheme(LoadBalancerSchemeEnum::Internal)
                     .ip_address_type(IpAddressType::Ipv4)
                     .subnets(&private)
-                    .set_tags(Some(
-                        ResourceTags::new(&session, "load-balancer").elb(&i.nlb_name),
-                    ))
+                    .set_tags(Some(session.tags("load-balancer").elb(&i.nlb_name)))
                     .send()
                     .await
                     .ctx("elbv2", "CreateLoadBalancer")?;
@@ -472,7 +471,7 @@ impl Step for LoadBalancer {
         let aws = cx.aws;
         let p = cx.progress;
         let i = &cx.inputs.load_balancer;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let sid = StepId::LoadBalancer;
         let lb = match h.session().output(sid, NLB) {
             Some(arn) => describe_nlb(aws, arn).await?,
@@ -480,7 +479,7 @@ impl Step for LoadBalancer {
         };
         if let Some(lb) = lb {
             let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
-            if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
+            if elb_owned(aws, &arn, &session).await? {
                 aws.elb
                     .delete_load_balancer()
                     .load_balancer_arn(&arn)
@@ -512,12 +511,11 @@ impl Step for LoadBalancer {
         h.forget(sid, NLB_DNS)?;
         // Every placeholder of the session, found by its tags: the recorded one
         // and any left under an earlier name.
-        let mut arns: Vec<String> =
-            find::target_groups(aws, &ResourceTags::new(&session, PLACEHOLDER_ROLE))
-                .await?
-                .iter()
-                .filter_map(|g| g.target_group_arn().map(str::to_string))
-                .collect();
+        let mut arns: Vec<String> = find::target_groups(aws, &session.tags(PLACEHOLDER_ROLE))
+            .await?
+            .iter()
+            .filter_map(|g| g.target_group_arn().map(str::to_string))
+            .collect();
         let named = match h.session().output(sid, PLACEHOLDER) {
             Some(arn) => describe_tg(aws, arn).await?,
             None => describe_tg(aws, &i.placeholder_target_group_name).await?,

@@ -10,7 +10,7 @@ use super::net::{RouteTarget, delete_route_table, ensure_default_route};
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
-use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::wait::{Poll, delete_when_free, wait_for};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
@@ -116,7 +116,7 @@ impl Step for NatGateway {
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
         let p = cx.progress;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let sid = StepId::NatGateway;
         let get = |h: &SessionHandle, step, key| h.session().output(step, key).map(str::to_string);
         let (Some(vpc_id), Some(subnet_a)) = (
@@ -136,7 +136,7 @@ impl Step for NatGateway {
         };
 
         // Elastic IP.
-        let t = ResourceTags::new(&session, "nat-eip");
+        let t = session.tags("nat-eip");
         let found = pick(
             &find::addresses(aws, &t).await?,
             h.session().output(sid, EIP),
@@ -171,7 +171,7 @@ impl Step for NatGateway {
         h.record(sid, EIP, &alloc)?;
 
         // NAT gateway, with a client token saved before the call.
-        let t = ResourceTags::new(&session, "nat-gateway");
+        let t = session.tags("nat-gateway");
         let found = pick(
             &find::nat_gateways(aws, &t).await?,
             h.session().output(sid, NAT),
@@ -239,7 +239,7 @@ impl Step for NatGateway {
         .await?;
 
         // Private route table.
-        let t = ResourceTags::new(&session, "private-route-table");
+        let t = session.tags("private-route-table");
         let found = pick(
             &find::route_tables(aws, &t).await?,
             h.session().output(sid, PRIVATE_RT),
@@ -333,14 +333,14 @@ impl Step for NatGateway {
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
         let p = cx.progress;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let sid = StepId::NatGateway;
-        let t = ResourceTags::new(&session, "private-route-table");
+        let t = session.tags("private-route-table");
         for rt in find::route_tables(aws, &t).await? {
             delete_route_table(aws, p, &rt, "private route table").await?;
         }
         h.forget(sid, PRIVATE_RT)?;
-        for n in find::nat_gateways(aws, &ResourceTags::new(&session, "nat-gateway")).await? {
+        for n in find::nat_gateways(aws, &session.tags("nat-gateway")).await? {
             let id = n.nat_gateway_id().unwrap_or_default().to_string();
             let r = aws
                 .ec2
@@ -374,7 +374,7 @@ impl Step for NatGateway {
         }
         h.forget(sid, NAT)?;
         h.forget(sid, NAT_TOKEN)?;
-        for a in find::addresses(aws, &ResourceTags::new(&session, "nat-eip")).await? {
+        for a in find::addresses(aws, &session.tags("nat-eip")).await? {
             let id = a.allocation_id().unwrap_or_default().to_string();
             let r = id.as_str();
             delete_when_free(

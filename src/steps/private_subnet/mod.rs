@@ -12,7 +12,7 @@ use super::net::{
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
 use crate::aws::find::{self, pick};
-use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
@@ -115,7 +115,7 @@ impl Step for PrivateSubnet {
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
         let p = cx.progress;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let (Some(vpc_id), Some(az)) = (
             h.session()
                 .output(StepId::ClusterVpc, vpc_keys::VPC)
@@ -129,7 +129,7 @@ impl Step for PrivateSubnet {
                 needs: StepId::ClusterVpc,
             });
         };
-        let t = ResourceTags::new(&session, "private-subnet");
+        let t = session.tags("private-subnet");
         let found = pick(
             &find::subnets(aws, &t).await?,
             h.session()
@@ -196,7 +196,7 @@ impl Step for PrivateSubnet {
             .output(StepId::PrivateSubnet, RETIRED_KEY)
             .is_none()
         {
-            let tb = ResourceTags::new(&session, "public-subnet-b");
+            let tb = session.tags("public-subnet-b");
             let mut retired = h
                 .session()
                 .output(StepId::ClusterVpc, vpc_keys::SUBNET_B)
@@ -265,7 +265,7 @@ impl Step for PrivateSubnet {
                 "no route table",
             )),
         }
-        let leftover = find::subnets(aws, &ResourceTags::new(&s.name, "public-subnet-b")).await?;
+        let leftover = find::subnets(aws, &Owner::of(s).tags("public-subnet-b")).await?;
         c.push(Check::expect(
             "public subnet B was removed",
             leftover.is_empty(),
@@ -303,8 +303,8 @@ impl Step for PrivateSubnet {
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
         let p = cx.progress;
-        let session = h.session().name.clone();
-        for sn in find::subnets(aws, &ResourceTags::new(&session, "private-subnet")).await? {
+        let session = Owner::of(h.session());
+        for sn in find::subnets(aws, &session.tags("private-subnet")).await? {
             delete_subnet(aws, p, sn.subnet_id().unwrap_or_default(), "private subnet").await?;
         }
         h.forget(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)?;

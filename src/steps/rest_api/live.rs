@@ -2,7 +2,7 @@
 //! integrations read back into plain structs, the fingerprint a deployment is
 //! labelled with, and finding the session's API by its tags.
 
-use crate::aws::tags::{ROLE_KEY, SESSION_KEY};
+use crate::aws::tags::{Owner, ROLE_KEY};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::Result;
 use aws_sdk_apigateway::types::RestApi;
@@ -170,15 +170,13 @@ pub async fn read_api(aws: &AwsContext, api_id: &str) -> Result<LiveApi> {
 }
 
 /// Whether the API carries this session's tags.
-pub fn is_ours(api: &RestApi, session: &str) -> bool {
-    api.tags().is_some_and(|t| {
-        t.get(SESSION_KEY).map(String::as_str) == Some(session)
-            && t.get(ROLE_KEY).map(String::as_str) == Some(ROLE)
-    })
+pub fn is_ours(api: &RestApi, session: &Owner) -> bool {
+    session.owns_map(api.tags())
+        && api.tags().and_then(|t| t.get(ROLE_KEY)).map(String::as_str) == Some(ROLE)
 }
 
 /// This session's REST APIs (normally one).
-pub async fn our_apis(aws: &AwsContext, session: &str) -> Result<Vec<RestApi>> {
+pub async fn our_apis(aws: &AwsContext, session: &Owner) -> Result<Vec<RestApi>> {
     Ok(crate::aws::find::rest_apis(aws)
         .await?
         .into_iter()

@@ -15,7 +15,7 @@ use super::load_balancer::keys as lb_keys;
 use super::vpc_link::{LINK_KEY, wait_available};
 use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
-use crate::aws::tags::{ROLE_KEY, ResourceTags, SESSION_KEY};
+use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
 use crate::aws::wait::{Poll, wait_for};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
@@ -159,7 +159,7 @@ impl Step for RestApi {
 
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let i = &cx.inputs.rest_api;
         let (_nlb, link, port, dns) = target_of(cx, h.session()).await?;
         if dns.is_empty() {
@@ -186,7 +186,7 @@ impl Step for RestApi {
                 id
             }
             None => {
-                let t = ResourceTags::new(&session, live::ROLE);
+                let t = session.tags(live::ROLE);
                 h.creating(StepId::RestApi, API, "CreateRestApi")?;
                 let out = aws
                     .apigw
@@ -284,7 +284,7 @@ impl Step for RestApi {
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         for api in live::our_apis(aws, &session).await? {
             let id = api.id().unwrap_or_default().to_string();
             let i = id.as_str();

@@ -3,7 +3,6 @@
 //! and for a bounded time, while ECS's new service-linked role propagates.
 
 use crate::aws::CallExt;
-use crate::aws::tags::ResourceTags;
 use crate::aws::wait::once_propagated;
 use crate::error::{Error, Result};
 use crate::steps::StepCx;
@@ -22,7 +21,7 @@ pub(super) struct Placement<'a> {
     pub sg: &'a str,
     pub tg: &'a str,
     pub task_def: &'a str,
-    pub session: &'a str,
+    pub session: &'a crate::aws::tags::Owner,
 }
 
 pub(super) async fn create_service(
@@ -85,7 +84,7 @@ pub(super) async fn create_service(
                 )
                 .health_check_grace_period_seconds(60)
                 .propagate_tags(PropagateTags::Service)
-                .set_tags(Some(ResourceTags::new(session, "service").ecs()))
+                .set_tags(Some(session.tags("service").ecs()))
                 .client_token(token)
                 .send()
                 .await

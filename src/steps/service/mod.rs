@@ -20,7 +20,7 @@ use super::load_balancer::{describe_tg, ensure_ours};
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
-use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
@@ -127,10 +127,10 @@ impl Service {
     ) -> Result<String> {
         let aws = cx.aws;
         let p = cx.progress;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let cidr = &cx.inputs.cluster_vpc.vpc_cidr;
         let port = cx.inputs.task_definition.container_port as i32;
-        let t = ResourceTags::new(&session, "task-security-group");
+        let t = session.tags("task-security-group");
         let found = pick(
             &find::security_groups(aws, &t).await?,
             h.session().output(StepId::Service, SG),
@@ -204,7 +204,7 @@ impl Service {
         let aws = cx.aws;
         let p = cx.progress;
         let i = &cx.inputs.service;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let arn = match describe_tg(aws, &i.target_group_name).await? {
             Some(tg) => {
                 let arn = tg.target_group_arn().unwrap_or_default().to_string();
@@ -234,7 +234,8 @@ impl Service {
                     .healthy_threshold_count(3)
                     .unhealthy_threshold_count(3)
                     .set_tags(Some(
-                        ResourceTags::new(&session, "service-target-group")
+                        session
+                            .tags("service-target-group")
                             .elb(&i.target_group_name),
                     ))
                     .send()
@@ -291,7 +292,7 @@ impl Service {
     ) -> Result<()> {
         let aws = cx.aws;
         let port = cx.inputs.task_definition.container_port;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let arn = match listener_on(aws, nlb, port).await? {
             Some(l) => {
                 let arn = l.listener_arn().unwrap_or_default().to_string();
@@ -321,7 +322,7 @@ impl Service {
                     .port(port as i32)
                     .default_actions(forward(tg))
                     .set_tags(Some(
-                        ResourceTags::new(&session, "listener").elb(&format!("{session}-{port}")),
+                        session.tags("listener").elb(&format!("{session}-{port}")),
                     ))
                     .send()
                     .await
@@ -459,7 +460,7 @@ impl Step for Service {
         let task_def = need(StepId::TaskDefinition, "task_definition_arn")?;
         need(StepId::NatGateway, "nat_gateway_id")?;
         let cluster = cluster_of(s)?;
-        let session = s.name.clone();
+        let session = Owner::of(s);
 
         let sg = self.ensure_security_group(cx, h, &vpc).await?;
         let tg = self.ensure_target_group(cx, h, &vpc).await?;

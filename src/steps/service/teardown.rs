@@ -6,12 +6,12 @@ use super::keys::*;
 use super::{cluster_of, describe_service, listener_on};
 use crate::aws::CallExt;
 use crate::aws::find;
-use crate::aws::tags::ResourceTags;
+use crate::aws::tags::Owner;
 use crate::aws::wait::{Poll, delete_when_free_showing, wait_for};
 use crate::error::Result;
 use crate::session::SessionHandle;
 use crate::steps::load_balancer::keys as lb_keys;
-use crate::steps::load_balancer::{delete_own_target_group, describe_tg, elb_session};
+use crate::steps::load_balancer::{delete_own_target_group, describe_tg, elb_owned};
 use crate::steps::net::eni_holders;
 use crate::steps::{StepCx, StepId};
 use std::time::Duration;
@@ -19,7 +19,7 @@ use std::time::Duration;
 pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let aws = cx.aws;
     let p = cx.progress;
-    let session = h.session().name.clone();
+    let session = Owner::of(h.session());
     let i = &cx.inputs.service;
     let sid = StepId::Service;
     delete_service(cx, h, &session).await?;
@@ -31,7 +31,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         && let Some(l) = listener_on(aws, &nlb, cx.inputs.task_definition.container_port).await?
     {
         let arn = l.listener_arn().unwrap_or_default().to_string();
-        if elb_session(aws, &arn).await?.as_deref() == Some(session.as_str()) {
+        if elb_owned(aws, &arn, &session).await? {
             aws.elb
                 .delete_listener()
                 .listener_arn(&arn)
@@ -47,8 +47,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         delete_own_target_group(aws, p, arn, &session, "target group").await?;
     }
     h.forget(sid, TG)?;
-    for g in find::security_groups(aws, &ResourceTags::new(&session, "task-security-group")).await?
-    {
+    for g in find::security_groups(aws, &session.tags("task-security-group")).await? {
         let id = g.group_id().unwrap_or_default().to_string();
         let r = id.as_str();
         // Task network interfaces linger for minutes after tasks stop.
@@ -75,49 +74,51 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
 
 /// Scales the session's service to zero, deletes it and waits until it is
 /// INACTIVE (its tasks stopped); one found DRAINING is only waited for.
-async fn delete_service(cx: StepCx<'_>, h: &SessionHandle, session: &str) -> Result<()> {
+async fn delete_service(cx: StepCx<'_>, h: &SessionHandle, session: &Owner) -> Result<()> {
     let aws = cx.aws;
     let p = cx.progress;
     let i = &cx.inputs.service;
-    if let Ok(cluster) = cluster_of(h.session())
-        && let Some(svc) = describe_service(aws, &cluster, &i.service_name).await?
-    {
-        let ours = crate::aws::tags::session_of(svc.tags().iter().map(|t| (t.key(), t.value())));
-        if ours.as_deref() == Some(session) {
-            // A teardown stopped earlier may find it DRAINING: only wait then.
-            if svc.status() == Some("ACTIVE") {
-                aws.ecs
-                    .update_service()
-                    .cluster(&cluster)
-                    .service(&i.service_name)
-                    .desired_count(0)
-                    .send()
-                    .await
-                    .ctx("ecs", "UpdateService")?;
-                aws.ecs
-                    .delete_service()
-                    .cluster(&cluster)
-                    .service(&i.service_name)
-                    .force(true)
-                    .send()
-                    .await
-                    .ctx("ecs", "DeleteService")?;
-            }
-            let (c, n) = (cluster.as_str(), i.service_name.as_str());
-            wait_for(
-                p,
-                "the service to be deleted",
-                Duration::from_secs(15 * 60),
-                || async move {
-                    Ok(match describe_service(aws, c, n).await? {
-                        None => Poll::Ready(()),
-                        Some(s) => Poll::Pending(s.status().unwrap_or("DRAINING").to_lowercase()),
-                    })
-                },
-            )
-            .await?;
-            p.deleted("ECS service", svc.service_arn().unwrap_or_default());
-        }
+    let Ok(cluster) = cluster_of(h.session()) else {
+        return Ok(());
+    };
+    let Some(svc) = describe_service(aws, &cluster, &i.service_name).await? else {
+        return Ok(());
+    };
+    if !session.owns(svc.tags().iter().map(|t| (t.key(), t.value()))) {
+        return Ok(());
     }
+    // A teardown stopped earlier may find it DRAINING: only wait then.
+    if svc.status() == Some("ACTIVE") {
+        aws.ecs
+            .update_service()
+            .cluster(&cluster)
+            .service(&i.service_name)
+            .desired_count(0)
+            .send()
+            .await
+            .ctx("ecs", "UpdateService")?;
+        aws.ecs
+            .delete_service()
+            .cluster(&cluster)
+            .service(&i.service_name)
+            .force(true)
+            .send()
+            .await
+            .ctx("ecs", "DeleteService")?;
+    }
+    let (c, n) = (cluster.as_str(), i.service_name.as_str());
+    wait_for(
+        p,
+        "the service to be deleted",
+        Duration::from_secs(15 * 60),
+        || async move {
+            Ok(match describe_service(aws, c, n).await? {
+                None => Poll::Ready(()),
+                Some(s) => Poll::Pending(s.status().unwrap_or("DRAINING").to_lowercase()),
+            })
+        },
+    )
+    .await?;
+    p.deleted("ECS service", svc.service_arn().unwrap_or_default());
     Ok(())
 }

@@ -9,7 +9,7 @@ pub use inputs::{TaskDefinitionInputs, check_port, fargate_size};
 use super::inputs::Inputs;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::error::optional;
-use crate::aws::tags::{ResourceTags, SESSION_KEY};
+use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
@@ -99,8 +99,8 @@ async fn latest_revision(
     }
 }
 
-fn ecs_session_tag(tags: &[aws_sdk_ecs::types::Tag]) -> Option<String> {
-    crate::aws::tags::session_of(tags.iter().map(|t| (t.key(), t.value())))
+fn ecs_owned(tags: &[aws_sdk_ecs::types::Tag], owner: &Owner) -> bool {
+    owner.owns(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 async fn get_role(aws: &AwsContext, name: &str) -> Result<Option<aws_sdk_iam::types::Role>> {
@@ -133,7 +133,7 @@ impl TaskDefinition {
     async fn ensure_role(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<String> {
         let aws = cx.aws;
         let i = &cx.inputs.task_definition;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let name = i.role_name(&session);
         let p = cx.progress;
         if i.uses_existing_role() {
@@ -147,13 +147,10 @@ impl TaskDefinition {
             h.record(StepId::TaskDefinition, ROLE_KEY, role.arn())?;
             return Ok(role.arn().to_string());
         }
-        let tags = ResourceTags::new(&session, "task-execution-role");
+        let tags = session.tags("task-execution-role");
         let arn = match get_role(aws, &name).await? {
             Some(role) => {
-                let owner = crate::aws::tags::session_of(
-                    role.tags().iter().map(|t| (Some(t.key()), Some(t.value()))),
-                );
-                if owner.as_deref() != Some(session.as_str()) {
+                if !session.owns(role.tags().iter().map(|t| (Some(t.key()), Some(t.value())))) {
                     return Err(Error::Conflict(format!(
                         "an IAM role named `{name}` already exists and was not created by this session.\n  hint: to use it, run with --set task-definition.execution_role={name}"
                     )));
@@ -250,10 +247,9 @@ impl Step for TaskDefinition {
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let role_arn = self.ensure_role(cx, h).await?;
         let i = &cx.inputs.task_definition;
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         if let Some((td, tags)) = latest_revision(cx.aws, &i.family).await? {
-            let owner = ecs_session_tag(&tags);
-            if owner.as_deref() != Some(session.as_str()) {
+            if !ecs_owned(&tags, &session) {
                 return Err(Error::Conflict(format!(
                     "task definition family `{}` already exists and is not from this session.\n  hint: choose another with --set task-definition.family=NAME",
                     i.family
@@ -296,7 +292,7 @@ impl Step for TaskDefinition {
                     )
                     .build(),
             )
-            .set_tags(Some(ResourceTags::new(&session, "task-definition").ecs()))
+            .set_tags(Some(session.tags("task-definition").ecs()))
             .send()
             .await
             .ctx("ecs", "RegisterTaskDefinition")?;
@@ -319,7 +315,7 @@ impl Step for TaskDefinition {
     }
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-        let session = h.session().name.clone();
+        let session = Owner::of(h.session());
         let i = &cx.inputs.task_definition;
         // Every active revision of the family that carries this session's tag.
         let mut token = None;
@@ -347,7 +343,7 @@ impl Step for TaskDefinition {
                 let Some((_, tags)) = latest_revision(cx.aws, arn).await? else {
                     continue;
                 };
-                if ecs_session_tag(&tags).as_deref() != Some(session.as_str()) {
+                if !ecs_owned(&tags, &session) {
                     continue;
                 }
                 cx.aws
@@ -378,13 +374,11 @@ impl Step for TaskDefinition {
     }
 }
 
-async fn delete_owned_role(cx: StepCx<'_>, name: &str, session: &str) -> Result<()> {
+async fn delete_owned_role(cx: StepCx<'_>, name: &str, session: &Owner) -> Result<()> {
     let Some(role) = get_role(cx.aws, name).await? else {
         return Ok(());
     };
-    let owner =
-        crate::aws::tags::session_of(role.tags().iter().map(|t| (Some(t.key()), Some(t.value()))));
-    if owner.as_deref() != Some(session) {
+    if !session.owns(role.tags().iter().map(|t| (Some(t.key()), Some(t.value())))) {
         cx.progress.warn(format!(
             "keeping IAM role {name}: it does not carry this session's tag"
         ));
