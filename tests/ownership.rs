@@ -63,21 +63,45 @@ async fn copies_renames_and_namesakes_of_a_session_delete_nothing_of_it() {
 
     // 2. The copy with its inner name edited too: a session `epsilon` that
     //    recorded delta's ids. Its teardown finds nothing of its own.
-    let renamed = original.replace("\"name\": \"delta\"", "\"name\": \"epsilon\"");
-    assert_ne!(renamed, original);
-    std::fs::write(sessions.join("epsilon.json"), &renamed).unwrap();
+    //    It still says where it was made, so it is refused as a copy...
+    let mut renamed: serde_json::Value = serde_json::from_str(&original).unwrap();
+    renamed["name"] = "epsilon".into();
+    std::fs::write(sessions.join("epsilon.json"), renamed.to_string()).unwrap();
+    let out = teardown(&w, &home, "epsilon");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is a copy"), "{}", stderr(&out));
+    //    ...and with that erased too, the tags decide: none are epsilon's.
+    renamed.as_object_mut().unwrap().remove("origin");
+    std::fs::write(sessions.join("epsilon.json"), renamed.to_string()).unwrap();
     let out = teardown(&w, &home, "epsilon");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(account_counts(&w.aws).await, full, "nothing was deleted");
 
-    // 3. A namesake: another session called `delta` (another data directory,
-    //    or a record deleted and made again), holding the same ids. Its id
-    //    differs, so nothing carries its tags.
+    // 3. The whole file copied into another data directory (a backup
+    //    restored, a home copied): refused, it was made at another path.
     let other_home = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(other_home.path().join("sessions")).unwrap();
-    let namesake = original.replace(&id, "0123456789abcdef");
-    assert_ne!(namesake, original);
-    std::fs::write(other_home.path().join("sessions/delta.json"), namesake).unwrap();
+    std::fs::write(other_home.path().join("sessions/delta.json"), &original).unwrap();
+    let out = teardown(&w, other_home.path(), "delta");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is a copy") && stderr(&out).contains("sessions claim delta"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(account_counts(&w.aws).await, full, "nothing was deleted");
+
+    // 4. A namesake: another session called `delta` (a record deleted and
+    //    made again, a student who also kept `delta`), holding the same ids.
+    //    Its id differs, so nothing carries its tags.
+    let mut namesake: serde_json::Value = serde_json::from_str(&original).unwrap();
+    namesake["id"] = "0123456789abcdef".into();
+    namesake.as_object_mut().unwrap().remove("origin");
+    std::fs::write(
+        other_home.path().join("sessions/delta.json"),
+        serde_json::to_string_pretty(&namesake).unwrap(),
+    )
+    .unwrap();
     let out = teardown(&w, other_home.path(), "delta");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -315,4 +339,65 @@ async fn credentials_follow_the_aws_cli_precedence() {
     );
     assert!(!log.contains(&token), "the session token is in the log");
     assert!(log.contains("[redacted]"), "secrets were seen and redacted");
+}
+
+/// The region a new session is bound to, under `flags` and `env`, with
+/// ~/.aws/config giving `default` ap-south-1 and `other` us-west-2.
+fn region_chosen(flags: &[&str], env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+    std::fs::write(
+        dir.path().join(".aws/config"),
+        "[default]\nregion = ap-south-1\n\n[profile other]\nregion = us-west-2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = defaultdefaultdefault\n\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = otherotherotherother\n",
+    )
+    .unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gatewalk"));
+    c.env_clear()
+        .env("HOME", dir.path())
+        .env("GATEWALK_HOME", dir.path().join("gw"))
+        .args(flags)
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--session",
+            "r",
+            "inputs",
+            "--set",
+            "task-definition.cpu=512",
+            "--set",
+            "task-definition.memory=1024",
+        ]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = run(c);
+    assert!(out.status.success(), "{flags:?} {env:?}: {}", stderr(&out));
+    let s = gatewalk::session::Store::new(&dir.path().join("gw"))
+        .load("r")
+        .unwrap();
+    s.region
+}
+
+#[test]
+fn the_region_follows_the_aws_cli_precedence() {
+    // Rule 5: --region, then AWS_REGION, then AWS_DEFAULT_REGION, then the profile.
+    assert_eq!(region_chosen(&[], &[]), "ap-south-1");
+    assert_eq!(region_chosen(&["--profile", "other"], &[]), "us-west-2");
+    assert_eq!(region_chosen(&[], &[("AWS_PROFILE", "other")]), "us-west-2");
+    let both = [
+        ("AWS_REGION", "eu-west-2"),
+        ("AWS_DEFAULT_REGION", "eu-west-3"),
+    ];
+    assert_eq!(region_chosen(&[], &both[1..]), "eu-west-3");
+    assert_eq!(region_chosen(&[], &both), "eu-west-2");
+    assert_eq!(region_chosen(&["--profile", "other"], &both), "eu-west-2");
+    assert_eq!(
+        region_chosen(&["--region", "ca-central-1", "--profile", "other"], &both),
+        "ca-central-1"
+    );
 }

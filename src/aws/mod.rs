@@ -222,6 +222,14 @@ impl AwsContext {
         })?;
         validate_region(&region).map_err(Error::Config)?;
         let endpoint_url = sdk.endpoint_url().map(str::to_string);
+        // An endpoint may also come from the profile's `endpoint_url`: the
+        // same rules, so no password is ever saved with a session.
+        if opts.endpoint_url.is_none()
+            && let Some(e) = &endpoint_url
+        {
+            validate_endpoint(e, "the endpoint_url of your AWS profile or environment")
+                .map_err(Error::Config)?;
+        }
         let calls = CallLog::default();
         let recorder = CallRecorder::new(calls.clone());
 

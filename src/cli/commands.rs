@@ -54,39 +54,9 @@ async fn run(args: &Args, out: &Printer) -> Result<u8> {
         return Ok(EXIT_OK);
     };
     match cmd {
-        Command::Sessions { action } => match action {
-            None | Some(SessionsAction::List) => {
-                out.sessions(&store.list()?);
-                Ok(EXIT_OK)
-            }
-            Some(SessionsAction::Delete { name }) => {
-                crate::session::validate_name(name).map_err(Error::Session)?;
-                if !store.exists(name) {
-                    return Err(Error::Session(format!(
-                        "there is no session named `{name}`; `gatewalk sessions` lists them"
-                    )));
-                }
-                store.delete(name)?;
-                out.note(&format!(
-                    "deleted the record of session `{name}`. Its AWS resources (tagged gatewalk:session={name}) were NOT deleted."
-                ));
-                Ok(EXIT_OK)
-            }
-        },
+        Command::Sessions { action } => sessions_cmd(&store, action.as_ref(), out),
         Command::Sandbox { action } => sandbox_cmd(&home, action, args.pace, out).await,
-        Command::Keys => {
-            use crate::tui::keys::KeyTable;
-            let path = KeyTable::config_path();
-            let table = match &path {
-                Some(p) if std::fs::symlink_metadata(p).is_ok() => std::fs::read_to_string(p)
-                    .map_err(|e| e.to_string())
-                    .and_then(|t| KeyTable::with_overrides(&t))
-                    .map_err(|e| Error::Config(format!("{}: {e}", p.display())))?,
-                _ => KeyTable::default(),
-            };
-            out.keys(&table, path.as_deref());
-            Ok(EXIT_OK)
-        }
+        Command::Keys => keys_cmd(out),
         Command::Status => {
             let name = session_name(args, &store)?;
             out.status(&store.load(&name)?);
@@ -322,6 +292,61 @@ async fn wizard(args: &Args, home: std::path::PathBuf) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// `gatewalk sessions [list|delete|claim]`: the records only, no AWS call.
+fn sessions_cmd(store: &Store, action: Option<&SessionsAction>, out: &Printer) -> Result<u8> {
+    let existing = |name: &str| -> Result<()> {
+        crate::session::validate_name(name).map_err(Error::Session)?;
+        if store.exists(name) {
+            Ok(())
+        } else {
+            Err(Error::Session(format!(
+                "there is no session named `{name}`; `gatewalk sessions` lists them"
+            )))
+        }
+    };
+    match action {
+        None | Some(SessionsAction::List) => out.sessions(&store.list()?),
+        Some(SessionsAction::Delete { name }) => {
+            existing(name)?;
+            store.delete(name)?;
+            out.note(&format!(
+                "deleted the record of session `{name}`. Its AWS resources (tagged gatewalk:session={name}) were NOT deleted."
+            ));
+        }
+        Some(SessionsAction::Claim { name }) => {
+            existing(name)?;
+            let was = store.claim(name)?;
+            let was = if was.is_empty() {
+                "an unrecorded place".to_string()
+            } else {
+                crate::text::shown(&was)
+            };
+            out.note(&format!(
+                "session `{name}` now belongs to {} (it was made at {was}). If the original still \
+                 exists elsewhere, move one of the two aside: both would act on the same resources.",
+                store.path(name).display(),
+            ));
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// `gatewalk keys`: the wizard's keys with keys.toml applied; a file the
+/// wizard would refuse is refused here with exit 2.
+fn keys_cmd(out: &Printer) -> Result<u8> {
+    use crate::tui::keys::KeyTable;
+    let path = KeyTable::config_path();
+    let table = match &path {
+        Some(p) if std::fs::symlink_metadata(p).is_ok() => std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| KeyTable::with_overrides(&t))
+            .map_err(|e| Error::Config(format!("{}: {e}", p.display())))?,
+        _ => KeyTable::default(),
+    };
+    out.keys(&table, path.as_deref());
+    Ok(EXIT_OK)
+}
+
 async fn sandbox_cmd(
     home: &Path,
     action: &SandboxAction,
@@ -476,7 +501,12 @@ impl<'a> Ctx<'a> {
             crate::aws::validate_region(r).map_err(Error::Config)?;
         }
         if let Some(e) = &opts.endpoint_url {
-            check_endpoint(e)?;
+            let source = if args.endpoint_url.is_some() {
+                "--endpoint-url"
+            } else {
+                "the endpoint saved in the session"
+            };
+            crate::aws::validate_endpoint(e, source).map_err(Error::Config)?;
         }
         crate::aws::check_environment(in_sandbox || opts.endpoint_url.is_some())
             .map_err(Error::Config)?;

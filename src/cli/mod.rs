@@ -157,6 +157,13 @@ pub enum SessionsAction {
         /// The session.
         name: String,
     },
+    /// Make a session file that was moved here (with gatewalk's data) the
+    /// session again. Only when the original is gone: two files of one
+    /// session would both act on its resources.
+    Claim {
+        /// The session.
+        name: String,
+    },
 }
 
 /// `gatewalk sandbox …`

@@ -27,7 +27,7 @@ pub fn event(e: &Event, json: bool) {
             eprintln!("{s}");
         }
     } else {
-        eprintln!("  {e}");
+        eprintln!("  {}", crate::text::clean(&e.to_string()));
     }
 }
 
@@ -158,7 +158,9 @@ impl Printer {
                         "account": s.account_id, "where": place(s), "updated_at": s.updated_at,
                         "current_step": s.current_step(),
                     }),
-                    Err(e) => json!({ "name": l.name, "error": e.to_string() }),
+                    Err(e) => {
+                        json!({ "name": l.name, "error": crate::text::clean(&e.to_string()) })
+                    }
                 })
                 .collect();
             return print_json(&v);
@@ -185,7 +187,7 @@ impl Printer {
                 Err(e) => println!(
                     "{:<24} unreadable: {}",
                     l.name,
-                    e.to_string().lines().next().unwrap_or("")
+                    crate::text::clean(e.to_string().lines().next().unwrap_or(""))
                 ),
             }
         }

@@ -141,6 +141,11 @@ pub struct Session {
     /// ids existed get one when next opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The full path this session's file was first written at. A file read
+    /// at another path is a copy (of a file, or of the whole data directory)
+    /// and is refused: it would own the original's resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// Creation time (seconds since the epoch).
     pub created_at: u64,
     /// Last save (seconds since the epoch).
@@ -171,6 +176,7 @@ impl Session {
             schema_version: SCHEMA_VERSION,
             name: name.to_string(),
             id: Some(new_id()),
+            origin: None,
             created_at: t,
             updated_at: t,
             region: region.to_string(),

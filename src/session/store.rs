@@ -144,9 +144,15 @@ impl Store {
             if name.starts_with('.') {
                 continue;
             }
+            // A stray file whose name is no session name (it may hold
+            // control characters) is listed cleaned, with why it is ignored.
+            let session = match validate_name(name) {
+                Ok(()) => self.load(name),
+                Err(why) => Err(Error::Session(format!("{why}; gatewalk ignores this file"))),
+            };
             out.push(Listed {
-                name: name.to_string(),
-                session: self.load(name),
+                name: crate::text::clean(name),
+                session,
             });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -182,6 +188,7 @@ impl Store {
         Ok(SessionLock {
             file: Some(file),
             crashed_holder,
+            unused_path: (!self.exists(name)).then(|| self.lock_path(name)),
         })
     }
 
@@ -212,6 +219,7 @@ impl Store {
             );
         }
         let needs_id = session.id.is_none();
+        let needs_origin = session.origin.is_none();
         let mut h = SessionHandle {
             path,
             lock,
@@ -221,7 +229,14 @@ impl Store {
         if needs_id {
             h.session.id = Some(super::new_id());
         }
-        if created || needs_id {
+        if created || needs_id || needs_origin {
+            // Saved once so the file exists and its full path can be read.
+            h.save()?;
+        }
+        if needs_origin {
+            h.session.origin = Some(origin_of(&h.path)?);
+        }
+        if created || needs_id || needs_origin {
             h.save()?;
         }
         Ok(h)
@@ -236,6 +251,36 @@ impl Store {
         }
         let region = self.load(name)?.region;
         self.open(name, &region)
+    }
+
+    /// Makes the file at this session's path the session, after its data was
+    /// moved: records the new path as its origin. Refuses while another
+    /// process holds it; every other check of the file still applies.
+    pub fn claim(&self, name: &str) -> Result<String> {
+        let lock = self.lock_session(name)?;
+        let path = self.path(name);
+        let mut text = String::new();
+        open_plain(&path, "session file")?
+            .read_to_string(&mut text)
+            .map_err(|e| not_plain(&path, "session file", &e))?;
+        let mut session = parse(&path, &text)?;
+        if session.name != name {
+            return read_session(&path, name).map(|_| String::new());
+        }
+        let was = session.origin.take().unwrap_or_default();
+        let mut held = lock;
+        let file = held.file.take().ok_or_else(|| {
+            Error::Session(format!("the lock of session `{name}` was already used"))
+        })?;
+        let mut h = SessionHandle {
+            path,
+            lock: file,
+            session,
+            crashed_holder: None,
+        };
+        h.session.origin = Some(origin_of(&h.path)?);
+        h.save()?;
+        Ok(was)
     }
 
     /// Deletes a session's record (not its AWS resources). Fails if another
@@ -279,7 +324,12 @@ impl Store {
                      two processes must not drive one deployment."
                 )));
             }
-            Err(TryLockError::Error(e)) => return Err(Error::io("locking", &lp, e)),
+            Err(TryLockError::Error(e)) => {
+                return Err(Error::Session(format!(
+                    "cannot lock {} ({e}); gatewalk's data directory must be on a local file system",
+                    lp.display()
+                )));
+            }
         }
         // The OS releases the lock when the process dies, so a lock file left by a
         // crashed run never blocks the next one; its pid says one was there.
@@ -295,6 +345,13 @@ impl Store {
         let _ = write!(f, "{}", std::process::id());
         Ok((f, crashed))
     }
+}
+
+/// The full, link-free path of a session file, as recorded in `origin`.
+fn origin_of(path: &Path) -> Result<String> {
+    fs::canonicalize(path)
+        .map(|p| p.display().to_string())
+        .map_err(|e| Error::Session(format!("cannot resolve {}: {e}", path.display())))
 }
 
 /// Reads and parses a session file, refusing links and a file whose inner
@@ -316,6 +373,17 @@ fn read_session(path: &Path, name: &str) -> Result<Session> {
             crate::text::shown(&session.name),
             crate::text::shown(&session.name),
             crate::text::shown(&session.name),
+        )));
+    }
+    if let Some(origin) = &session.origin
+        && *origin != origin_of(path)?
+    {
+        return Err(Error::Session(format!(
+            "session file {} is a copy of one made at {}. A copy would act on the original's AWS \
+             resources, so gatewalk refuses it. If you moved gatewalk's data and the original is \
+             gone, run `gatewalk sessions claim {name}`; otherwise move this file aside",
+            path.display(),
+            crate::text::shown(origin),
         )));
     }
     Ok(session)
@@ -346,6 +414,13 @@ fn parse(path: &Path, text: &str) -> Result<Session> {
         }
         Some(_) => {}
     }
+    if let Some(at) = control_text(&value, "") {
+        return Err(Error::Session(format!(
+            "session file {} holds a control character in `{at}`; gatewalk never writes one, so \
+             the file was edited or damaged. It was left untouched.",
+            path.display()
+        )));
+    }
     serde_json::from_value(value).map_err(|e| {
         Error::Session(format!(
             "session file {} is damaged ({e}). It was left untouched.",
@@ -359,14 +434,48 @@ fn parse(path: &Path, text: &str) -> Result<Session> {
 pub struct SessionLock {
     file: Option<File>,
     crashed_holder: Option<u32>,
+    /// The lock file's path when its session file does not exist yet.
+    unused_path: Option<PathBuf>,
 }
 
 impl Drop for SessionLock {
-    /// Released without being used: empty the file, as a clean exit does.
+    /// Released without being used: empty the file, as a clean exit does, and
+    /// remove it when no session was written (AWS never answered), so a
+    /// refused first contact leaves nothing behind.
     fn drop(&mut self) {
         if let Some(f) = &self.file {
             let _ = f.set_len(0);
+            if let Some(p) = &self.unused_path {
+                let _ = fs::remove_file(p);
+            }
         }
+    }
+}
+
+/// Where in a session file a key or text holds a control character, if anywhere
+/// (such text would reach terminals through `status` and the wizard).
+fn control_text(v: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    let bad = |s: &str| crate::text::control_char(s).is_some();
+    match v {
+        Value::String(s) if bad(s) => Some(at.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| control_text(x, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let here = if at.is_empty() {
+                crate::text::clean(k)
+            } else {
+                format!("{at}.{}", crate::text::clean(k))
+            };
+            if bad(k) {
+                Some(here)
+            } else {
+                control_text(x, &here)
+            }
+        }),
+        _ => None,
     }
 }
 

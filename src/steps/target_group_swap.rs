@@ -144,6 +144,14 @@ impl Step for TargetGroupSwap {
             needs: StepId::Service,
         })?;
         if forwards_to(&listener) != Some(tg.as_str()) {
+            super::load_balancer::ensure_ours(
+                aws,
+                listener.listener_arn().unwrap_or_default(),
+                &Owner::of(h.session()),
+                &format!("listener on port {port}"),
+                "task-definition.container_port",
+            )
+            .await?;
             aws.elb
                 .modify_listener()
                 .listener_arn(listener.listener_arn().unwrap_or_default())

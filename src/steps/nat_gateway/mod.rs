@@ -279,7 +279,19 @@ impl Step for NatGateway {
         let rt_id = rt.route_table_id().unwrap_or_default().to_string();
         h.record(sid, PRIVATE_RT, &rt_id)?;
         ensure_default_route(aws, p, &rt, RouteTarget::Nat(&nat_id)).await?;
-        // Associate with the private subnet, replacing any other explicit association.
+        // Associate with the private subnet, replacing any other explicit
+        // association — only if the recorded subnet is this session's.
+        let ours = find::subnets(aws, &session.tags("private-subnet")).await?;
+        if !ours
+            .iter()
+            .any(|sn| sn.subnet_id() == Some(private.as_str()))
+        {
+            return Err(Error::Conflict(format!(
+                "subnet {private}, recorded as this session's private subnet, does not carry its \
+                 tags; gatewalk will not move its route table.\n  hint: run `gatewalk apply \
+                 --through private-subnet` to settle step 3 first"
+            )));
+        }
         let current = super::net::explicit_route_tables(aws, &private).await?;
         let existing = current.iter().find_map(|t| {
             t.associations()

@@ -296,6 +296,14 @@ impl Service {
         let arn = match listener_on(aws, nlb, port).await? {
             Some(l) => {
                 let arn = l.listener_arn().unwrap_or_default().to_string();
+                crate::steps::load_balancer::ensure_ours(
+                    aws,
+                    &arn,
+                    &session,
+                    &format!("listener on port {port}"),
+                    "task-definition.container_port",
+                )
+                .await?;
                 if forwards_to(&l) != Some(tg) {
                     aws.elb
                         .modify_listener()
@@ -469,6 +477,12 @@ impl Step for Service {
         let aws = cx.aws;
         let i = &cx.inputs.service;
         match describe_service(aws, &cluster, &i.service_name).await? {
+            Some(svc) if !session.owns(svc.tags().iter().map(|t| (t.key(), t.value()))) => {
+                return Err(Error::Conflict(format!(
+                    "a service named `{}` already exists in cluster {cluster} and is not this session's; gatewalk leaves it alone.\n  hint: choose another name with --set service.service_name=NAME",
+                    i.service_name
+                )));
+            }
             Some(svc) if svc.status() == Some("ACTIVE") => {
                 let arn = svc.service_arn().unwrap_or_default().to_string();
                 h.record(StepId::Service, SERVICE, &arn)?;
