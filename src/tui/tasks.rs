@@ -80,12 +80,19 @@ pub fn list_sessions(tx: &UnboundedSender<Msg>, home: PathBuf) {
 }
 
 /// Opens (creating) a session, takes its lock and binds it to the account.
+/// Opening a session the picker lists never creates it; a new one is written
+/// once AWS has answered.
 pub fn open(tx: &UnboundedSender<Msg>, home: PathBuf, name: String, conn: Connection) {
     let tx = tx.clone();
     tokio::spawn(async move {
         let r = async {
             let store = Store::new(&home);
-            let mut h = store.open(&name, &conn.aws.region)?;
+            // Lock (a session in use is refused at once), reach AWS, and only
+            // then write a new session: an endpoint that never answers leaves
+            // no session behind.
+            let lock = store.lock_session(&name)?;
+            conn.aws.identity().await?;
+            let mut h = store.open_locked(lock, &name, &conn.aws.region)?;
             let instance = conn.sandbox.as_ref().map(|s| s.instance.clone());
             engine::bind(&conn.aws, &mut h, instance.as_deref(), &progress(&tx)).await?;
             Ok::<_, crate::Error>(Box::new(h))
