@@ -383,3 +383,33 @@ async fn the_whole_walkthrough_from_the_command_line() {
         "the account is as it was found"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_availability_zone_is_refused_before_anything_is_created() {
+    let w = World::new().await;
+    let empty = common::account_counts(&w.aws).await;
+    let mut c = w.bin();
+    c.args([
+        "--session",
+        "zones",
+        "apply",
+        "--set",
+        "cluster-vpc.availability_zones=us-east-1a,us-east-1zz",
+    ]);
+    let out = c.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`us-east-1zz` is not an available Availability Zone"),
+        "{err}"
+    );
+    assert!(
+        err.contains("us-east-1b"),
+        "the zones it may use are listed: {err}"
+    );
+    assert_eq!(
+        common::account_counts(&w.aws).await,
+        empty,
+        "no role, task definition, cluster, VPC or gateway was made"
+    );
+}

@@ -6,7 +6,7 @@ mod inputs;
 
 pub use inputs::ClusterVpcInputs;
 
-use super::inputs::{InputError, Inputs};
+use super::inputs::Inputs;
 use super::net::{RouteTarget, ensure_default_route};
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::find::{self, pick};
@@ -72,7 +72,7 @@ pub(crate) async fn describe_cluster(
 /// Checks the chosen Availability Zones against the region's list before
 /// anything is created: CreateSubnet would refuse an unknown zone only after
 /// the role, task definition, cluster, VPC and internet gateway exist. A zone
-/// AWS does not list is bad input (exit 2); no zones chosen is nothing to check.
+/// AWS does not list is refused (exit 2); no zones chosen is nothing to check.
 pub async fn check_zones(aws: &AwsContext, i: &ClusterVpcInputs) -> Result<()> {
     if i.availability_zones.is_empty() {
         return Ok(());
@@ -90,26 +90,24 @@ pub async fn check_zones(aws: &AwsContext, i: &ClusterVpcInputs) -> Result<()> {
         .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
         .filter_map(|z| z.zone_name())
         .collect();
-    let errs: Vec<InputError> = i
+    let unknown: Vec<String> = i
         .availability_zones
         .iter()
         .filter(|az| !usable.contains(&az.as_str()))
-        .map(|az| InputError {
-            step: Some(StepId::ClusterVpc),
-            field: "availability_zones".into(),
-            message: format!(
-                "`{}` is not an available Availability Zone of {} for this account (it has: {}); nothing was created",
-                crate::text::shown(az),
-                aws.region,
-                usable.join(", ")
-            ),
-        })
+        .map(|az| format!("`{}`", crate::text::shown(az)))
         .collect();
-    if errs.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Inputs(errs))
+    if unknown.is_empty() {
+        return Ok(());
     }
+    // A refusal (exit 2) made after one read-only call: not "nothing was sent".
+    Err(Error::Config(format!(
+        "cluster-vpc.availability_zones: {} is not an available Availability Zone of {} for this \
+         account, so nothing was created.\n  hint: choose two of {} with --set \
+         cluster-vpc.availability_zones=A,B, or leave it empty to take the first two",
+        unknown.join(" and "),
+        aws.region,
+        usable.join(", ")
+    )))
 }
 
 async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, String)> {
