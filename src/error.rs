@@ -1,8 +1,7 @@
 //! The crate's error type: everything a front end may have to show a person.
 
 use crate::aws::AwsError;
-use crate::steps::StepId;
-use crate::steps::inputs::InputError;
+use crate::model::{InputError, StepId};
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -8,6 +8,7 @@ pub mod aws;
 pub mod cli;
 pub mod error;
 pub mod logging;
+pub mod model;
 pub mod progress;
 pub mod sandbox;
 pub mod session;

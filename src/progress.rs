@@ -3,7 +3,7 @@
 //! The engine never prints. It sends [`Event`]s down a channel; the CLI writes
 //! them to stderr, the TUI shows them, tests collect them.
 
-use crate::steps::StepId;
+use crate::model::StepId;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 

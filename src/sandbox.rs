@@ -288,7 +288,7 @@ fn spawn(
         // strict layer holds them at 0 until its deployment time has passed.
         .env(
             "MOTO_ECS_SERVICE_RUNNING",
-            crate::steps::service::MAX_DESIRED.to_string(),
+            crate::model::MAX_DESIRED.to_string(),
         )
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())

@@ -4,7 +4,7 @@
 
 pub mod store;
 
-use crate::steps::{CheckStatus, StepId};
+use crate::model::{CheckStatus, StepId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -7,7 +7,7 @@
 
 use super::{SCHEMA_VERSION, Session, now, validate_name};
 use crate::error::{Error, Result};
-use crate::steps::StepId;
+use crate::model::StepId;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};

@@ -21,36 +21,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 use std::path::Path;
 
-/// One rejected input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InputError {
-    /// The step the field belongs to (`None` for the session itself).
-    pub step: Option<StepId>,
-    /// Field name.
-    pub field: String,
-    /// What is wrong and what would be right.
-    pub message: String,
-}
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.step {
-            Some(s) => write!(f, "{s}.{}: {}", self.field, self.message),
-            None => write!(f, "{}: {}", self.field, self.message),
-        }
-    }
-}
-
-impl InputError {
-    /// All errors, one per line, for display.
-    pub fn list(errs: &[InputError]) -> String {
-        let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
-        format!(
-            "invalid input — nothing was sent to AWS:\n{}",
-            lines.join("\n")
-        )
-    }
-}
+pub use crate::model::InputError;
 
 /// A field's name and one-line meaning, for `gatewalk inputs` and the TUI form.
 #[derive(Debug, Clone, Copy)]

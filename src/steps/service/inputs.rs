@@ -6,8 +6,7 @@ use crate::steps::inputs::{Errs, Field, Inputs, StepInputs};
 use crate::steps::names::{check_ecs_name, check_elb_name, derive};
 use serde::{Deserialize, Serialize};
 
-/// The most tasks gatewalk will run; the sandbox reports this many running.
-pub const MAX_DESIRED: u32 = 10;
+pub use crate::model::MAX_DESIRED;
 
 /// Inputs of step 6.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,357 @@
+//! The words every part of gatewalk shares: the ten step ids, checks and
+//! their outcomes, live resources, planned changes and rejected inputs.
+//!
+//! A leaf: nothing here imports from the crate, so the error type, progress
+//! events, sessions and the sandbox can use these words without reaching up
+//! into the engine (`steps`), which builds on them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The most tasks a gatewalk service runs (the service step's input limit;
+/// the sandbox sizes its fake capacity by it).
+pub const MAX_DESIRED: u32 = 10;
+
+/// The stable ids of the ten steps, used in code, files, the CLI and state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepId {
+    /// 1. Fargate task definition and its execution role.
+    TaskDefinition,
+    /// 2. ECS cluster and a VPC with two public subnets.
+    ClusterVpc,
+    /// 3. One public subnet replaced by a private one.
+    PrivateSubnet,
+    /// 4. Internal NLB in the private subnet plus a placeholder target group.
+    LoadBalancer,
+    /// 5. NAT gateway and the private route table.
+    NatGateway,
+    /// 6. Security group, service target group, listener, ECS service.
+    Service,
+    /// 7. The NLB forwards to the service's target group.
+    TargetGroupSwap,
+    /// 8. REST API VPC Link to the NLB.
+    VpcLink,
+    /// 9. REST API with a VPC_LINK proxy integration, deployed.
+    RestApi,
+    /// 10. Smoke test, summary, cost reminder.
+    Done,
+}
+
+impl StepId {
+    /// All ten, in walkthrough order.
+    pub const ALL: [StepId; 10] = [
+        StepId::TaskDefinition,
+        StepId::ClusterVpc,
+        StepId::PrivateSubnet,
+        StepId::LoadBalancer,
+        StepId::NatGateway,
+        StepId::Service,
+        StepId::TargetGroupSwap,
+        StepId::VpcLink,
+        StepId::RestApi,
+        StepId::Done,
+    ];
+
+    /// The stable id string (`task-definition`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepId::TaskDefinition => "task-definition",
+            StepId::ClusterVpc => "cluster-vpc",
+            StepId::PrivateSubnet => "private-subnet",
+            StepId::LoadBalancer => "load-balancer",
+            StepId::NatGateway => "nat-gateway",
+            StepId::Service => "service",
+            StepId::TargetGroupSwap => "target-group-swap",
+            StepId::VpcLink => "vpc-link",
+            StepId::RestApi => "rest-api",
+            StepId::Done => "done",
+        }
+    }
+
+    /// 1-based position in the walkthrough.
+    pub fn number(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0) + 1
+    }
+
+    /// A short human title.
+    pub fn title(self) -> &'static str {
+        match self {
+            StepId::TaskDefinition => "Task definition",
+            StepId::ClusterVpc => "Cluster and VPC",
+            StepId::PrivateSubnet => "Private subnet",
+            StepId::LoadBalancer => "Internal load balancer",
+            StepId::NatGateway => "NAT gateway",
+            StepId::Service => "ECS service",
+            StepId::TargetGroupSwap => "Target group swap",
+            StepId::VpcLink => "VPC Link",
+            StepId::RestApi => "REST API",
+            StepId::Done => "Done",
+        }
+    }
+
+    /// Parses a step id (`nat-gateway`) or its number (`5`).
+    pub fn parse(s: &str) -> std::result::Result<Self, String> {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<usize>()
+            && (1..=10).contains(&n)
+        {
+            return Ok(Self::ALL[n - 1]);
+        }
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|id| id.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown step `{s}`; steps are: {}",
+                    Self::ALL.map(|i| i.as_str()).join(", ")
+                )
+            })
+    }
+
+    /// The step before this one.
+    pub fn prev(self) -> Option<StepId> {
+        self.number().checked_sub(2).map(|i| Self::ALL[i])
+    }
+}
+
+impl fmt::Display for StepId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for StepId {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Self::parse(s)
+    }
+}
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    /// Right.
+    Pass,
+    /// Wrong; the check's fix says what to do.
+    Fail,
+    /// Works, but not as recommended.
+    Warn,
+    /// Not there yet (AWS is still provisioning).
+    Pending,
+    /// Cannot be judged here (the emulator runs no containers and carries no
+    /// traffic). Never counted as a pass; the step may be accepted with this
+    /// caveat, which the session records.
+    Skipped,
+}
+
+impl CheckStatus {
+    /// Short word for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Pending => "pending",
+            CheckStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// One named check of the live account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// What is checked ("NLB scheme is internal").
+    pub name: String,
+    /// Outcome.
+    pub status: CheckStatus,
+    /// What was observed ("internal", "vpc-0abc…").
+    pub observed: String,
+    /// For a failure or warning: how to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    /// A passing check.
+    pub fn pass(name: impl Into<String>, observed: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            status: CheckStatus::Pass,
+            observed: observed.into(),
+            fix: None,
+        }
+    }
+
+    /// A failing check with its fix.
+    pub fn fail(
+        name: impl Into<String>,
+        observed: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            status: CheckStatus::Fail,
+            observed: observed.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    /// A warning with advice.
+    pub fn warn(
+        name: impl Into<String>,
+        observed: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            status: CheckStatus::Warn,
+            observed: observed.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    /// Not ready yet.
+    pub fn pending(name: impl Into<String>, observed: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            status: CheckStatus::Pending,
+            observed: observed.into(),
+            fix: None,
+        }
+    }
+
+    /// Cannot be judged here; `why` says so plainly.
+    pub fn skipped(name: impl Into<String>, why: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            status: CheckStatus::Skipped,
+            observed: why.into(),
+            fix: None,
+        }
+    }
+
+    /// Pass when `ok`, else fail with `fix`.
+    pub fn expect(
+        name: impl Into<String>,
+        ok: bool,
+        observed: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        if ok {
+            Self::pass(name, observed)
+        } else {
+            Self::fail(name, observed, fix)
+        }
+    }
+}
+
+/// One live resource of a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resource {
+    /// Kind ("VPC", "NAT gateway").
+    pub kind: String,
+    /// Id or ARN.
+    pub id: String,
+    /// Current state as AWS reports it ("available"), or "missing".
+    pub state: String,
+    /// Key attributes, in display order.
+    pub attributes: Vec<(String, String)>,
+    /// AWS console link (none against an emulator).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub console_url: Option<String>,
+}
+
+impl Resource {
+    /// A resource the session expects but AWS does not have.
+    pub fn missing(kind: &str, id: &str) -> Self {
+        Self {
+            kind: kind.into(),
+            id: id.into(),
+            state: "missing".into(),
+            attributes: vec![],
+            console_url: None,
+        }
+    }
+}
+
+/// What apply will do to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeAction {
+    /// Create it.
+    Create,
+    /// It exists already (recorded in the session); apply checks and keeps it.
+    Keep,
+    /// Modify an existing resource.
+    Update,
+    /// Delete it.
+    Delete,
+}
+
+/// One planned change, with the AWS CLI command that does the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// What happens.
+    pub action: ChangeAction,
+    /// The resource, in words ("VPC 10.0.0.0/16").
+    pub resource: String,
+    /// The equivalent `aws …` command; `$NAME` stands for an id known only at apply time.
+    pub cli: String,
+}
+
+impl Change {
+    /// A change that creates, or keeps when `existing` is `Some`.
+    pub fn create_or_keep(
+        existing: Option<&str>,
+        resource: impl Into<String>,
+        cli: impl Into<String>,
+    ) -> Self {
+        let resource = resource.into();
+        match existing {
+            Some(id) => Self {
+                action: ChangeAction::Keep,
+                resource: format!("{resource} ({id})"),
+                cli: cli.into(),
+            },
+            None => Self {
+                action: ChangeAction::Create,
+                resource,
+                cli: cli.into(),
+            },
+        }
+    }
+}
+
+/// One rejected input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    /// The step the field belongs to (`None` for the session itself).
+    pub step: Option<StepId>,
+    /// Field name.
+    pub field: String,
+    /// What is wrong and what would be right.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.step {
+            Some(s) => write!(f, "{s}.{}: {}", self.field, self.message),
+            None => write!(f, "{}: {}", self.field, self.message),
+        }
+    }
+}
+
+impl InputError {
+    /// All errors, one per line, for display.
+    pub fn list(errs: &[InputError]) -> String {
+        let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
+        format!(
+            "invalid input — nothing was sent to AWS:\n{}",
+            lines.join("\n")
+        )
+    }
+}
