@@ -177,7 +177,7 @@ pub async fn answers(port: u16) -> bool {
 
 fn alive(pid: u32) -> bool {
     // Signal 0 checks existence without sending anything.
-    i32::try_from(pid).is_ok_and(|p| unsafe { libc::kill(p, 0) } == 0)
+    i32::try_from(pid).is_ok_and(|p| crate::signals::send(p, 0))
 }
 
 /// The recorded sandbox, if any, and whether it is up.
@@ -430,15 +430,15 @@ pub async fn stop(home: &Path) -> Result<bool> {
     };
     if alive(st.pid) && up {
         let pid = st.pid as i32;
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+        crate::signals::send(pid, libc::SIGTERM);
         let start = Instant::now();
         while alive(st.pid) && start.elapsed() < Duration::from_secs(5) {
             // Reap it if it is our child; otherwise just wait for it to go.
-            unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+            crate::signals::reap(pid);
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         if alive(st.pid) {
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            crate::signals::send(pid, libc::SIGKILL);
         }
     }
     let _ = fs::remove_file(&path);

@@ -1,5 +1,7 @@
-//! Waiting for the signals that ask gatewalk to stop: Ctrl-C (SIGINT) and
-//! SIGTERM. Front ends race these against their work.
+//! Signals: waiting for the ones that ask gatewalk to stop (Ctrl-C, SIGTERM),
+//! which front ends race against their work, and the few libc signal calls
+//! gatewalk makes, kept here as safe functions (the crate denies unsafe code
+//! everywhere else).
 
 /// Resolves when SIGTERM arrives (never, if it cannot be listened for).
 pub async fn terminate() {
@@ -16,5 +18,31 @@ pub async fn interrupt() -> &'static str {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => "Ctrl-C",
         _ = terminate() => "SIGTERM",
+    }
+}
+
+/// Sends `sig` to process `pid` (signal 0 only checks that it exists);
+/// true when the signal was delivered.
+#[allow(unsafe_code)]
+pub fn send(pid: i32, sig: i32) -> bool {
+    // SAFETY: kill(2) takes two integers and touches no memory of ours.
+    unsafe { libc::kill(pid, sig) == 0 }
+}
+
+/// Reaps `pid` if it is an exited child of this process; never blocks.
+#[allow(unsafe_code)]
+pub fn reap(pid: i32) {
+    // SAFETY: waitpid(2) accepts a null status pointer; WNOHANG never blocks.
+    unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+}
+
+/// Gives SIGPIPE its default action back (Rust ignores it), so output piped
+/// into `head` and closed early ends gatewalk quietly, as it ends every Unix
+/// tool, instead of a panic from `println!`. Call first in `main`.
+#[allow(unsafe_code)]
+pub fn default_sigpipe() {
+    // SAFETY: called before any other thread exists; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

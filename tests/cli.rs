@@ -1,4 +1,5 @@
 //! The headless CLI as a user runs it: separate processes against the emulator.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
 mod common;
 

@@ -7,6 +7,7 @@
 //!
 //! `GATEWALK_SWEEP_STRIDE=N` kills at every Nth call only (for quick local
 //! runs); CI uses the default, every call.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
 mod common;
 
@@ -253,9 +254,7 @@ async fn ctrl_c_during_a_long_wait_saves_and_the_next_run_keeps_waiting() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
+    gatewalk::signals::send(child.id() as i32, libc::SIGINT);
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");

@@ -2,6 +2,7 @@
 //! session, every check green (emulator caveats skipped, never passed),
 //! idempotency, resume after each of steps 5–9, isolation between sessions, and
 //! a teardown that survives an interruption.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
 mod common;
 

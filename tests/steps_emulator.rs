@@ -1,4 +1,5 @@
 //! Steps 1–5 against the emulator: apply, validate, inspect, idempotency, teardown.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
 mod common;
 

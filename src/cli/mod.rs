@@ -101,6 +101,7 @@ pub enum Command {
     Plan {
         /// Only this step (id or number).
         step: Option<StepId>,
+        /// Inputs to change first (`--set`, `--inputs`).
         #[command(flatten)]
         inputs: InputArgs,
     },
@@ -109,6 +110,7 @@ pub enum Command {
         /// Stop after this step (default: all ten).
         #[arg(long)]
         through: Option<StepId>,
+        /// Inputs to change first (`--set`, `--inputs`).
         #[command(flatten)]
         inputs: InputArgs,
     },
@@ -134,6 +136,7 @@ pub enum Command {
     Inputs {
         /// Only this step.
         step: Option<StepId>,
+        /// Inputs to change first (`--set`, `--inputs`).
         #[command(flatten)]
         inputs: InputArgs,
     },

@@ -222,9 +222,7 @@ async fn handle(
         && n == k
     {
         // The call happened; the client dies before it learns the outcome.
-        unsafe {
-            libc::kill(pid as i32, libc::SIGKILL);
-        }
+        gatewalk::signals::send(pid as i32, libc::SIGKILL);
         return Ok(Response::builder()
             .status(502)
             .body(Full::new(Bytes::new()))
