@@ -77,23 +77,11 @@ pub async fn check_zones(aws: &AwsContext, i: &ClusterVpcInputs) -> Result<()> {
     if i.availability_zones.is_empty() {
         return Ok(());
     }
-    let out = aws
-        .ec2
-        .describe_availability_zones()
-        .send()
-        .await
-        .ctx("ec2", "DescribeAvailabilityZones")?;
-    let usable: Vec<&str> = out
-        .availability_zones()
-        .iter()
-        .filter(|z| z.state().is_none_or(|s| s.as_str() == "available"))
-        .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
-        .filter_map(|z| z.zone_name())
-        .collect();
+    let usable = usable_zones(aws).await?;
     let unknown: Vec<String> = i
         .availability_zones
         .iter()
-        .filter(|az| !usable.contains(&az.as_str()))
+        .filter(|az| !usable.contains(az))
         .map(|az| format!("`{}`", crate::text::shown(az)))
         .collect();
     if unknown.is_empty() {
@@ -110,6 +98,25 @@ pub async fn check_zones(aws: &AwsContext, i: &ClusterVpcInputs) -> Result<()> {
     )))
 }
 
+/// The region's available Availability Zones (not Local or Wavelength
+/// zones), as AWS lists them to this account.
+async fn usable_zones(aws: &AwsContext) -> Result<Vec<String>> {
+    let out = aws
+        .ec2
+        .describe_availability_zones()
+        .filters(Filter::builder().name("state").values("available").build())
+        .send()
+        .await
+        .ctx("ec2", "DescribeAvailabilityZones")?;
+    Ok(out
+        .availability_zones()
+        .iter()
+        .filter(|z| z.state().is_none_or(|s| s.as_str() == "available"))
+        .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
+        .filter_map(|z| z.zone_name().map(str::to_string))
+        .collect())
+}
+
 async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, String)> {
     let i = &cx.inputs.cluster_vpc;
     let s = h.session();
@@ -121,20 +128,7 @@ async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, St
     ) {
         (a.to_string(), b.to_string())
     } else {
-        let out = cx
-            .aws
-            .ec2
-            .describe_availability_zones()
-            .filters(Filter::builder().name("state").values("available").build())
-            .send()
-            .await
-            .ctx("ec2", "DescribeAvailabilityZones")?;
-        let mut zones: Vec<String> = out
-            .availability_zones()
-            .iter()
-            .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
-            .filter_map(|z| z.zone_name().map(str::to_string))
-            .collect();
+        let mut zones = usable_zones(cx.aws).await?;
         zones.sort();
         if zones.len() < 2 {
             return Err(Error::Conflict(format!(
