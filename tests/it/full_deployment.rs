@@ -2,9 +2,8 @@
 //! session, every check green (emulator caveats skipped, never passed),
 //! idempotency, resume after each of steps 5–9, isolation between sessions, and
 //! a teardown that survives an interruption.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use common::{REGION, World, kinds, mutating};
 use gatewalk::aws::AwsContext;

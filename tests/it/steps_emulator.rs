@@ -1,7 +1,6 @@
 //! Steps 1–5 against the emulator: apply, validate, inspect, idempotency, teardown.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use common::{World, kinds, mutating};
 use gatewalk::progress::Progress;

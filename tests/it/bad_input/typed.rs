@@ -1,7 +1,7 @@
 //! Cases typed on the command line or set in the environment: session names,
 //! regions, endpoints, `--set` values.
 
-use crate::case::{Case, Setup, case, s};
+use super::case::{Case, Setup, case, s};
 
 pub fn session_names() -> Vec<Case> {
     let long = "a".repeat(33);

@@ -7,7 +7,6 @@
 //! - leave every file under the test's root exactly as it was.
 //!
 //! The cases live in `typed.rs` and `files.rs`, one function per category.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
 mod case;
 mod files;

@@ -2,9 +2,8 @@
 //! user would: new session, configure, apply each step, see the checks pass,
 //! quit and resume, reach the done screen, tear down. And: with every AWS call
 //! slowed down, keys are still handled and frames drawn while a step applies.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use common::{REGION, World};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

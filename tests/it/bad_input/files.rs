@@ -1,7 +1,7 @@
 //! Cases that come from files or flags: inputs files, session and lock files,
 //! the home directory, keys.toml, profiles and other flags.
 
-use crate::case::{Case, Setup, case};
+use super::case::{Case, Setup, case};
 
 pub fn toml_files() -> Vec<Case> {
     let rows: Vec<(&str, Vec<u8>, &str)> = vec![

@@ -1,6 +1,5 @@
 //! The session file: atomic, private, locked, and never overwritten when it
 //! cannot be understood.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
 use gatewalk::session::{SCHEMA_VERSION, Store};
 use gatewalk::steps::StepId;

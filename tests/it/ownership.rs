@@ -1,9 +1,8 @@
 //! gatewalk only ever deletes what carries this session's tags — name and
 //! unique id — and it takes credentials exactly as the AWS CLI does. Both are
 //! tried as a user would, with the binary, against the strict sandbox.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use common::{World, account_counts, run};
 use std::path::Path;

@@ -1,9 +1,8 @@
 //! Step 10's smoke test against a real HTTP server on loopback (the emulator
 //! serves no invoke URL), and its verdicts — a 5xx explained with the likely
 //! causes read from the emulated account.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use common::World;
 use gatewalk::progress::Progress;

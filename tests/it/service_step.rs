@@ -1,8 +1,7 @@
 //! Step 6 against the emulator: call order, checks (with the emulator caveats
 //! named, never passed), idempotency, drift, teardown.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use common::{World, mutating};
 use gatewalk::progress::Progress;

@@ -1,7 +1,6 @@
 //! Every screen of the wizard rendered into ratatui's TestBackend and compared
 //! with a reviewed snapshot (insta). Sessions, checks and resources are made
 //! up here, so no AWS call is involved; volatile times are filtered.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
 use gatewalk::aws::{AwsContext, AwsOptions, Identity};
 use gatewalk::progress::Event;

@@ -2,9 +2,8 @@
 //! refuses (or answers with an in-between state) gets AWS's answer through the
 //! layer — and bare moto accepts it, which is why the layer exists. Clients
 //! have retries off, so every answer is the server's first word.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use aws_sdk_ecs::types::{LaunchType, LoadBalancer, NetworkMode};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum, TargetTypeEnum};

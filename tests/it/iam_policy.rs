@@ -1,6 +1,5 @@
 //! `assets/iam-policy.json` lists exactly the actions the code calls, plus the
 //! few that AWS checks implicitly (named below with the reason).
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
 use regex::Regex;
 use std::collections::BTreeSet;

@@ -1,7 +1,6 @@
 //! The headless CLI as a user runs it: separate processes against the emulator.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use common::{World, kinds, run};
 use gatewalk::progress::{Event, Progress};

@@ -7,9 +7,8 @@
 //!
 //! `GATEWALK_SWEEP_STRIDE=N` kills at every Nth call only (for quick local
 //! runs); CI uses the default, every call.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use common::proxy::Proxy;
 use common::{REGION, World, account_counts, kinds};

@@ -3,9 +3,8 @@
 //! teardown stuck on a deregistered task definition, CreateService before ECS's
 //! new service-linked role had propagated, and a placeholder target group left
 //! behind after its name changed.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
 
-mod common;
+use crate::common;
 
 use common::{World, account_counts, kinds, live_services, run};
 use gatewalk::aws::find::{self, inventory};

@@ -1,9 +1,6 @@
 //! Bad inputs are rejected with a clear message before any API call: the pure
 //! resolver is exercised here case by case, and the binary is shown to open no
 //! connection at all when given them.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
-
-mod common;
 
 use gatewalk::session::Session;
 use gatewalk::steps::StepId;

@@ -1,0 +1,24 @@
+//! Every integration test, in one test binary: the SDK crates are linked once
+//! instead of once per file. Each module is one area, tested as a user meets it —
+//! separate processes against the emulator behind the strict-AWS layer, unless the
+//! module says otherwise.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that unwraps fails with the message
+
+mod common;
+
+mod bad_input;
+mod cli;
+mod crash_safety;
+mod full_deployment;
+mod iam_policy;
+mod inputs;
+mod ownership;
+mod service_step;
+mod session_store;
+mod smoke_test;
+mod steps_emulator;
+mod strict_layer_ecs;
+mod strict_layer_network;
+mod strict_regressions;
+mod tui_flow;
+mod tui_screens;
