@@ -32,7 +32,7 @@ pub enum StepId {
     TargetGroupSwap,
     /// 8. REST API VPC Link to the NLB.
     VpcLink,
-    /// 9. REST API with a VPC_LINK proxy integration, deployed.
+    /// 9. REST API with a `VPC_LINK` proxy integration, deployed.
     RestApi,
     /// 10. Smoke test, summary, cost reminder.
     Done,
@@ -105,7 +105,7 @@ impl StepId {
             .ok_or_else(|| {
                 format!(
                     "unknown step `{s}`; steps are: {}",
-                    Self::ALL.map(|i| i.as_str()).join(", ")
+                    Self::ALL.map(StepId::as_str).join(", ")
                 )
             })
     }
@@ -354,4 +354,11 @@ impl InputError {
             lines.join("\n")
         )
     }
+}
+
+/// A validated input (port, count, size, seconds) as the `i32` the AWS APIs
+/// take. Inputs are checked far below `i32::MAX` before any call; should one
+/// ever get past, it is clamped, never wrapped into a negative number.
+pub fn api_int(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
 }

@@ -1,4 +1,4 @@
-//! The local AWS sandbox: a moto server (`moto[server]` from PyPI) on a loopback
+//! The local AWS sandbox: a moto server (`moto[server]` from `PyPI`) on a loopback
 //! port, for workshops, first tries without an AWS account, and tests.
 //!
 //! moto keeps everything in memory, so for "resume" to mean anything the sandbox
@@ -86,7 +86,7 @@ impl std::fmt::Display for Pace {
 /// What is recorded about a running sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SandboxState {
-    /// Process id of moto_server.
+    /// Process id of `moto_server`.
     pub pid: u32,
     /// Loopback port it listens on.
     pub port: u16,
@@ -177,7 +177,7 @@ pub async fn answers(port: u16) -> bool {
 
 fn alive(pid: u32) -> bool {
     // Signal 0 checks existence without sending anything.
-    i32::try_from(pid).is_ok_and(|p| crate::signals::send(p, 0))
+    crate::signals::send(pid, 0)
 }
 
 /// The recorded sandbox, if any, and whether it is up.
@@ -248,6 +248,7 @@ fn write_layer(dir: &Path) -> Result<PathBuf> {
 
 /// What to start: the strict layer around moto (always, except in the layer's
 /// own tests), or bare moto.
+#[derive(Clone, Copy)]
 enum Server<'a> {
     Strict { dir: &'a Path, pace: Pace },
     Bare,
@@ -429,7 +430,7 @@ pub async fn stop(home: &Path) -> Result<bool> {
         return Ok(false);
     };
     if alive(st.pid) && up {
-        let pid = st.pid as i32;
+        let pid = st.pid;
         crate::signals::send(pid, libc::SIGTERM);
         let start = Instant::now();
         while alive(st.pid) && start.elapsed() < Duration::from_secs(5) {

@@ -17,21 +17,33 @@ pub async fn terminate() {
 pub async fn interrupt() -> &'static str {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => "Ctrl-C",
-        _ = terminate() => "SIGTERM",
+        () = terminate() => "SIGTERM",
     }
+}
+
+/// A process id as kill(2) and waitpid(2) take it. Zero and values past
+/// `i32::MAX` would name a process group or every process, so they are refused.
+fn one_process(pid: u32) -> Option<libc::pid_t> {
+    libc::pid_t::try_from(pid).ok().filter(|p| *p > 0)
 }
 
 /// Sends `sig` to process `pid` (signal 0 only checks that it exists);
 /// true when the signal was delivered.
 #[allow(unsafe_code)]
-pub fn send(pid: i32, sig: i32) -> bool {
+pub fn send(pid: u32, sig: i32) -> bool {
+    let Some(pid) = one_process(pid) else {
+        return false;
+    };
     // SAFETY: kill(2) takes two integers and touches no memory of ours.
     unsafe { libc::kill(pid, sig) == 0 }
 }
 
 /// Reaps `pid` if it is an exited child of this process; never blocks.
 #[allow(unsafe_code)]
-pub fn reap(pid: i32) {
+pub fn reap(pid: u32) {
+    let Some(pid) = one_process(pid) else {
+        return;
+    };
     // SAFETY: waitpid(2) accepts a null status pointer; WNOHANG never blocks.
     unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
 }

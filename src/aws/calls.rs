@@ -70,16 +70,26 @@ impl CallLog {
 
     /// Reports every retry to `progress` from now on.
     pub fn report_retries_to(&self, progress: Progress) {
-        *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(progress);
+        *self
+            .listener
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(progress);
     }
 
     /// Stops reporting retries (so the progress channel can close).
     pub fn stop_reporting(&self) {
-        *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self
+            .listener
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
     fn retried(&self, service: &str, operation: &str, attempt: u32, reason: &str) {
-        if let Some(p) = &*self.listener.lock().unwrap_or_else(|p| p.into_inner()) {
+        if let Some(p) = &*self
+            .listener
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
             p.retry(service, operation, attempt, reason);
         }
     }
@@ -91,7 +101,9 @@ impl CallLog {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<CallRecord>> {
         // A poisoned lock only means another thread panicked mid-push; the
         // list itself is still a valid Vec, so keep using it.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -190,10 +202,10 @@ impl Intercept for CallRecorder {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let (service, operation) = cfg
-            .load::<Metadata>()
-            .map(|m| (m.service().to_string(), m.name().to_string()))
-            .unwrap_or_else(|| ("unknown".into(), "unknown".into()));
+        let (service, operation) = cfg.load::<Metadata>().map_or_else(
+            || ("unknown".into(), "unknown".into()),
+            |m| (m.service().to_string(), m.name().to_string()),
+        );
         let start = cfg.load::<CallStart>();
         let ok = matches!(context.output_or_error(), Some(Ok(_)));
         let http_status = context.response().map(|r| r.status().as_u16());
@@ -201,14 +213,14 @@ impl Intercept for CallRecorder {
             service,
             operation,
             duration: start.map(|s| s.at.elapsed()).unwrap_or_default(),
-            attempts: start.map(|s| s.attempts).unwrap_or(1),
+            attempts: start.map_or(1, |s| s.attempts),
             http_status,
             ok,
         };
         tracing::debug!(
             service = %rec.service,
             operation = %rec.operation,
-            ms = rec.duration.as_millis() as u64,
+            ms = u64::try_from(rec.duration.as_millis()).unwrap_or(u64::MAX),
             attempts = rec.attempts,
             ok = rec.ok,
             "aws call"

@@ -41,8 +41,7 @@ pub fn profile_files() -> Vec<PathBuf> {
     let pick = |var: &str, default: &str| {
         std::env::var_os(var)
             .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home.join(".aws").join(default))
+            .map_or_else(|| home.join(".aws").join(default), PathBuf::from)
     };
     vec![
         pick("AWS_CONFIG_FILE", "config"),

@@ -4,6 +4,7 @@
 use super::find::Tagged;
 use super::tags::SESSION_KEY;
 use super::{AwsContext, CallExt};
+use crate::aws::Required;
 use crate::error::Result;
 
 /// The services of a cluster that carry the session's tag and are not INACTIVE.
@@ -49,7 +50,9 @@ pub(crate) async fn session_services(
             if mine && svc.status() != Some("INACTIVE") {
                 out.push(Tagged {
                     kind: "ecs:service".into(),
-                    id: svc.service_arn().unwrap_or_default().to_string(),
+                    id: svc
+                        .service_arn()
+                        .required("ecs", "DescribeServices", "serviceArn")?,
                     session_id: super::tags::session_id_of(
                         svc.tags().iter().map(|t| (t.key(), t.value())),
                     ),

@@ -225,12 +225,12 @@ pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
 pub fn from_sdk<E>(
     service: &'static str,
     operation: &'static str,
-    err: SdkError<E, HttpResponse>,
+    err: &SdkError<E, HttpResponse>,
 ) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let (code, message, request_id) = match &err {
+    let (code, message, request_id) = match err {
         SdkError::ServiceError(se)
             if se.err().meta().code().is_none() && se.err().meta().message().is_none() =>
         {
@@ -271,7 +271,10 @@ where
                     format!("no usable AWS credentials ({text})"),
                     None,
                 )
-            } else if df.as_connector_error().is_some_and(|ce| ce.is_timeout()) {
+            } else if df
+                .as_connector_error()
+                .is_some_and(aws_sdk_ec2::error::ConnectorError::is_timeout)
+            {
                 ("Timeout".to_string(), text, None)
             } else {
                 ("ConnectionError".to_string(), text, None)
@@ -333,7 +336,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     fn ctx(self, service: &'static str, operation: &'static str) -> Result<T, crate::Error> {
-        self.map_err(|e| from_sdk(service, operation, e).into())
+        self.map_err(|e| from_sdk(service, operation, &e).into())
     }
 }
 
@@ -343,6 +346,45 @@ pub fn optional<T>(r: Result<T, crate::Error>) -> Result<Option<T>, crate::Error
         Ok(v) => Ok(Some(v)),
         Err(e) if e.as_aws().is_some_and(AwsError::is_not_found) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// A field AWS's answer must carry (an id, an ARN), as an owned string.
+///
+/// AWS always fills these in; an answer without one is not AWS's (or is broken),
+/// and recording `""` as an id would make a later delete or describe aim at
+/// nothing. So a missing field is an error naming the call and the field.
+pub trait Required {
+    /// The value, or an `IncompleteResponse` error for `service` `operation`
+    /// that names the missing `field` as AWS spells it (`VpcId`).
+    fn required(
+        self,
+        service: &'static str,
+        operation: &'static str,
+        field: &'static str,
+    ) -> Result<String, crate::Error>;
+}
+
+impl Required for Option<&str> {
+    fn required(
+        self,
+        service: &'static str,
+        operation: &'static str,
+        field: &'static str,
+    ) -> Result<String, crate::Error> {
+        match self {
+            Some(v) if !v.is_empty() => Ok(v.to_owned()),
+            _ => Err(crate::Error::Aws(Box::new(AwsError {
+                service,
+                operation,
+                code: "IncompleteResponse".into(),
+                message: format!("the answer carried no {field}"),
+                request_id: None,
+                hint: "AWS always sends this field, so whatever answered is not behaving \
+                       like AWS: check --endpoint-url (or the sandbox), then try again"
+                    .into(),
+            }))),
+        }
     }
 }
 
@@ -374,6 +416,19 @@ mod tests {
         .unwrap();
         assert!(slr.contains("propagate") && !slr.contains("gatewalk inputs"));
         assert!(timing_hint("The container web does not exist in the task definition.").is_none());
+    }
+
+    #[test]
+    fn a_missing_id_is_an_error_naming_call_and_field() {
+        assert_eq!(
+            Some("vpc-1").required("ec2", "CreateVpc", "VpcId").unwrap(),
+            "vpc-1"
+        );
+        for missing in [None, Some("")] {
+            let e = missing.required("ec2", "CreateVpc", "VpcId").unwrap_err();
+            let s = e.to_string();
+            assert!(s.contains("CreateVpc") && s.contains("VpcId"), "{s}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_types::region::Region;
 use calls::{CallLog, CallRecorder};
-pub use error::{AwsError, CallExt};
+pub use error::{AwsError, CallExt, Required};
 use tokio::sync::OnceCell;
 
 /// How to reach AWS. Every field left `None` falls back to aws-config's default
@@ -148,6 +148,10 @@ pub fn check_environment(endpoint_given: bool) -> std::result::Result<(), String
 
 impl AwsContext {
     /// Resolves configuration and builds the clients. Makes no API call.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "credential, region and endpoint resolution in order; to be split with the per-service AWS files (issue 12)"
+    )]
     pub async fn load(opts: &AwsOptions) -> Result<Self> {
         if let Some(r) = &opts.region {
             validate_region(r).map_err(Error::Config)?;
@@ -214,12 +218,15 @@ impl AwsContext {
                 .build(),
             None => sdk,
         };
-        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
-            Error::Config(
+        let region = sdk
+            .region()
+            .map(std::string::ToString::to_string)
+            .ok_or_else(|| {
+                Error::Config(
                 "no AWS region is set: pass --region, set AWS_REGION, or give your profile a region"
                     .into(),
             )
-        })?;
+            })?;
         validate_region(&region).map_err(Error::Config)?;
         let endpoint_url = sdk.endpoint_url().map(str::to_string);
         // An endpoint may also come from the profile's `endpoint_url`: the
@@ -258,7 +265,7 @@ impl AwsContext {
                 None => profile.map(|(p, _)| p),
             },
             calls,
-            identity: Default::default(),
+            identity: std::sync::Arc::new(OnceCell::new()),
         })
     }
 
@@ -272,10 +279,12 @@ impl AwsContext {
                     .send()
                     .await
                     .ctx("sts", "GetCallerIdentity")?;
-                let arn = out.arn().unwrap_or_default().to_string();
+                let arn = out.arn().required("sts", "GetCallerIdentity", "Arn")?;
                 let partition = arn.split(':').nth(1).unwrap_or("aws").to_string();
                 Ok::<_, Error>(Identity {
-                    account: out.account().unwrap_or_default().to_string(),
+                    account: out
+                        .account()
+                        .required("sts", "GetCallerIdentity", "Account")?,
                     arn,
                     partition: if partition.is_empty() {
                         "aws".into()

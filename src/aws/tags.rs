@@ -147,13 +147,13 @@ impl<'a> ResourceTags<'a> {
     }
 
     /// Whether EC2 tags carry this identity. Checked on everything a tag-filtered
-    /// describe returns, because emulators (moto's DescribeNatGateways) ignore
+    /// describe returns, because emulators (moto's `DescribeNatGateways`) ignore
     /// tag filters; on real AWS it costs nothing.
     pub fn ec2_matches(&self, tags: &[aws_sdk_ec2::types::Tag]) -> bool {
         self.matches(tags.iter().map(|t| (t.key(), t.value())))
     }
 
-    /// ELBv2 tags for a create call.
+    /// `ELBv2` tags for a create call.
     pub fn elb(&self, name: &str) -> Vec<aws_sdk_elasticloadbalancingv2::types::Tag> {
         self.pairs(Some(name))
             .into_iter()

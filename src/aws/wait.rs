@@ -33,7 +33,9 @@ where
     let start = Instant::now();
     let mut interval = Duration::from_millis(250);
     loop {
-        match poll().await? {
+        // Boxed: a poll usually holds an SDK call's future, several kilobytes,
+        // which would otherwise be copied into every caller's future.
+        match Box::pin(poll()).await? {
             Poll::Ready(v) => {
                 if start.elapsed() >= Duration::from_secs(1) {
                     progress.info(format!(
@@ -95,13 +97,18 @@ where
     HFut: Future<Output = Result<String>>,
 {
     wait_for(progress, what, Duration::from_secs(900), || {
-        let fut = delete();
-        let held = holders();
+        let fut = Box::pin(delete());
+        let held = Box::pin(holders());
         async move {
             match fut.await {
                 Ok(()) => Ok(Poll::Ready(())),
-                Err(e) if e.as_aws().is_some_and(|a| a.is_not_found()) => Ok(Poll::Ready(())),
-                Err(e) if e.as_aws().is_some_and(|a| a.is_dependency()) => {
+                Err(e) if e.as_aws().is_some_and(super::error::AwsError::is_not_found) => {
+                    Ok(Poll::Ready(()))
+                }
+                Err(e)
+                    if e.as_aws()
+                        .is_some_and(super::error::AwsError::is_dependency) =>
+                {
                     Ok(Poll::Pending(held.await?))
                 }
                 Err(e) => Err(e),
@@ -125,11 +132,14 @@ where
     Fut: Future<Output = Result<T>>,
 {
     wait_for(progress, what, timeout, || {
-        let fut = call();
+        let fut = Box::pin(call());
         async move {
             match fut.await {
                 Ok(v) => Ok(Poll::Ready(v)),
-                Err(e) if e.as_aws().is_some_and(|a| a.is_propagation()) => {
+                Err(e)
+                    if e.as_aws()
+                        .is_some_and(super::error::AwsError::is_propagation) =>
+                {
                     Ok(Poll::Pending("not usable yet".into()))
                 }
                 Err(e) => Err(e),

@@ -66,12 +66,12 @@ impl Printer {
     }
 
     /// Whether output is JSON.
-    pub fn json(&self) -> bool {
+    pub fn json(self) -> bool {
         self.format == Output::Json
     }
 
     /// An error: one line of reason first, then any hint lines.
-    pub fn error(&self, e: &Error) {
+    pub fn error(self, e: &Error) {
         // Whatever the error quotes (a value typed, a file's text, an
         // endpoint's answer) reaches the terminal cleaned and cut.
         let text = crate::text::clean(&e.to_string());
@@ -90,7 +90,7 @@ impl Printer {
     }
 
     /// `gatewalk keys`: each action, its keys and what it does.
-    pub fn keys(&self, t: &crate::tui::keys::KeyTable, path: Option<&std::path::Path>) {
+    pub fn keys(self, t: &crate::tui::keys::KeyTable, path: Option<&std::path::Path>) {
         use crate::tui::keys::{Action, key_name};
         if self.json() {
             let v: Vec<_> = Action::ALL
@@ -111,12 +111,13 @@ impl Printer {
     }
 
     /// A short note for people (stderr, so JSON stdout stays clean).
-    pub fn note(&self, msg: &str) {
+    #[allow(clippy::unused_self)] // every message goes through the printer, notes too
+    pub fn note(self, msg: &str) {
         eprintln!("{msg}");
     }
 
     /// `gatewalk` with no subcommand.
-    pub fn overview(&self, list: &[Listed]) {
+    pub fn overview(self, list: &[Listed]) {
         if self.json() {
             return self.sessions(list);
         }
@@ -148,7 +149,7 @@ impl Printer {
     }
 
     /// `gatewalk sessions`.
-    pub fn sessions(&self, list: &[Listed]) {
+    pub fn sessions(self, list: &[Listed]) {
         if self.json() {
             let v: Vec<_> = list
                 .iter()
@@ -194,7 +195,7 @@ impl Printer {
     }
 
     /// `gatewalk status`.
-    pub fn status(&self, s: &Session) {
+    pub fn status(self, s: &Session) {
         if self.json() {
             let costs = Inputs::resolve(s, &[])
                 .map(|i| cost::hourly(&i, s))
@@ -286,7 +287,7 @@ impl Printer {
     }
 
     /// `gatewalk plan`.
-    pub fn plan(&self, plans: &[(StepId, Vec<Change>)]) {
+    pub fn plan(self, plans: &[(StepId, Vec<Change>)]) {
         if self.json() {
             let v: Vec<_> = plans
                 .iter()
@@ -312,7 +313,7 @@ impl Printer {
     }
 
     /// `gatewalk inputs`.
-    pub fn inputs(&self, steps: &[StepId], current: &Inputs, defaults: &Inputs) {
+    pub fn inputs(self, steps: &[StepId], current: &Inputs, defaults: &Inputs) {
         if self.json() {
             let v: Vec<_> = steps
                 .iter()
@@ -364,7 +365,7 @@ impl Printer {
     }
 
     /// After apply.
-    pub fn applied(&self, s: &Session, results: &[(StepId, Vec<Check>)]) {
+    pub fn applied(self, s: &Session, results: &[(StepId, Vec<Check>)]) {
         if self.json() {
             let v: Vec<_> = results
                 .iter()
@@ -404,7 +405,7 @@ impl Printer {
     }
 
     /// `gatewalk validate`.
-    pub fn checks(&self, results: &[(StepId, Result<Vec<Check>>)]) {
+    pub fn checks(self, results: &[(StepId, Result<Vec<Check>>)]) {
         if self.json() {
             let v: Vec<_> = results
                 .iter()
@@ -441,7 +442,7 @@ impl Printer {
     }
 
     /// `gatewalk inspect`.
-    pub fn resources(&self, all: &[(StepId, Vec<Resource>)]) {
+    pub fn resources(self, all: &[(StepId, Vec<Resource>)]) {
         if self.json() {
             let v: Vec<_> = all
                 .iter()
@@ -467,7 +468,7 @@ impl Printer {
     }
 
     /// After teardown.
-    pub fn torn_down(&self, name: &str, left: &[Tagged]) {
+    pub fn torn_down(self, name: &str, left: &[Tagged]) {
         if self.json() {
             return print_json(&json!({ "session": name, "remaining": left }));
         }
@@ -485,11 +486,11 @@ impl Printer {
     }
 
     /// `gatewalk sandbox status|start`.
-    pub fn sandbox(&self, st: Option<(&SandboxState, bool)>) {
+    pub fn sandbox(self, st: Option<(&SandboxState, bool)>) {
         if self.json() {
             return print_json(&match st {
                 Some((s, up)) => {
-                    json!({ "running": up, "endpoint": s.endpoint(), "pid": s.pid, "instance": s.instance, "started_at": s.started_at, "pace": s.pace.map(|p| p.as_str()), "strict": s.pace.is_some() })
+                    json!({ "running": up, "endpoint": s.endpoint(), "pid": s.pid, "instance": s.instance, "started_at": s.started_at, "pace": s.pace.map(super::super::sandbox::Pace::as_str), "strict": s.pace.is_some() })
                 }
                 None => json!({ "running": false }),
             });

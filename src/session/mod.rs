@@ -18,8 +18,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A fresh session id: 16 hex digits from the OS-seeded hasher keys, the
@@ -28,8 +27,7 @@ pub fn new_id() -> String {
     use std::hash::BuildHasher;
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_nanos());
     let h = std::collections::hash_map::RandomState::new().hash_one((nanos, std::process::id()));
     format!("{h:016x}")
 }

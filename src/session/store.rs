@@ -397,7 +397,9 @@ fn parse(path: &Path, text: &str) -> Result<Session> {
             path.display()
         ))
     })?;
-    let version = value.get("schema_version").and_then(|v| v.as_u64());
+    let version = value
+        .get("schema_version")
+        .and_then(serde_json::Value::as_u64);
     match version {
         None => {
             return Err(Error::Session(format!(

@@ -40,7 +40,7 @@ pub async fn bind(
         None => s.account_id = Some(account),
     }
     if s.endpoint_url.is_none() {
-        s.endpoint_url = aws.endpoint_url.clone();
+        s.endpoint_url.clone_from(&aws.endpoint_url);
     }
     if let Some(cur) = sandbox_instance {
         match s.sandbox_instance.as_deref() {

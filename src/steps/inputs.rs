@@ -440,7 +440,7 @@ fn resolve_one<T: StepInputs>(
             step: Some(T::STEP),
             field: field.to_string(),
             message,
-        })
+        });
     };
     if let Some(Value::Object(saved)) = &session.step(T::STEP).inputs {
         for (k, v) in saved {

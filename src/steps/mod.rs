@@ -129,22 +129,22 @@ pub fn plan(id: StepId, inputs: &Inputs, session: &Session) -> Result<Vec<Change
 
 /// Apply of one step (no status bookkeeping; see [`engine`]).
 pub async fn apply(id: StepId, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-    dispatch!(id, s => s.apply(cx, h).await)
+    dispatch!(id, s => Box::pin(s.apply(cx, h)).await)
 }
 
 /// Validation of one step.
 pub async fn validate(id: StepId, cx: StepCx<'_>, session: &Session) -> Result<Vec<Check>> {
-    dispatch!(id, s => s.validate(cx, session).await)
+    dispatch!(id, s => Box::pin(s.validate(cx, session)).await)
 }
 
 /// Live resources of one step.
 pub async fn inspect(id: StepId, cx: StepCx<'_>, session: &Session) -> Result<Vec<Resource>> {
-    dispatch!(id, s => s.inspect(cx, session).await)
+    dispatch!(id, s => Box::pin(s.inspect(cx, session)).await)
 }
 
 /// Teardown of one step.
 pub async fn teardown(id: StepId, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-    dispatch!(id, s => s.teardown(cx, h).await)
+    dispatch!(id, s => Box::pin(s.teardown(cx, h)).await)
 }
 
 #[cfg(test)]

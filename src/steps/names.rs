@@ -98,8 +98,7 @@ pub fn check_role_name(name: &str) -> Result<(), String> {
 pub fn client_token(max: usize) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_nanos());
     let mut t = format!("gw-{:x}-{nanos:x}", std::process::id());
     t.truncate(max);
     t

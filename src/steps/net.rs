@@ -1,6 +1,7 @@
 //! Network helpers shared by the steps: CIDR rules (pure) and EC2 lookups of
 //! route tables, subnets and gateways.
 
+use crate::aws::Required;
 use crate::aws::wait::{delete_when_free, delete_when_free_showing};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::Result;
@@ -182,7 +183,8 @@ pub fn describe_routes(rt: &RouteTable) -> String {
                 "{} → {} ({})",
                 r.destination_cidr_block().unwrap_or("?"),
                 target,
-                r.state().map(|s| s.as_str()).unwrap_or("?")
+                r.state()
+                    .map_or("?", aws_sdk_ec2::types::RouteState::as_str)
             )
         })
         .collect::<Vec<_>>()
@@ -233,7 +235,9 @@ pub async fn ensure_default_route(
     rt: &RouteTable,
     target: RouteTarget<'_>,
 ) -> Result<()> {
-    let rt_id = rt.route_table_id().unwrap_or_default();
+    let rt_id = &rt
+        .route_table_id()
+        .required("ec2", "DescribeRouteTables", "RouteTableId")?;
     let current = default_route_target(rt);
     if current.as_deref() == Some(target.id()) {
         return Ok(());
@@ -300,7 +304,9 @@ pub async fn delete_route_table(
     rt: &RouteTable,
     kind: &str,
 ) -> Result<()> {
-    let rt_id = rt.route_table_id().unwrap_or_default();
+    let rt_id = &rt
+        .route_table_id()
+        .required("ec2", "DescribeRouteTables", "RouteTableId")?;
     for a in rt.associations().iter().filter(|a| a.main() != Some(true)) {
         if let Some(aid) = a.route_table_association_id() {
             disassociate(aws, aid).await?;

@@ -8,6 +8,7 @@ use super::load_balancer::{delete_own_target_group, describe_tg, elb_owned};
 use super::service::keys as svc_keys;
 use super::service::{forwards_to, listener_on};
 use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
+use crate::aws::Required;
 use crate::aws::tags::Owner;
 use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{AwsContext, CallExt};
@@ -63,12 +64,14 @@ fn describe_target(t: &TargetHealthDescription) -> String {
     format!(
         "{}:{} in {} is {}{}",
         target.and_then(|x| x.id()).unwrap_or("?"),
-        target.and_then(|x| x.port()).unwrap_or(0),
+        target
+            .and_then(aws_sdk_elasticloadbalancingv2::types::TargetDescription::port)
+            .unwrap_or(0),
         target.and_then(|x| x.availability_zone()).unwrap_or("?"),
-        health
-            .and_then(|h| h.state())
-            .map(|s| s.as_str())
-            .unwrap_or("?"),
+        health.and_then(|h| h.state()).map_or(
+            "?",
+            aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum::as_str
+        ),
         health
             .and_then(|h| h.description())
             .map(|d| format!(" ({d})"))
@@ -146,7 +149,9 @@ impl Step for TargetGroupSwap {
         if forwards_to(&listener) != Some(tg.as_str()) {
             super::load_balancer::ensure_ours(
                 aws,
-                listener.listener_arn().unwrap_or_default(),
+                &listener
+                    .listener_arn()
+                    .required("elbv2", "DescribeListeners", "ListenerArn")?,
                 &Owner::of(h.session()),
                 &format!("listener on port {port}"),
                 "task-definition.container_port",
@@ -154,7 +159,11 @@ impl Step for TargetGroupSwap {
             .await?;
             aws.elb
                 .modify_listener()
-                .listener_arn(listener.listener_arn().unwrap_or_default())
+                .listener_arn(&listener.listener_arn().required(
+                    "elbv2",
+                    "DescribeListeners",
+                    "ListenerArn",
+                )?)
                 .default_actions(
                     Action::builder()
                         .r#type(ActionTypeEnum::Forward)
@@ -177,11 +186,15 @@ impl Step for TargetGroupSwap {
             let session = Owner::of(h.session());
             let mut retired = "none".to_string();
             if let Some(ph) = describe_tg(aws, name).await? {
-                let arn = ph.target_group_arn().unwrap_or_default();
+                let arn = &ph.target_group_arn().required(
+                    "elbv2",
+                    "DescribeTargetGroups",
+                    "TargetGroupArn",
+                )?;
                 if delete_own_target_group(aws, p, arn, &session, "placeholder target group")
                     .await?
                 {
-                    retired = arn.to_string();
+                    retired = arn.clone();
                 }
             }
             h.record(StepId::TargetGroupSwap, RETIRED_PLACEHOLDER_KEY, &retired)?;
@@ -212,6 +225,10 @@ impl Step for TargetGroupSwap {
         .await
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
+    )]
     async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
         let aws = cx.aws;
         let mut c = Vec::new();
@@ -238,7 +255,16 @@ impl Step for TargetGroupSwap {
         let ph = describe_tg(aws, &cx.inputs.load_balancer.placeholder_target_group_name).await?;
         let ph_ours = match &ph {
             Some(t) => {
-                elb_owned(aws, t.target_group_arn().unwrap_or_default(), &Owner::of(s)).await?
+                elb_owned(
+                    aws,
+                    &t.target_group_arn().required(
+                        "elbv2",
+                        "DescribeTargetGroups",
+                        "TargetGroupArn",
+                    )?,
+                    &Owner::of(s),
+                )
+                .await?
             }
             None => false,
         };
@@ -318,7 +344,9 @@ impl Step for TargetGroupSwap {
                 id: format!(
                     "{}:{}",
                     t.target().and_then(|x| x.id()).unwrap_or("?"),
-                    t.target().and_then(|x| x.port()).unwrap_or(0)
+                    t.target()
+                        .and_then(aws_sdk_elasticloadbalancingv2::types::TargetDescription::port)
+                        .unwrap_or(0)
                 ),
                 state: state(t).map(|s| s.as_str().to_string()).unwrap_or_default(),
                 attributes: vec![

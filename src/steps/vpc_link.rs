@@ -7,6 +7,7 @@ use super::load_balancer::keys as lb_keys;
 use super::load_balancer::wait_active;
 use super::names::derive;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::Required;
 use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
 use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{AwsContext, CallExt};
@@ -114,11 +115,7 @@ pub(crate) async fn wait_available(cx: StepCx<'_>, id: &str) -> Result<()> {
                         .unwrap_or("AWS gave no reason")
                         .to_string(),
                 ),
-                other => Poll::Pending(
-                    other
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or("PENDING".into()),
-                ),
+                other => Poll::Pending(other.map_or("PENDING".into(), |s| s.as_str().to_string())),
             })
         },
     )
@@ -157,10 +154,11 @@ impl Step for VpcLinkStep {
             })?;
         let found = our_links(aws, &session).await?;
         let recorded = h.session().output(StepId::VpcLink, LINK_KEY);
-        let found = crate::aws::find::pick(&found, recorded, |l| l.id());
+        let found =
+            crate::aws::find::pick(&found, recorded, aws_sdk_apigateway::types::VpcLink::id);
         let id = match found {
             Some(l) if l.status() != Some(&VpcLinkStatus::Failed) => {
-                let id = l.id().unwrap_or_default().to_string();
+                let id = l.id().required("apigateway", "GetVpcLinks", "id")?;
                 cx.progress.reused("VPC Link", &id);
                 id
             }
@@ -181,7 +179,7 @@ impl Step for VpcLinkStep {
                     .send()
                     .await
                     .ctx("apigateway", "CreateVpcLink")?;
-                let id = out.id().unwrap_or_default().to_string();
+                let id = out.id().required("apigateway", "CreateVpcLink", "id")?;
                 cx.progress.created("VPC Link", &id);
                 id
             }
@@ -207,7 +205,7 @@ impl Step for VpcLinkStep {
                 format!("FAILED: {}", l.status_message().unwrap_or("")),
                 "delete it and apply again; the usual cause is an NLB that was not active or is in another account",
             ),
-            other => Check::pending("VPC Link is AVAILABLE", other.map(|s| s.as_str()).unwrap_or("PENDING").to_string()),
+            other => Check::pending("VPC Link is AVAILABLE", other.map_or("PENDING", aws_sdk_apigateway::types::VpcLinkStatus::as_str).to_string()),
         });
         let nlb = s
             .output(StepId::LoadBalancer, lb_keys::NLB)
@@ -250,7 +248,7 @@ impl Step for VpcLinkStep {
         let aws = cx.aws;
         let session = Owner::of(h.session());
         for l in our_links(aws, &session).await? {
-            let id = l.id().unwrap_or_default().to_string();
+            let id = l.id().required("apigateway", "GetVpcLinks", "id")?;
             let r = aws
                 .apigw
                 .delete_vpc_link()
@@ -269,8 +267,7 @@ impl Step for VpcLinkStep {
                         None => Poll::Ready(()),
                         Some(l) => Poll::Pending(
                             l.status()
-                                .map(|s| s.as_str().to_string())
-                                .unwrap_or("DELETING".into()),
+                                .map_or("DELETING".into(), |s| s.as_str().to_string()),
                         ),
                     })
                 },

@@ -71,7 +71,7 @@ impl App {
                     } else {
                         (w.form.candidate + n - 1) % n
                     };
-                    *text = list[w.form.candidate].clone();
+                    text.clone_from(&list[w.form.candidate]);
                 }
             }
             KeyCode::Char(c) if !c.is_control() => text.push(c),

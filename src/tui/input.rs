@@ -2,7 +2,7 @@
 //! starting and stopping jobs. Text entry (dialogs, the form) is in
 //! [`super::edit`].
 
-use super::app::{App, Focus, Job, JobKind, Overlay, Screen, Tab};
+use super::app::{App, Focus, Form, Job, JobKind, Overlay, Screen, Tab};
 use super::keys::Action;
 use super::tasks;
 use crate::session::StepStatus;
@@ -45,7 +45,7 @@ impl App {
         match action {
             Action::Up => self.picked = self.picked.saturating_sub(1),
             Action::Down => {
-                self.picked = (self.picked + 1).min(self.sessions.len().saturating_sub(1))
+                self.picked = (self.picked + 1).min(self.sessions.len().saturating_sub(1));
             }
             Action::Select => {
                 if let Some(row) = self.sessions.get(self.picked) {
@@ -62,7 +62,7 @@ impl App {
                 self.overlay = Some(Overlay::NewSession {
                     name: String::new(),
                     error: None,
-                })
+                });
             }
             Action::DeleteSession => {
                 if let Some(row) = self.sessions.get(self.picked) {
@@ -76,6 +76,7 @@ impl App {
         }
     }
 
+    #[expect(clippy::too_many_lines, reason = "one arm per key action")]
     pub(super) fn on_wizard_action(&mut self, action: Action) {
         let Screen::Wizard(w) = &mut self.screen else {
             return;
@@ -94,7 +95,7 @@ impl App {
                         if i != j {
                             w.selected = StepId::ALL[j];
                             w.scroll = 0;
-                            w.form = Default::default();
+                            w.form = Form::default();
                             self.on_view_change();
                         }
                     }

@@ -357,7 +357,7 @@ impl KeyTable {
 
     /// The keys of an action.
     pub fn keys(&self, a: Action) -> &[Key] {
-        self.bindings.get(&a).map(Vec::as_slice).unwrap_or(&[])
+        self.bindings.get(&a).map_or(&[], Vec::as_slice)
     }
 
     /// `↑/k`.

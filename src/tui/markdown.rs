@@ -68,7 +68,7 @@ fn inline(text: &str) -> Vec<Span<'static>> {
             && let Some(end) = rest[1..].find('`')
         {
             flush(&mut plain, &mut out, THEME.text);
-            out.push(Span::styled(rest[1..1 + end].to_string(), THEME.code));
+            out.push(Span::styled(rest[1..=end].to_string(), THEME.code));
             rest = &rest[end + 2..];
             continue;
         }
@@ -88,7 +88,7 @@ fn inline(text: &str) -> Vec<Span<'static>> {
         {
             flush(&mut plain, &mut out, THEME.text);
             out.push(Span::styled(
-                rest[1..1 + end].to_string(),
+                rest[1..=end].to_string(),
                 THEME.text.add_modifier(ratatui::style::Modifier::ITALIC),
             ));
             rest = &rest[end + 2..];

@@ -62,7 +62,7 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> 
             },
             Some(m) = rx.recv() => app.update(m),
             _ = tick.tick() => app.update(Msg::Tick),
-            _ = &mut term => {
+            () = &mut term => {
                 tracing::warn!("SIGTERM: leaving the wizard");
                 return Ok(());
             }

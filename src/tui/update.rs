@@ -27,6 +27,7 @@ impl App {
     }
 
     /// Applies one message.
+    #[expect(clippy::too_many_lines, reason = "one arm per engine event")]
     pub fn update(&mut self, msg: Msg) {
         match msg {
             Msg::Key(k) => self.on_key(k),
@@ -105,7 +106,7 @@ impl App {
                                 "teardown finished: nothing tagged gatewalk:session={n} remains"
                             ),
                             false,
-                        )
+                        );
                     }
                     Ok(left) => self.say(
                         format!(
@@ -182,24 +183,21 @@ impl App {
         match result {
             Ok(checks) => {
                 w.checks.insert(step, Load::Ready(checks, Instant::now()));
-                let msg = match step {
-                    StepId::Done => {
-                        w.done_screen = true;
-                        "all ten steps are done".to_string()
+                let msg = if step == StepId::Done {
+                    w.done_screen = true;
+                    "all ten steps are done".to_string()
+                } else {
+                    if w.selected == step
+                        && let Some(next) = w.session.current_step()
+                    {
+                        w.selected = next;
+                        w.scroll = 0;
                     }
-                    _ => {
-                        if w.selected == step
-                            && let Some(next) = w.session.current_step()
-                        {
-                            w.selected = next;
-                            w.scroll = 0;
-                        }
-                        format!(
-                            "step {} done; step {} unlocked",
-                            step.number(),
-                            step.number() + 1
-                        )
-                    }
+                    format!(
+                        "step {} done; step {} unlocked",
+                        step.number(),
+                        step.number() + 1
+                    )
                 };
                 self.say(msg, false);
             }

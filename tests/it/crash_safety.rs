@@ -1,4 +1,4 @@
-//! Crash safety, proven: the binary is SIGKILLed right after each API call in
+//! Crash safety, proven: the binary is `SIGKILLed` right after each API call in
 //! turn (the call took effect, the answer never arrived), then the run is
 //! repeated; the result must equal an uninterrupted run, with nothing
 //! duplicated and nothing orphaned. The same for teardown. Plus: a run with
@@ -59,7 +59,7 @@ async fn teardown(w: &World, aws: &AwsContext, name: &str) {
     assert!(left.is_empty(), "{name}: {left:#?}");
 }
 
-/// Runs `args` as a child through the proxy, SIGKILLed after call `k`.
+/// Runs `args` as a child through the proxy, `SIGKILLed` after call `k`.
 /// Returns whether the kill happened (the run may finish in fewer calls).
 fn run_killed(w: &World, proxy: &Proxy, k: usize, args: &[&str]) -> bool {
     proxy.reset();
@@ -253,7 +253,7 @@ async fn ctrl_c_during_a_long_wait_saves_and_the_next_run_keeps_waiting() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
-    gatewalk::signals::send(child.id() as i32, libc::SIGINT);
+    gatewalk::signals::send(child.id(), libc::SIGINT);
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");

@@ -15,7 +15,7 @@ fn resolve(sets: &[&str]) -> Result<Inputs, String> {
     }
     Inputs::resolve(&session, &overrides).map_err(|errs| {
         errs.iter()
-            .map(|e| e.to_string())
+            .map(std::string::ToString::to_string)
             .collect::<Vec<_>>()
             .join("\n")
     })

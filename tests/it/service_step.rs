@@ -172,7 +172,11 @@ async fn teardown_with_a_service_leaves_nothing() {
     // AWS's own service-linked role is shared by every ECS user of the
     // account; it is left in place on purpose.
     let roles = w.aws.iam.list_roles().send().await.unwrap();
-    let names: Vec<&str> = roles.roles().iter().map(|r| r.role_name()).collect();
+    let names: Vec<&str> = roles
+        .roles()
+        .iter()
+        .map(aws_sdk_iam::types::Role::role_name)
+        .collect();
     // (moto 5.2.5 spells it AWSServiceRoleForecs.)
     assert!(
         names

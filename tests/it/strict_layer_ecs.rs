@@ -65,7 +65,7 @@ async fn a_deleted_service_drains_and_holds_its_security_group_and_subnet() {
                 .send()
                 .await,
         );
-        if std::ptr::eq(r, &p.strict) {
+        if std::ptr::eq(r, &raw const p.strict) {
             // The interface is gone now: the group and the subnet are free.
             r.ec2
                 .delete_security_group()
@@ -204,14 +204,14 @@ async fn a_new_execution_role_costs_the_deployment_a_round() {
             .await
             .unwrap();
         let td = td.task_definition().unwrap().task_definition_arn().unwrap();
-        if !fresh_role {
+        if fresh_role {
+            exec_role(r, &format!("{name}-exec")).await;
+        } else {
             // A role made long ago: give it requests to propagate.
             exec_role(r, &format!("{name}-exec")).await;
             for _ in 0..2 {
                 r.iam.list_roles().send().await.unwrap();
             }
-        } else {
-            exec_role(r, &format!("{name}-exec")).await;
         }
         r.ecs
             .create_service()

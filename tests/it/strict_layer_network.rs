@@ -221,7 +221,9 @@ async fn vpc_links_are_pending_then_available_and_deleting_then_gone() {
         );
         let settled = get(id.clone()).await.unwrap();
         assert_eq!(
-            settled.status().map(|s| s.as_str()),
+            settled
+                .status()
+                .map(aws_sdk_apigateway::types::VpcLinkStatus::as_str),
             Some("AVAILABLE"),
             "{:?}",
             settled.status_message()

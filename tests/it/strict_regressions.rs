@@ -1,6 +1,6 @@
 //! What the strict-AWS layer found in gatewalk, each with the test that failed
 //! before the fix: teardown that left the ECS service running, apply after
-//! teardown stuck on a deregistered task definition, CreateService before ECS's
+//! teardown stuck on a deregistered task definition, `CreateService` before ECS's
 //! new service-linked role had propagated, and a placeholder target group left
 //! behind after its name changed.
 
@@ -132,7 +132,7 @@ async fn apply_after_teardown_registers_a_fresh_task_definition() {
     }
 }
 
-/// ECS refuses CreateService until a brand-new service-linked role has
+/// ECS refuses `CreateService` until a brand-new service-linked role has
 /// propagated; apply makes the role when the account has none, waits that out
 /// and says so. (ECS makes the role itself with the first cluster, so the
 /// account here loses it after step 5, as one whose role was deleted would.)

@@ -131,6 +131,7 @@ impl Harness {
 const MIN: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[expect(clippy::too_many_lines, reason = "one scenario told in order")]
 async fn a_new_user_walks_all_ten_steps_quits_resumes_and_tears_down() {
     let w = World::new().await;
     let mut h = Harness::new(&w, None, None);

@@ -1,4 +1,4 @@
-//! Every screen of the wizard rendered into ratatui's TestBackend and compared
+//! Every screen of the wizard rendered into ratatui's `TestBackend` and compared
 //! with a reviewed snapshot (insta). Sessions, checks and resources are made
 //! up here, so no AWS call is involved; volatile times are filtered.
 
@@ -228,7 +228,7 @@ async fn every_tab_of_a_step() {
     let Screen::Wizard(w) = &mut f.app.screen else {
         unreachable!()
     };
-    w.form = Default::default();
+    w.form = gatewalk::tui::app::Form::default();
     w.tab = Tab::Plan;
     w.selected = StepId::NatGateway;
     snap!("tab_plan", f.app);

@@ -9,6 +9,7 @@ pub use inputs::ClusterVpcInputs;
 use super::inputs::Inputs;
 use super::net::{RouteTarget, ensure_default_route};
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::Required;
 use crate::aws::find::{self, pick};
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::{AwsContext, CallExt};
@@ -70,7 +71,7 @@ pub(crate) async fn describe_cluster(
 }
 
 /// Checks the chosen Availability Zones against the region's list before
-/// anything is created: CreateSubnet would refuse an unknown zone only after
+/// anything is created: `CreateSubnet` would refuse an unknown zone only after
 /// the role, task definition, cluster, VPC and internet gateway exist. A zone
 /// AWS does not list is refused (exit 2); no zones chosen is nothing to check.
 pub async fn check_zones(aws: &AwsContext, i: &ClusterVpcInputs) -> Result<()> {
@@ -229,6 +230,10 @@ impl Step for ClusterVpc {
         v
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
+    )]
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
         let p = cx.progress;
@@ -237,40 +242,39 @@ impl Step for ClusterVpc {
         let sid = StepId::ClusterVpc;
 
         // Cluster: reuse ours; adopt (never delete) someone else's of the same name.
-        match describe_cluster(aws, &i.cluster_name).await? {
-            Some(c) => {
-                let arn = c.cluster_arn().unwrap_or_default();
-                let ours = session.owns(c.tags().iter().map(|t| (t.key(), t.value())));
-                if ours {
-                    p.reused("ECS cluster", arn);
-                    h.record(sid, CLUSTER_CREATED, "true")?;
-                } else {
-                    p.info(format!(
-                        "using your existing cluster {} (gatewalk will never delete it)",
-                        i.cluster_name
-                    ));
-                    h.record(sid, CLUSTER_CREATED, "false")?;
-                }
-                h.record(sid, CLUSTER, arn)?;
-            }
-            None => {
-                h.creating(sid, CLUSTER, "CreateCluster")?;
-                let out = aws
-                    .ecs
-                    .create_cluster()
-                    .cluster_name(&i.cluster_name)
-                    .set_tags(Some(session.tags("cluster").ecs()))
-                    .send()
-                    .await
-                    .ctx("ecs", "CreateCluster")?;
-                let arn = out
-                    .cluster()
-                    .and_then(|c| c.cluster_arn())
-                    .unwrap_or_default();
+        if let Some(c) = describe_cluster(aws, &i.cluster_name).await? {
+            let arn = &c
+                .cluster_arn()
+                .required("ecs", "DescribeClusters", "clusterArn")?;
+            let ours = session.owns(c.tags().iter().map(|t| (t.key(), t.value())));
+            if ours {
+                p.reused("ECS cluster", arn);
                 h.record(sid, CLUSTER_CREATED, "true")?;
-                h.record(sid, CLUSTER, arn)?;
-                p.created("ECS cluster", arn);
+            } else {
+                p.info(format!(
+                    "using your existing cluster {} (gatewalk will never delete it)",
+                    i.cluster_name
+                ));
+                h.record(sid, CLUSTER_CREATED, "false")?;
             }
+            h.record(sid, CLUSTER, arn)?;
+        } else {
+            h.creating(sid, CLUSTER, "CreateCluster")?;
+            let out = aws
+                .ecs
+                .create_cluster()
+                .cluster_name(&i.cluster_name)
+                .set_tags(Some(session.tags("cluster").ecs()))
+                .send()
+                .await
+                .ctx("ecs", "CreateCluster")?;
+            let arn = out
+                .cluster()
+                .and_then(|c| c.cluster_arn())
+                .unwrap_or_default();
+            h.record(sid, CLUSTER_CREATED, "true")?;
+            h.record(sid, CLUSTER, arn)?;
+            p.created("ECS cluster", arn);
         }
 
         let (az_a, az_b) = choose_azs(cx, h).await?;
@@ -280,39 +284,36 @@ impl Step for ClusterVpc {
         let found = pick(
             &find::vpcs(aws, &t).await?,
             h.session().output(sid, VPC),
-            |v| v.vpc_id(),
+            aws_sdk_ec2::types::Vpc::vpc_id,
         );
-        let vpc_id = match found {
-            Some(v) => {
-                let id = v.vpc_id().unwrap_or_default().to_string();
-                if v.cidr_block() != Some(i.vpc_cidr.as_str()) {
-                    return Err(Error::Conflict(format!(
-                        "this session's VPC {id} has block {}, but cluster-vpc.vpc_cidr is {}. A VPC's block cannot change: set it back, or tear down and apply again",
-                        v.cidr_block().unwrap_or("?"),
-                        i.vpc_cidr
-                    )));
-                }
-                p.reused("VPC", &id);
-                id
+        let vpc_id = if let Some(v) = found {
+            let id = v.vpc_id().required("ec2", "DescribeVpcs", "VpcId")?;
+            if v.cidr_block() != Some(i.vpc_cidr.as_str()) {
+                return Err(Error::Conflict(format!(
+                    "this session's VPC {id} has block {}, but cluster-vpc.vpc_cidr is {}. A VPC's block cannot change: set it back, or tear down and apply again",
+                    v.cidr_block().unwrap_or("?"),
+                    i.vpc_cidr
+                )));
             }
-            None => {
-                h.creating(sid, VPC, "CreateVpc")?;
-                let out = aws
-                    .ec2
-                    .create_vpc()
-                    .cidr_block(&i.vpc_cidr)
-                    .tag_specifications(t.ec2_spec(ResourceType::Vpc, &format!("{session}-vpc")))
-                    .send()
-                    .await
-                    .ctx("ec2", "CreateVpc")?;
-                let id = out
-                    .vpc()
-                    .and_then(|v| v.vpc_id())
-                    .unwrap_or_default()
-                    .to_string();
-                p.created("VPC", &id);
-                id
-            }
+            p.reused("VPC", &id);
+            id
+        } else {
+            h.creating(sid, VPC, "CreateVpc")?;
+            let out = aws
+                .ec2
+                .create_vpc()
+                .cidr_block(&i.vpc_cidr)
+                .tag_specifications(t.ec2_spec(ResourceType::Vpc, &format!("{session}-vpc")))
+                .send()
+                .await
+                .ctx("ec2", "CreateVpc")?;
+            let id = out
+                .vpc()
+                .and_then(|v| v.vpc_id())
+                .unwrap_or_default()
+                .to_string();
+            p.created("VPC", &id);
+            id
         };
         h.record(sid, VPC, &vpc_id)?;
         let dns = aws
@@ -323,7 +324,11 @@ impl Step for ClusterVpc {
             .send()
             .await
             .ctx("ec2", "DescribeVpcAttribute")?;
-        if dns.enable_dns_hostnames().and_then(|v| v.value()) != Some(true) {
+        if dns
+            .enable_dns_hostnames()
+            .and_then(aws_sdk_ec2::types::AttributeBooleanValue::value)
+            != Some(true)
+        {
             aws.ec2
                 .modify_vpc_attribute()
                 .vpc_id(&vpc_id)
@@ -338,37 +343,38 @@ impl Step for ClusterVpc {
         let found = pick(
             &find::internet_gateways(aws, &t).await?,
             h.session().output(sid, IGW),
-            |g| g.internet_gateway_id(),
+            aws_sdk_ec2::types::InternetGateway::internet_gateway_id,
         );
-        let (igw_id, attached) = match found {
-            Some(g) => {
-                let id = g.internet_gateway_id().unwrap_or_default().to_string();
-                p.reused("internet gateway", &id);
-                let attached = g
-                    .attachments()
-                    .iter()
-                    .any(|a| a.vpc_id() == Some(vpc_id.as_str()));
-                (id, attached)
-            }
-            None => {
-                h.creating(sid, IGW, "CreateInternetGateway")?;
-                let out = aws
-                    .ec2
-                    .create_internet_gateway()
-                    .tag_specifications(
-                        t.ec2_spec(ResourceType::InternetGateway, &format!("{session}-igw")),
-                    )
-                    .send()
-                    .await
-                    .ctx("ec2", "CreateInternetGateway")?;
-                let id = out
-                    .internet_gateway()
-                    .and_then(|g| g.internet_gateway_id())
-                    .unwrap_or_default()
-                    .to_string();
-                p.created("internet gateway", &id);
-                (id, false)
-            }
+        let (igw_id, attached) = if let Some(g) = found {
+            let id = g.internet_gateway_id().required(
+                "ec2",
+                "DescribeInternetGateways",
+                "InternetGatewayId",
+            )?;
+            p.reused("internet gateway", &id);
+            let attached = g
+                .attachments()
+                .iter()
+                .any(|a| a.vpc_id() == Some(vpc_id.as_str()));
+            (id, attached)
+        } else {
+            h.creating(sid, IGW, "CreateInternetGateway")?;
+            let out = aws
+                .ec2
+                .create_internet_gateway()
+                .tag_specifications(
+                    t.ec2_spec(ResourceType::InternetGateway, &format!("{session}-igw")),
+                )
+                .send()
+                .await
+                .ctx("ec2", "CreateInternetGateway")?;
+            let id = out
+                .internet_gateway()
+                .and_then(|g| g.internet_gateway_id())
+                .unwrap_or_default()
+                .to_string();
+            p.created("internet gateway", &id);
+            (id, false)
         };
         h.record(sid, IGW, &igw_id)?;
         if !attached {
@@ -396,36 +402,35 @@ impl Step for ClusterVpc {
             let found = pick(
                 &find::subnets(aws, &t).await?,
                 h.session().output(sid, key),
-                |s| s.subnet_id(),
+                aws_sdk_ec2::types::Subnet::subnet_id,
             );
-            let (id, maps_public) = match found {
-                Some(sn) => {
-                    let id = sn.subnet_id().unwrap_or_default().to_string();
-                    p.reused("public subnet", &id);
-                    (id, sn.map_public_ip_on_launch() == Some(true))
-                }
-                None => {
-                    h.creating(sid, key, "CreateSubnet")?;
-                    let out = aws
-                        .ec2
-                        .create_subnet()
-                        .vpc_id(&vpc_id)
-                        .cidr_block(cidr.as_str())
-                        .availability_zone(az.as_str())
-                        .tag_specifications(
-                            t.ec2_spec(ResourceType::Subnet, &format!("{session}-{role}")),
-                        )
-                        .send()
-                        .await
-                        .ctx("ec2", "CreateSubnet")?;
-                    let id = out
-                        .subnet()
-                        .and_then(|s| s.subnet_id())
-                        .unwrap_or_default()
-                        .to_string();
-                    p.created("public subnet", &id);
-                    (id, false)
-                }
+            let (id, maps_public) = if let Some(sn) = found {
+                let id = sn
+                    .subnet_id()
+                    .required("ec2", "DescribeSubnets", "SubnetId")?;
+                p.reused("public subnet", &id);
+                (id, sn.map_public_ip_on_launch() == Some(true))
+            } else {
+                h.creating(sid, key, "CreateSubnet")?;
+                let out = aws
+                    .ec2
+                    .create_subnet()
+                    .vpc_id(&vpc_id)
+                    .cidr_block(cidr.as_str())
+                    .availability_zone(az.as_str())
+                    .tag_specifications(
+                        t.ec2_spec(ResourceType::Subnet, &format!("{session}-{role}")),
+                    )
+                    .send()
+                    .await
+                    .ctx("ec2", "CreateSubnet")?;
+                let id = out
+                    .subnet()
+                    .and_then(|s| s.subnet_id())
+                    .unwrap_or_default()
+                    .to_string();
+                p.created("public subnet", &id);
+                (id, false)
             };
             h.record(sid, key, &id)?;
             if !maps_public {
@@ -445,34 +450,41 @@ impl Step for ClusterVpc {
         let found = pick(
             &find::route_tables(aws, &t).await?,
             h.session().output(sid, ROUTE_TABLE),
-            |r| r.route_table_id(),
+            aws_sdk_ec2::types::RouteTable::route_table_id,
         );
-        let rt = match found {
-            Some(rt) => {
-                p.reused("route table", rt.route_table_id().unwrap_or_default());
-                rt
-            }
-            None => {
-                h.creating(sid, ROUTE_TABLE, "CreateRouteTable")?;
-                let out = aws
-                    .ec2
-                    .create_route_table()
-                    .vpc_id(&vpc_id)
-                    .tag_specifications(
-                        t.ec2_spec(ResourceType::RouteTable, &format!("{session}-public")),
-                    )
-                    .send()
-                    .await
-                    .ctx("ec2", "CreateRouteTable")?;
-                let rt = out
-                    .route_table()
-                    .cloned()
-                    .unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
-                p.created("route table", rt.route_table_id().unwrap_or_default());
-                rt
-            }
+        let rt = if let Some(rt) = found {
+            p.reused(
+                "route table",
+                &rt.route_table_id()
+                    .required("ec2", "DescribeRouteTables", "RouteTableId")?,
+            );
+            rt
+        } else {
+            h.creating(sid, ROUTE_TABLE, "CreateRouteTable")?;
+            let out = aws
+                .ec2
+                .create_route_table()
+                .vpc_id(&vpc_id)
+                .tag_specifications(
+                    t.ec2_spec(ResourceType::RouteTable, &format!("{session}-public")),
+                )
+                .send()
+                .await
+                .ctx("ec2", "CreateRouteTable")?;
+            let rt = out
+                .route_table()
+                .cloned()
+                .unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
+            p.created(
+                "route table",
+                &rt.route_table_id()
+                    .required("ec2", "CreateRouteTable", "RouteTableId")?,
+            );
+            rt
         };
-        let rt_id = rt.route_table_id().unwrap_or_default().to_string();
+        let rt_id = rt
+            .route_table_id()
+            .required("ec2", "DescribeRouteTables", "RouteTableId")?;
         h.record(sid, ROUTE_TABLE, &rt_id)?;
         ensure_default_route(aws, p, &rt, RouteTarget::Igw(&igw_id)).await?;
         for sn in &public {

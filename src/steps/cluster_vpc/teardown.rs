@@ -4,6 +4,7 @@
 use super::describe_cluster;
 use super::keys::*;
 use crate::aws::CallExt;
+use crate::aws::Required;
 use crate::aws::find;
 use crate::aws::tags::Owner;
 use crate::aws::wait::delete_when_free;
@@ -12,6 +13,10 @@ use crate::session::SessionHandle;
 use crate::steps::net::{delete_route_table, delete_subnet};
 use crate::steps::{StepCx, StepId};
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
+)]
 pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let aws = cx.aws;
     let p = cx.progress;
@@ -24,12 +29,23 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     h.forget(sid, ROUTE_TABLE)?;
     for (role, key) in [("public-subnet-a", SUBNET_A), ("public-subnet-b", SUBNET_B)] {
         for sn in find::subnets(aws, &session.tags(role)).await? {
-            delete_subnet(aws, p, sn.subnet_id().unwrap_or_default(), "public subnet").await?;
+            delete_subnet(
+                aws,
+                p,
+                &sn.subnet_id()
+                    .required("ec2", "DescribeSubnets", "SubnetId")?,
+                "public subnet",
+            )
+            .await?;
         }
         h.forget(sid, key)?;
     }
     for g in find::internet_gateways(aws, &session.tags("internet-gateway")).await? {
-        let id = g.internet_gateway_id().unwrap_or_default().to_string();
+        let id = g.internet_gateway_id().required(
+            "ec2",
+            "DescribeInternetGateways",
+            "InternetGatewayId",
+        )?;
         let id = id.as_str();
         for a in g.attachments() {
             if let Some(vpc) = a.vpc_id() {
@@ -62,7 +78,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     }
     h.forget(sid, IGW)?;
     for v in find::vpcs(aws, &session.tags("vpc")).await? {
-        let id = v.vpc_id().unwrap_or_default().to_string();
+        let id = v.vpc_id().required("ec2", "DescribeVpcs", "VpcId")?;
         let id = id.as_str();
         delete_when_free(p, &format!("VPC {id} to be empty"), || async move {
             aws.ec2
@@ -87,7 +103,11 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
                 .send()
                 .await
                 .ctx("ecs", "DeleteCluster")?;
-            p.deleted("ECS cluster", c.cluster_arn().unwrap_or_default());
+            p.deleted(
+                "ECS cluster",
+                &c.cluster_arn()
+                    .required("ecs", "DescribeClusters", "clusterArn")?,
+            );
         } else {
             p.info(format!(
                 "keeping cluster {}: gatewalk did not create it",

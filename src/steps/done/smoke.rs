@@ -109,7 +109,7 @@ pub async fn get(url: &str) -> Smoke {
     Smoke {
         url: url.into(),
         status,
-        latency_ms: start.elapsed().as_millis() as u64,
+        latency_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
         body_head,
     }
 }

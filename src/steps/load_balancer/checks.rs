@@ -15,6 +15,10 @@ use std::collections::BTreeSet;
 
 const APPLY: &str = "run `gatewalk apply --through load-balancer`";
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
+)]
 pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let aws = cx.aws;
     let mut c = Vec::new();
@@ -38,13 +42,23 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     c.push(Check::expect(
         "type is network",
         lb.r#type() == Some(&LoadBalancerTypeEnum::Network),
-        lb.r#type().map(|t| t.as_str()).unwrap_or("?").to_string(),
+        lb.r#type()
+            .map_or(
+                "?",
+                aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::as_str,
+            )
+            .to_string(),
         "REST API VPC links (v1) need a Network Load Balancer; tear down this step and apply again",
     ));
     c.push(Check::expect(
         "scheme is internal",
         lb.scheme() == Some(&LoadBalancerSchemeEnum::Internal),
-        lb.scheme().map(|t| t.as_str()).unwrap_or("?").to_string(),
+        lb.scheme()
+            .map_or(
+                "?",
+                aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::as_str,
+            )
+            .to_string(),
         "the scheme cannot change after creation; delete the load balancer and apply again",
     ));
     let state = lb.state().and_then(|s| s.code());
@@ -57,7 +71,10 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             "load balancer is active",
             format!(
                 "{} {}",
-                other.map(|s| s.as_str()).unwrap_or("unknown"),
+                other.map_or(
+                    "unknown",
+                    aws_sdk_elasticloadbalancingv2::types::LoadBalancerStateEnum::as_str
+                ),
                 lb.state().and_then(|s| s.reason()).unwrap_or("")
             ),
             "delete it and apply again; AWS could not provision it",
@@ -138,9 +155,15 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
                 format!(
                     "{} ({} {}, type {})",
                     tg.target_group_name().unwrap_or("?"),
-                    tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
+                    tg.protocol().map_or(
+                        "?",
+                        aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::as_str
+                    ),
                     tg.port().unwrap_or(0),
-                    tg.target_type().map(|t| t.as_str()).unwrap_or("?")
+                    tg.target_type().map_or(
+                        "?",
+                        aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::as_str
+                    )
                 ),
                 "awsvpc tasks register by IP: the target type must be ip",
             )),
@@ -181,11 +204,11 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
                     ("dns".into(), lb.dns_name().unwrap_or_default().into()),
                     (
                         "scheme".into(),
-                        lb.scheme().map(|s| s.as_str()).unwrap_or_default().into(),
+                        lb.scheme().map(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::as_str).unwrap_or_default().into(),
                     ),
                     (
                         "type".into(),
-                        lb.r#type().map(|s| s.as_str()).unwrap_or_default().into(),
+                        lb.r#type().map(aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::as_str).unwrap_or_default().into(),
                     ),
                     (
                         "subnets".into(),

@@ -9,6 +9,7 @@ use super::inputs::{Errs, Field, Inputs, StepInputs};
 use super::names::{check_elb_name, derive};
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::Required;
 use crate::aws::find;
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::wait::{Poll, delete_when_free, wait_for};
@@ -91,7 +92,9 @@ async fn retire_placeholder(
     tg: &TargetGroup,
     session: &Owner,
 ) -> Result<()> {
-    let arn = tg.target_group_arn().unwrap_or_default();
+    let arn = &tg
+        .target_group_arn()
+        .required("elbv2", "DescribeTargetGroups", "TargetGroupArn")?;
     if !tg.load_balancer_arns().is_empty() {
         p.warn(format!(
             "placeholder target group {arn} (an earlier name) is still used by a listener; left in place"
@@ -121,7 +124,11 @@ async fn ensure_placeholder(cx: StepCx<'_>, h: &mut SessionHandle, vpc_id: &str)
         // Step 7 deleted it on purpose; it is not coming back.
         _ if placeholder_retired(h.session()) => String::new(),
         Some(tg) => {
-            let arn = tg.target_group_arn().unwrap_or_default().to_string();
+            let arn = tg.target_group_arn().required(
+                "elbv2",
+                "DescribeTargetGroups",
+                "TargetGroupArn",
+            )?;
             ensure_ours(
                 aws,
                 &arn,
@@ -140,7 +147,9 @@ async fn ensure_placeholder(cx: StepCx<'_>, h: &mut SessionHandle, vpc_id: &str)
                 .create_target_group()
                 .name(&i.placeholder_target_group_name)
                 .protocol(ProtocolEnum::Tcp)
-                .port(cx.inputs.task_definition.container_port as i32)
+                .port(crate::model::api_int(
+                    cx.inputs.task_definition.container_port,
+                ))
                 .vpc_id(vpc_id)
                 .target_type(TargetTypeEnum::Ip)
                 .set_tags(Some(
@@ -293,13 +302,21 @@ pub(crate) async fn tg_resource(cx: StepCx<'_>, arn: &str, kind: &str) -> Result
                     "protocol:port".into(),
                     format!(
                         "{}:{}",
-                        tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
+                        tg.protocol().map_or(
+                            "?",
+                            aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::as_str
+                        ),
                         tg.port().unwrap_or(0)
                     ),
                 ),
                 (
                     "target type".into(),
-                    tg.target_type().map(|t| t.as_str()).unwrap_or("?").into(),
+                    tg.target_type()
+                        .map_or(
+                            "?",
+                            aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::as_str,
+                        )
+                        .into(),
                 ),
                 (
                     "health check".into(),
@@ -331,20 +348,18 @@ pub(crate) async fn wait_active(cx: StepCx<'_>, arn: &str) -> Result<String> {
             };
             let state = lb.state();
             Ok(match state.and_then(|s| s.code()) {
-                Some(LoadBalancerStateEnum::Active) => {
-                    Poll::Ready(lb.dns_name().unwrap_or_default().to_string())
-                }
+                Some(LoadBalancerStateEnum::Active) => Poll::Ready(lb.dns_name().required(
+                    "elbv2",
+                    "DescribeLoadBalancers",
+                    "DNSName",
+                )?),
                 Some(LoadBalancerStateEnum::Failed) => Poll::Failed(
                     state
                         .and_then(|s| s.reason())
                         .unwrap_or("AWS gave no reason")
                         .to_string(),
                 ),
-                other => Poll::Pending(
-                    other
-                        .map(|c| c.as_str().to_string())
-                        .unwrap_or("unknown".into()),
-                ),
+                other => Poll::Pending(other.map_or("unknown".into(), |c| c.as_str().to_string())),
             })
         },
     )
@@ -415,43 +430,44 @@ impl Step for LoadBalancer {
 
         ensure_placeholder(cx, h, &vpc_id).await?;
 
-        let nlb_arn = match describe_nlb(aws, &i.nlb_name).await? {
-            Some(lb) => {
-                let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
-                ensure_ours(
-                    aws,
-                    &arn,
-                    &session,
-                    "load balancer",
-                    "load-balancer.nlb_name",
-                )
-                .await?;
-                p.reused("load balancer", &arn);
-                arn
-            }
-            None => {
-                h.creating(sid, NLB, "CreateLoadBalancer")?;
-                let out = aws
-                    .elb
-                    .create_load_balancer()
-                    .name(&i.nlb_name)
-                    .r#type(LoadBalancerTypeEnum::Network)
-                    .scheme(LoadBalancerSchemeEnum::Internal)
-                    .ip_address_type(IpAddressType::Ipv4)
-                    .subnets(&private)
-                    .set_tags(Some(session.tags("load-balancer").elb(&i.nlb_name)))
-                    .send()
-                    .await
-                    .ctx("elbv2", "CreateLoadBalancer")?;
-                let arn = out
-                    .load_balancers()
-                    .first()
-                    .and_then(|l| l.load_balancer_arn())
-                    .unwrap_or_default()
-                    .to_string();
-                p.created("load balancer", &arn);
-                arn
-            }
+        let nlb_arn = if let Some(lb) = describe_nlb(aws, &i.nlb_name).await? {
+            let arn = lb.load_balancer_arn().required(
+                "elbv2",
+                "DescribeLoadBalancers",
+                "LoadBalancerArn",
+            )?;
+            ensure_ours(
+                aws,
+                &arn,
+                &session,
+                "load balancer",
+                "load-balancer.nlb_name",
+            )
+            .await?;
+            p.reused("load balancer", &arn);
+            arn
+        } else {
+            h.creating(sid, NLB, "CreateLoadBalancer")?;
+            let out = aws
+                .elb
+                .create_load_balancer()
+                .name(&i.nlb_name)
+                .r#type(LoadBalancerTypeEnum::Network)
+                .scheme(LoadBalancerSchemeEnum::Internal)
+                .ip_address_type(IpAddressType::Ipv4)
+                .subnets(&private)
+                .set_tags(Some(session.tags("load-balancer").elb(&i.nlb_name)))
+                .send()
+                .await
+                .ctx("elbv2", "CreateLoadBalancer")?;
+            let arn = out
+                .load_balancers()
+                .first()
+                .and_then(|l| l.load_balancer_arn())
+                .unwrap_or_default()
+                .to_string();
+            p.created("load balancer", &arn);
+            arn
         };
         h.record(sid, NLB, &nlb_arn)?;
         let dns = wait_active(cx, &nlb_arn).await?;
@@ -478,7 +494,11 @@ impl Step for LoadBalancer {
             None => describe_nlb(aws, &i.nlb_name).await?,
         };
         if let Some(lb) = lb {
-            let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+            let arn = lb.load_balancer_arn().required(
+                "elbv2",
+                "DescribeLoadBalancers",
+                "LoadBalancerArn",
+            )?;
             if elb_owned(aws, &arn, &session).await? {
                 aws.elb
                     .delete_load_balancer()
@@ -497,8 +517,7 @@ impl Step for LoadBalancer {
                             Some(lb) => Poll::Pending(
                                 lb.state()
                                     .and_then(|s| s.code())
-                                    .map(|c| c.as_str().to_string())
-                                    .unwrap_or("deleting".into()),
+                                    .map_or("deleting".into(), |c| c.as_str().to_string()),
                             ),
                         })
                     },

@@ -3,6 +3,7 @@
 use super::describe_nat;
 use super::keys::*;
 use crate::aws::CallExt;
+use crate::aws::Required;
 use crate::error::Result;
 use crate::session::Session;
 use crate::steps::cluster_vpc::checks::route_table_resource;
@@ -28,6 +29,10 @@ async fn describe_eip(cx: StepCx<'_>, alloc: &str) -> Result<Option<aws_sdk_ec2:
     Ok(crate::aws::error::optional(r)?.and_then(|o| o.addresses().first().cloned()))
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
+)]
 pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let aws = cx.aws;
     let out = |k| s.output(StepId::NatGateway, k);
@@ -48,7 +53,9 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         ));
         return Ok(c);
     };
-    let nat_id = nat.nat_gateway_id().unwrap_or_default().to_string();
+    let nat_id = nat
+        .nat_gateway_id()
+        .required("ec2", "DescribeNatGateways", "NatGatewayId")?;
     c.push(match nat.state() {
         Some(NatGatewayState::Available) => Check::pass("NAT gateway is available", nat_id.clone()),
         Some(NatGatewayState::Pending) => Check::pending("NAT gateway is available", "pending"),
@@ -56,7 +63,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             "NAT gateway is available",
             format!(
                 "{} {}",
-                other.map(|s| s.as_str()).unwrap_or("?"),
+                other.map_or("?", aws_sdk_ec2::types::NatGatewayState::as_str),
                 nat.failure_message().unwrap_or("")
             ),
             format!("it cannot recover; tear down this step and {APPLY}"),
@@ -80,7 +87,9 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             .map_or("no Elastic IP".into(), |ip| format!("{alloc} ({ip})")),
         APPLY,
     ));
-    let subnet = nat.subnet_id().unwrap_or_default().to_string();
+    let subnet = nat
+        .subnet_id()
+        .required("ec2", "DescribeNatGateways", "SubnetId")?;
     let public = match effective_route_table(aws, vpc_id, &subnet).await? {
         Some(rt) => routes_to_igw(&rt),
         None => false,
@@ -114,7 +123,9 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         ));
         return Ok(c);
     };
-    let rt_id = rt.route_table_id().unwrap_or_default().to_string();
+    let rt_id = rt
+        .route_table_id()
+        .required("ec2", "DescribeRouteTables", "RouteTableId")?;
     let default = rt
         .routes()
         .iter()

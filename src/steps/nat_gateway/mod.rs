@@ -9,6 +9,7 @@ use super::inputs::{Errs, Field, Inputs, StepInputs};
 use super::net::{RouteTarget, delete_route_table, ensure_default_route};
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::Required;
 use crate::aws::find::{self, pick};
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::wait::{Poll, delete_when_free, wait_for};
@@ -45,7 +46,7 @@ pub mod keys {
     pub const EIP: &str = "eip_allocation_id";
     /// NAT gateway id.
     pub const NAT: &str = "nat_gateway_id";
-    /// Client token of the CreateNatGateway call, written before the call.
+    /// Client token of the `CreateNatGateway` call, written before the call.
     pub const NAT_TOKEN: &str = "nat_client_token";
     /// Private route table id.
     pub const PRIVATE_RT: &str = "private_route_table_id";
@@ -113,6 +114,10 @@ impl Step for NatGateway {
         ]
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
+    )]
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
         let p = cx.progress;
@@ -140,33 +145,32 @@ impl Step for NatGateway {
         let found = pick(
             &find::addresses(aws, &t).await?,
             h.session().output(sid, EIP),
-            |a| a.allocation_id(),
+            aws_sdk_ec2::types::Address::allocation_id,
         );
-        let alloc = match found {
-            Some(a) => {
-                let id = a.allocation_id().unwrap_or_default().to_string();
-                p.reused("Elastic IP", &id);
-                id
-            }
-            None => {
-                h.creating(sid, EIP, "AllocateAddress")?;
-                let out = aws
-                    .ec2
-                    .allocate_address()
-                    .domain(DomainType::Vpc)
-                    .tag_specifications(
-                        t.ec2_spec(ResourceType::ElasticIp, &format!("{session}-nat")),
-                    )
-                    .send()
-                    .await
-                    .ctx("ec2", "AllocateAddress")?;
-                let id = out.allocation_id().unwrap_or_default().to_string();
-                p.created(
-                    "Elastic IP",
-                    &format!("{id} ({})", out.public_ip().unwrap_or("?")),
-                );
-                id
-            }
+        let alloc = if let Some(a) = found {
+            let id = a
+                .allocation_id()
+                .required("ec2", "DescribeAddresses", "AllocationId")?;
+            p.reused("Elastic IP", &id);
+            id
+        } else {
+            h.creating(sid, EIP, "AllocateAddress")?;
+            let out = aws
+                .ec2
+                .allocate_address()
+                .domain(DomainType::Vpc)
+                .tag_specifications(t.ec2_spec(ResourceType::ElasticIp, &format!("{session}-nat")))
+                .send()
+                .await
+                .ctx("ec2", "AllocateAddress")?;
+            let id = out
+                .allocation_id()
+                .required("ec2", "AllocateAddress", "AllocationId")?;
+            p.created(
+                "Elastic IP",
+                &format!("{id} ({})", out.public_ip().unwrap_or("?")),
+            );
+            id
         };
         h.record(sid, EIP, &alloc)?;
 
@@ -175,45 +179,41 @@ impl Step for NatGateway {
         let found = pick(
             &find::nat_gateways(aws, &t).await?,
             h.session().output(sid, NAT),
-            |n| n.nat_gateway_id(),
+            aws_sdk_ec2::types::NatGateway::nat_gateway_id,
         );
-        let nat_id = match found {
-            Some(n) => {
-                let id = n.nat_gateway_id().unwrap_or_default().to_string();
-                p.reused("NAT gateway", &id);
-                id
-            }
-            None => {
-                let token = match h.session().output(sid, NAT_TOKEN) {
-                    Some(t) => t.to_string(),
-                    None => {
-                        let t = crate::steps::names::client_token(64);
-                        h.record(sid, NAT_TOKEN, &t)?;
-                        t
-                    }
-                };
-                h.creating(sid, NAT, "CreateNatGateway")?;
-                let out = aws
-                    .ec2
-                    .create_nat_gateway()
-                    .subnet_id(&subnet_a)
-                    .allocation_id(&alloc)
-                    .connectivity_type(ConnectivityType::Public)
-                    .client_token(&token)
-                    .tag_specifications(
-                        t.ec2_spec(ResourceType::Natgateway, &format!("{session}-nat")),
-                    )
-                    .send()
-                    .await
-                    .ctx("ec2", "CreateNatGateway")?;
-                let id = out
-                    .nat_gateway()
-                    .and_then(|n| n.nat_gateway_id())
-                    .unwrap_or_default()
-                    .to_string();
-                p.created("NAT gateway", &id);
-                id
-            }
+        let nat_id = if let Some(n) = found {
+            let id = n
+                .nat_gateway_id()
+                .required("ec2", "DescribeNatGateways", "NatGatewayId")?;
+            p.reused("NAT gateway", &id);
+            id
+        } else {
+            let token = if let Some(t) = h.session().output(sid, NAT_TOKEN) {
+                t.to_string()
+            } else {
+                let t = crate::steps::names::client_token(64);
+                h.record(sid, NAT_TOKEN, &t)?;
+                t
+            };
+            h.creating(sid, NAT, "CreateNatGateway")?;
+            let out = aws
+                .ec2
+                .create_nat_gateway()
+                .subnet_id(&subnet_a)
+                .allocation_id(&alloc)
+                .connectivity_type(ConnectivityType::Public)
+                .client_token(&token)
+                .tag_specifications(t.ec2_spec(ResourceType::Natgateway, &format!("{session}-nat")))
+                .send()
+                .await
+                .ctx("ec2", "CreateNatGateway")?;
+            let id = out
+                .nat_gateway()
+                .and_then(|n| n.nat_gateway_id())
+                .unwrap_or_default()
+                .to_string();
+            p.created("NAT gateway", &id);
+            id
         };
         h.record(sid, NAT, &nat_id)?;
         let nid = nat_id.as_str();
@@ -243,40 +243,41 @@ impl Step for NatGateway {
         let found = pick(
             &find::route_tables(aws, &t).await?,
             h.session().output(sid, PRIVATE_RT),
-            |r| r.route_table_id(),
+            aws_sdk_ec2::types::RouteTable::route_table_id,
         );
-        let rt = match found {
-            Some(rt) => {
-                p.reused(
-                    "private route table",
-                    rt.route_table_id().unwrap_or_default(),
-                );
-                rt
-            }
-            None => {
-                h.creating(sid, PRIVATE_RT, "CreateRouteTable")?;
-                let out = aws
-                    .ec2
-                    .create_route_table()
-                    .vpc_id(&vpc_id)
-                    .tag_specifications(
-                        t.ec2_spec(ResourceType::RouteTable, &format!("{session}-private")),
-                    )
-                    .send()
-                    .await
-                    .ctx("ec2", "CreateRouteTable")?;
-                let rt = out
-                    .route_table()
-                    .cloned()
-                    .unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
-                p.created(
-                    "private route table",
-                    rt.route_table_id().unwrap_or_default(),
-                );
-                rt
-            }
+        let rt = if let Some(rt) = found {
+            p.reused(
+                "private route table",
+                &rt.route_table_id()
+                    .required("ec2", "DescribeRouteTables", "RouteTableId")?,
+            );
+            rt
+        } else {
+            h.creating(sid, PRIVATE_RT, "CreateRouteTable")?;
+            let out = aws
+                .ec2
+                .create_route_table()
+                .vpc_id(&vpc_id)
+                .tag_specifications(
+                    t.ec2_spec(ResourceType::RouteTable, &format!("{session}-private")),
+                )
+                .send()
+                .await
+                .ctx("ec2", "CreateRouteTable")?;
+            let rt = out
+                .route_table()
+                .cloned()
+                .unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
+            p.created(
+                "private route table",
+                &rt.route_table_id()
+                    .required("ec2", "CreateRouteTable", "RouteTableId")?,
+            );
+            rt
         };
-        let rt_id = rt.route_table_id().unwrap_or_default().to_string();
+        let rt_id = rt
+            .route_table_id()
+            .required("ec2", "DescribeRouteTables", "RouteTableId")?;
         h.record(sid, PRIVATE_RT, &rt_id)?;
         ensure_default_route(aws, p, &rt, RouteTarget::Nat(&nat_id)).await?;
         // Associate with the private subnet, replacing any other explicit
@@ -293,19 +294,25 @@ impl Step for NatGateway {
             )));
         }
         let current = super::net::explicit_route_tables(aws, &private).await?;
-        let existing = current.iter().find_map(|t| {
-            t.associations()
-                .iter()
+        let mut existing = None;
+        for t in &current {
+            let of_private = t.associations().iter();
+            if let Some(a) = of_private
+                .clone()
                 .find(|a| a.subnet_id() == Some(private.as_str()))
-                .map(|a| {
-                    (
-                        t.route_table_id().unwrap_or_default().to_string(),
-                        a.route_table_association_id()
-                            .unwrap_or_default()
-                            .to_string(),
-                    )
-                })
-        });
+            {
+                let op = "DescribeRouteTables";
+                existing = Some((
+                    t.route_table_id().required("ec2", op, "RouteTableId")?,
+                    a.route_table_association_id().required(
+                        "ec2",
+                        op,
+                        "RouteTableAssociationId",
+                    )?,
+                ));
+                break;
+            }
+        }
         match existing {
             Some((table, _)) if table == rt_id => {}
             Some((table, assoc)) => {
@@ -353,7 +360,9 @@ impl Step for NatGateway {
         }
         h.forget(sid, PRIVATE_RT)?;
         for n in find::nat_gateways(aws, &session.tags("nat-gateway")).await? {
-            let id = n.nat_gateway_id().unwrap_or_default().to_string();
+            let id = n
+                .nat_gateway_id()
+                .required("ec2", "DescribeNatGateways", "NatGatewayId")?;
             let r = aws
                 .ec2
                 .delete_nat_gateway()
@@ -373,9 +382,7 @@ impl Step for NatGateway {
                         Some(n) => match n.state() {
                             Some(NatGatewayState::Deleted) => Poll::Ready(()),
                             other => Poll::Pending(
-                                other
-                                    .map(|s| s.as_str().to_string())
-                                    .unwrap_or("deleting".into()),
+                                other.map_or("deleting".into(), |s| s.as_str().to_string()),
                             ),
                         },
                     })
@@ -387,7 +394,9 @@ impl Step for NatGateway {
         h.forget(sid, NAT)?;
         h.forget(sid, NAT_TOKEN)?;
         for a in find::addresses(aws, &session.tags("nat-eip")).await? {
-            let id = a.allocation_id().unwrap_or_default().to_string();
+            let id = a
+                .allocation_id()
+                .required("ec2", "DescribeAddresses", "AllocationId")?;
             let r = id.as_str();
             delete_when_free(
                 p,

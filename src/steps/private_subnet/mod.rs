@@ -11,6 +11,7 @@ use super::net::{
 };
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
+use crate::aws::Required;
 use crate::aws::find::{self, pick};
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::error::{Error, Result};
@@ -134,48 +135,43 @@ impl Step for PrivateSubnet {
             &find::subnets(aws, &t).await?,
             h.session()
                 .output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY),
-            |s| s.subnet_id(),
+            aws_sdk_ec2::types::Subnet::subnet_id,
         );
-        let id = match found {
-            Some(sn) => {
-                let id = sn.subnet_id().unwrap_or_default().to_string();
-                p.reused("private subnet", &id);
-                if sn.map_public_ip_on_launch() == Some(true) {
-                    aws.ec2
-                        .modify_subnet_attribute()
-                        .subnet_id(&id)
-                        .map_public_ip_on_launch(
-                            AttributeBooleanValue::builder().value(false).build(),
-                        )
-                        .send()
-                        .await
-                        .ctx("ec2", "ModifySubnetAttribute")?;
-                    p.info(format!("{id} no longer maps public IPs"));
-                }
-                id
-            }
-            None => {
-                h.creating(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY, "CreateSubnet")?;
-                let out = aws
-                    .ec2
-                    .create_subnet()
-                    .vpc_id(&vpc_id)
-                    .cidr_block(&cx.inputs.private_subnet.private_subnet_cidr)
-                    .availability_zone(&az)
-                    .tag_specifications(
-                        t.ec2_spec(ResourceType::Subnet, &format!("{session}-private")),
-                    )
+        let id = if let Some(sn) = found {
+            let id = sn
+                .subnet_id()
+                .required("ec2", "DescribeSubnets", "SubnetId")?;
+            p.reused("private subnet", &id);
+            if sn.map_public_ip_on_launch() == Some(true) {
+                aws.ec2
+                    .modify_subnet_attribute()
+                    .subnet_id(&id)
+                    .map_public_ip_on_launch(AttributeBooleanValue::builder().value(false).build())
                     .send()
                     .await
-                    .ctx("ec2", "CreateSubnet")?;
-                let id = out
-                    .subnet()
-                    .and_then(|s| s.subnet_id())
-                    .unwrap_or_default()
-                    .to_string();
-                p.created("private subnet", &id);
-                id
+                    .ctx("ec2", "ModifySubnetAttribute")?;
+                p.info(format!("{id} no longer maps public IPs"));
             }
+            id
+        } else {
+            h.creating(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY, "CreateSubnet")?;
+            let out = aws
+                .ec2
+                .create_subnet()
+                .vpc_id(&vpc_id)
+                .cidr_block(&cx.inputs.private_subnet.private_subnet_cidr)
+                .availability_zone(&az)
+                .tag_specifications(t.ec2_spec(ResourceType::Subnet, &format!("{session}-private")))
+                .send()
+                .await
+                .ctx("ec2", "CreateSubnet")?;
+            let id = out
+                .subnet()
+                .and_then(|s| s.subnet_id())
+                .unwrap_or_default()
+                .to_string();
+            p.created("private subnet", &id);
+            id
         };
         h.record(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY, &id)?;
 
@@ -203,7 +199,9 @@ impl Step for PrivateSubnet {
                 .unwrap_or("none")
                 .to_string();
             for sn in find::subnets(aws, &tb).await? {
-                let sid = sn.subnet_id().unwrap_or_default().to_string();
+                let sid = sn
+                    .subnet_id()
+                    .required("ec2", "DescribeSubnets", "SubnetId")?;
                 delete_subnet(aws, p, &sid, "public subnet B").await?;
                 retired = sid;
             }
@@ -228,7 +226,9 @@ impl Step for PrivateSubnet {
             c.push(Check::fail("private subnet exists", "not found", APPLY));
             return Ok(c);
         };
-        let id = sn.subnet_id().unwrap_or_default().to_string();
+        let id = sn
+            .subnet_id()
+            .required("ec2", "DescribeSubnets", "SubnetId")?;
         c.push(Check::expect(
             "private subnet exists in the VPC",
             sn.vpc_id() == Some(vpc_id) && sn.cidr_block() == Some(i.private_subnet_cidr.as_str()),
@@ -290,7 +290,11 @@ impl Step for PrivateSubnet {
                 v.push(
                     route_table_resource(
                         cx,
-                        rt.route_table_id().unwrap_or_default(),
+                        &rt.route_table_id().required(
+                            "ec2",
+                            "DescribeRouteTables",
+                            "RouteTableId",
+                        )?,
                         "Route table in effect",
                     )
                     .await?,
@@ -305,7 +309,14 @@ impl Step for PrivateSubnet {
         let p = cx.progress;
         let session = Owner::of(h.session());
         for sn in find::subnets(aws, &session.tags("private-subnet")).await? {
-            delete_subnet(aws, p, sn.subnet_id().unwrap_or_default(), "private subnet").await?;
+            delete_subnet(
+                aws,
+                p,
+                &sn.subnet_id()
+                    .required("ec2", "DescribeSubnets", "SubnetId")?,
+                "private subnet",
+            )
+            .await?;
         }
         h.forget(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)?;
         h.forget(StepId::PrivateSubnet, RETIRED_KEY)?;

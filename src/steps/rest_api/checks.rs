@@ -4,6 +4,7 @@
 use super::keys::*;
 use super::live::{self, LiveIntegration};
 use super::{APPLY, parsed_routes, target_of};
+use crate::aws::Required;
 use crate::error::Result;
 use crate::session::Session;
 use crate::steps::{Check, Resource, StepCx, StepId};
@@ -11,7 +12,7 @@ use aws_sdk_apigateway::types::EndpointType;
 
 /// `host:port` of an integration URI (`http://host:port/path`).
 pub fn uri_authority(uri: &str) -> &str {
-    let rest = uri.split_once("://").map(|(_, r)| r).unwrap_or(uri);
+    let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
     rest.split('/').next().unwrap_or(rest)
 }
 
@@ -81,7 +82,7 @@ pub async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
         c.push(Check::fail("REST API exists", "not found", APPLY));
         return Ok(c);
     };
-    let api_id = api.id().unwrap_or_default().to_string();
+    let api_id = api.id().required("apigateway", "GetRestApis", "id")?;
     c.push(Check::pass(
         "REST API exists",
         format!("{api_id} ({})", api.name().unwrap_or_default()),
@@ -191,7 +192,7 @@ pub async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
                     .map(|e| {
                         e.types()
                             .iter()
-                            .map(|t| t.as_str())
+                            .map(aws_sdk_apigateway::types::EndpointType::as_str)
                             .collect::<Vec<_>>()
                             .join(",")
                     })

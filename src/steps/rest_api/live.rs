@@ -2,6 +2,7 @@
 //! integrations read back into plain structs, the fingerprint a deployment is
 //! labelled with, and finding the session's API by its tags.
 
+use crate::aws::Required;
 use crate::aws::tags::{Owner, ROLE_KEY};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::Result;
@@ -123,7 +124,7 @@ pub async fn read_api(aws: &AwsContext, api_id: &str) -> Result<LiveApi> {
             .ctx("apigateway", "GetResources")?;
         for res in r.items() {
             let path = res.path().unwrap_or("/").to_string();
-            let id = res.id().unwrap_or_default().to_string();
+            let id = res.id().required("apigateway", "GetResources", "id")?;
             live.resources.insert(
                 path.clone(),
                 (id.clone(), res.parent_id().map(str::to_string)),
@@ -134,12 +135,12 @@ pub async fn read_api(aws: &AwsContext, api_id: &str) -> Result<LiveApi> {
                         .r#type()
                         .map(|t| t.as_str().to_string())
                         .unwrap_or_default(),
-                    http_method: i.http_method().unwrap_or_default().to_string(),
-                    uri: i.uri().unwrap_or_default().to_string(),
+                    // A MOCK integration has neither; absent reads as empty.
+                    http_method: i.http_method().map(str::to_owned).unwrap_or_default(),
+                    uri: i.uri().map(str::to_owned).unwrap_or_default(),
                     connection_type: i
                         .connection_type()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_else(|| "INTERNET".into()),
+                        .map_or_else(|| "INTERNET".into(), |t| t.as_str().to_string()),
                     connection_id: i.connection_id().map(str::to_string),
                     params: i
                         .request_parameters()
@@ -199,7 +200,7 @@ pub async fn get_api(aws: &AwsContext, id: &str) -> Result<Option<RestApi>> {
             .set_name(o.name().map(str::to_string))
             .set_endpoint_configuration(o.endpoint_configuration().cloned())
             .set_tags(o.tags().cloned())
-            .set_created_date(o.created_date().cloned())
+            .set_created_date(o.created_date().copied())
             .build()
     }))
 }

@@ -15,6 +15,7 @@ use super::load_balancer::keys as lb_keys;
 use super::vpc_link::{LINK_KEY, wait_available};
 use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
+use crate::aws::Required;
 use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
 use crate::aws::wait::{Poll, wait_for};
 use crate::error::{Error, Result};
@@ -62,7 +63,9 @@ pub(crate) async fn target_of(
         })?
         .to_string();
     let dns = match describe_nlb(cx.aws, &nlb).await? {
-        Some(lb) => lb.dns_name().unwrap_or_default().to_string(),
+        Some(lb) => lb
+            .dns_name()
+            .required("elbv2", "DescribeLoadBalancers", "DNSName")?,
         None => s
             .output(StepId::LoadBalancer, lb_keys::NLB_DNS)
             .unwrap_or_default()
@@ -100,7 +103,7 @@ impl Step for RestApi {
             if !r.segments.is_empty() {
                 cli.push_str(&format!(
                     "aws apigateway create-resource --rest-api-id $API_ID --parent-id $PARENT_ID --path-part '{}' && ",
-                    r.segments.last().map(|s| s.path_part()).unwrap_or_default()
+                    r.segments.last().map(routes::Segment::path_part).unwrap_or_default()
                 ));
             }
             let mparams: Vec<String> = r
@@ -157,6 +160,10 @@ impl Step for RestApi {
         out
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
+    )]
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
         let session = Owner::of(h.session());
@@ -179,35 +186,34 @@ impl Step for RestApi {
                 recorded.unwrap_or("the first")
             ));
         }
-        let api_id = match crate::aws::find::pick(&found, recorded, |a| a.id()) {
-            Some(a) => {
-                let id = a.id().unwrap_or_default().to_string();
-                cx.progress.reused("REST API", &id);
-                id
-            }
-            None => {
-                let t = session.tags(live::ROLE);
-                h.creating(StepId::RestApi, API, "CreateRestApi")?;
-                let out = aws
-                    .apigw
-                    .create_rest_api()
-                    .name(&i.api_name)
-                    .description(format!(
-                        "gatewalk session {session}: public door to the Fargate service"
-                    ))
-                    .endpoint_configuration(
-                        EndpointConfiguration::builder()
-                            .types(EndpointType::Regional)
-                            .build(),
-                    )
-                    .set_tags(Some(t.pairs(None).into_iter().collect()))
-                    .send()
-                    .await
-                    .ctx("apigateway", "CreateRestApi")?;
-                let id = out.id().unwrap_or_default().to_string();
-                cx.progress.created("REST API", &id);
-                id
-            }
+        let api_id = if let Some(a) =
+            crate::aws::find::pick(&found, recorded, aws_sdk_apigateway::types::RestApi::id)
+        {
+            let id = a.id().required("apigateway", "GetRestApis", "id")?;
+            cx.progress.reused("REST API", &id);
+            id
+        } else {
+            let t = session.tags(live::ROLE);
+            h.creating(StepId::RestApi, API, "CreateRestApi")?;
+            let out = aws
+                .apigw
+                .create_rest_api()
+                .name(&i.api_name)
+                .description(format!(
+                    "gatewalk session {session}: public door to the Fargate service"
+                ))
+                .endpoint_configuration(
+                    EndpointConfiguration::builder()
+                        .types(EndpointType::Regional)
+                        .build(),
+                )
+                .set_tags(Some(t.pairs(None).into_iter().collect()))
+                .send()
+                .await
+                .ctx("apigateway", "CreateRestApi")?;
+            let id = out.id().required("apigateway", "CreateRestApi", "id")?;
+            cx.progress.created("REST API", &id);
+            id
         };
         h.record(StepId::RestApi, API, &api_id)?;
 
@@ -260,7 +266,7 @@ impl Step for RestApi {
                     .send()
                     .await
                     .ctx("apigateway", "CreateDeployment")?;
-                let dep = out.id().unwrap_or_default().to_string();
+                let dep = out.id().required("apigateway", "CreateDeployment", "id")?;
                 cx.progress
                     .created("deployment", &format!("{dep} on stage {}", i.stage_name));
                 dep
@@ -286,7 +292,7 @@ impl Step for RestApi {
         let aws = cx.aws;
         let session = Owner::of(h.session());
         for api in live::our_apis(aws, &session).await? {
-            let id = api.id().unwrap_or_default().to_string();
+            let id = api.id().required("apigateway", "GetRestApis", "id")?;
             let i = id.as_str();
             // DeleteRestApi is throttled to about one call per 30 s per account;
             // a throttled delete is waited out, visibly, rather than failed.

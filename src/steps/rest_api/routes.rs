@@ -303,7 +303,12 @@ mod tests {
     use super::*;
 
     fn routes(list: &[&str]) -> Result<Vec<Route>, String> {
-        parse_routes(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        parse_routes(
+            &list
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>(),
+        )
     }
 
     #[test]
@@ -355,7 +360,7 @@ mod tests {
             (vec!["GET /{id}", "PUT /{name}"], "one per level"),
             (vec!["GET /{id}", "ANY /{proxy+}"], "one per level"),
         ] {
-            let list: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
+            let list: Vec<String> = bad.iter().map(std::string::ToString::to_string).collect();
             let e = parse_routes(&list).unwrap_err();
             assert!(e.contains(words), "{bad:?}: {e}");
         }

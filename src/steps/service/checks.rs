@@ -3,6 +3,7 @@
 use super::keys::*;
 use super::running::stopped_reasons;
 use super::{describe_service, forwards_to, listener_on};
+use crate::aws::Required;
 use crate::error::Result;
 use crate::session::Session;
 use crate::steps::cluster_vpc::keys as vpc_keys;
@@ -15,28 +16,36 @@ use aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum;
 
 const APPLY: &str = "run `gatewalk apply --through service`";
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
+)]
 pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let aws = cx.aws;
     let i = &cx.inputs.service;
     let td = &cx.inputs.task_definition;
-    let port = td.container_port as i32;
+    let port = crate::model::api_int(td.container_port);
     let cidr = &cx.inputs.cluster_vpc.vpc_cidr;
     let out = |k| s.output(StepId::Service, k);
     let mut c = Vec::new();
 
     // Security group: the container port from the VPC, nothing from everywhere.
-    let sg_id = out(SG).unwrap_or_default().to_string();
-    let sg = if sg_id.is_empty() {
-        None
-    } else {
-        let r = aws
-            .ec2
-            .describe_security_groups()
-            .group_ids(&sg_id)
-            .send()
-            .await;
-        crate::aws::error::optional(crate::aws::CallExt::ctx(r, "ec2", "DescribeSecurityGroups"))?
+    let sg = match out(SG) {
+        None => None,
+        Some(recorded) => {
+            let r = aws
+                .ec2
+                .describe_security_groups()
+                .group_ids(recorded)
+                .send()
+                .await;
+            crate::aws::error::optional(crate::aws::CallExt::ctx(
+                r,
+                "ec2",
+                "DescribeSecurityGroups",
+            ))?
             .and_then(|o| o.security_groups().first().cloned())
+        }
     };
     match &sg {
         None => c.push(Check::fail(
@@ -45,6 +54,9 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             APPLY,
         )),
         Some(g) => {
+            let sg_id = g
+                .group_id()
+                .required("ec2", "DescribeSecurityGroups", "GroupId")?;
             let from_vpc = g.ip_permissions().iter().any(|p| {
                 p.from_port() == Some(port)
                     && p.to_port() == Some(port)
@@ -107,7 +119,10 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             format!(
                 "{} type {} port {}",
                 t.target_group_name().unwrap_or("?"),
-                t.target_type().map(|x| x.as_str()).unwrap_or("?"),
+                t.target_type().map_or(
+                    "?",
+                    aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::as_str
+                ),
                 t.port().unwrap_or(0)
             ),
             "awsvpc tasks register by IP on the container port; recreate the target group",
@@ -158,8 +173,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         "runs on Fargate",
         svc.launch_type() == Some(&LaunchType::Fargate),
         svc.launch_type()
-            .map(|l| l.as_str())
-            .unwrap_or("?")
+            .map_or("?", aws_sdk_ecs::types::LaunchType::as_str)
             .to_string(),
         "recreate the service with launch type FARGATE",
     ));
@@ -180,9 +194,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     c.push(Check::expect(
         "tasks get no public IP",
         public_ip != Some(AssignPublicIp::Enabled),
-        public_ip
-            .map(|p| p.as_str().to_string())
-            .unwrap_or("DISABLED".into()),
+        public_ip.map_or("DISABLED".into(), |p| p.as_str().to_string()),
         "recreate the service with assignPublicIp DISABLED",
     ));
     let lb_ok = svc.load_balancers().iter().any(|l| {

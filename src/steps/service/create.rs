@@ -1,4 +1,4 @@
-//! CreateService: Fargate in the private subnet, no public IP, behind the
+//! `CreateService`: Fargate in the private subnet, no public IP, behind the
 //! listener's target group, circuit breaker with rollback — retried, visibly
 //! and for a bounded time, while ECS's new service-linked role propagates.
 
@@ -58,7 +58,7 @@ pub(super) async fn create_service(
                 .cluster(cluster)
                 .service_name(&i.service_name)
                 .task_definition(task_def)
-                .desired_count(i.desired_count as i32)
+                .desired_count(crate::model::api_int(i.desired_count))
                 .launch_type(LaunchType::Fargate)
                 .network_configuration(
                     NetworkConfiguration::builder()
@@ -69,7 +69,7 @@ pub(super) async fn create_service(
                     EcsLb::builder()
                         .target_group_arn(tg)
                         .container_name(&td.container_name)
-                        .container_port(td.container_port as i32)
+                        .container_port(crate::model::api_int(td.container_port))
                         .build(),
                 )
                 .deployment_configuration(

@@ -9,6 +9,7 @@ mod inputs;
 mod running;
 mod teardown;
 
+use crate::aws::Required;
 use running::wait_steady;
 
 pub use inputs::{MAX_DESIRED, ServiceInputs};
@@ -89,7 +90,7 @@ pub(crate) async fn listener_on(
     Ok(crate::aws::error::optional(out)?.and_then(|o| {
         o.listeners()
             .iter()
-            .find(|l| l.port() == Some(port as i32))
+            .find(|l| l.port() == Some(crate::model::api_int(port)))
             .cloned()
     }))
 }
@@ -129,43 +130,48 @@ impl Service {
         let p = cx.progress;
         let session = Owner::of(h.session());
         let cidr = &cx.inputs.cluster_vpc.vpc_cidr;
-        let port = cx.inputs.task_definition.container_port as i32;
+        let port = crate::model::api_int(cx.inputs.task_definition.container_port);
         let t = session.tags("task-security-group");
         let found = pick(
             &find::security_groups(aws, &t).await?,
             h.session().output(StepId::Service, SG),
-            |g| g.group_id(),
+            aws_sdk_ec2::types::SecurityGroup::group_id,
         );
-        let (id, allowed) = match found {
-            Some(g) => {
-                let id = g.group_id().unwrap_or_default().to_string();
-                p.reused("security group", &id);
-                let allowed = g.ip_permissions().iter().any(|perm| {
-                    perm.from_port() == Some(port)
-                        && perm.to_port() == Some(port)
-                        && perm
-                            .ip_ranges()
-                            .iter()
-                            .any(|r| r.cidr_ip() == Some(cidr.as_str()))
-                });
-                (id, allowed)
-            }
-            None => {
-                h.creating(StepId::Service, SG, "CreateSecurityGroup")?;
-                let out = aws
-                    .ec2
-                    .create_security_group()
-                    .group_name(format!("{session}-tasks"))
-                    .description(format!("gatewalk {session}: tasks accept the container port from inside the VPC only"))
-                    .vpc_id(vpc)
-                    .tag_specifications(t.ec2_spec(ResourceType::SecurityGroup, &format!("{session}-tasks")))
-                    .send()
-                    .await
-                    .ctx("ec2", "CreateSecurityGroup")?;
-                let id = out.group_id().unwrap_or_default().to_string();
-                p.created("security group", &id);
-                (id, false)
-            }
+        let (id, allowed) = if let Some(g) = found {
+            let id = g
+                .group_id()
+                .required("ec2", "DescribeSecurityGroups", "GroupId")?;
+            p.reused("security group", &id);
+            let allowed = g.ip_permissions().iter().any(|perm| {
+                perm.from_port() == Some(port)
+                    && perm.to_port() == Some(port)
+                    && perm
+                        .ip_ranges()
+                        .iter()
+                        .any(|r| r.cidr_ip() == Some(cidr.as_str()))
+            });
+            (id, allowed)
+        } else {
+            h.creating(StepId::Service, SG, "CreateSecurityGroup")?;
+            let out = aws
+                .ec2
+                .create_security_group()
+                .group_name(format!("{session}-tasks"))
+                .description(format!(
+                    "gatewalk {session}: tasks accept the container port from inside the VPC only"
+                ))
+                .vpc_id(vpc)
+                .tag_specifications(
+                    t.ec2_spec(ResourceType::SecurityGroup, &format!("{session}-tasks")),
+                )
+                .send()
+                .await
+                .ctx("ec2", "CreateSecurityGroup")?;
+            let id = out
+                .group_id()
+                .required("ec2", "CreateSecurityGroup", "GroupId")?;
+            p.created("security group", &id);
+            (id, false)
         };
         h.record(StepId::Service, SG, &id)?;
         if !allowed {
@@ -205,51 +211,56 @@ impl Service {
         let p = cx.progress;
         let i = &cx.inputs.service;
         let session = Owner::of(h.session());
-        let arn = match describe_tg(aws, &i.target_group_name).await? {
-            Some(tg) => {
-                let arn = tg.target_group_arn().unwrap_or_default().to_string();
-                ensure_ours(
-                    aws,
-                    &arn,
-                    &session,
-                    "target group",
-                    "service.target_group_name",
-                )
-                .await?;
-                p.reused("target group", &arn);
-                arn
-            }
-            None => {
-                h.creating(StepId::Service, TG, "CreateTargetGroup")?;
-                let out = aws
-                    .elb
-                    .create_target_group()
-                    .name(&i.target_group_name)
-                    .protocol(ProtocolEnum::Tcp)
-                    .port(cx.inputs.task_definition.container_port as i32)
-                    .vpc_id(vpc)
-                    .target_type(TargetTypeEnum::Ip)
-                    .health_check_protocol(ProtocolEnum::Tcp)
-                    .health_check_interval_seconds(i.health_check_interval_seconds as i32)
-                    .healthy_threshold_count(3)
-                    .unhealthy_threshold_count(3)
-                    .set_tags(Some(
-                        session
-                            .tags("service-target-group")
-                            .elb(&i.target_group_name),
-                    ))
-                    .send()
-                    .await
-                    .ctx("elbv2", "CreateTargetGroup")?;
-                let arn = out
-                    .target_groups()
-                    .first()
-                    .and_then(|t| t.target_group_arn())
-                    .unwrap_or_default()
-                    .to_string();
-                p.created("target group", &arn);
-                arn
-            }
+        let arn = if let Some(tg) = describe_tg(aws, &i.target_group_name).await? {
+            let arn = tg.target_group_arn().required(
+                "elbv2",
+                "DescribeTargetGroups",
+                "TargetGroupArn",
+            )?;
+            ensure_ours(
+                aws,
+                &arn,
+                &session,
+                "target group",
+                "service.target_group_name",
+            )
+            .await?;
+            p.reused("target group", &arn);
+            arn
+        } else {
+            h.creating(StepId::Service, TG, "CreateTargetGroup")?;
+            let out = aws
+                .elb
+                .create_target_group()
+                .name(&i.target_group_name)
+                .protocol(ProtocolEnum::Tcp)
+                .port(crate::model::api_int(
+                    cx.inputs.task_definition.container_port,
+                ))
+                .vpc_id(vpc)
+                .target_type(TargetTypeEnum::Ip)
+                .health_check_protocol(ProtocolEnum::Tcp)
+                .health_check_interval_seconds(crate::model::api_int(
+                    i.health_check_interval_seconds,
+                ))
+                .healthy_threshold_count(3)
+                .unhealthy_threshold_count(3)
+                .set_tags(Some(
+                    session
+                        .tags("service-target-group")
+                        .elb(&i.target_group_name),
+                ))
+                .send()
+                .await
+                .ctx("elbv2", "CreateTargetGroup")?;
+            let arn = out
+                .target_groups()
+                .first()
+                .and_then(|t| t.target_group_arn())
+                .unwrap_or_default()
+                .to_string();
+            p.created("target group", &arn);
+            arn
         };
         h.record(StepId::Service, TG, &arn)?;
         let attrs = aws
@@ -293,62 +304,61 @@ impl Service {
         let aws = cx.aws;
         let port = cx.inputs.task_definition.container_port;
         let session = Owner::of(h.session());
-        let arn = match listener_on(aws, nlb, port).await? {
-            Some(l) => {
-                let arn = l.listener_arn().unwrap_or_default().to_string();
-                crate::steps::load_balancer::ensure_ours(
-                    aws,
-                    &arn,
-                    &session,
-                    &format!("listener on port {port}"),
-                    "task-definition.container_port",
-                )
-                .await?;
-                if forwards_to(&l) != Some(tg) {
-                    aws.elb
-                        .modify_listener()
-                        .listener_arn(&arn)
-                        .default_actions(forward(tg))
-                        .send()
-                        .await
-                        .ctx("elbv2", "ModifyListener")?;
-                    cx.progress.info(format!(
-                        "listener on port {port} now forwards to the service's target group"
-                    ));
-                } else {
-                    cx.progress.reused("listener", &arn);
-                }
-                arn
-            }
-            None => {
-                h.creating(StepId::Service, LISTENER, "CreateListener")?;
-                let out = aws
-                    .elb
-                    .create_listener()
-                    .load_balancer_arn(nlb)
-                    .protocol(ProtocolEnum::Tcp)
-                    .port(port as i32)
+        let arn = if let Some(l) = listener_on(aws, nlb, port).await? {
+            let arn = l
+                .listener_arn()
+                .required("elbv2", "DescribeListeners", "ListenerArn")?;
+            crate::steps::load_balancer::ensure_ours(
+                aws,
+                &arn,
+                &session,
+                &format!("listener on port {port}"),
+                "task-definition.container_port",
+            )
+            .await?;
+            if forwards_to(&l) == Some(tg) {
+                cx.progress.reused("listener", &arn);
+            } else {
+                aws.elb
+                    .modify_listener()
+                    .listener_arn(&arn)
                     .default_actions(forward(tg))
-                    .set_tags(Some(
-                        session.tags("listener").elb(&format!("{session}-{port}")),
-                    ))
                     .send()
                     .await
-                    .ctx("elbv2", "CreateListener")?;
-                let arn = out
-                    .listeners()
-                    .first()
-                    .and_then(|l| l.listener_arn())
-                    .unwrap_or_default()
-                    .to_string();
-                cx.progress.created("listener", &arn);
-                arn
+                    .ctx("elbv2", "ModifyListener")?;
+                cx.progress.info(format!(
+                    "listener on port {port} now forwards to the service's target group"
+                ));
             }
+            arn
+        } else {
+            h.creating(StepId::Service, LISTENER, "CreateListener")?;
+            let out = aws
+                .elb
+                .create_listener()
+                .load_balancer_arn(nlb)
+                .protocol(ProtocolEnum::Tcp)
+                .port(crate::model::api_int(port))
+                .default_actions(forward(tg))
+                .set_tags(Some(
+                    session.tags("listener").elb(&format!("{session}-{port}")),
+                ))
+                .send()
+                .await
+                .ctx("elbv2", "CreateListener")?;
+            let arn = out
+                .listeners()
+                .first()
+                .and_then(|l| l.listener_arn())
+                .unwrap_or_default()
+                .to_string();
+            cx.progress.created("listener", &arn);
+            arn
         };
         h.record(StepId::Service, LISTENER, &arn)
     }
 
-    /// ECS needs its service-linked role before CreateService can work.
+    /// ECS needs its service-linked role before `CreateService` can work.
     async fn ensure_service_linked_role(&self, cx: StepCx<'_>) -> Result<()> {
         let r = cx
             .aws
@@ -484,17 +494,19 @@ impl Step for Service {
                 )));
             }
             Some(svc) if svc.status() == Some("ACTIVE") => {
-                let arn = svc.service_arn().unwrap_or_default().to_string();
+                let arn = svc
+                    .service_arn()
+                    .required("ecs", "DescribeServices", "serviceArn")?;
                 h.record(StepId::Service, SERVICE, &arn)?;
                 if svc.task_definition() != Some(task_def.as_str())
-                    || svc.desired_count() != i.desired_count as i32
+                    || svc.desired_count() != crate::model::api_int(i.desired_count)
                 {
                     aws.ecs
                         .update_service()
                         .cluster(&cluster)
                         .service(&i.service_name)
                         .task_definition(&task_def)
-                        .desired_count(i.desired_count as i32)
+                        .desired_count(crate::model::api_int(i.desired_count))
                         .send()
                         .await
                         .ctx("ecs", "UpdateService")?;

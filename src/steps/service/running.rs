@@ -45,10 +45,7 @@ pub(crate) async fn wait_steady(cx: StepCx<'_>, cluster: &str, name: &str) -> Re
                 return Ok(Poll::Ready(()));
             }
             for reason in stopped_reasons(aws, cluster, name).await? {
-                let fresh = seen
-                    .lock()
-                    .map(|mut s| s.insert(reason.clone()))
-                    .unwrap_or(false);
+                let fresh = seen.lock().is_ok_and(|mut s| s.insert(reason.clone()));
                 if fresh {
                     p.warn(format!("a task stopped: {reason}"));
                 }
@@ -91,6 +88,6 @@ pub(crate) async fn stopped_reasons(
         .ctx("ecs", "DescribeTasks")?;
     Ok(d.tasks()
         .iter()
-        .filter_map(|t| t.stopped_reason().map(|r| r.to_string()))
+        .filter_map(|t| t.stopped_reason().map(std::string::ToString::to_string))
         .collect())
 }

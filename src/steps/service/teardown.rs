@@ -5,6 +5,7 @@
 use super::keys::*;
 use super::{cluster_of, describe_service, listener_on};
 use crate::aws::CallExt;
+use crate::aws::Required;
 use crate::aws::find;
 use crate::aws::tags::Owner;
 use crate::aws::wait::{Poll, delete_when_free_showing, wait_for};
@@ -30,7 +31,9 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         .map(str::to_string)
         && let Some(l) = listener_on(aws, &nlb, cx.inputs.task_definition.container_port).await?
     {
-        let arn = l.listener_arn().unwrap_or_default().to_string();
+        let arn = l
+            .listener_arn()
+            .required("elbv2", "DescribeListeners", "ListenerArn")?;
         if elb_owned(aws, &arn, &session).await? {
             aws.elb
                 .delete_listener()
@@ -43,12 +46,16 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     }
     h.forget(sid, LISTENER)?;
     if let Some(tg) = describe_tg(aws, &i.target_group_name).await? {
-        let arn = tg.target_group_arn().unwrap_or_default();
+        let arn =
+            &tg.target_group_arn()
+                .required("elbv2", "DescribeTargetGroups", "TargetGroupArn")?;
         delete_own_target_group(aws, p, arn, &session, "target group").await?;
     }
     h.forget(sid, TG)?;
     for g in find::security_groups(aws, &session.tags("task-security-group")).await? {
-        let id = g.group_id().unwrap_or_default().to_string();
+        let id = g
+            .group_id()
+            .required("ec2", "DescribeSecurityGroups", "GroupId")?;
         let r = id.as_str();
         // Task network interfaces linger for minutes after tasks stop.
         delete_when_free_showing(
@@ -119,6 +126,10 @@ async fn delete_service(cx: StepCx<'_>, h: &SessionHandle, session: &Owner) -> R
         },
     )
     .await?;
-    p.deleted("ECS service", svc.service_arn().unwrap_or_default());
+    p.deleted(
+        "ECS service",
+        &svc.service_arn()
+            .required("ecs", "DescribeServices", "serviceArn")?,
+    );
     Ok(())
 }

@@ -4,11 +4,16 @@ use super::{
     EXECUTION_POLICY, TASKDEF_KEY, attached_policies, fargate_size, get_role, latest_revision,
     matches_inputs,
 };
+use crate::aws::Required;
 use crate::error::Result;
 use crate::session::Session;
 use crate::steps::{Check, Resource, StepCx, StepId};
 use aws_sdk_ecs::types::{Compatibility, NetworkMode, TaskDefinitionStatus};
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
+)]
 pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let i = &cx.inputs.task_definition;
     let mut checks = Vec::new();
@@ -67,13 +72,16 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         ));
         return Ok(checks);
     };
-    let arn = td.task_definition_arn().unwrap_or_default();
+    let arn =
+        &td.task_definition_arn()
+            .required("ecs", "DescribeTaskDefinition", "taskDefinitionArn")?;
     checks.push(Check::expect(
         "task definition is active",
         td.status() == Some(&TaskDefinitionStatus::Active),
         format!(
             "{arn} is {}",
-            td.status().map(|s| s.as_str()).unwrap_or("unknown")
+            td.status()
+                .map_or("unknown", aws_sdk_ecs::types::TaskDefinitionStatus::as_str)
         ),
         "it was deregistered; run `gatewalk apply --through task-definition` to register it again",
     ));
@@ -85,7 +93,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             "{:?}",
             td.requires_compatibilities()
                 .iter()
-                .map(|c| c.as_str())
+                .map(aws_sdk_ecs::types::Compatibility::as_str)
                 .collect::<Vec<_>>()
         ),
         "register a revision with requiresCompatibilities FARGATE (gatewalk apply does)",
@@ -94,8 +102,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         "network mode is awsvpc",
         td.network_mode() == Some(&NetworkMode::Awsvpc),
         td.network_mode()
-            .map(|m| m.as_str())
-            .unwrap_or("none")
+            .map_or("none", aws_sdk_ecs::types::NetworkMode::as_str)
             .to_string(),
         "Fargate tasks need networkMode awsvpc; register a new revision (gatewalk apply does)",
     ));
@@ -113,22 +120,24 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         c.name() == Some(i.container_name.as_str())
             && c.port_mappings()
                 .iter()
-                .any(|p| p.container_port() == Some(i.container_port as i32))
+                .any(|p| p.container_port() == Some(crate::model::api_int(i.container_port)))
     });
     checks.push(Check::expect(
         "container and port mapping",
         port_ok,
-        c.map(|c| {
-            format!(
-                "{} maps {:?}",
-                c.name().unwrap_or("?"),
-                c.port_mappings()
-                    .iter()
-                    .filter_map(|p| p.container_port())
-                    .collect::<Vec<_>>()
-            )
-        })
-        .unwrap_or_else(|| "no container".into()),
+        c.map_or_else(
+            || "no container".into(),
+            |c| {
+                format!(
+                    "{} maps {:?}",
+                    c.name().unwrap_or("?"),
+                    c.port_mappings()
+                        .iter()
+                        .filter_map(aws_sdk_ecs::types::PortMapping::container_port)
+                        .collect::<Vec<_>>()
+                )
+            },
+        ),
         format!(
             "the container must be named {} and map port {}",
             i.container_name, i.container_port

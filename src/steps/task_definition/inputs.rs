@@ -114,17 +114,17 @@ impl StepInputs for TaskDefinitionInputs {
         let role = self.execution_role.trim();
         if role.starts_with("arn:") {
             let ok = role.split(':').count() == 6 && role.contains(":role/");
-            if !ok {
+            if ok {
+                e.check(
+                    "execution_role",
+                    check_role_name(role.rsplit('/').next().unwrap_or("")),
+                );
+            } else {
                 e.push(
                     "execution_role",
                     format!(
                         "`{role}` is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
                     ),
-                );
-            } else {
-                e.check(
-                    "execution_role",
-                    check_role_name(role.rsplit('/').next().unwrap_or("")),
                 );
             }
         } else if !role.is_empty() {

@@ -8,6 +8,7 @@ pub use inputs::{TaskDefinitionInputs, check_port, fargate_size};
 
 use super::inputs::Inputs;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::Required;
 use crate::aws::error::optional;
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::{AwsContext, CallExt};
@@ -57,9 +58,9 @@ fn matches_inputs(
         && c.map(|c| {
             c.port_mappings()
                 .iter()
-                .filter_map(|p| p.container_port())
+                .filter_map(aws_sdk_ecs::types::PortMapping::container_port)
                 .collect::<Vec<_>>()
-        }) == Some(vec![i.container_port as i32])
+        }) == Some(vec![crate::model::api_int(i.container_port)])
 }
 
 /// The latest ACTIVE revision of a family with its tags, if the family exists.
@@ -148,36 +149,33 @@ impl TaskDefinition {
             return Ok(role.arn().to_string());
         }
         let tags = session.tags("task-execution-role");
-        let arn = match get_role(aws, &name).await? {
-            Some(role) => {
-                if !session.owns(role.tags().iter().map(|t| (Some(t.key()), Some(t.value())))) {
-                    return Err(Error::Conflict(format!(
-                        "an IAM role named `{name}` already exists and was not created by this session.\n  hint: to use it, run with --set task-definition.execution_role={name}"
-                    )));
-                }
-                p.reused("IAM role", role.arn());
-                role.arn().to_string()
+        let arn = if let Some(role) = get_role(aws, &name).await? {
+            if !session.owns(role.tags().iter().map(|t| (Some(t.key()), Some(t.value())))) {
+                return Err(Error::Conflict(format!(
+                    "an IAM role named `{name}` already exists and was not created by this session.\n  hint: to use it, run with --set task-definition.execution_role={name}"
+                )));
             }
-            None => {
-                h.creating(StepId::TaskDefinition, ROLE_KEY, "CreateRole")?;
-                let out = aws
-                    .iam
-                    .create_role()
-                    .role_name(&name)
-                    .assume_role_policy_document(TRUST_POLICY)
-                    .description(format!(
-                        "ECS task execution role for gatewalk session {session}"
-                    ))
-                    .set_tags(Some(tags.iam()))
-                    .send()
-                    .await
-                    .ctx("iam", "CreateRole")?;
-                let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
-                h.record(StepId::TaskDefinition, ROLE_OWNED_KEY, "true")?;
-                h.record(StepId::TaskDefinition, ROLE_KEY, &arn)?;
-                p.created("IAM role", &arn);
-                arn
-            }
+            p.reused("IAM role", role.arn());
+            role.arn().to_string()
+        } else {
+            h.creating(StepId::TaskDefinition, ROLE_KEY, "CreateRole")?;
+            let out = aws
+                .iam
+                .create_role()
+                .role_name(&name)
+                .assume_role_policy_document(TRUST_POLICY)
+                .description(format!(
+                    "ECS task execution role for gatewalk session {session}"
+                ))
+                .set_tags(Some(tags.iam()))
+                .send()
+                .await
+                .ctx("iam", "CreateRole")?;
+            let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
+            h.record(StepId::TaskDefinition, ROLE_OWNED_KEY, "true")?;
+            h.record(StepId::TaskDefinition, ROLE_KEY, &arn)?;
+            p.created("IAM role", &arn);
+            arn
         };
         h.record(StepId::TaskDefinition, ROLE_OWNED_KEY, "true")?;
         h.record(StepId::TaskDefinition, ROLE_KEY, &arn)?;
@@ -256,7 +254,11 @@ impl Step for TaskDefinition {
                 )));
             }
             if matches_inputs(&td, i, &role_arn) {
-                let arn = td.task_definition_arn().unwrap_or_default().to_string();
+                let arn = td.task_definition_arn().required(
+                    "ecs",
+                    "DescribeTaskDefinition",
+                    "taskDefinitionArn",
+                )?;
                 cx.progress.reused("task definition", &arn);
                 h.record(StepId::TaskDefinition, TASKDEF_KEY, &arn)?;
                 return Ok(());
@@ -286,7 +288,7 @@ impl Step for TaskDefinition {
                     .essential(true)
                     .port_mappings(
                         PortMapping::builder()
-                            .container_port(i.container_port as i32)
+                            .container_port(crate::model::api_int(i.container_port))
                             .protocol(TransportProtocol::Tcp)
                             .build(),
                     )

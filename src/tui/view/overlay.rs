@@ -17,6 +17,7 @@ fn dialog(title: &str) -> Block<'static> {
 }
 
 /// Draws `ov` over `area`.
+#[expect(clippy::too_many_lines, reason = "one arm per overlay")]
 pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
     let (title, lines, w, h): (&str, Vec<Line>, u16, u16) = match ov {
         Overlay::Help => {
@@ -37,7 +38,9 @@ pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
                 "Keys can be changed in keys.toml in gatewalk's config directory.",
                 THEME.muted,
             ));
-            let h = lines.len() as u16 + 2;
+            let h = u16::try_from(lines.len())
+                .unwrap_or(u16::MAX)
+                .saturating_add(2);
             ("Keys", lines, 76, h)
         }
         Overlay::CallLog => {

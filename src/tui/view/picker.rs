@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
 /// Draws the picker into `area`.
+#[expect(clippy::too_many_lines, reason = "draws the picker top to bottom")]
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let [list, help] = Layout::vertical([Constraint::Fill(1), Constraint::Length(7)]).areas(area);
     let block = Block::default()
@@ -41,8 +42,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     r.name.clone(),
                     format!("{}/10", s.done_count()),
                     s.current_step()
-                        .map(|n| n.title().to_string())
-                        .unwrap_or_else(|| "all done".into()),
+                        .map_or_else(|| "all done".into(), |n| n.title().to_string()),
                     s.region.clone(),
                     s.account_id.clone().unwrap_or_else(|| "-".into()),
                     s.place_short().into(),

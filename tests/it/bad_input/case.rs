@@ -31,12 +31,12 @@ pub enum Setup {
 pub fn case(name: impl Into<String>, exit: i32, words: &[&str], args: &[&str]) -> Case {
     Case {
         name: name.into(),
-        args: args.iter().map(|s| s.to_string()).collect(),
+        args: args.iter().map(std::string::ToString::to_string).collect(),
         env: vec![],
         setup: vec![],
         endpoint: true,
         exit,
-        words: words.iter().map(|s| s.to_string()).collect(),
+        words: words.iter().map(std::string::ToString::to_string).collect(),
     }
 }
 

@@ -67,7 +67,7 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
             let m = std::fs::symlink_metadata(&p).unwrap();
             let mode = m.permissions().mode();
             let v = if m.file_type().is_symlink() {
-                format!("link {:?}", std::fs::read_link(&p).unwrap())
+                format!("link {}", std::fs::read_link(&p).unwrap().display())
             } else if m.is_dir() {
                 stack.push(p.clone());
                 format!("dir {mode:o}")
@@ -120,7 +120,7 @@ fn prepare(root: &Path, c: &Case) {
             }
             Setup::Dir(p) => {
                 let _ = std::fs::remove_file(root.join(p));
-                std::fs::create_dir_all(root.join(p)).unwrap()
+                std::fs::create_dir_all(root.join(p)).unwrap();
             }
         }
     }
@@ -174,7 +174,7 @@ fn check(c: &Case, url: &str, hits: &AtomicUsize) -> Option<String> {
         }
     }
     if let Some(ch) = all.chars().find(|ch| ch.is_control() && *ch != '\n') {
-        why.push(format!("output has the raw control character {:?}", ch));
+        why.push(format!("output has the raw control character {ch:?}"));
     }
     for dump in ["SdkBody", "Request {", "panicked", "RUST_BACKTRACE"] {
         if all.contains(dump) {
@@ -261,7 +261,7 @@ fn garbage_endpoint() -> String {
             let Ok(mut c) = c else { continue };
             std::thread::spawn(move || {
                 use std::io::{Read, Write};
-                let mut buf = [0u8; 65536];
+                let mut buf = vec![0u8; 65536];
                 let _ = c.read(&mut buf);
                 let body = "<html>\u{1b}[2Jhello from a web server</html>";
                 let _ = write!(

@@ -66,7 +66,7 @@ pub fn regions() -> Vec<Case> {
     ] {
         let arg = format!("--region={r}");
         out.push(case(
-            format!("region {:.20?}", r),
+            format!("region {r:.20?}"),
             2,
             &["not an AWS region name"],
             &[&arg, "apply"],

@@ -28,7 +28,7 @@ struct State {
     faults: AtomicBool,
     /// Faults injected so far.
     injected: AtomicUsize,
-    /// While set, DescribeLoadBalancers reports every NLB as provisioning.
+    /// While set, `DescribeLoadBalancers` reports every NLB as provisioning.
     hold_provisioning: AtomicBool,
 }
 
@@ -110,7 +110,7 @@ enum Protocol {
     Ec2,
     /// awsQuery (ELB, IAM, STS).
     Query,
-    /// awsJson1_1 (ECS).
+    /// `awsJson1_1` (ECS).
     Json,
     /// restJson1 (API Gateway).
     Rest,
@@ -182,7 +182,7 @@ async fn handle(
     let body = body
         .collect()
         .await
-        .map(|b| b.to_bytes())
+        .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
     let i = st.seen.fetch_add(1, Ordering::SeqCst);
     if st.faults.load(Ordering::SeqCst) && matches!(i % 20, 3 | 7 | 11 | 15 | 18) {
@@ -195,8 +195,7 @@ async fn handle(
         parts
             .uri
             .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
+            .map_or("/", hyper::http::uri::PathAndQuery::as_str)
     );
     let mut out = client.request(parts.method.clone(), url).body(body.clone());
     for (k, v) in &parts.headers {
@@ -222,7 +221,7 @@ async fn handle(
         && n == k
     {
         // The call happened; the client dies before it learns the outcome.
-        gatewalk::signals::send(pid as i32, libc::SIGKILL);
+        gatewalk::signals::send(pid, libc::SIGKILL);
         return Ok(Response::builder()
             .status(502)
             .body(Full::new(Bytes::new()))

@@ -102,6 +102,7 @@ pub fn code<T, E: ProvideErrorMetadata>(r: &Result<T, E>) -> Option<String> {
 }
 
 /// Asserts the layer refuses with `want` while bare moto accepts.
+#[allow(clippy::needless_pass_by_value)] // called with two answers, read once
 pub fn refused_only_by_layer<T, E: ProvideErrorMetadata + std::fmt::Debug>(
     strict: Result<T, E>,
     bare: Result<T, E>,
@@ -179,7 +180,7 @@ pub async fn task_definition(r: &Raw) -> String {
         .to_string()
 }
 
-/// RegisterTaskDefinition for Fargate: 256 CPU, `memory`, container `web`
+/// `RegisterTaskDefinition` for Fargate: 256 CPU, `memory`, container `web`
 /// (nginx on port 80), with an execution role when one is named.
 pub async fn register(
     r: &Raw,
