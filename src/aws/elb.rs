@@ -1,9 +1,206 @@
-//! Elastic Load Balancing reads that need more than one call: every target
-//! group, all pages, with its tags read in batches.
+//! Elastic Load Balancing (v2): load balancers, target groups and listeners
+//! as [`Kind`]s — found by name (or recorded ARN) and judged by their tags,
+//! which ELB keeps apart from the resource — and reads that need more than one
+//! call: every target group, all pages, with its tags read in batches.
 
-use super::tags::ResourceTags;
+use super::kind::{Kind, Lookup};
+use super::tags::{Owner, ResourceTags};
+use super::wait::{Poll, delete_when_free, wait_for};
 use super::{AwsContext, CallExt};
 use crate::error::Result;
+use crate::progress::Progress;
+use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer as Nlb, TargetGroup};
+use std::time::Duration;
+
+/// Network load balancers, found by name (apply: the name the inputs
+/// choose), else by the recorded ARN (teardown).
+#[derive(Debug, Clone, Copy)]
+pub struct LoadBalancers;
+
+impl Kind for LoadBalancers {
+    type Item = Nlb;
+    const SERVICE: &'static str = "elbv2";
+    const LIST_OP: &'static str = "DescribeLoadBalancers";
+    const ID_FIELD: &'static str = "LoadBalancerArn";
+    fn id(item: &Nlb) -> Option<&str> {
+        item.load_balancer_arn()
+    }
+    async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Nlb>> {
+        match l.at.name.or(l.recorded) {
+            Some(key) => Ok(describe_nlb(aws, key).await?.into_iter().collect()),
+            None => Ok(Vec::new()),
+        }
+    }
+    async fn owned(aws: &AwsContext, item: &Nlb, owner: &Owner) -> Result<bool> {
+        elb_owned(aws, &Self::required_id(item, Self::LIST_OP)?, owner).await
+    }
+    /// Deletes it and waits until AWS no longer lists it (its network
+    /// interfaces go with it, a little later).
+    async fn delete(aws: &AwsContext, p: &Progress, item: &Nlb, noun: &str) -> Result<()> {
+        let arn = &Self::required_id(item, Self::LIST_OP)?;
+        aws.elb
+            .delete_load_balancer()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+            .ctx("elbv2", "DeleteLoadBalancer")?;
+        wait_for(
+            p,
+            &format!("the {noun} to be deleted"),
+            Duration::from_secs(15 * 60),
+            || async move {
+                Ok(match describe_nlb(aws, arn).await? {
+                    None => Poll::Ready(()),
+                    Some(lb) => Poll::Pending(
+                        lb.state()
+                            .and_then(|s| s.code())
+                            .map_or("deleting".into(), |c| c.as_str().to_string()),
+                    ),
+                })
+            },
+        )
+        .await
+    }
+}
+
+/// Target groups: the one of the chosen name (apply), else this session's
+/// found by tags and the recorded one (teardown, which also finds one left
+/// under an earlier name).
+#[derive(Debug, Clone, Copy)]
+pub struct TargetGroups;
+
+impl Kind for TargetGroups {
+    type Item = TargetGroup;
+    const SERVICE: &'static str = "elbv2";
+    const LIST_OP: &'static str = "DescribeTargetGroups";
+    const ID_FIELD: &'static str = "TargetGroupArn";
+    fn id(item: &TargetGroup) -> Option<&str> {
+        item.target_group_arn()
+    }
+    async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<TargetGroup>> {
+        if let Some(name) = l.at.name {
+            return Ok(describe_tg(aws, name).await?.into_iter().collect());
+        }
+        let mut named = Vec::new();
+        if let Some(arn) = l.recorded {
+            named.extend(describe_tg(aws, arn).await?);
+        }
+        for tg in target_groups(aws, &l.tags).await? {
+            if !named
+                .iter()
+                .any(|g| g.target_group_arn() == tg.target_group_arn())
+            {
+                named.push(tg);
+            }
+        }
+        Ok(named)
+    }
+    async fn owned(aws: &AwsContext, item: &TargetGroup, owner: &Owner) -> Result<bool> {
+        elb_owned(aws, &Self::required_id(item, Self::LIST_OP)?, owner).await
+    }
+    /// Deletes it, waiting while a listener being deleted still releases it.
+    async fn delete(aws: &AwsContext, p: &Progress, item: &TargetGroup, noun: &str) -> Result<()> {
+        let arn = &Self::required_id(item, Self::LIST_OP)?;
+        delete_when_free(p, &format!("the {noun} to be released"), || async move {
+            aws.elb
+                .delete_target_group()
+                .target_group_arn(arn)
+                .send()
+                .await
+                .ctx("elbv2", "DeleteTargetGroup")
+                .map(|_| ())
+        })
+        .await
+    }
+}
+
+/// Listeners of a load balancer (`At::inside`), on one port (`At::on_port`).
+#[derive(Debug, Clone, Copy)]
+pub struct Listeners;
+
+impl Kind for Listeners {
+    type Item = Listener;
+    const SERVICE: &'static str = "elbv2";
+    const LIST_OP: &'static str = "DescribeListeners";
+    const ID_FIELD: &'static str = "ListenerArn";
+    fn id(item: &Listener) -> Option<&str> {
+        item.listener_arn()
+    }
+    async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Listener>> {
+        let (Some(nlb), Some(port)) = (l.at.parent, l.at.port) else {
+            return Ok(Vec::new());
+        };
+        Ok(listener_on(aws, nlb, port).await?.into_iter().collect())
+    }
+    async fn owned(aws: &AwsContext, item: &Listener, owner: &Owner) -> Result<bool> {
+        elb_owned(aws, &Self::required_id(item, Self::LIST_OP)?, owner).await
+    }
+    async fn delete(aws: &AwsContext, _p: &Progress, item: &Listener, _noun: &str) -> Result<()> {
+        aws.elb
+            .delete_listener()
+            .listener_arn(Self::required_id(item, Self::LIST_OP)?)
+            .send()
+            .await
+            .ctx("elbv2", "DeleteListener")
+            .map(|_| ())
+    }
+}
+
+/// The load balancer of this name or ARN, if any.
+pub async fn describe_nlb(aws: &AwsContext, name_or_arn: &str) -> Result<Option<Nlb>> {
+    let mut req = aws.elb.describe_load_balancers();
+    req = if name_or_arn.starts_with("arn:") {
+        req.load_balancer_arns(name_or_arn)
+    } else {
+        req.names(name_or_arn)
+    };
+    let r = req.send().await.ctx("elbv2", "DescribeLoadBalancers");
+    Ok(super::error::optional(r)?.and_then(|o| o.load_balancers().first().cloned()))
+}
+
+/// The target group of this name or ARN, if any.
+pub async fn describe_tg(aws: &AwsContext, name_or_arn: &str) -> Result<Option<TargetGroup>> {
+    let mut req = aws.elb.describe_target_groups();
+    req = if name_or_arn.starts_with("arn:") {
+        req.target_group_arns(name_or_arn)
+    } else {
+        req.names(name_or_arn)
+    };
+    let r = req.send().await.ctx("elbv2", "DescribeTargetGroups");
+    Ok(super::error::optional(r)?.and_then(|o| o.target_groups().first().cloned()))
+}
+
+/// Whether an ELB resource carries `owner`'s tags (name and id).
+pub async fn elb_owned(aws: &AwsContext, arn: &str, owner: &Owner) -> Result<bool> {
+    let out = aws
+        .elb
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .ctx("elbv2", "DescribeTags")?;
+    Ok(out
+        .tag_descriptions()
+        .first()
+        .is_some_and(|d| owner.owns(d.tags().iter().map(|t| (t.key(), t.value())))))
+}
+
+/// The listener of a load balancer on a port, if any.
+pub async fn listener_on(aws: &AwsContext, nlb: &str, port: u32) -> Result<Option<Listener>> {
+    let out = aws
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(nlb)
+        .send()
+        .await
+        .ctx("elbv2", "DescribeListeners");
+    Ok(super::error::optional(out)?.and_then(|o| {
+        o.listeners()
+            .iter()
+            .find(|l| l.port() == Some(crate::model::api_int(port)))
+            .cloned()
+    }))
+}
 
 /// Target groups carrying these tags (tags read in batches of 20, all pages).
 pub async fn target_groups(

@@ -374,18 +374,40 @@ impl Required for Option<&str> {
     ) -> Result<String, crate::Error> {
         match self {
             Some(v) if !v.is_empty() => Ok(v.to_owned()),
-            _ => Err(crate::Error::Aws(Box::new(AwsError {
-                service,
-                operation,
-                code: "IncompleteResponse".into(),
-                message: format!("the answer carried no {field}"),
-                request_id: None,
-                hint: "AWS always sends this field, so whatever answered is not behaving \
-                       like AWS: check --endpoint-url (or the sandbox), then try again"
-                    .into(),
-            }))),
+            _ => Err(incomplete(service, operation, field)),
         }
     }
+}
+
+/// The error for an answer of `service` `operation` that left out `field`,
+/// which AWS always sends.
+pub fn incomplete(
+    service: &'static str,
+    operation: &'static str,
+    field: &'static str,
+) -> crate::Error {
+    crate::Error::Aws(Box::new(AwsError {
+        service,
+        operation,
+        code: "IncompleteResponse".into(),
+        message: format!("the answer carried no {field}"),
+        request_id: None,
+        hint: "AWS always sends this field, so whatever answered is not behaving \
+               like AWS: check --endpoint-url (or the sandbox), then try again"
+            .into(),
+    }))
+}
+
+/// The part of an answer AWS always sends (the created VPC, the new
+/// target group), or the same error as [`Required`] when it is missing.
+pub fn returned<T: Clone>(
+    v: Option<&T>,
+    service: &'static str,
+    operation: &'static str,
+    field: &'static str,
+) -> Result<T, crate::Error> {
+    v.cloned()
+        .ok_or_else(|| incomplete(service, operation, field))
 }
 
 #[cfg(test)]

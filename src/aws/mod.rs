@@ -1,12 +1,15 @@
 //! AWS access: one context holding every SDK client, the caller's identity,
 //! tagging helpers, error translation, the call log and waiters.
 
+pub mod apigateway;
 pub mod calls;
 pub mod credentials;
+pub mod ec2;
 pub mod ecs;
 pub mod elb;
 pub mod error;
 pub mod find;
+pub mod kind;
 pub mod tags;
 pub mod wait;
 

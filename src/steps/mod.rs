@@ -11,6 +11,7 @@ pub mod names;
 pub mod nat_gateway;
 pub mod net;
 pub mod private_subnet;
+pub mod resource;
 pub mod rest_api;
 pub mod service;
 pub mod target_group_swap;

@@ -2,7 +2,7 @@
 //! route tables, subnets and gateways.
 
 use crate::aws::Required;
-use crate::aws::wait::{delete_when_free, delete_when_free_showing};
+pub use crate::aws::ec2::{delete_subnet, disassociate_subnet, eni_holders, explicit_route_tables};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::Result;
 use crate::progress::Progress;
@@ -56,23 +56,6 @@ pub fn default_route_target(rt: &RouteTable) -> Option<String> {
                 .or(r.vpc_peering_connection_id())
                 .map(str::to_string)
         })
-}
-
-/// Route tables explicitly associated with a subnet (at most one on AWS).
-pub async fn explicit_route_tables(aws: &AwsContext, subnet_id: &str) -> Result<Vec<RouteTable>> {
-    let out = aws
-        .ec2
-        .describe_route_tables()
-        .filters(
-            Filter::builder()
-                .name("association.subnet-id")
-                .values(subnet_id)
-                .build(),
-        )
-        .send()
-        .await
-        .ctx("ec2", "DescribeRouteTables")?;
-    Ok(out.route_tables().to_vec())
 }
 
 /// The route table that actually applies to a subnet: its explicit association,
@@ -266,129 +249,5 @@ pub async fn ensure_default_route(
         req.send().await.ctx("ec2", "CreateRoute")?;
     }
     progress.info(format!("route 0.0.0.0/0 → {} in {rt_id}", target.id()));
-    Ok(())
-}
-
-/// Removes a subnet's explicit route table associations (it falls back to the
-/// VPC's main table).
-pub async fn disassociate_subnet(aws: &AwsContext, subnet_id: &str) -> Result<()> {
-    for rt in explicit_route_tables(aws, subnet_id).await? {
-        for a in rt
-            .associations()
-            .iter()
-            .filter(|a| a.subnet_id() == Some(subnet_id))
-        {
-            if let Some(aid) = a.route_table_association_id() {
-                disassociate(aws, aid).await?;
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn disassociate(aws: &AwsContext, association_id: &str) -> Result<()> {
-    let r = aws
-        .ec2
-        .disassociate_route_table()
-        .association_id(association_id)
-        .send()
-        .await
-        .ctx("ec2", "DisassociateRouteTable");
-    crate::aws::error::optional(r).map(|_| ())
-}
-
-/// Removes every explicit association of a route table, then deletes it.
-pub async fn delete_route_table(
-    aws: &AwsContext,
-    progress: &Progress,
-    rt: &RouteTable,
-    kind: &str,
-) -> Result<()> {
-    let rt_id = &rt
-        .route_table_id()
-        .required("ec2", "DescribeRouteTables", "RouteTableId")?;
-    for a in rt.associations().iter().filter(|a| a.main() != Some(true)) {
-        if let Some(aid) = a.route_table_association_id() {
-            disassociate(aws, aid).await?;
-        }
-    }
-    delete_when_free(
-        progress,
-        &format!("{kind} {rt_id} to be deletable"),
-        || async move {
-            aws.ec2
-                .delete_route_table()
-                .route_table_id(rt_id)
-                .send()
-                .await
-                .ctx("ec2", "DeleteRouteTable")
-                .map(|_| ())
-        },
-    )
-    .await?;
-    progress.deleted(kind, rt_id);
-    Ok(())
-}
-
-/// What still holds a subnet or security group (`filter` is `subnet-id` or
-/// `group-id`): its network interfaces, by what AWS says they belong to.
-pub async fn eni_holders(aws: &AwsContext, filter: &str, id: &str) -> Result<String> {
-    let out = aws
-        .ec2
-        .describe_network_interfaces()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name(filter)
-                .values(id)
-                .build(),
-        )
-        .send()
-        .await
-        .ctx("ec2", "DescribeNetworkInterfaces")?;
-    let enis = out.network_interfaces();
-    if enis.is_empty() {
-        return Ok("still in use".into());
-    }
-    let mut owners: Vec<String> = enis
-        .iter()
-        .map(|e| match e.description() {
-            Some(d) if !d.is_empty() => d.to_string(),
-            _ => e.network_interface_id().unwrap_or("?").to_string(),
-        })
-        .collect();
-    owners.sort();
-    owners.dedup();
-    Ok(format!(
-        "held by {} network interface{} ({}); AWS releases them minutes after their task or load balancer is gone",
-        enis.len(),
-        if enis.len() == 1 { "" } else { "s" },
-        owners.join(", ")
-    ))
-}
-
-/// Deletes a subnet, waiting while network interfaces still linger in it.
-pub async fn delete_subnet(
-    aws: &AwsContext,
-    progress: &Progress,
-    id: &str,
-    kind: &str,
-) -> Result<()> {
-    disassociate_subnet(aws, id).await?;
-    delete_when_free_showing(
-        progress,
-        &format!("{kind} {id} to be free of network interfaces"),
-        || async move {
-            aws.ec2
-                .delete_subnet()
-                .subnet_id(id)
-                .send()
-                .await
-                .ctx("ec2", "DeleteSubnet")
-                .map(|_| ())
-        },
-        || eni_holders(aws, "subnet-id", id),
-    )
-    .await?;
-    progress.deleted(kind, id);
     Ok(())
 }

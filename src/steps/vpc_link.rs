@@ -7,10 +7,12 @@ use super::load_balancer::keys as lb_keys;
 use super::load_balancer::wait_active;
 use super::names::derive;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
-use crate::aws::Required;
+use crate::aws::apigateway::VpcLinks;
+use crate::aws::kind::At;
+use crate::steps::resource::Owned;
 use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
 use crate::aws::wait::{Poll, wait_for};
-use crate::aws::{AwsContext, CallExt};
+use crate::aws::CallExt;
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_apigateway::types::{VpcLink, VpcLinkStatus};
@@ -62,40 +64,11 @@ pub struct VpcLinkStep;
 pub const LINK_KEY: &str = "vpc_link_id";
 const APPLY: &str = "run `gatewalk apply --through vpc-link`";
 
-fn is_ours(l: &VpcLink, session: &Owner) -> bool {
-    session.owns_map(l.tags())
-        && l.tags().and_then(|t| t.get(ROLE_KEY)).map(String::as_str) == Some("vpc-link")
-}
+/// The VPC link this step owns.
+pub const LINK: Owned<VpcLinks> =
+    Owned::new(StepId::VpcLink, LINK_KEY, "vpc-link", "VPC Link", "CreateVpcLink");
 
-/// This session's VPC links (normally one).
-pub(crate) async fn our_links(aws: &AwsContext, session: &Owner) -> Result<Vec<VpcLink>> {
-    Ok(crate::aws::find::vpc_links(aws)
-        .await?
-        .into_iter()
-        .filter(|l| is_ours(l, session))
-        .collect())
-}
-
-/// A VPC link by id, `None` if it is gone.
-pub(crate) async fn get_link(aws: &AwsContext, id: &str) -> Result<Option<VpcLink>> {
-    let r = aws
-        .apigw
-        .get_vpc_link()
-        .vpc_link_id(id)
-        .send()
-        .await
-        .ctx("apigateway", "GetVpcLink");
-    Ok(crate::aws::error::optional(r)?.map(|o| {
-        VpcLink::builder()
-            .set_id(o.id().map(str::to_string))
-            .set_name(o.name().map(str::to_string))
-            .set_status(o.status().cloned())
-            .set_status_message(o.status_message().map(str::to_string))
-            .set_target_arns(Some(o.target_arns().to_vec()))
-            .set_tags(o.tags().cloned())
-            .build()
-    }))
-}
+pub(crate) use crate::aws::apigateway::get_link;
 
 /// Waits until the link is AVAILABLE; FAILED shows AWS's status message.
 pub(crate) async fn wait_available(cx: StepCx<'_>, id: &str) -> Result<()> {
@@ -128,8 +101,8 @@ impl Step for VpcLinkStep {
     }
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
-        vec![Change::create_or_keep(
-            s.output(StepId::VpcLink, LINK_KEY),
+        vec![LINK.change(
+            s,
             format!(
                 "VPC Link {} to the internal NLB (after the NLB is active), then wait until AVAILABLE",
                 inputs.vpc_link.vpc_link_name
@@ -152,25 +125,16 @@ impl Step for VpcLinkStep {
                 step: StepId::VpcLink,
                 needs: StepId::LoadBalancer,
             })?;
-        let found = our_links(aws, &session).await?;
-        let recorded = h.session().output(StepId::VpcLink, LINK_KEY);
-        let found =
-            crate::aws::find::pick(&found, recorded, aws_sdk_apigateway::types::VpcLink::id);
-        let id = match found {
-            Some(l) if l.status() != Some(&VpcLinkStatus::Failed) => {
-                let id = l.id().required("apigateway", "GetVpcLinks", "id")?;
-                cx.progress.reused("VPC Link", &id);
-                id
-            }
-            _ => {
+        let t = LINK.tags(&session);
+        let name = cx.inputs.vpc_link.vpc_link_name.as_str();
+        let got = LINK
+            .ensure(cx, h, At::ANY, || async {
                 // A VPC Link to a load balancer that is still provisioning fails.
                 wait_active(cx, &nlb).await?;
-                let t = session.tags("vpc-link");
-                h.creating(StepId::VpcLink, LINK_KEY, "CreateVpcLink")?;
                 let out = aws
                     .apigw
                     .create_vpc_link()
-                    .name(&cx.inputs.vpc_link.vpc_link_name)
+                    .name(name)
                     .description(format!(
                         "gatewalk session {session}: API Gateway → internal NLB"
                     ))
@@ -179,12 +143,12 @@ impl Step for VpcLinkStep {
                     .send()
                     .await
                     .ctx("apigateway", "CreateVpcLink")?;
-                let id = out.id().required("apigateway", "CreateVpcLink", "id")?;
-                cx.progress.created("VPC Link", &id);
-                id
-            }
-        };
-        h.record(StepId::VpcLink, LINK_KEY, &id)?;
+                Ok(VpcLink::builder()
+                    .set_id(out.id().map(str::to_string))
+                    .build())
+            })
+            .await?;
+        let id = got.id;
         wait_available(cx, &id).await
     }
 
@@ -245,36 +209,6 @@ impl Step for VpcLinkStep {
     }
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-        let aws = cx.aws;
-        let session = Owner::of(h.session());
-        for l in our_links(aws, &session).await? {
-            let id = l.id().required("apigateway", "GetVpcLinks", "id")?;
-            let r = aws
-                .apigw
-                .delete_vpc_link()
-                .vpc_link_id(&id)
-                .send()
-                .await
-                .ctx("apigateway", "DeleteVpcLink");
-            crate::aws::error::optional(r)?;
-            let i = id.as_str();
-            wait_for(
-                cx.progress,
-                "the VPC Link to be deleted (it can take minutes)",
-                Duration::from_secs(15 * 60),
-                || async move {
-                    Ok(match get_link(aws, i).await? {
-                        None => Poll::Ready(()),
-                        Some(l) => Poll::Pending(
-                            l.status()
-                                .map_or("DELETING".into(), |s| s.as_str().to_string()),
-                        ),
-                    })
-                },
-            )
-            .await?;
-            cx.progress.deleted("VPC Link", &id);
-        }
-        h.forget(StepId::VpcLink, LINK_KEY)
+        LINK.delete_owned(cx, h, At::ANY).await
     }
 }

@@ -7,16 +7,12 @@ mod inputs;
 pub use inputs::ClusterVpcInputs;
 
 use super::inputs::Inputs;
-use super::net::{RouteTarget, ensure_default_route};
 use super::{Change, Check, Resource, Step, StepCx, StepId};
-use crate::aws::Required;
-use crate::aws::find::{self, pick};
-use crate::aws::tags::{Owner, SESSION_KEY};
+use crate::aws::tags::SESSION_KEY;
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType};
-use aws_sdk_ecs::types::ClusterField;
+use aws_sdk_ec2::types::Filter;
 
 /// Step 2.
 #[derive(Debug, Clone, Copy)]
@@ -45,30 +41,61 @@ pub mod keys {
 }
 use keys::*;
 
+/// What step 2 owns, each declared once for apply, plan and teardown.
+pub mod owned {
+    use super::keys;
+    use crate::aws::ec2::{InternetGateways, RouteTables, Subnets, Vpcs};
+    use crate::aws::ecs::Clusters;
+    use crate::steps::StepId;
+    use crate::steps::resource::Owned;
+
+    const S: StepId = StepId::ClusterVpc;
+    /// The ECS cluster (a same-named one of yours is used, never deleted).
+    pub const CLUSTER: Owned<Clusters> =
+        Owned::new(S, keys::CLUSTER, "cluster", "ECS cluster", "CreateCluster");
+    /// The VPC.
+    pub const VPC: Owned<Vpcs> = Owned::new(S, keys::VPC, "vpc", "VPC", "CreateVpc");
+    /// The internet gateway.
+    pub const IGW: Owned<InternetGateways> = Owned::new(
+        S,
+        keys::IGW,
+        "internet-gateway",
+        "internet gateway",
+        "CreateInternetGateway",
+    );
+    /// Public subnet A.
+    pub const SUBNET_A: Owned<Subnets> = Owned::new(
+        S,
+        keys::SUBNET_A,
+        "public-subnet-a",
+        "public subnet",
+        "CreateSubnet",
+    );
+    /// Public subnet B (retired by step 3).
+    pub const SUBNET_B: Owned<Subnets> = Owned::new(
+        S,
+        keys::SUBNET_B,
+        "public-subnet-b",
+        "public subnet",
+        "CreateSubnet",
+    );
+    /// The public route table.
+    pub const ROUTE_TABLE: Owned<RouteTables> = Owned::new(
+        S,
+        keys::ROUTE_TABLE,
+        "public-route-table",
+        "public route table",
+        "CreateRouteTable",
+    );
+}
+
 /// Whether step 3 has retired public subnet B (so step 2 must not recreate it).
 pub fn subnet_b_retired(s: &Session) -> bool {
     s.output(StepId::PrivateSubnet, super::private_subnet::RETIRED_KEY)
         .is_some()
 }
 
-pub(crate) async fn describe_cluster(
-    aws: &AwsContext,
-    name: &str,
-) -> Result<Option<aws_sdk_ecs::types::Cluster>> {
-    let out = aws
-        .ecs
-        .describe_clusters()
-        .clusters(name)
-        .include(ClusterField::Tags)
-        .send()
-        .await
-        .ctx("ecs", "DescribeClusters")?;
-    Ok(out
-        .clusters()
-        .iter()
-        .find(|c| c.status() == Some("ACTIVE"))
-        .cloned())
-}
+pub(crate) use crate::aws::ecs::describe_cluster;
 
 /// Checks the chosen Availability Zones against the region's list before
 /// anything is created: `CreateSubnet` would refuse an unknown zone only after
@@ -144,10 +171,6 @@ async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, St
     Ok((a, b))
 }
 
-fn true_attr() -> AttributeBooleanValue {
-    AttributeBooleanValue::builder().value(true).build()
-}
-
 impl Step for ClusterVpc {
     fn id(&self) -> StepId {
         StepId::ClusterVpc
@@ -171,339 +194,83 @@ impl Step for ClusterVpc {
             ]
         };
         let mut v = vec![
-            Change::create_or_keep(
-                out(CLUSTER),
+            owned::CLUSTER.change(
+                s,
                 format!("ECS cluster {}", i.cluster_name),
                 format!(
                     "aws ecs create-cluster --cluster-name {} --tags key={SESSION_KEY},value={}",
                     i.cluster_name, s.name
                 ),
             ),
-            Change::create_or_keep(
-                out(VPC),
+            owned::VPC.change(
+                s,
                 format!("VPC {} with DNS hostnames", i.vpc_cidr),
                 format!(
                     "aws ec2 create-vpc --cidr-block {} --tag-specifications 'ResourceType=vpc,{}' && aws ec2 modify-vpc-attribute --vpc-id $VPC_ID --enable-dns-hostnames",
                     i.vpc_cidr,
-                    tags("vpc")
+                    tags(owned::VPC.role)
                 ),
             ),
-            Change::create_or_keep(
-                out(IGW),
+            owned::IGW.change(
+                s,
                 "internet gateway, attached to the VPC".to_string(),
                 format!(
                     "aws ec2 create-internet-gateway --tag-specifications 'ResourceType=internet-gateway,{}' && aws ec2 attach-internet-gateway --internet-gateway-id $IGW_ID --vpc-id $VPC_ID",
-                    tags("internet-gateway")
+                    tags(owned::IGW.role)
                 ),
             ),
         ];
-        v.push(Change::create_or_keep(
-            out(SUBNET_A),
+        v.push(owned::SUBNET_A.change(
+            s,
             format!("public subnet {} in {}", i.public_subnet_a_cidr, azs[0]),
             format!(
                 "aws ec2 create-subnet --vpc-id $VPC_ID --cidr-block {} --availability-zone {} --tag-specifications 'ResourceType=subnet,{}' && aws ec2 modify-subnet-attribute --subnet-id $SUBNET_A_ID --map-public-ip-on-launch",
                 i.public_subnet_a_cidr,
                 azs[0],
-                tags("public-subnet-a")
+                tags(owned::SUBNET_A.role)
             ),
         ));
         if !subnet_b_retired(s) {
-            v.push(Change::create_or_keep(
-                out(SUBNET_B),
+            v.push(owned::SUBNET_B.change(
+                s,
                 format!("public subnet {} in {}", i.public_subnet_b_cidr, azs[1]),
                 format!(
                     "aws ec2 create-subnet --vpc-id $VPC_ID --cidr-block {} --availability-zone {} --tag-specifications 'ResourceType=subnet,{}' && aws ec2 modify-subnet-attribute --subnet-id $SUBNET_B_ID --map-public-ip-on-launch",
                     i.public_subnet_b_cidr,
                     azs[1],
-                    tags("public-subnet-b")
+                    tags(owned::SUBNET_B.role)
                 ),
             ));
         }
-        v.push(Change::create_or_keep(
-            out(ROUTE_TABLE),
+        v.push(owned::ROUTE_TABLE.change(
+            s,
             "public route table: 0.0.0.0/0 → internet gateway, associated with the public subnets".to_string(),
             format!(
                 "aws ec2 create-route-table --vpc-id $VPC_ID --tag-specifications 'ResourceType=route-table,{}' && aws ec2 create-route --route-table-id $RTB_ID --destination-cidr-block 0.0.0.0/0 --gateway-id $IGW_ID && aws ec2 associate-route-table --route-table-id $RTB_ID --subnet-id $SUBNET_A_ID",
-                tags("public-route-table")
+                tags(owned::ROUTE_TABLE.role)
             ),
         ));
         v
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
-    )]
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-        let aws = cx.aws;
-        let p = cx.progress;
-        let i = &cx.inputs.cluster_vpc;
-        let session = Owner::of(h.session());
-        let sid = StepId::ClusterVpc;
-
-        // Cluster: reuse ours; adopt (never delete) someone else's of the same name.
-        if let Some(c) = describe_cluster(aws, &i.cluster_name).await? {
-            let arn = &c
-                .cluster_arn()
-                .required("ecs", "DescribeClusters", "clusterArn")?;
-            let ours = session.owns(c.tags().iter().map(|t| (t.key(), t.value())));
-            if ours {
-                p.reused("ECS cluster", arn);
-                h.record(sid, CLUSTER_CREATED, "true")?;
-            } else {
-                p.info(format!(
-                    "using your existing cluster {} (gatewalk will never delete it)",
-                    i.cluster_name
-                ));
-                h.record(sid, CLUSTER_CREATED, "false")?;
-            }
-            h.record(sid, CLUSTER, arn)?;
-        } else {
-            h.creating(sid, CLUSTER, "CreateCluster")?;
-            let out = aws
-                .ecs
-                .create_cluster()
-                .cluster_name(&i.cluster_name)
-                .set_tags(Some(session.tags("cluster").ecs()))
-                .send()
-                .await
-                .ctx("ecs", "CreateCluster")?;
-            let arn = out
-                .cluster()
-                .and_then(|c| c.cluster_arn())
-                .unwrap_or_default();
-            h.record(sid, CLUSTER_CREATED, "true")?;
-            h.record(sid, CLUSTER, arn)?;
-            p.created("ECS cluster", arn);
-        }
-
+        ensure_cluster(cx, h).await?;
         let (az_a, az_b) = choose_azs(cx, h).await?;
-
-        // VPC.
-        let t = session.tags("vpc");
-        let found = pick(
-            &find::vpcs(aws, &t).await?,
-            h.session().output(sid, VPC),
-            aws_sdk_ec2::types::Vpc::vpc_id,
-        );
-        let vpc_id = if let Some(v) = found {
-            let id = v.vpc_id().required("ec2", "DescribeVpcs", "VpcId")?;
-            if v.cidr_block() != Some(i.vpc_cidr.as_str()) {
-                return Err(Error::Conflict(format!(
-                    "this session's VPC {id} has block {}, but cluster-vpc.vpc_cidr is {}. A VPC's block cannot change: set it back, or tear down and apply again",
-                    v.cidr_block().unwrap_or("?"),
-                    i.vpc_cidr
-                )));
-            }
-            p.reused("VPC", &id);
-            id
-        } else {
-            h.creating(sid, VPC, "CreateVpc")?;
-            let out = aws
-                .ec2
-                .create_vpc()
-                .cidr_block(&i.vpc_cidr)
-                .tag_specifications(t.ec2_spec(ResourceType::Vpc, &format!("{session}-vpc")))
-                .send()
-                .await
-                .ctx("ec2", "CreateVpc")?;
-            let id = out
-                .vpc()
-                .and_then(|v| v.vpc_id())
-                .unwrap_or_default()
-                .to_string();
-            p.created("VPC", &id);
-            id
-        };
-        h.record(sid, VPC, &vpc_id)?;
-        let dns = aws
-            .ec2
-            .describe_vpc_attribute()
-            .vpc_id(&vpc_id)
-            .attribute(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames)
-            .send()
-            .await
-            .ctx("ec2", "DescribeVpcAttribute")?;
-        if dns
-            .enable_dns_hostnames()
-            .and_then(aws_sdk_ec2::types::AttributeBooleanValue::value)
-            != Some(true)
-        {
-            aws.ec2
-                .modify_vpc_attribute()
-                .vpc_id(&vpc_id)
-                .enable_dns_hostnames(true_attr())
-                .send()
-                .await
-                .ctx("ec2", "ModifyVpcAttribute")?;
-        }
-
-        // Internet gateway, attached.
-        let t = session.tags("internet-gateway");
-        let found = pick(
-            &find::internet_gateways(aws, &t).await?,
-            h.session().output(sid, IGW),
-            aws_sdk_ec2::types::InternetGateway::internet_gateway_id,
-        );
-        let (igw_id, attached) = if let Some(g) = found {
-            let id = g.internet_gateway_id().required(
-                "ec2",
-                "DescribeInternetGateways",
-                "InternetGatewayId",
-            )?;
-            p.reused("internet gateway", &id);
-            let attached = g
-                .attachments()
-                .iter()
-                .any(|a| a.vpc_id() == Some(vpc_id.as_str()));
-            (id, attached)
-        } else {
-            h.creating(sid, IGW, "CreateInternetGateway")?;
-            let out = aws
-                .ec2
-                .create_internet_gateway()
-                .tag_specifications(
-                    t.ec2_spec(ResourceType::InternetGateway, &format!("{session}-igw")),
-                )
-                .send()
-                .await
-                .ctx("ec2", "CreateInternetGateway")?;
-            let id = out
-                .internet_gateway()
-                .and_then(|g| g.internet_gateway_id())
-                .unwrap_or_default()
-                .to_string();
-            p.created("internet gateway", &id);
-            (id, false)
-        };
-        h.record(sid, IGW, &igw_id)?;
-        if !attached {
-            aws.ec2
-                .attach_internet_gateway()
-                .internet_gateway_id(&igw_id)
-                .vpc_id(&vpc_id)
-                .send()
-                .await
-                .ctx("ec2", "AttachInternetGateway")?;
-            p.info(format!("attached {igw_id} to {vpc_id}"));
-        }
-
-        // Public subnets (B only until step 3 retires it).
+        let vpc_id = ensure_vpc(cx, h).await?;
+        let igw_id = ensure_igw(cx, h, &vpc_id).await?;
         let mut public = Vec::new();
-        let wanted = [
-            ("public-subnet-a", SUBNET_A, &i.public_subnet_a_cidr, &az_a),
-            ("public-subnet-b", SUBNET_B, &i.public_subnet_b_cidr, &az_b),
-        ];
-        for (role, key, cidr, az) in wanted {
-            if key == SUBNET_B && subnet_b_retired(h.session()) {
+        let i = &cx.inputs.cluster_vpc;
+        // Public subnet B only until step 3 retires it.
+        for (decl, cidr, az) in [
+            (&owned::SUBNET_A, &i.public_subnet_a_cidr, &az_a),
+            (&owned::SUBNET_B, &i.public_subnet_b_cidr, &az_b),
+        ] {
+            if decl.key == SUBNET_B && subnet_b_retired(h.session()) {
                 continue;
             }
-            let t = session.tags(role);
-            let found = pick(
-                &find::subnets(aws, &t).await?,
-                h.session().output(sid, key),
-                aws_sdk_ec2::types::Subnet::subnet_id,
-            );
-            let (id, maps_public) = if let Some(sn) = found {
-                let id = sn
-                    .subnet_id()
-                    .required("ec2", "DescribeSubnets", "SubnetId")?;
-                p.reused("public subnet", &id);
-                (id, sn.map_public_ip_on_launch() == Some(true))
-            } else {
-                h.creating(sid, key, "CreateSubnet")?;
-                let out = aws
-                    .ec2
-                    .create_subnet()
-                    .vpc_id(&vpc_id)
-                    .cidr_block(cidr.as_str())
-                    .availability_zone(az.as_str())
-                    .tag_specifications(
-                        t.ec2_spec(ResourceType::Subnet, &format!("{session}-{role}")),
-                    )
-                    .send()
-                    .await
-                    .ctx("ec2", "CreateSubnet")?;
-                let id = out
-                    .subnet()
-                    .and_then(|s| s.subnet_id())
-                    .unwrap_or_default()
-                    .to_string();
-                p.created("public subnet", &id);
-                (id, false)
-            };
-            h.record(sid, key, &id)?;
-            if !maps_public {
-                aws.ec2
-                    .modify_subnet_attribute()
-                    .subnet_id(&id)
-                    .map_public_ip_on_launch(true_attr())
-                    .send()
-                    .await
-                    .ctx("ec2", "ModifySubnetAttribute")?;
-            }
-            public.push(id);
+            public.push(ensure_public_subnet(cx, h, decl, &vpc_id, cidr, az).await?);
         }
-
-        // Public route table: default route to the IGW, associated with the public subnets.
-        let t = session.tags("public-route-table");
-        let found = pick(
-            &find::route_tables(aws, &t).await?,
-            h.session().output(sid, ROUTE_TABLE),
-            aws_sdk_ec2::types::RouteTable::route_table_id,
-        );
-        let rt = if let Some(rt) = found {
-            p.reused(
-                "route table",
-                &rt.route_table_id()
-                    .required("ec2", "DescribeRouteTables", "RouteTableId")?,
-            );
-            rt
-        } else {
-            h.creating(sid, ROUTE_TABLE, "CreateRouteTable")?;
-            let out = aws
-                .ec2
-                .create_route_table()
-                .vpc_id(&vpc_id)
-                .tag_specifications(
-                    t.ec2_spec(ResourceType::RouteTable, &format!("{session}-public")),
-                )
-                .send()
-                .await
-                .ctx("ec2", "CreateRouteTable")?;
-            let rt = out
-                .route_table()
-                .cloned()
-                .unwrap_or_else(|| aws_sdk_ec2::types::RouteTable::builder().build());
-            p.created(
-                "route table",
-                &rt.route_table_id()
-                    .required("ec2", "CreateRouteTable", "RouteTableId")?,
-            );
-            rt
-        };
-        let rt_id = rt
-            .route_table_id()
-            .required("ec2", "DescribeRouteTables", "RouteTableId")?;
-        h.record(sid, ROUTE_TABLE, &rt_id)?;
-        ensure_default_route(aws, p, &rt, RouteTarget::Igw(&igw_id)).await?;
-        for sn in &public {
-            let associated = rt
-                .associations()
-                .iter()
-                .any(|a| a.subnet_id() == Some(sn.as_str()));
-            if !associated {
-                aws.ec2
-                    .associate_route_table()
-                    .route_table_id(&rt_id)
-                    .subnet_id(sn)
-                    .send()
-                    .await
-                    .ctx("ec2", "AssociateRouteTable")?;
-                p.info(format!("associated {rt_id} with {sn}"));
-            }
-        }
-        Ok(())
+        ensure_public_route_table(cx, h, &vpc_id, &igw_id, &public).await
     }
 
     async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
@@ -520,4 +287,9 @@ impl Step for ClusterVpc {
 }
 
 pub mod checks;
+mod ensure;
 mod teardown;
+
+use ensure::{
+    ensure_cluster, ensure_igw, ensure_public_route_table, ensure_public_subnet, ensure_vpc,
+};

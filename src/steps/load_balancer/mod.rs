@@ -17,8 +17,8 @@ use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_elasticloadbalancingv2::types::{
-    IpAddressType, LoadBalancer as Nlb, LoadBalancerSchemeEnum, LoadBalancerStateEnum,
-    LoadBalancerTypeEnum, ProtocolEnum, TargetGroup, TargetTypeEnum,
+    IpAddressType, LoadBalancerSchemeEnum, LoadBalancerStateEnum, LoadBalancerTypeEnum,
+    ProtocolEnum, TargetGroup, TargetTypeEnum,
 };
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -79,10 +79,41 @@ pub mod keys {
     /// Placeholder target group ARN.
     pub const PLACEHOLDER: &str = "placeholder_target_group_arn";
 }
+use crate::aws::error::returned;
+use crate::aws::kind::At;
 use keys::*;
 
-/// The `gatewalk:role` tag of the placeholder target group.
-const PLACEHOLDER_ROLE: &str = "placeholder-target-group";
+pub(crate) use crate::aws::elb::{describe_nlb, describe_tg, elb_owned};
+
+/// What step 4 owns, each declared once for apply, plan and teardown.
+pub mod owned {
+    use super::keys;
+    use crate::aws::elb::{LoadBalancers, TargetGroups};
+    use crate::steps::StepId;
+    use crate::steps::resource::{Foreign, Owned};
+
+    const S: StepId = StepId::LoadBalancer;
+    /// The placeholder target group the console's wizard insists on.
+    pub const PLACEHOLDER: Owned<TargetGroups> = Owned::new(
+        S,
+        keys::PLACEHOLDER,
+        "placeholder-target-group",
+        "placeholder target group",
+        "CreateTargetGroup",
+    )
+    .foreign(Foreign::Refuse(
+        "load-balancer.placeholder_target_group_name",
+    ));
+    /// The internal network load balancer.
+    pub const NLB: Owned<LoadBalancers> = Owned::new(
+        S,
+        keys::NLB,
+        "load-balancer",
+        "load balancer",
+        "CreateLoadBalancer",
+    )
+    .foreign(Foreign::Refuse("load-balancer.nlb_name"));
+}
 
 /// Deletes a placeholder of this session left under an earlier name, unless a
 /// listener still forwards to it (then it says so and leaves it).
@@ -115,74 +146,50 @@ async fn retire_placeholder(
 /// The placeholder target group the console insists on: found by name, else
 /// created; one left under an earlier name goes. Nothing once step 7 retired it.
 async fn ensure_placeholder(cx: StepCx<'_>, h: &mut SessionHandle, vpc_id: &str) -> Result<()> {
+    // Step 7 deleted it on purpose; it is not coming back.
+    if placeholder_retired(h.session()) {
+        return Ok(());
+    }
     let aws = cx.aws;
-    let p = cx.progress;
-    let i = &cx.inputs.load_balancer;
-    let session = Owner::of(h.session());
-    let sid = StepId::LoadBalancer;
-    let tg_arn = match describe_tg(aws, &i.placeholder_target_group_name).await? {
-        // Step 7 deleted it on purpose; it is not coming back.
-        _ if placeholder_retired(h.session()) => String::new(),
-        Some(tg) => {
-            let arn = tg.target_group_arn().required(
-                "elbv2",
-                "DescribeTargetGroups",
-                "TargetGroupArn",
-            )?;
-            ensure_ours(
-                aws,
-                &arn,
-                &session,
-                "target group",
-                "load-balancer.placeholder_target_group_name",
-            )
-            .await?;
-            p.reused("placeholder target group", &arn);
-            arn
-        }
-        None => {
-            h.creating(sid, PLACEHOLDER, "CreateTargetGroup")?;
+    let name = cx
+        .inputs
+        .load_balancer
+        .placeholder_target_group_name
+        .as_str();
+    let port = crate::model::api_int(cx.inputs.task_definition.container_port);
+    let owner = Owner::of(h.session());
+    let t = owned::PLACEHOLDER.tags(&owner);
+    let got = owned::PLACEHOLDER
+        .ensure(cx, h, At::named(name), || async {
             let out = aws
                 .elb
                 .create_target_group()
-                .name(&i.placeholder_target_group_name)
+                .name(name)
                 .protocol(ProtocolEnum::Tcp)
-                .port(crate::model::api_int(
-                    cx.inputs.task_definition.container_port,
-                ))
+                .port(port)
                 .vpc_id(vpc_id)
                 .target_type(TargetTypeEnum::Ip)
-                .set_tags(Some(
-                    session
-                        .tags(PLACEHOLDER_ROLE)
-                        .elb(&i.placeholder_target_group_name),
-                ))
+                .set_tags(Some(t.elb(name)))
                 .send()
                 .await
                 .ctx("elbv2", "CreateTargetGroup")?;
-            let arn = out
-                .target_groups()
-                .first()
-                .and_then(|t| t.target_group_arn())
-                .unwrap_or_default()
-                .to_string();
-            p.created("placeholder target group", &arn);
-            arn
-        }
-    };
-    if !tg_arn.is_empty() {
-        h.record(sid, PLACEHOLDER, &tg_arn)?;
-        // A renamed placeholder: the one made under the old name goes
-        // (target group names cannot be changed), so there is only ever one.
-        for old in find::target_groups(aws, &session.tags(PLACEHOLDER_ROLE))
-            .await?
-            .iter()
-            .filter(|g| g.target_group_arn() != Some(tg_arn.as_str()))
-        {
-            retire_placeholder(aws, p, old, &session).await?;
-        }
+            returned(
+                out.target_groups().first(),
+                "elbv2",
+                "CreateTargetGroup",
+                "TargetGroups",
+            )
+        })
+        .await?;
+    // A renamed placeholder: the one made under the old name goes (target
+    // group names cannot be changed), so there is only ever one.
+    for old in find::target_groups(aws, &t)
+        .await?
+        .iter()
+        .filter(|g| g.target_group_arn() != Some(got.id.as_str()))
+    {
+        retire_placeholder(aws, cx.progress, old, &owner).await?;
     }
-
     Ok(())
 }
 
@@ -194,48 +201,6 @@ pub fn placeholder_retired(s: &Session) -> bool {
         super::target_group_swap::RETIRED_PLACEHOLDER_KEY,
     )
     .is_some()
-}
-
-/// The load balancer of this name, if any.
-pub(crate) async fn describe_nlb(aws: &AwsContext, name_or_arn: &str) -> Result<Option<Nlb>> {
-    let mut req = aws.elb.describe_load_balancers();
-    req = if name_or_arn.starts_with("arn:") {
-        req.load_balancer_arns(name_or_arn)
-    } else {
-        req.names(name_or_arn)
-    };
-    let r = req.send().await.ctx("elbv2", "DescribeLoadBalancers");
-    Ok(crate::aws::error::optional(r)?.and_then(|o| o.load_balancers().first().cloned()))
-}
-
-/// The target group of this name or ARN, if any.
-pub(crate) async fn describe_tg(
-    aws: &AwsContext,
-    name_or_arn: &str,
-) -> Result<Option<TargetGroup>> {
-    let mut req = aws.elb.describe_target_groups();
-    req = if name_or_arn.starts_with("arn:") {
-        req.target_group_arns(name_or_arn)
-    } else {
-        req.names(name_or_arn)
-    };
-    let r = req.send().await.ctx("elbv2", "DescribeTargetGroups");
-    Ok(crate::aws::error::optional(r)?.and_then(|o| o.target_groups().first().cloned()))
-}
-
-/// Whether an ELB resource carries `owner`'s tags (name and id).
-pub(crate) async fn elb_owned(aws: &AwsContext, arn: &str, owner: &Owner) -> Result<bool> {
-    let out = aws
-        .elb
-        .describe_tags()
-        .resource_arns(arn)
-        .send()
-        .await
-        .ctx("elbv2", "DescribeTags")?;
-    Ok(out
-        .tag_descriptions()
-        .first()
-        .is_some_and(|d| owner.owns(d.tags().iter().map(|t| (t.key(), t.value())))))
 }
 
 /// Refuses to adopt a load balancer or target group of our name that another
@@ -374,10 +339,9 @@ impl Step for LoadBalancer {
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.load_balancer;
         let port = inputs.task_definition.container_port;
-        let out = |k| s.output(StepId::LoadBalancer, k);
         vec![
-            Change::create_or_keep(
-                out(PLACEHOLDER),
+            owned::PLACEHOLDER.change(
+                s,
                 format!(
                     "placeholder target group {} (TCP {port}, target type ip)",
                     i.placeholder_target_group_name
@@ -387,8 +351,8 @@ impl Step for LoadBalancer {
                     i.placeholder_target_group_name, s.name
                 ),
             ),
-            Change::create_or_keep(
-                out(NLB),
+            owned::NLB.change(
+                s,
                 format!(
                     "internal network load balancer {} in the private subnet, then wait until active",
                     i.nlb_name
@@ -403,7 +367,6 @@ impl Step for LoadBalancer {
 
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
-        let p = cx.progress;
         let i = &cx.inputs.load_balancer;
         let session = Owner::of(h.session());
         let sid = StepId::LoadBalancer;
@@ -430,46 +393,31 @@ impl Step for LoadBalancer {
 
         ensure_placeholder(cx, h, &vpc_id).await?;
 
-        let nlb_arn = if let Some(lb) = describe_nlb(aws, &i.nlb_name).await? {
-            let arn = lb.load_balancer_arn().required(
-                "elbv2",
-                "DescribeLoadBalancers",
-                "LoadBalancerArn",
-            )?;
-            ensure_ours(
-                aws,
-                &arn,
-                &session,
-                "load balancer",
-                "load-balancer.nlb_name",
-            )
+        let t = owned::NLB.tags(&session);
+        let name = i.nlb_name.as_str();
+        let got = owned::NLB
+            .ensure(cx, h, At::named(name), || async {
+                let out = aws
+                    .elb
+                    .create_load_balancer()
+                    .name(name)
+                    .r#type(LoadBalancerTypeEnum::Network)
+                    .scheme(LoadBalancerSchemeEnum::Internal)
+                    .ip_address_type(IpAddressType::Ipv4)
+                    .subnets(&private)
+                    .set_tags(Some(t.elb(name)))
+                    .send()
+                    .await
+                    .ctx("elbv2", "CreateLoadBalancer")?;
+                returned(
+                    out.load_balancers().first(),
+                    "elbv2",
+                    "CreateLoadBalancer",
+                    "LoadBalancers",
+                )
+            })
             .await?;
-            p.reused("load balancer", &arn);
-            arn
-        } else {
-            h.creating(sid, NLB, "CreateLoadBalancer")?;
-            let out = aws
-                .elb
-                .create_load_balancer()
-                .name(&i.nlb_name)
-                .r#type(LoadBalancerTypeEnum::Network)
-                .scheme(LoadBalancerSchemeEnum::Internal)
-                .ip_address_type(IpAddressType::Ipv4)
-                .subnets(&private)
-                .set_tags(Some(session.tags("load-balancer").elb(&i.nlb_name)))
-                .send()
-                .await
-                .ctx("elbv2", "CreateLoadBalancer")?;
-            let arn = out
-                .load_balancers()
-                .first()
-                .and_then(|l| l.load_balancer_arn())
-                .unwrap_or_default()
-                .to_string();
-            p.created("load balancer", &arn);
-            arn
-        };
-        h.record(sid, NLB, &nlb_arn)?;
+        let nlb_arn = got.id;
         let dns = wait_active(cx, &nlb_arn).await?;
         h.record(sid, NLB_DNS, &dns)?;
         Ok(())
@@ -484,70 +432,18 @@ impl Step for LoadBalancer {
     }
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-        let aws = cx.aws;
-        let p = cx.progress;
         let i = &cx.inputs.load_balancer;
-        let session = Owner::of(h.session());
         let sid = StepId::LoadBalancer;
-        let lb = match h.session().output(sid, NLB) {
-            Some(arn) => describe_nlb(aws, arn).await?,
-            None => describe_nlb(aws, &i.nlb_name).await?,
+        // The recorded load balancer, else the one of the chosen name.
+        let at = if owned::NLB.recorded(h.session()).is_some() {
+            At::ANY
+        } else {
+            At::named(&i.nlb_name)
         };
-        if let Some(lb) = lb {
-            let arn = lb.load_balancer_arn().required(
-                "elbv2",
-                "DescribeLoadBalancers",
-                "LoadBalancerArn",
-            )?;
-            if elb_owned(aws, &arn, &session).await? {
-                aws.elb
-                    .delete_load_balancer()
-                    .load_balancer_arn(&arn)
-                    .send()
-                    .await
-                    .ctx("elbv2", "DeleteLoadBalancer")?;
-                let a = arn.as_str();
-                wait_for(
-                    p,
-                    "the load balancer to be deleted",
-                    Duration::from_secs(15 * 60),
-                    || async move {
-                        Ok(match describe_nlb(aws, a).await? {
-                            None => Poll::Ready(()),
-                            Some(lb) => Poll::Pending(
-                                lb.state()
-                                    .and_then(|s| s.code())
-                                    .map_or("deleting".into(), |c| c.as_str().to_string()),
-                            ),
-                        })
-                    },
-                )
-                .await?;
-                p.deleted("load balancer", &arn);
-            }
-        }
-        h.forget(sid, NLB)?;
+        owned::NLB.delete_owned(cx, h, at).await?;
         h.forget(sid, NLB_DNS)?;
         // Every placeholder of the session, found by its tags: the recorded one
         // and any left under an earlier name.
-        let mut arns: Vec<String> = find::target_groups(aws, &session.tags(PLACEHOLDER_ROLE))
-            .await?
-            .iter()
-            .filter_map(|g| g.target_group_arn().map(str::to_string))
-            .collect();
-        let named = match h.session().output(sid, PLACEHOLDER) {
-            Some(arn) => describe_tg(aws, arn).await?,
-            None => describe_tg(aws, &i.placeholder_target_group_name).await?,
-        };
-        if let Some(arn) = named.as_ref().and_then(|t| t.target_group_arn())
-            && !arns.iter().any(|a| a == arn)
-        {
-            arns.push(arn.to_string());
-        }
-        for arn in &arns {
-            delete_own_target_group(aws, p, arn, &session, "placeholder target group").await?;
-        }
-        h.forget(sid, PLACEHOLDER)?;
-        Ok(())
+        owned::PLACEHOLDER.delete_owned(cx, h, At::ANY).await
     }
 }

@@ -4,15 +4,18 @@
 
 use super::cluster_vpc::checks::{route_table_resource, subnet_resource};
 use super::cluster_vpc::keys as vpc_keys;
+use super::cluster_vpc::owned as vpc_owned;
 use super::inputs::{Errs, Field, Inputs, StepInputs};
 use super::net::{
-    delete_subnet, describe_routes, disassociate_subnet, effective_route_table, overlaps,
-    parse_cidr, routes_to_igw,
+    describe_routes, disassociate_subnet, effective_route_table, overlaps, parse_cidr,
+    routes_to_igw,
 };
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
 use crate::aws::Required;
-use crate::aws::find::{self, pick};
+use crate::aws::error::returned;
+use crate::aws::find::{self};
+use crate::aws::kind::At;
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
@@ -78,6 +81,83 @@ pub const RETIRED_KEY: &str = "retired_public_subnet_b_id";
 
 const APPLY: &str = "run `gatewalk apply --through private-subnet`";
 
+/// What step 3 owns.
+pub mod owned {
+    use crate::aws::ec2::Subnets;
+    use crate::steps::StepId;
+    use crate::steps::resource::Owned;
+
+    /// The private subnet.
+    pub const PRIVATE: Owned<Subnets> = Owned::new(
+        StepId::PrivateSubnet,
+        super::PRIVATE_SUBNET_KEY,
+        "private-subnet",
+        "private subnet",
+        "CreateSubnet",
+    );
+}
+
+/// The private subnet, never mapping public IPs; returns its id.
+async fn ensure_private(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    vpc_id: &str,
+    az: &str,
+) -> Result<String> {
+    let aws = cx.aws;
+    let owner = Owner::of(h.session());
+    let t = owned::PRIVATE.tags(&owner);
+    let cidr = cx.inputs.private_subnet.private_subnet_cidr.as_str();
+    let got = owned::PRIVATE
+        .ensure(cx, h, At::ANY, || async {
+            let out = aws
+                .ec2
+                .create_subnet()
+                .vpc_id(vpc_id)
+                .cidr_block(cidr)
+                .availability_zone(az)
+                .tag_specifications(t.ec2_spec(ResourceType::Subnet, &format!("{owner}-private")))
+                .send()
+                .await
+                .ctx("ec2", "CreateSubnet")?;
+            returned(out.subnet(), "ec2", "CreateSubnet", "Subnet")
+        })
+        .await?;
+    if got.item.map_public_ip_on_launch() == Some(true) {
+        aws.ec2
+            .modify_subnet_attribute()
+            .subnet_id(&got.id)
+            .map_public_ip_on_launch(AttributeBooleanValue::builder().value(false).build())
+            .send()
+            .await
+            .ctx("ec2", "ModifySubnetAttribute")?;
+        cx.progress
+            .info(format!("{} no longer maps public IPs", got.id));
+    }
+    Ok(got.id)
+}
+
+/// Deletes public subnet B (once) and remembers which one it was.
+async fn retire_subnet_b(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+    if h.session()
+        .output(StepId::PrivateSubnet, RETIRED_KEY)
+        .is_some()
+    {
+        return Ok(());
+    }
+    let b = &vpc_owned::SUBNET_B;
+    let owner = Owner::of(h.session());
+    let found = b.find(cx, &owner, b.recorded(h.session()), At::ANY).await?;
+    let retired = match found.last() {
+        Some(sn) => sn
+            .subnet_id()
+            .required("ec2", "DescribeSubnets", "SubnetId")?,
+        None => b.recorded(h.session()).unwrap_or("none").to_string(),
+    };
+    b.delete_owned(cx, h, At::ANY).await?;
+    h.record(StepId::PrivateSubnet, RETIRED_KEY, &retired)
+}
+
 impl Step for PrivateSubnet {
     fn id(&self) -> StepId {
         StepId::PrivateSubnet
@@ -88,15 +168,15 @@ impl Step for PrivateSubnet {
         let az = s
             .output(StepId::ClusterVpc, vpc_keys::AZ_B)
             .unwrap_or("$AZ_B");
-        let mut v = vec![Change::create_or_keep(
-            s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY),
+        let mut v = vec![owned::PRIVATE.change(
+            s,
             format!(
                 "private subnet {} in {az} (no public IPs, no route to the internet gateway)",
                 i.private_subnet_cidr
             ),
             format!(
-                "aws ec2 create-subnet --vpc-id $VPC_ID --cidr-block {} --availability-zone {az} --tag-specifications 'ResourceType=subnet,Tags=[{{Key={SESSION_KEY},Value={}}},{{Key=gatewalk:role,Value=private-subnet}}]'",
-                i.private_subnet_cidr, s.name
+                "aws ec2 create-subnet --vpc-id $VPC_ID --cidr-block {} --availability-zone {az} --tag-specifications 'ResourceType=subnet,Tags=[{{Key={SESSION_KEY},Value={}}},{{Key=gatewalk:role,Value={}}}]'",
+                i.private_subnet_cidr, s.name, owned::PRIVATE.role
             ),
         )];
         if s.output(StepId::PrivateSubnet, RETIRED_KEY).is_none() {
@@ -116,7 +196,6 @@ impl Step for PrivateSubnet {
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
         let p = cx.progress;
-        let session = Owner::of(h.session());
         let (Some(vpc_id), Some(az)) = (
             h.session()
                 .output(StepId::ClusterVpc, vpc_keys::VPC)
@@ -130,50 +209,7 @@ impl Step for PrivateSubnet {
                 needs: StepId::ClusterVpc,
             });
         };
-        let t = session.tags("private-subnet");
-        let found = pick(
-            &find::subnets(aws, &t).await?,
-            h.session()
-                .output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY),
-            aws_sdk_ec2::types::Subnet::subnet_id,
-        );
-        let id = if let Some(sn) = found {
-            let id = sn
-                .subnet_id()
-                .required("ec2", "DescribeSubnets", "SubnetId")?;
-            p.reused("private subnet", &id);
-            if sn.map_public_ip_on_launch() == Some(true) {
-                aws.ec2
-                    .modify_subnet_attribute()
-                    .subnet_id(&id)
-                    .map_public_ip_on_launch(AttributeBooleanValue::builder().value(false).build())
-                    .send()
-                    .await
-                    .ctx("ec2", "ModifySubnetAttribute")?;
-                p.info(format!("{id} no longer maps public IPs"));
-            }
-            id
-        } else {
-            h.creating(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY, "CreateSubnet")?;
-            let out = aws
-                .ec2
-                .create_subnet()
-                .vpc_id(&vpc_id)
-                .cidr_block(&cx.inputs.private_subnet.private_subnet_cidr)
-                .availability_zone(&az)
-                .tag_specifications(t.ec2_spec(ResourceType::Subnet, &format!("{session}-private")))
-                .send()
-                .await
-                .ctx("ec2", "CreateSubnet")?;
-            let id = out
-                .subnet()
-                .and_then(|s| s.subnet_id())
-                .unwrap_or_default()
-                .to_string();
-            p.created("private subnet", &id);
-            id
-        };
-        h.record(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY, &id)?;
+        let id = ensure_private(cx, h, &vpc_id, &az).await?;
 
         // An explicit association with a table that reaches the internet would
         // make the subnet public again; drop it (the NAT route comes in step 5).
@@ -186,29 +222,7 @@ impl Step for PrivateSubnet {
                 rt.route_table_id().unwrap_or("?")
             ));
         }
-
-        // Retire public subnet B.
-        if h.session()
-            .output(StepId::PrivateSubnet, RETIRED_KEY)
-            .is_none()
-        {
-            let tb = session.tags("public-subnet-b");
-            let mut retired = h
-                .session()
-                .output(StepId::ClusterVpc, vpc_keys::SUBNET_B)
-                .unwrap_or("none")
-                .to_string();
-            for sn in find::subnets(aws, &tb).await? {
-                let sid = sn
-                    .subnet_id()
-                    .required("ec2", "DescribeSubnets", "SubnetId")?;
-                delete_subnet(aws, p, &sid, "public subnet B").await?;
-                retired = sid;
-            }
-            h.record(StepId::PrivateSubnet, RETIRED_KEY, &retired)?;
-            h.forget(StepId::ClusterVpc, vpc_keys::SUBNET_B)?;
-        }
-        Ok(())
+        retire_subnet_b(cx, h).await
     }
 
     async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
@@ -265,7 +279,7 @@ impl Step for PrivateSubnet {
                 "no route table",
             )),
         }
-        let leftover = find::subnets(aws, &Owner::of(s).tags("public-subnet-b")).await?;
+        let leftover = find::subnets(aws, &Owner::of(s).tags(vpc_owned::SUBNET_B.role)).await?;
         c.push(Check::expect(
             "public subnet B was removed",
             leftover.is_empty(),
@@ -305,21 +319,7 @@ impl Step for PrivateSubnet {
     }
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-        let aws = cx.aws;
-        let p = cx.progress;
-        let session = Owner::of(h.session());
-        for sn in find::subnets(aws, &session.tags("private-subnet")).await? {
-            delete_subnet(
-                aws,
-                p,
-                &sn.subnet_id()
-                    .required("ec2", "DescribeSubnets", "SubnetId")?,
-                "private subnet",
-            )
-            .await?;
-        }
-        h.forget(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)?;
-        h.forget(StepId::PrivateSubnet, RETIRED_KEY)?;
-        Ok(())
+        owned::PRIVATE.delete_owned(cx, h, At::ANY).await?;
+        h.forget(StepId::PrivateSubnet, RETIRED_KEY)
     }
 }

@@ -5,6 +5,7 @@
 
 mod checks;
 mod create;
+mod ensure;
 mod inputs;
 mod running;
 mod teardown;
@@ -17,18 +18,13 @@ pub use inputs::{MAX_DESIRED, ServiceInputs};
 use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::Inputs;
 use super::load_balancer::keys as lb_keys;
-use super::load_balancer::{describe_tg, ensure_ours};
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
-use crate::aws::find::{self, pick};
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
-use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Listener, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum,
-};
+use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener};
 
 /// Step 6.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +42,39 @@ pub mod keys {
     pub const SERVICE: &str = "service_arn";
 }
 use keys::*;
+
+/// What step 6 owns besides the service, each declared once for apply, plan
+/// and teardown.
+pub mod owned {
+    use super::keys;
+    use crate::aws::ec2::SecurityGroups;
+    use crate::aws::elb::{Listeners, TargetGroups};
+    use crate::steps::StepId;
+    use crate::steps::resource::{Foreign, Owned};
+
+    const S: StepId = StepId::Service;
+    /// The tasks' security group.
+    pub const SG: Owned<SecurityGroups> = Owned::new(
+        S,
+        keys::SG,
+        "task-security-group",
+        "security group",
+        "CreateSecurityGroup",
+    );
+    /// The service's target group.
+    pub const TG: Owned<TargetGroups> = Owned::new(
+        S,
+        keys::TG,
+        "service-target-group",
+        "target group",
+        "CreateTargetGroup",
+    )
+    .foreign(Foreign::Refuse("service.target_group_name"));
+    /// The NLB's listener on the container port.
+    pub const LISTENER: Owned<Listeners> =
+        Owned::new(S, keys::LISTENER, "listener", "listener", "CreateListener")
+            .foreign(Foreign::Refuse("task-definition.container_port"));
+}
 
 const DEREG_KEY: &str = "deregistration_delay.timeout_seconds";
 
@@ -74,26 +103,7 @@ pub(crate) async fn describe_service(
     }))
 }
 
-/// The NLB listener on `port`, if any.
-pub(crate) async fn listener_on(
-    aws: &AwsContext,
-    nlb: &str,
-    port: u32,
-) -> Result<Option<Listener>> {
-    let out = aws
-        .elb
-        .describe_listeners()
-        .load_balancer_arn(nlb)
-        .send()
-        .await
-        .ctx("elbv2", "DescribeListeners");
-    Ok(crate::aws::error::optional(out)?.and_then(|o| {
-        o.listeners()
-            .iter()
-            .find(|l| l.port() == Some(crate::model::api_int(port)))
-            .cloned()
-    }))
-}
+pub(crate) use crate::aws::elb::listener_on;
 
 /// The target group a listener forwards to.
 pub(crate) fn forwards_to(l: &Listener) -> Option<&str> {
@@ -120,244 +130,6 @@ fn cluster_of(s: &Session) -> Result<String> {
 }
 
 impl Service {
-    async fn ensure_security_group(
-        &self,
-        cx: StepCx<'_>,
-        h: &mut SessionHandle,
-        vpc: &str,
-    ) -> Result<String> {
-        let aws = cx.aws;
-        let p = cx.progress;
-        let session = Owner::of(h.session());
-        let cidr = &cx.inputs.cluster_vpc.vpc_cidr;
-        let port = crate::model::api_int(cx.inputs.task_definition.container_port);
-        let t = session.tags("task-security-group");
-        let found = pick(
-            &find::security_groups(aws, &t).await?,
-            h.session().output(StepId::Service, SG),
-            aws_sdk_ec2::types::SecurityGroup::group_id,
-        );
-        let (id, allowed) = if let Some(g) = found {
-            let id = g
-                .group_id()
-                .required("ec2", "DescribeSecurityGroups", "GroupId")?;
-            p.reused("security group", &id);
-            let allowed = g.ip_permissions().iter().any(|perm| {
-                perm.from_port() == Some(port)
-                    && perm.to_port() == Some(port)
-                    && perm
-                        .ip_ranges()
-                        .iter()
-                        .any(|r| r.cidr_ip() == Some(cidr.as_str()))
-            });
-            (id, allowed)
-        } else {
-            h.creating(StepId::Service, SG, "CreateSecurityGroup")?;
-            let out = aws
-                .ec2
-                .create_security_group()
-                .group_name(format!("{session}-tasks"))
-                .description(format!(
-                    "gatewalk {session}: tasks accept the container port from inside the VPC only"
-                ))
-                .vpc_id(vpc)
-                .tag_specifications(
-                    t.ec2_spec(ResourceType::SecurityGroup, &format!("{session}-tasks")),
-                )
-                .send()
-                .await
-                .ctx("ec2", "CreateSecurityGroup")?;
-            let id = out
-                .group_id()
-                .required("ec2", "CreateSecurityGroup", "GroupId")?;
-            p.created("security group", &id);
-            (id, false)
-        };
-        h.record(StepId::Service, SG, &id)?;
-        if !allowed {
-            // The NLB reaches ip targets from its private addresses (client IP
-            // preservation is off), so the VPC block — never 0.0.0.0/0.
-            aws.ec2
-                .authorize_security_group_ingress()
-                .group_id(&id)
-                .ip_permissions(
-                    IpPermission::builder()
-                        .ip_protocol("tcp")
-                        .from_port(port)
-                        .to_port(port)
-                        .ip_ranges(
-                            IpRange::builder()
-                                .cidr_ip(cidr)
-                                .description("NLB traffic and health checks")
-                                .build(),
-                        )
-                        .build(),
-                )
-                .send()
-                .await
-                .ctx("ec2", "AuthorizeSecurityGroupIngress")?;
-            p.info(format!("{id} allows TCP {port} from {cidr}"));
-        }
-        Ok(id)
-    }
-
-    async fn ensure_target_group(
-        &self,
-        cx: StepCx<'_>,
-        h: &mut SessionHandle,
-        vpc: &str,
-    ) -> Result<String> {
-        let aws = cx.aws;
-        let p = cx.progress;
-        let i = &cx.inputs.service;
-        let session = Owner::of(h.session());
-        let arn = if let Some(tg) = describe_tg(aws, &i.target_group_name).await? {
-            let arn = tg.target_group_arn().required(
-                "elbv2",
-                "DescribeTargetGroups",
-                "TargetGroupArn",
-            )?;
-            ensure_ours(
-                aws,
-                &arn,
-                &session,
-                "target group",
-                "service.target_group_name",
-            )
-            .await?;
-            p.reused("target group", &arn);
-            arn
-        } else {
-            h.creating(StepId::Service, TG, "CreateTargetGroup")?;
-            let out = aws
-                .elb
-                .create_target_group()
-                .name(&i.target_group_name)
-                .protocol(ProtocolEnum::Tcp)
-                .port(crate::model::api_int(
-                    cx.inputs.task_definition.container_port,
-                ))
-                .vpc_id(vpc)
-                .target_type(TargetTypeEnum::Ip)
-                .health_check_protocol(ProtocolEnum::Tcp)
-                .health_check_interval_seconds(crate::model::api_int(
-                    i.health_check_interval_seconds,
-                ))
-                .healthy_threshold_count(3)
-                .unhealthy_threshold_count(3)
-                .set_tags(Some(
-                    session
-                        .tags("service-target-group")
-                        .elb(&i.target_group_name),
-                ))
-                .send()
-                .await
-                .ctx("elbv2", "CreateTargetGroup")?;
-            let arn = out
-                .target_groups()
-                .first()
-                .and_then(|t| t.target_group_arn())
-                .unwrap_or_default()
-                .to_string();
-            p.created("target group", &arn);
-            arn
-        };
-        h.record(StepId::Service, TG, &arn)?;
-        let attrs = aws
-            .elb
-            .describe_target_group_attributes()
-            .target_group_arn(&arn)
-            .send()
-            .await
-            .ctx("elbv2", "DescribeTargetGroupAttributes")?;
-        let want = i.deregistration_delay_seconds.to_string();
-        let current = attrs
-            .attributes()
-            .iter()
-            .find(|a| a.key() == Some(DEREG_KEY))
-            .and_then(|a| a.value());
-        if current != Some(want.as_str()) {
-            aws.elb
-                .modify_target_group_attributes()
-                .target_group_arn(&arn)
-                .attributes(
-                    TargetGroupAttribute::builder()
-                        .key(DEREG_KEY)
-                        .value(&want)
-                        .build(),
-                )
-                .send()
-                .await
-                .ctx("elbv2", "ModifyTargetGroupAttributes")?;
-            p.info(format!("deregistration delay set to {want} s"));
-        }
-        Ok(arn)
-    }
-
-    async fn ensure_listener(
-        &self,
-        cx: StepCx<'_>,
-        h: &mut SessionHandle,
-        nlb: &str,
-        tg: &str,
-    ) -> Result<()> {
-        let aws = cx.aws;
-        let port = cx.inputs.task_definition.container_port;
-        let session = Owner::of(h.session());
-        let arn = if let Some(l) = listener_on(aws, nlb, port).await? {
-            let arn = l
-                .listener_arn()
-                .required("elbv2", "DescribeListeners", "ListenerArn")?;
-            crate::steps::load_balancer::ensure_ours(
-                aws,
-                &arn,
-                &session,
-                &format!("listener on port {port}"),
-                "task-definition.container_port",
-            )
-            .await?;
-            if forwards_to(&l) == Some(tg) {
-                cx.progress.reused("listener", &arn);
-            } else {
-                aws.elb
-                    .modify_listener()
-                    .listener_arn(&arn)
-                    .default_actions(forward(tg))
-                    .send()
-                    .await
-                    .ctx("elbv2", "ModifyListener")?;
-                cx.progress.info(format!(
-                    "listener on port {port} now forwards to the service's target group"
-                ));
-            }
-            arn
-        } else {
-            h.creating(StepId::Service, LISTENER, "CreateListener")?;
-            let out = aws
-                .elb
-                .create_listener()
-                .load_balancer_arn(nlb)
-                .protocol(ProtocolEnum::Tcp)
-                .port(crate::model::api_int(port))
-                .default_actions(forward(tg))
-                .set_tags(Some(
-                    session.tags("listener").elb(&format!("{session}-{port}")),
-                ))
-                .send()
-                .await
-                .ctx("elbv2", "CreateListener")?;
-            let arn = out
-                .listeners()
-                .first()
-                .and_then(|l| l.listener_arn())
-                .unwrap_or_default()
-                .to_string();
-            cx.progress.created("listener", &arn);
-            arn
-        };
-        h.record(StepId::Service, LISTENER, &arn)
-    }
-
     /// ECS needs its service-linked role before `CreateService` can work.
     async fn ensure_service_linked_role(&self, cx: StepCx<'_>) -> Result<()> {
         let r = cx
@@ -407,8 +179,8 @@ impl Step for Service {
         let out = |k| s.output(StepId::Service, k);
         let tag = format!("Key={SESSION_KEY},Value={}", s.name);
         vec![
-            Change::create_or_keep(
-                out(SG),
+            owned::SG.change(
+                s,
                 format!(
                     "security group {}-tasks: TCP {port} from {cidr} only",
                     s.name
@@ -418,8 +190,8 @@ impl Step for Service {
                     s.name
                 ),
             ),
-            Change::create_or_keep(
-                out(TG),
+            owned::TG.change(
+                s,
                 format!(
                     "target group {} (TCP {port}, type ip, health check every {} s, deregistration delay {} s)",
                     i.target_group_name,
@@ -433,8 +205,8 @@ impl Step for Service {
                     i.deregistration_delay_seconds
                 ),
             ),
-            Change::create_or_keep(
-                out(LISTENER),
+            owned::LISTENER.change(
+                s,
                 format!(
                     "NLB listener TCP {port} → the service's target group (before the service: AWS requires it)"
                 ),
@@ -480,9 +252,9 @@ impl Step for Service {
         let cluster = cluster_of(s)?;
         let session = Owner::of(s);
 
-        let sg = self.ensure_security_group(cx, h, &vpc).await?;
-        let tg = self.ensure_target_group(cx, h, &vpc).await?;
-        self.ensure_listener(cx, h, &nlb, &tg).await?;
+        let sg = ensure::security_group(cx, h, &vpc).await?;
+        let tg = ensure::target_group(cx, h, &vpc).await?;
+        ensure::listener(cx, h, &nlb, &tg).await?;
 
         let aws = cx.aws;
         let i = &cx.inputs.service;

@@ -2,81 +2,40 @@
 //! listener, the target group and the security group (whose task network
 //! interfaces linger for minutes).
 
-use super::keys::*;
-use super::{cluster_of, describe_service, listener_on};
+use super::keys::{LISTENER, SERVICE};
+use super::owned;
+use super::{cluster_of, describe_service};
 use crate::aws::CallExt;
 use crate::aws::Required;
-use crate::aws::find;
+use crate::aws::kind::At;
 use crate::aws::tags::Owner;
-use crate::aws::wait::{Poll, delete_when_free_showing, wait_for};
+use crate::aws::wait::{Poll, wait_for};
 use crate::error::Result;
 use crate::session::SessionHandle;
 use crate::steps::load_balancer::keys as lb_keys;
-use crate::steps::load_balancer::{delete_own_target_group, describe_tg, elb_owned};
-use crate::steps::net::eni_holders;
 use crate::steps::{StepCx, StepId};
 use std::time::Duration;
 
 pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-    let aws = cx.aws;
-    let p = cx.progress;
     let session = Owner::of(h.session());
-    let i = &cx.inputs.service;
-    let sid = StepId::Service;
+    let name = cx.inputs.service.target_group_name.as_str();
     delete_service(cx, h, &session).await?;
-    h.forget(sid, SERVICE)?;
-    if let Some(nlb) = h
+    h.forget(StepId::Service, SERVICE)?;
+    let port = cx.inputs.task_definition.container_port;
+    match h
         .session()
         .output(StepId::LoadBalancer, lb_keys::NLB)
         .map(str::to_string)
-        && let Some(l) = listener_on(aws, &nlb, cx.inputs.task_definition.container_port).await?
     {
-        let arn = l
-            .listener_arn()
-            .required("elbv2", "DescribeListeners", "ListenerArn")?;
-        if elb_owned(aws, &arn, &session).await? {
-            aws.elb
-                .delete_listener()
-                .listener_arn(&arn)
-                .send()
-                .await
-                .ctx("elbv2", "DeleteListener")?;
-            p.deleted("listener", &arn);
+        Some(nlb) => {
+            let at = At::ANY.inside(&nlb).on_port(port);
+            owned::LISTENER.delete_owned(cx, h, at).await?;
         }
+        None => h.forget(StepId::Service, LISTENER)?,
     }
-    h.forget(sid, LISTENER)?;
-    if let Some(tg) = describe_tg(aws, &i.target_group_name).await? {
-        let arn =
-            &tg.target_group_arn()
-                .required("elbv2", "DescribeTargetGroups", "TargetGroupArn")?;
-        delete_own_target_group(aws, p, arn, &session, "target group").await?;
-    }
-    h.forget(sid, TG)?;
-    for g in find::security_groups(aws, &session.tags("task-security-group")).await? {
-        let id = g
-            .group_id()
-            .required("ec2", "DescribeSecurityGroups", "GroupId")?;
-        let r = id.as_str();
-        // Task network interfaces linger for minutes after tasks stop.
-        delete_when_free_showing(
-            p,
-            &format!("security group {id} to be released by task network interfaces"),
-            || async move {
-                aws.ec2
-                    .delete_security_group()
-                    .group_id(r)
-                    .send()
-                    .await
-                    .ctx("ec2", "DeleteSecurityGroup")
-                    .map(|_| ())
-            },
-            || eni_holders(aws, "group-id", r),
-        )
-        .await?;
-        p.deleted("security group", &id);
-    }
-    h.forget(sid, SG)?;
-    Ok(())
+    owned::TG.delete_owned(cx, h, At::named(name)).await?;
+    // Task network interfaces linger for minutes after tasks stop.
+    owned::SG.delete_owned(cx, h, At::ANY).await
 }
 
 /// Scales the session's service to zero, deletes it and waits until it is

@@ -1,0 +1,197 @@
+//! Apply of step 5, one resource at a time: the Elastic IP, the NAT gateway
+//! (waited for until available) and the private route table, which then takes
+//! over the private subnet's association.
+
+use super::keys::NAT_TOKEN;
+use super::owned;
+use crate::aws::error::returned;
+use crate::aws::find;
+use crate::aws::kind::At;
+use crate::aws::tags::Owner;
+use crate::aws::wait::{Poll, wait_for};
+use crate::aws::{CallExt, Required};
+use crate::error::{Error, Result};
+use crate::session::SessionHandle;
+use crate::steps::net::{RouteTarget, ensure_default_route, explicit_route_tables};
+use crate::steps::{StepCx, StepId};
+use aws_sdk_ec2::types::{Address, ConnectivityType, DomainType, NatGatewayState, ResourceType};
+use std::time::Duration;
+
+/// The Elastic IP; returns its allocation id.
+pub(super) async fn elastic_ip(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<String> {
+    let aws = cx.aws;
+    let owner = Owner::of(h.session());
+    let t = owned::EIP.tags(&owner);
+    let got = owned::EIP
+        .ensure(cx, h, At::ANY, || async {
+            let out = aws
+                .ec2
+                .allocate_address()
+                .domain(DomainType::Vpc)
+                .tag_specifications(t.ec2_spec(ResourceType::ElasticIp, &format!("{owner}-nat")))
+                .send()
+                .await
+                .ctx("ec2", "AllocateAddress")?;
+            Ok(Address::builder()
+                .set_allocation_id(out.allocation_id().map(str::to_string))
+                .set_public_ip(out.public_ip().map(str::to_string))
+                .build())
+        })
+        .await?;
+    if let Some(ip) = got.item.public_ip() {
+        cx.progress.info(format!("{} is {ip}", got.id));
+    }
+    Ok(got.id)
+}
+
+/// The NAT gateway in public subnet A, created with a client token saved
+/// before the call (a retry after a crash cannot make a second one), and
+/// waited for until available.
+pub(super) async fn nat_gateway(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    subnet_a: &str,
+    alloc: &str,
+) -> Result<String> {
+    let aws = cx.aws;
+    let owner = Owner::of(h.session());
+    let t = owned::NAT.tags(&owner);
+    let sid = StepId::NatGateway;
+    let token = if let Some(t) = h.session().output(sid, NAT_TOKEN) {
+        t.to_string()
+    } else {
+        let t = crate::steps::names::client_token(64);
+        h.record(sid, NAT_TOKEN, &t)?;
+        t
+    };
+    let got = owned::NAT
+        .ensure(cx, h, At::ANY, || async {
+            let out = aws
+                .ec2
+                .create_nat_gateway()
+                .subnet_id(subnet_a)
+                .allocation_id(alloc)
+                .connectivity_type(ConnectivityType::Public)
+                .client_token(&token)
+                .tag_specifications(t.ec2_spec(ResourceType::Natgateway, &format!("{owner}-nat")))
+                .send()
+                .await
+                .ctx("ec2", "CreateNatGateway")?;
+            returned(out.nat_gateway(), "ec2", "CreateNatGateway", "NatGateway")
+        })
+        .await?;
+    let nid = got.id.as_str();
+    wait_for(
+        cx.progress,
+        "the NAT gateway to become available",
+        Duration::from_secs(10 * 60),
+        || async move {
+            let Some(n) = super::describe_nat(aws, nid).await? else {
+                return Ok(Poll::Pending("not visible yet".into()));
+            };
+            Ok(match n.state() {
+                Some(NatGatewayState::Available) => Poll::Ready(()),
+                Some(NatGatewayState::Pending) | None => Poll::Pending("pending".into()),
+                Some(other) => Poll::Failed(format!(
+                    "it is {}: {}",
+                    other.as_str(),
+                    n.failure_message().unwrap_or("AWS gave no reason")
+                )),
+            })
+        },
+    )
+    .await?;
+    Ok(got.id)
+}
+
+/// The private route table with its default route to the NAT gateway,
+/// associated with the private subnet (replacing another explicit
+/// association — only if the subnet is this session's).
+pub(super) async fn private_route_table(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    vpc_id: &str,
+    nat_id: &str,
+    private: &str,
+) -> Result<()> {
+    let aws = cx.aws;
+    let owner = Owner::of(h.session());
+    let t = owned::PRIVATE_RT.tags(&owner);
+    let got = owned::PRIVATE_RT
+        .ensure(cx, h, At::ANY, || async {
+            let out = aws
+                .ec2
+                .create_route_table()
+                .vpc_id(vpc_id)
+                .tag_specifications(
+                    t.ec2_spec(ResourceType::RouteTable, &format!("{owner}-private")),
+                )
+                .send()
+                .await
+                .ctx("ec2", "CreateRouteTable")?;
+            returned(out.route_table(), "ec2", "CreateRouteTable", "RouteTable")
+        })
+        .await?;
+    ensure_default_route(aws, cx.progress, &got.item, RouteTarget::Nat(nat_id)).await?;
+    associate(cx, &owner, &got.id, private).await
+}
+
+/// Makes `rt_id` the private subnet's explicit route table.
+async fn associate(cx: StepCx<'_>, owner: &Owner, rt_id: &str, private: &str) -> Result<()> {
+    let aws = cx.aws;
+    let p = cx.progress;
+    let ours = find::subnets(
+        aws,
+        &crate::steps::private_subnet::owned::PRIVATE.tags(owner),
+    )
+    .await?;
+    if !ours.iter().any(|sn| sn.subnet_id() == Some(private)) {
+        return Err(Error::Conflict(format!(
+            "subnet {private}, recorded as this session's private subnet, does not carry its \
+             tags; gatewalk will not move its route table.\n  hint: run `gatewalk apply \
+             --through private-subnet` to settle step 3 first"
+        )));
+    }
+    let mut existing = None;
+    for t in &explicit_route_tables(aws, private).await? {
+        if let Some(a) = t
+            .associations()
+            .iter()
+            .find(|a| a.subnet_id() == Some(private))
+        {
+            let op = "DescribeRouteTables";
+            existing = Some((
+                t.route_table_id().required("ec2", op, "RouteTableId")?,
+                a.route_table_association_id()
+                    .required("ec2", op, "RouteTableAssociationId")?,
+            ));
+            break;
+        }
+    }
+    match existing {
+        Some((table, _)) if table == rt_id => {}
+        Some((table, assoc)) => {
+            aws.ec2
+                .replace_route_table_association()
+                .association_id(&assoc)
+                .route_table_id(rt_id)
+                .send()
+                .await
+                .ctx("ec2", "ReplaceRouteTableAssociation")?;
+            p.info(format!(
+                "{private} moved from route table {table} to {rt_id}"
+            ));
+        }
+        None => {
+            aws.ec2
+                .associate_route_table()
+                .route_table_id(rt_id)
+                .subnet_id(private)
+                .send()
+                .await
+                .ctx("ec2", "AssociateRouteTable")?;
+            p.info(format!("associated {rt_id} with {private}"));
+        }
+    }
+    Ok(())
+}

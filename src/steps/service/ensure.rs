@@ -1,0 +1,203 @@
+//! Apply of step 6 before the service itself, one resource at a time: the
+//! tasks' security group, the service's target group and the NLB's listener,
+//! each settled by the resource kit and then brought to the wanted shape.
+
+use super::{DEREG_KEY, forward, forwards_to, owned};
+use crate::aws::CallExt;
+use crate::aws::error::returned;
+use crate::aws::kind::At;
+use crate::aws::tags::Owner;
+use crate::error::Result;
+use crate::session::SessionHandle;
+use crate::steps::StepCx;
+use crate::steps::resource::Origin;
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroup};
+use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetGroupAttribute, TargetTypeEnum};
+
+/// The tasks' security group, allowing the container port from the VPC's
+/// block only; returns its id.
+pub(super) async fn security_group(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    vpc: &str,
+) -> Result<String> {
+    let aws = cx.aws;
+    let owner = Owner::of(h.session());
+    let cidr = cx.inputs.cluster_vpc.vpc_cidr.as_str();
+    let port = crate::model::api_int(cx.inputs.task_definition.container_port);
+    let t = owned::SG.tags(&owner);
+    let got = owned::SG
+        .ensure(cx, h, At::ANY, || async {
+            let out = aws
+                .ec2
+                .create_security_group()
+                .group_name(format!("{owner}-tasks"))
+                .description(format!(
+                    "gatewalk {owner}: tasks accept the container port from inside the VPC only"
+                ))
+                .vpc_id(vpc)
+                .tag_specifications(
+                    t.ec2_spec(ResourceType::SecurityGroup, &format!("{owner}-tasks")),
+                )
+                .send()
+                .await
+                .ctx("ec2", "CreateSecurityGroup")?;
+            Ok(SecurityGroup::builder()
+                .set_group_id(out.group_id().map(str::to_string))
+                .build())
+        })
+        .await?;
+    let allowed = got.item.ip_permissions().iter().any(|perm| {
+        perm.from_port() == Some(port)
+            && perm.to_port() == Some(port)
+            && perm.ip_ranges().iter().any(|r| r.cidr_ip() == Some(cidr))
+    });
+    if !allowed {
+        // The NLB reaches ip targets from its private addresses (client IP
+        // preservation is off), so the VPC block — never 0.0.0.0/0.
+        aws.ec2
+            .authorize_security_group_ingress()
+            .group_id(&got.id)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(port)
+                    .to_port(port)
+                    .ip_ranges(
+                        IpRange::builder()
+                            .cidr_ip(cidr)
+                            .description("NLB traffic and health checks")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .ctx("ec2", "AuthorizeSecurityGroupIngress")?;
+        cx.progress
+            .info(format!("{} allows TCP {port} from {cidr}", got.id));
+    }
+    Ok(got.id)
+}
+
+/// The service's target group (TCP, ip targets) with the chosen
+/// deregistration delay; returns its ARN.
+pub(super) async fn target_group(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    vpc: &str,
+) -> Result<String> {
+    let aws = cx.aws;
+    let i = &cx.inputs.service;
+    let name = i.target_group_name.as_str();
+    let owner = Owner::of(h.session());
+    let t = owned::TG.tags(&owner);
+    let got = owned::TG
+        .ensure(cx, h, At::named(name), || async {
+            let out = aws
+                .elb
+                .create_target_group()
+                .name(name)
+                .protocol(ProtocolEnum::Tcp)
+                .port(crate::model::api_int(
+                    cx.inputs.task_definition.container_port,
+                ))
+                .vpc_id(vpc)
+                .target_type(TargetTypeEnum::Ip)
+                .health_check_protocol(ProtocolEnum::Tcp)
+                .health_check_interval_seconds(crate::model::api_int(
+                    i.health_check_interval_seconds,
+                ))
+                .healthy_threshold_count(3)
+                .unhealthy_threshold_count(3)
+                .set_tags(Some(t.elb(name)))
+                .send()
+                .await
+                .ctx("elbv2", "CreateTargetGroup")?;
+            returned(
+                out.target_groups().first(),
+                "elbv2",
+                "CreateTargetGroup",
+                "TargetGroups",
+            )
+        })
+        .await?;
+    let arn = got.id;
+    let attrs = aws
+        .elb
+        .describe_target_group_attributes()
+        .target_group_arn(&arn)
+        .send()
+        .await
+        .ctx("elbv2", "DescribeTargetGroupAttributes")?;
+    let want = i.deregistration_delay_seconds.to_string();
+    let current = attrs
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some(DEREG_KEY))
+        .and_then(|a| a.value());
+    if current != Some(want.as_str()) {
+        aws.elb
+            .modify_target_group_attributes()
+            .target_group_arn(&arn)
+            .attributes(
+                TargetGroupAttribute::builder()
+                    .key(DEREG_KEY)
+                    .value(&want)
+                    .build(),
+            )
+            .send()
+            .await
+            .ctx("elbv2", "ModifyTargetGroupAttributes")?;
+        cx.progress
+            .info(format!("deregistration delay set to {want} s"));
+    }
+    Ok(arn)
+}
+
+/// The NLB's listener on the container port, forwarding to `tg`.
+pub(super) async fn listener(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    nlb: &str,
+    tg: &str,
+) -> Result<()> {
+    let aws = cx.aws;
+    let port = cx.inputs.task_definition.container_port;
+    let owner = Owner::of(h.session());
+    let t = owned::LISTENER.tags(&owner);
+    let got = owned::LISTENER
+        .ensure(cx, h, At::ANY.inside(nlb).on_port(port), || async {
+            let out = aws
+                .elb
+                .create_listener()
+                .load_balancer_arn(nlb)
+                .protocol(ProtocolEnum::Tcp)
+                .port(crate::model::api_int(port))
+                .default_actions(forward(tg))
+                .set_tags(Some(t.elb(&format!("{owner}-{port}"))))
+                .send()
+                .await
+                .ctx("elbv2", "CreateListener")?;
+            returned(
+                out.listeners().first(),
+                "elbv2",
+                "CreateListener",
+                "Listeners",
+            )
+        })
+        .await?;
+    if got.origin == Origin::Reused && forwards_to(&got.item) != Some(tg) {
+        aws.elb
+            .modify_listener()
+            .listener_arn(&got.id)
+            .default_actions(forward(tg))
+            .send()
+            .await
+            .ctx("elbv2", "ModifyListener")?;
+        cx.progress.info(format!(
+            "listener on port {port} now forwards to the service's target group"
+        ));
+    }
+    Ok(())
+}
