@@ -5,14 +5,13 @@
 
 mod checks;
 mod create;
-mod inputs;
 mod running;
 mod teardown;
 
 use crate::aws::Required;
 use running::wait_steady;
 
-pub use inputs::{MAX_DESIRED, ServiceInputs};
+pub use crate::inputs::service::{MAX_DESIRED, ServiceInputs};
 
 use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::Inputs;
@@ -42,8 +41,7 @@ pub mod keys {
     pub const TG: &str = "service_target_group_arn";
     /// Listener ARN.
     pub const LISTENER: &str = "listener_arn";
-    /// ECS service ARN.
-    pub const SERVICE: &str = "service_arn";
+    pub use crate::model::keys::SERVICE;
 }
 use keys::*;
 

@@ -2,9 +2,8 @@
 //! ECS uses to pull the image.
 
 mod checks;
-mod inputs;
 
-pub use inputs::{TaskDefinitionInputs, check_port, fargate_size};
+pub use crate::inputs::task_definition::{TaskDefinitionInputs, check_port, fargate_size};
 
 use super::inputs::Inputs;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
