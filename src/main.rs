@@ -9,5 +9,5 @@ fn main() -> std::process::ExitCode {
     if let Err(e) = gatewalk::logging::init() {
         eprintln!("gatewalk: logging disabled: {e}");
     }
-    gatewalk::cli::run(args)
+    gatewalk::cli::run(args, &gatewalk::steps::ENGINE)
 }

@@ -1,5 +1,6 @@
 //! The words every part of gatewalk shares: the ten step ids, checks and
-//! their outcomes, live resources, planned changes and rejected inputs.
+//! their outcomes, live resources, planned changes, rejected inputs, and the
+//! output keys the front ends and the summary read from a session.
 //!
 //! A leaf: nothing here imports from the crate, so the error type, progress
 //! events, sessions and the sandbox can use these words without reaching up
@@ -248,6 +249,14 @@ impl Check {
     }
 }
 
+/// The checks that block a step: every one that failed or is still pending.
+pub fn blocking(checks: &[Check]) -> Vec<&Check> {
+    checks
+        .iter()
+        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Pending))
+        .collect()
+}
+
 /// One live resource of a step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Resource {
@@ -361,4 +370,26 @@ impl InputError {
 /// ever get past, it is clamped, never wrapped into a negative number.
 pub fn api_int(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// Output keys that more than their own step reads: the front ends, the
+/// summary and the cost estimate. Each step that records one re-exports it
+/// beside its other keys, so step code reads them as before.
+pub mod keys {
+    /// Step 3: the private subnet id.
+    pub const PRIVATE_SUBNET_KEY: &str = "private_subnet_id";
+    /// Step 4: the NLB's ARN.
+    pub const NLB: &str = "load_balancer_arn";
+    /// Step 5: the Elastic IP's allocation id.
+    pub const EIP: &str = "eip_allocation_id";
+    /// Step 5: the NAT gateway id.
+    pub const NAT: &str = "nat_gateway_id";
+    /// Step 6: the ECS service's ARN.
+    pub const SERVICE: &str = "service_arn";
+    /// Step 8: the VPC Link id.
+    pub const LINK_KEY: &str = "vpc_link_id";
+    /// Step 9: `https://<id>.execute-api.<region>.amazonaws.com/<stage>/`.
+    pub const INVOKE_URL: &str = "invoke_url";
+    /// Step 10: the last smoke test's result in words.
+    pub const SMOKE_KEY: &str = "smoke_result";
 }

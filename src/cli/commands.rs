@@ -1,29 +1,31 @@
 //! What each subcommand does: set up the session and AWS context, call the
-//! engine, hand results to [`super::output`].
+//! engine (the session's commands are in [`super::deploy`]), hand results to
+//! [`super::output`].
 
+use super::deploy;
 use super::output::{self, Printer};
 use super::{
-    Args, Command, EXIT_CHECKS, EXIT_ERROR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputArgs,
-    SandboxAction, SessionsAction,
+    Args, Command, EXIT_ERROR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputArgs, SandboxAction,
+    SessionsAction,
 };
 use crate::aws::{AwsContext, AwsOptions};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::inputs::{Inputs, Override, parse_file, parse_set};
+use crate::model::{InputError, StepId};
 use crate::progress::{Event, Progress};
 use crate::sandbox::{self, SandboxState};
 use crate::session::store::home_dir;
-use crate::session::{Session, SessionHandle, StepStatus, Store};
-use crate::steps::engine::{self, blocking};
-use crate::steps::inputs::{Inputs, Override, parse_file, parse_set};
-use crate::steps::{self, StepCx, StepId};
+use crate::session::{Session, SessionHandle, Store};
 use std::io::IsTerminal;
 use std::path::Path;
 
 /// Session name used when there is no session yet and none was named.
 pub const DEFAULT_SESSION: &str = "demo";
 
-pub(super) async fn dispatch(args: Args) -> u8 {
+pub(super) async fn dispatch(args: Args, engine: &'static dyn Engine) -> u8 {
     let out = Printer::new(args.output);
-    match Box::pin(run(&args, out)).await {
+    match Box::pin(run(&args, out, engine)).await {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
@@ -41,22 +43,19 @@ pub(super) fn exit_code(e: &Error) -> u8 {
     }
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one arm per subcommand; to be split when the front ends get their narrower door (issue 12)"
-)]
-async fn run(args: &Args, out: Printer) -> Result<u8> {
+async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u8> {
     check_pace(args)?;
     let home = home_dir()?;
     let store = Store::new(&home);
     let Some(cmd) = &args.command else {
         let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         if tty && !out.json() {
-            return wizard(args, home).await;
+            return wizard(args, home, engine).await;
         }
         out.overview(&store.list()?);
         return Ok(EXIT_OK);
     };
+    let no_inputs = InputArgs::default();
     match cmd {
         Command::Sessions { action } => sessions_cmd(&store, action.as_ref(), out),
         Command::Sandbox { action } => sandbox_cmd(&home, action, args.pace, out).await,
@@ -67,180 +66,29 @@ async fn run(args: &Args, out: Printer) -> Result<u8> {
             Ok(EXIT_OK)
         }
         Command::Plan { step, inputs } => {
-            let cx = Ctx::new(args, &home, &store, inputs).await?;
-            let session = cx.provisional();
-            let inputs = resolve(&session, &cx.overrides)?;
-            let steps = chosen(*step);
-            let mut plans = Vec::new();
-            for s in steps {
-                plans.push((s, steps::plan(s, &inputs, &session)?));
-            }
-            out.plan(&plans);
-            Ok(EXIT_OK)
+            let cx = Ctx::new(args, &home, &store, inputs, engine).await?;
+            deploy::plan(&cx, *step, out)
         }
         Command::Inputs { step, inputs } => {
-            let cx = Ctx::new(args, &home, &store, inputs).await?;
-            let steps: Vec<StepId> = match step {
-                Some(s) => vec![*s],
-                None => StepId::ALL.into_iter().collect(),
-            };
-            let session = if cx.overrides.is_empty() {
-                cx.provisional()
-            } else {
-                // Validate first, so bad input never creates a session file.
-                resolve(&cx.provisional(), &cx.overrides)?;
-                let mut h = cx.open()?;
-                let inputs = resolve(h.session(), &cx.overrides)?;
-                inputs.store_in(h.session_mut());
-                h.save()?;
-                out.note(&format!("saved in session `{}`", cx.name));
-                h.session().clone()
-            };
-            let inputs = resolve(&session, &[])?;
-            out.inputs(&steps, &inputs, &Inputs::defaults(&session.name));
-            Ok(EXIT_OK)
+            let cx = Ctx::new(args, &home, &store, inputs, engine).await?;
+            deploy::inputs(&cx, *step, out)
         }
         Command::Apply { through, inputs } => {
-            let through = match through {
-                Some(t) => *t,
-                None => StepId::Done,
-            };
-            let cx = Ctx::new(args, &home, &store, inputs).await?;
-            resolve(&cx.provisional(), &cx.overrides)?;
-            // Lock first (a session in use is refused before any call), then
-            // reach AWS before a new session file is written: an endpoint
-            // that does not answer leaves no session behind.
-            let lock = cx.store.lock_session(&cx.name)?;
-            cx.first_contact(out).await?;
-            let mut h = cx.store.open_locked(lock, &cx.name, &cx.aws.region)?;
-            took_over(&h, out);
-            let inputs = resolve(h.session(), &cx.overrides)?;
-            let (progress, printer) = out.progress();
-            cx.aws.calls.report_retries_to(progress.clone());
-            let r = interruptible(&cx.name, async {
-                engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &progress).await?;
-                engine::apply_through(&cx.aws, &mut h, &inputs, through, &progress).await
-            })
-            .await;
-            cx.aws.calls.stop_reporting();
-            drop(progress);
-            let _ = printer.await;
-            let results = r?;
-            out.applied(h.session(), &results);
-            Ok(EXIT_OK)
+            let cx = Ctx::new(args, &home, &store, inputs, engine).await?;
+            deploy::apply(&cx, through.unwrap_or(StepId::Done), out).await
         }
         Command::Validate { step } => {
-            let cx = Ctx::new(args, &home, &store, &InputArgs::default()).await?;
-            let mut h = cx.open_existing()?;
-            let inputs = resolve(h.session(), &[])?;
-            cx.first_contact(out).await?;
-            engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &Progress::silent()).await?;
-            let steps: Vec<StepId> = match step {
-                Some(s) => vec![*s],
-                None => StepId::ALL
-                    .into_iter()
-                    .filter(|s| h.session().status(*s) != StepStatus::NotStarted)
-                    .collect(),
-            };
-            if steps.is_empty() {
-                out.note("nothing has been applied in this session yet; run `gatewalk apply`");
-                return Ok(EXIT_OK);
-            }
-            let results = engine::validate_steps(&cx.aws, h.session(), &inputs, &steps).await;
-            let mut failed = false;
-            for (s, r) in &results {
-                match r {
-                    Ok(checks) => {
-                        engine::record_checks(h.session_mut(), *s, checks);
-                        failed |= !blocking(checks).is_empty();
-                    }
-                    Err(_) => failed = true,
-                }
-            }
-            h.save()?;
-            out.checks(&results);
-            Ok(if failed { EXIT_CHECKS } else { EXIT_OK })
+            let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
+            deploy::validate(&cx, *step, out).await
         }
         Command::Inspect { step } => {
-            let cx = Ctx::new(args, &home, &store, &InputArgs::default()).await?;
-            let session = store.load(&cx.name)?;
-            cx.first_contact(out).await?;
-            check_account(&cx.aws, &session).await?;
-            let inputs = resolve(&session, &[])?;
-            let steps: Vec<StepId> = match step {
-                Some(s) => vec![*s],
-                None => StepId::ALL
-                    .into_iter()
-                    .filter(|s| !session.step(*s).outputs.is_empty())
-                    .collect(),
-            };
-            let p = Progress::silent();
-            let mut all = Vec::new();
-            for s in steps {
-                let cxs = StepCx {
-                    aws: &cx.aws,
-                    inputs: &inputs,
-                    progress: &p,
-                };
-                all.push((s, steps::inspect(s, cxs, &session).await?));
-            }
-            out.resources(&all);
-            Ok(EXIT_OK)
+            let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
+            deploy::inspect(&cx, *step, out).await
         }
         Command::Teardown { yes } => {
-            let cx = Ctx::new(args, &home, &store, &InputArgs::default()).await?;
-            if !yes {
-                confirm(&cx.name)?;
-            }
-            let mut h = cx.open_existing()?;
-            took_over(&h, out);
-            let inputs = resolve(h.session(), &[])?;
-            cx.first_contact(out).await?;
-            let (progress, printer) = out.progress();
-            cx.aws.calls.report_retries_to(progress.clone());
-            let r = interruptible(&cx.name, async {
-                engine::bind(&cx.aws, &mut h, cx.sandbox_instance(), &progress).await?;
-                engine::teardown_all(&cx.aws, &mut h, &inputs, &progress).await
-            })
-            .await;
-            cx.aws.calls.stop_reporting();
-            drop(progress);
-            let _ = printer.await;
-            let left = r?;
-            out.torn_down(&cx.name, &left);
-            Ok(if left.is_empty() { EXIT_OK } else { EXIT_ERROR })
+            let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
+            deploy::teardown(&cx, *yes, out).await
         }
-    }
-}
-
-/// Runs `work` until it ends or Ctrl-C / SIGTERM arrives. On a signal the
-/// work is dropped at the await it is in: every id is recorded the moment it
-/// exists and every save is atomic, so that is a safe point, and the next run
-/// finds what the interrupted call may have created by its tags. A second
-/// signal while gatewalk finishes up quits at once.
-async fn interruptible<T>(
-    session: &str,
-    work: impl std::future::Future<Output = Result<T>>,
-) -> Result<T> {
-    tokio::select! {
-        r = work => r,
-        signal = crate::signals::interrupt() => {
-            tracing::warn!(signal, "interrupted");
-            tokio::spawn(async {
-                let _ = tokio::signal::ctrl_c().await;
-                std::process::exit(EXIT_INTERRUPTED.into());
-            });
-            Err(Error::Interrupted { signal, session: session.to_string() })
-        }
-    }
-}
-
-fn took_over(h: &SessionHandle, out: Printer) {
-    if let Some(pid) = h.took_over_from() {
-        out.note(&format!(
-            "gatewalk: session `{}` was left by a run that stopped before finishing (pid {pid}); continuing from where it stopped",
-            h.session().name
-        ));
     }
 }
 
@@ -253,7 +101,7 @@ fn check_pace(args: &Args) -> Result<()> {
         })
     );
     if args.pace.is_some() && !args.sandbox && !starting {
-        return Err(Error::Inputs(vec![crate::steps::inputs::InputError {
+        return Err(Error::Inputs(vec![InputError {
             step: None,
             field: "--pace".into(),
             message: "sets the pace of the local sandbox; add --sandbox (or use `gatewalk sandbox start --pace …`)".into(),
@@ -263,7 +111,7 @@ fn check_pace(args: &Args) -> Result<()> {
 }
 
 /// `gatewalk` in a terminal: the interactive wizard.
-async fn wizard(args: &Args, home: std::path::PathBuf) -> Result<u8> {
+async fn wizard(args: &Args, home: std::path::PathBuf, engine: &'static dyn Engine) -> Result<u8> {
     if let Some(n) = &args.session {
         crate::session::validate_name(n).map_err(Error::Session)?;
     }
@@ -291,6 +139,7 @@ async fn wizard(args: &Args, home: std::path::PathBuf) -> Result<u8> {
         session: args.session.clone(),
         keys,
         notice,
+        engine,
     };
     crate::tui::run(config).await?;
     Ok(EXIT_OK)
@@ -378,38 +227,8 @@ async fn sandbox_cmd(
     Ok(EXIT_OK)
 }
 
-/// Asks for the session name to be typed, as a guard against tearing down the
-/// wrong deployment.
-fn confirm(name: &str) -> Result<()> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::Config(
-            "teardown deletes every resource of the session; pass --yes to confirm when not running in a terminal".into(),
-        ));
-    }
-    eprint!(
-        "This deletes every AWS resource of session `{name}`. Type the session name to confirm: "
-    );
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(|e| Error::Config(format!("could not read the confirmation: {e}")))?;
-    if line.trim() == name {
-        Ok(())
-    } else {
-        Err(Error::Config(
-            "teardown cancelled: the name did not match".into(),
-        ))
-    }
-}
-
-fn chosen(step: Option<StepId>) -> Vec<StepId> {
-    match step {
-        Some(s) => vec![s],
-        None => StepId::ALL.into_iter().collect(),
-    }
-}
-
-fn resolve(session: &Session, overrides: &[Override]) -> Result<Inputs> {
+/// The inputs of `session` with `overrides`, validated.
+pub(super) fn resolve(session: &Session, overrides: &[Override]) -> Result<Inputs> {
     Inputs::resolve(session, overrides).map_err(Error::Inputs)
 }
 
@@ -449,30 +268,30 @@ fn session_name(args: &Args, store: &Store) -> Result<String> {
     }
 }
 
-async fn check_account(aws: &AwsContext, s: &Session) -> Result<()> {
-    let actual = &aws.identity().await?.account;
-    match &s.account_id {
-        Some(a) if a != actual => Err(Error::WrongAccount {
-            session: s.name.clone(),
-            expected: a.clone(),
-            actual: actual.clone(),
-        }),
-        _ => Ok(()),
-    }
-}
-
 /// Everything a session command needs, set up without any AWS API call.
-struct Ctx<'a> {
-    name: String,
-    store: &'a Store,
-    aws: AwsContext,
+pub(super) struct Ctx<'a> {
+    /// The session's name.
+    pub(super) name: String,
+    /// Where sessions are kept.
+    pub(super) store: &'a Store,
+    /// SDK clients.
+    pub(super) aws: AwsContext,
     sandbox: Option<SandboxState>,
-    overrides: Vec<Override>,
+    /// Inputs given with `--set` / `--inputs`.
+    pub(super) overrides: Vec<Override>,
     existing: Option<Session>,
+    /// The steps, behind their door.
+    pub(super) engine: &'static dyn Engine,
 }
 
 impl<'a> Ctx<'a> {
-    async fn new(args: &Args, home: &Path, store: &'a Store, inputs: &InputArgs) -> Result<Self> {
+    async fn new(
+        args: &Args,
+        home: &Path,
+        store: &'a Store,
+        inputs: &InputArgs,
+        engine: &'static dyn Engine,
+    ) -> Result<Self> {
         let name = session_name(args, store)?;
         let overrides = overrides(inputs)?;
         let existing = if store.exists(&name) {
@@ -535,13 +354,14 @@ impl<'a> Ctx<'a> {
             sandbox,
             overrides,
             existing,
+            engine,
         })
     }
 
     /// Asks STS who the credentials are — the first call every AWS command
     /// makes — saying every few seconds what it is waiting for, so an endpoint
     /// that never answers is not a silent terminal for 90 s.
-    async fn first_contact(&self, out: Printer) -> Result<()> {
+    pub(super) async fn first_contact(&self, out: Printer) -> Result<()> {
         let place = self
             .aws
             .endpoint_url
@@ -563,22 +383,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn sandbox_instance(&self) -> Option<&str> {
+    pub(super) fn sandbox_instance(&self) -> Option<&str> {
         self.sandbox.as_ref().map(|s| s.instance.as_str())
     }
 
     /// The saved session, or a new one in memory (not written).
-    fn provisional(&self) -> Session {
+    pub(super) fn provisional(&self) -> Session {
         self.existing
             .clone()
             .unwrap_or_else(|| Session::new(&self.name, &self.aws.region))
     }
 
-    fn open(&self) -> Result<SessionHandle> {
+    pub(super) fn open(&self) -> Result<SessionHandle> {
         self.store.open(&self.name, &self.aws.region)
     }
 
-    fn open_existing(&self) -> Result<SessionHandle> {
+    pub(super) fn open_existing(&self) -> Result<SessionHandle> {
         self.store.open_existing(&self.name)
     }
 }

@@ -2,9 +2,11 @@
 //! and AWS setup shared by every command, and exit codes.
 
 mod commands;
+mod deploy;
 mod output;
 
-use crate::steps::StepId;
+use crate::engine::Engine;
+use crate::model::StepId;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -180,8 +182,9 @@ pub enum SandboxAction {
     Stop,
 }
 
-/// Runs the parsed command and returns the process exit code.
-pub fn run(args: Args) -> ExitCode {
+/// Runs the parsed command with `engine` (the steps, handed over by the
+/// binary) and returns the process exit code.
+pub fn run(args: Args, engine: &'static dyn Engine) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -192,6 +195,6 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let code = rt.block_on(commands::dispatch(args));
+    let code = rt.block_on(commands::dispatch(args, engine));
     ExitCode::from(code)
 }

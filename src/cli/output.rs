@@ -4,14 +4,14 @@
 use super::Output;
 use crate::aws::find::Tagged;
 use crate::error::{Error, Result};
+use crate::inputs::Inputs;
+use crate::model::keys::INVOKE_URL;
+use crate::model::{Change, ChangeAction, Check, CheckStatus, Resource, StepId, blocking};
 use crate::progress::Event;
 use crate::sandbox::SandboxState;
 use crate::session::Session;
 use crate::session::store::Listed;
-use crate::steps::done::cost;
-use crate::steps::inputs::Inputs;
-use crate::steps::rest_api::keys::INVOKE_URL;
-use crate::steps::{Change, ChangeAction, Check, CheckStatus, Resource, StepId};
+use crate::summary::cost;
 use serde_json::json;
 
 /// Prints results in the chosen format.
@@ -410,7 +410,7 @@ impl Printer {
             let v: Vec<_> = results
                 .iter()
                 .map(|(s, r)| match r {
-                    Ok(c) => json!({ "step": s, "ok": crate::steps::engine::blocking(c).is_empty(), "checks": c }),
+                    Ok(c) => json!({ "step": s, "ok": blocking(c).is_empty(), "checks": c }),
                     Err(e) => json!({ "step": s, "ok": false, "error": e.to_string() }),
                 })
                 .collect();
@@ -419,7 +419,7 @@ impl Printer {
         for (s, r) in results {
             match r {
                 Ok(checks) => {
-                    let ok = crate::steps::engine::blocking(checks).is_empty();
+                    let ok = blocking(checks).is_empty();
                     println!(
                         "{} step {} {} — {}",
                         if ok { "✓" } else { "✗" },

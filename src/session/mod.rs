@@ -4,7 +4,7 @@
 
 pub mod store;
 
-use crate::model::{CheckStatus, StepId};
+use crate::model::{Check, CheckStatus, StepId, blocking};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -233,6 +233,21 @@ impl Session {
             .iter()
             .copied()
             .find(|s| self.status(*s) != StepStatus::Done)
+    }
+
+    /// Records a validation (in memory): counts and time, and the status
+    /// change it implies — a step that passes becomes done (if it was applied
+    /// at all); a done step that now fails has drifted and becomes failed.
+    pub fn record_checks(&mut self, step: StepId, checks: &[Check]) {
+        let rec = self.step_mut(step);
+        rec.last_validated_at = Some(now());
+        rec.last_checks = Some(CheckSummary::of(checks.iter().map(|c| &c.status)));
+        let ok = blocking(checks).is_empty();
+        rec.status = match (rec.status, ok) {
+            (StepStatus::NotStarted, _) => StepStatus::NotStarted,
+            (_, true) => StepStatus::Done,
+            (_, false) => StepStatus::Failed,
+        };
     }
 }
 

@@ -8,7 +8,9 @@ use crate::aws::AwsContext;
 use crate::aws::find::{Tagged, inventory};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::session::{CheckSummary, Session, SessionHandle, StepStatus, now};
+use crate::session::{Session, SessionHandle, StepStatus};
+
+pub use crate::model::blocking;
 
 /// Ties the session to the account (and sandbox instance) of `aws`, refusing a
 /// different account. Call before any step runs.
@@ -66,29 +68,6 @@ pub async fn bind(
     h.save()
 }
 
-/// Whether any check failed or is still pending.
-pub fn blocking(checks: &[Check]) -> Vec<&Check> {
-    checks
-        .iter()
-        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Pending))
-        .collect()
-}
-
-/// Records a validation in the session (in memory): counts and time, and the
-/// status change it implies — a step that passes becomes done (if it was
-/// applied at all); a done step that now fails has drifted and becomes failed.
-pub fn record_checks(s: &mut Session, step: StepId, checks: &[Check]) {
-    let rec = s.step_mut(step);
-    rec.last_validated_at = Some(now());
-    rec.last_checks = Some(CheckSummary::of(checks.iter().map(|c| &c.status)));
-    let ok = blocking(checks).is_empty();
-    rec.status = match (rec.status, ok) {
-        (StepStatus::NotStarted, _) => StepStatus::NotStarted,
-        (_, true) => StepStatus::Done,
-        (_, false) => StepStatus::Failed,
-    };
-}
-
 /// Applies steps in order up to and including `through`, validating each; stops
 /// at the first error or failing check. Every step's apply is idempotent, so
 /// steps already done are converged again (finding, not re-creating, what exists).
@@ -138,7 +117,7 @@ pub async fn apply_step(
         return Err(e);
     }
     let checks = super::validate(step, cx, h.session()).await?;
-    record_checks(h.session_mut(), step, &checks);
+    h.session_mut().record_checks(step, &checks);
     let failing: Vec<String> = blocking(&checks)
         .iter()
         .map(|c| {

@@ -4,10 +4,9 @@
 pub mod candidates;
 pub mod cluster_vpc;
 pub mod done;
+mod door;
 pub mod engine;
-pub mod inputs;
 pub mod load_balancer;
-pub mod names;
 pub mod nat_gateway;
 pub mod net;
 pub mod private_subnet;
@@ -25,7 +24,10 @@ use crate::session::{Session, SessionHandle};
 use inputs::Inputs;
 use std::future::Future;
 
+pub use crate::inputs;
+pub use crate::inputs::names;
 pub use crate::model::{Change, ChangeAction, Check, CheckStatus, Resource, StepId};
+pub use door::{ENGINE, Steps};
 
 /// What every step operation gets: AWS, the resolved inputs, and where to report.
 #[derive(Debug, Clone, Copy)]

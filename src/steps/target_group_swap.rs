@@ -2,7 +2,7 @@
 //! target group, the placeholder from step 4 is deleted, and the targets the
 //! service registered turn healthy.
 
-use super::inputs::{Errs, Field, Inputs, StepInputs};
+use super::inputs::Inputs;
 use super::load_balancer::keys as lb_keys;
 use super::load_balancer::{delete_own_target_group, describe_tg, elb_owned};
 use super::service::keys as svc_keys;
@@ -17,25 +17,12 @@ use crate::session::{Session, SessionHandle};
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, TargetHealthDescription, TargetHealthStateEnum,
 };
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Output key: the placeholder target group's ARN once deleted.
 pub const RETIRED_PLACEHOLDER_KEY: &str = "retired_placeholder_target_group_arn";
 
-/// Step 7 has no inputs: it works on what steps 4 and 6 made.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TargetGroupSwapInputs {}
-
-impl StepInputs for TargetGroupSwapInputs {
-    const STEP: StepId = StepId::TargetGroupSwap;
-    const FIELDS: &'static [Field] = &[];
-    fn defaults(_session: &str) -> Self {
-        Self {}
-    }
-    fn check(&self, _all: &Inputs, _region: &str, _e: &mut Errs<'_>) {}
-}
+pub use crate::inputs::TargetGroupSwapInputs;
 
 /// Step 7.
 #[derive(Debug, Clone, Copy)]

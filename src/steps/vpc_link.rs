@@ -2,71 +2,38 @@
 //! private road from API Gateway into the VPC. Created only once the NLB is
 //! active, then waited through `PENDING` to `AVAILABLE`.
 
-use super::inputs::{Errs, Field, Inputs, StepInputs};
+use super::inputs::Inputs;
 use super::load_balancer::keys as lb_keys;
 use super::load_balancer::wait_active;
-use super::names::derive;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::CallExt;
 use crate::aws::apigateway::VpcLinks;
 use crate::aws::kind::At;
-use crate::steps::resource::Owned;
 use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
 use crate::aws::wait::{Poll, wait_for};
-use crate::aws::CallExt;
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
+use crate::steps::resource::Owned;
 use aws_sdk_apigateway::types::{VpcLink, VpcLinkStatus};
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// Inputs of step 8.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VpcLinkInputs {
-    /// VPC Link name.
-    pub vpc_link_name: String,
-}
-
-impl StepInputs for VpcLinkInputs {
-    const STEP: StepId = StepId::VpcLink;
-    const FIELDS: &'static [Field] = &[Field {
-        name: "vpc_link_name",
-        meaning: "name of the REST API VPC Link (1–128 letters, digits, spaces, - and _)",
-    }];
-
-    fn defaults(session: &str) -> Self {
-        Self {
-            vpc_link_name: derive(session, "link", 128),
-        }
-    }
-
-    fn check(&self, _all: &Inputs, _region: &str, e: &mut Errs<'_>) {
-        let n = &self.vpc_link_name;
-        if n.trim().is_empty() || n.len() > 128 {
-            e.push("vpc_link_name", "must be 1–128 characters");
-        } else if let Some(c) = n
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || " -_".contains(*c)))
-        {
-            e.push(
-                "vpc_link_name",
-                format!("`{n}` contains `{c}`; use letters, digits, spaces, - and _"),
-            );
-        }
-    }
-}
+pub use crate::inputs::VpcLinkInputs;
 
 /// Step 8.
 #[derive(Debug, Clone, Copy)]
 pub struct VpcLinkStep;
 
-/// Output key: the VPC Link id.
-pub const LINK_KEY: &str = "vpc_link_id";
+pub use crate::model::keys::LINK_KEY;
 const APPLY: &str = "run `gatewalk apply --through vpc-link`";
 
 /// The VPC link this step owns.
-pub const LINK: Owned<VpcLinks> =
-    Owned::new(StepId::VpcLink, LINK_KEY, "vpc-link", "VPC Link", "CreateVpcLink");
+pub const LINK: Owned<VpcLinks> = Owned::new(
+    StepId::VpcLink,
+    LINK_KEY,
+    "vpc-link",
+    "VPC Link",
+    "CreateVpcLink",
+);
 
 pub(crate) use crate::aws::apigateway::get_link;
 

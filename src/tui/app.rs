@@ -5,10 +5,11 @@
 use super::keys::{Context, KeyTable};
 use super::msg::{Connection, Msg, SessionRow};
 use crate::aws::{AwsOptions, Identity};
+use crate::engine::Engine;
+use crate::inputs::Inputs;
+use crate::model::{Check, Resource, StepId};
 use crate::progress::Event;
 use crate::session::{Session, SessionHandle, StepStatus};
-use crate::steps::inputs::Inputs;
-use crate::steps::{Check, Resource, StepId};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -32,6 +33,8 @@ pub struct Config {
     pub keys: KeyTable,
     /// Something to tell the user at start (a broken keys.toml).
     pub notice: Option<String>,
+    /// The steps, behind their door (handed over by the binary).
+    pub engine: &'static dyn Engine,
 }
 
 /// Something loaded in the background.

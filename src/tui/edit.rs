@@ -7,7 +7,6 @@ use super::keys::Action;
 use super::tasks;
 use super::update::current_field;
 use crate::session::Store;
-use crate::steps::candidates;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::time::Instant;
 
@@ -30,16 +29,18 @@ impl App {
         w.form.editing = Some(value.clone());
         w.form.error = None;
         w.form.candidates = None;
-        if candidates::has_candidates(f.name)
+        let field = self
+            .config
+            .engine
+            .candidate_fields()
+            .iter()
+            .copied()
+            .find(|x| *x == f.name);
+        if let Some(field) = field
             && let Some(c) = conn
         {
-            let field = candidates::FIELDS
-                .iter()
-                .copied()
-                .find(|x| *x == f.name)
-                .unwrap_or("");
             w.form.candidates = Some(Load::Loading(Instant::now()));
-            tasks::candidates(&self.tx, c.aws, field);
+            tasks::candidates(&self.tx, c, field);
         }
     }
 

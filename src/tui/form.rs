@@ -1,9 +1,9 @@
 //! The Configure tab's logic: a step's fields as text, and an edit checked as
 //! it is typed by the same validation the CLI runs (no API call).
 
+use crate::inputs::{Field, Inputs, Override, OverrideValue};
+use crate::model::StepId;
 use crate::session::Session;
-use crate::steps::StepId;
-use crate::steps::inputs::{Field, Inputs, Override, OverrideValue};
 use serde_json::Value;
 
 /// Each field of `step` with its current value as text.

@@ -5,8 +5,8 @@
 use super::app::{App, Focus, Form, Job, JobKind, Overlay, Screen, Tab};
 use super::keys::Action;
 use super::tasks;
+use crate::model::StepId;
 use crate::session::StepStatus;
-use crate::steps::StepId;
 use crossterm::event::{KeyEvent, KeyEventKind};
 use std::time::Instant;
 
@@ -100,7 +100,7 @@ impl App {
                         }
                     }
                     (Focus::Content, Tab::Configure) => {
-                        let n = crate::steps::inputs::Inputs::fields(w.selected).len();
+                        let n = crate::inputs::Inputs::fields(w.selected).len();
                         w.form.field = if down {
                             (w.form.field + 1).min(n.saturating_sub(1))
                         } else {
@@ -211,7 +211,7 @@ impl App {
         let Some(handle) = w.handle.take() else {
             return self.say("the session is busy", true);
         };
-        let task = tasks::apply(&self.tx, conn.aws, handle, w.inputs.clone(), step);
+        let task = tasks::apply(&self.tx, conn, handle, w.inputs.clone(), step);
         w.job = Some(Job {
             kind: JobKind::Apply(step),
             started: Instant::now(),
@@ -235,7 +235,7 @@ impl App {
         let Some(handle) = w.handle.take() else {
             return self.say("the session is busy", true);
         };
-        let task = tasks::teardown(&self.tx, conn.aws, handle, w.inputs.clone());
+        let task = tasks::teardown(&self.tx, conn, handle, w.inputs.clone());
         w.job = Some(Job {
             kind: JobKind::Teardown,
             started: Instant::now(),

@@ -4,10 +4,11 @@
 
 use crate::aws::find::Tagged;
 use crate::aws::{AwsContext, Identity};
+use crate::engine::Engine;
+use crate::model::{Check, Resource, StepId};
 use crate::progress::Event;
 use crate::sandbox::SandboxState;
 use crate::session::{Session, SessionHandle};
-use crate::steps::{Check, Resource, StepId};
 use crossterm::event::KeyEvent;
 use std::sync::Arc;
 
@@ -20,6 +21,8 @@ pub struct Connection {
     pub sandbox: Option<SandboxState>,
     /// The profile in use, if one was named.
     pub profile: Option<String>,
+    /// The steps, behind their door (the background tasks call them).
+    pub engine: &'static dyn Engine,
 }
 
 /// One row of the session picker.

@@ -1,15 +1,15 @@
-//! Background work. Each function spawns a task that owns what it needs (a
-//! cloned client, the session handle when it writes) and reports with one
-//! message; none of them touches the app's state.
+//! Background work. Each function spawns a task that owns what it needs (the
+//! connection, with its clients and the engine; the session handle when it
+//! writes) and reports with one message; none of them touches the app's state.
 
 use super::msg::{Connection, Msg, SessionRow};
 use crate::aws::{AwsContext, AwsOptions};
+use crate::engine::Engine;
+use crate::inputs::Inputs;
+use crate::model::StepId;
 use crate::progress::{Event, Progress};
 use crate::sandbox;
 use crate::session::{Session, SessionHandle, Store};
-use crate::steps::engine;
-use crate::steps::inputs::Inputs;
-use crate::steps::{self, StepCx, StepId};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -22,10 +22,11 @@ pub fn connect(
     opts: AwsOptions,
     use_sandbox: bool,
     pace: Option<sandbox::Pace>,
+    engine: &'static dyn Engine,
 ) {
     let tx = tx.clone();
     tokio::spawn(async move {
-        let r = connection(&home, opts, use_sandbox, pace).await;
+        let r = connection(&home, opts, use_sandbox, pace, engine).await;
         let aws = r.as_ref().ok().map(|c| c.aws.clone());
         if let Some(aws) = &aws {
             aws.calls.report_retries_to(progress(&tx));
@@ -43,6 +44,7 @@ async fn connection(
     mut opts: AwsOptions,
     use_sandbox: bool,
     pace: Option<sandbox::Pace>,
+    engine: &'static dyn Engine,
 ) -> crate::Result<Connection> {
     let sandbox = if use_sandbox {
         Some(sandbox::connect(home, pace, &mut opts).await?)
@@ -55,6 +57,7 @@ async fn connection(
         aws: Arc::new(aws),
         sandbox,
         profile,
+        engine,
     })
 }
 
@@ -94,7 +97,9 @@ pub fn open(tx: &UnboundedSender<Msg>, home: PathBuf, name: String, conn: Connec
             conn.aws.identity().await?;
             let mut h = store.open_locked(lock, &name, &conn.aws.region)?;
             let instance = conn.sandbox.as_ref().map(|s| s.instance.clone());
-            engine::bind(&conn.aws, &mut h, instance.as_deref(), &progress(&tx)).await?;
+            conn.engine
+                .bind(&conn.aws, &mut h, instance.as_deref(), &progress(&tx))
+                .await?;
             Ok::<_, crate::Error>(Box::new(h))
         }
         .await;
@@ -118,7 +123,7 @@ fn progress(tx: &UnboundedSender<Msg>) -> Progress {
 /// Applies one step (then checks it) with the handle; gives the handle back.
 pub fn apply(
     tx: &UnboundedSender<Msg>,
-    aws: Arc<AwsContext>,
+    conn: Connection,
     mut handle: Box<SessionHandle>,
     inputs: Inputs,
     step: StepId,
@@ -126,7 +131,10 @@ pub fn apply(
     let tx = tx.clone();
     tokio::spawn(async move {
         let p = progress(&tx);
-        let r = engine::apply_step(&aws, &mut handle, &inputs, step, &p).await;
+        let r = conn
+            .engine
+            .apply_step(&conn.aws, &mut handle, &inputs, step, &p)
+            .await;
         let result = match r {
             Ok(c) => Ok(c),
             Err(e) => Err(e.to_string()),
@@ -142,14 +150,17 @@ pub fn apply(
 /// Tears everything down with the handle; gives the handle back.
 pub fn teardown(
     tx: &UnboundedSender<Msg>,
-    aws: Arc<AwsContext>,
+    conn: Connection,
     mut handle: Box<SessionHandle>,
     inputs: Inputs,
 ) -> JoinHandle<()> {
     let tx = tx.clone();
     tokio::spawn(async move {
         let p = progress(&tx);
-        let r = engine::teardown_all(&aws, &mut handle, &inputs, &p).await;
+        let r = conn
+            .engine
+            .teardown_all(&conn.aws, &mut handle, &inputs, &p)
+            .await;
         let _ = tx.send(Msg::TornDown {
             result: r.map_err(|e| e.to_string()),
             handle,
@@ -174,14 +185,17 @@ pub fn reopen_after(tx: &UnboundedSender<Msg>, task: JoinHandle<()>, home: PathB
 /// Validates steps concurrently (reads only).
 pub fn validate(
     tx: &UnboundedSender<Msg>,
-    aws: Arc<AwsContext>,
+    conn: Connection,
     session: Session,
     inputs: Inputs,
     steps: Vec<StepId>,
 ) {
     let tx = tx.clone();
     tokio::spawn(async move {
-        let r = engine::validate_steps(&aws, &session, &inputs, &steps).await;
+        let r = conn
+            .engine
+            .validate_steps(&conn.aws, &session, &inputs, &steps)
+            .await;
         let r = r
             .into_iter()
             .map(|(s, r)| (s, r.map_err(|e| e.to_string())))
@@ -193,30 +207,27 @@ pub fn validate(
 /// Reads a step's live resources.
 pub fn inspect(
     tx: &UnboundedSender<Msg>,
-    aws: Arc<AwsContext>,
+    conn: Connection,
     session: Session,
     inputs: Inputs,
     step: StepId,
 ) {
     let tx = tx.clone();
     tokio::spawn(async move {
-        let p = Progress::silent();
-        let cx = StepCx {
-            aws: &aws,
-            inputs: &inputs,
-            progress: &p,
-        };
-        let r = steps::inspect(step, cx, &session).await;
+        let r = conn
+            .engine
+            .inspect(step, &conn.aws, &inputs, &session)
+            .await;
         let _ = tx.send(Msg::Inspected(step, r.map_err(|e| e.to_string())));
     });
 }
 
 /// Lists existing resources a field may name: execution roles that ECS tasks
 /// can assume, or ECS clusters.
-pub fn candidates(tx: &UnboundedSender<Msg>, aws: Arc<AwsContext>, field: &'static str) {
+pub fn candidates(tx: &UnboundedSender<Msg>, conn: Connection, field: &'static str) {
     let tx = tx.clone();
     tokio::spawn(async move {
-        let r = crate::steps::candidates::list(&aws, field).await;
+        let r = conn.engine.candidates(&conn.aws, field).await;
         let _ = tx.send(Msg::Candidates {
             field,
             result: r.map_err(|e| e.to_string()),

@@ -4,10 +4,9 @@
 use super::app::{App, Conn, Load, Screen, Tab, Wizard};
 use super::msg::Msg;
 use super::tasks;
+use crate::model::StepId;
 use crate::progress::Event;
 use crate::session::StepStatus;
-use crate::steps::StepId;
-use crate::steps::engine;
 use std::time::Instant;
 
 /// Progress lines kept per session.
@@ -23,6 +22,7 @@ impl App {
             self.config.opts.clone(),
             self.config.sandbox,
             self.config.pace,
+            self.config.engine,
         );
     }
 
@@ -170,7 +170,7 @@ impl App {
     pub(super) fn on_applied(
         &mut self,
         step: StepId,
-        result: Result<Vec<crate::steps::Check>, String>,
+        result: Result<Vec<crate::model::Check>, String>,
         handle: Box<crate::session::SessionHandle>,
     ) {
         let Screen::Wizard(w) = &mut self.screen else {
@@ -211,14 +211,14 @@ impl App {
 
     pub(super) fn on_validated(
         &mut self,
-        results: Vec<(StepId, Result<Vec<crate::steps::Check>, String>)>,
+        results: Vec<(StepId, Result<Vec<crate::model::Check>, String>)>,
     ) {
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
         for (step, r) in results {
             if let (Ok(checks), Some(h)) = (&r, w.handle.as_mut()) {
-                engine::record_checks(h.session_mut(), step, checks);
+                h.session_mut().record_checks(step, checks);
             }
             w.checks.insert(step, load(r));
         }
@@ -263,13 +263,7 @@ impl App {
         for s in &steps {
             w.checks.insert(*s, Load::Loading(Instant::now()));
         }
-        tasks::validate(
-            &self.tx,
-            conn.aws,
-            w.session.clone(),
-            w.inputs.clone(),
-            steps,
-        );
+        tasks::validate(&self.tx, conn, w.session.clone(), w.inputs.clone(), steps);
     }
 
     pub(super) fn request_checks(&mut self, step: StepId) {
@@ -282,7 +276,7 @@ impl App {
         w.checks.insert(step, Load::Loading(Instant::now()));
         tasks::validate(
             &self.tx,
-            conn.aws,
+            conn,
             w.session.clone(),
             w.inputs.clone(),
             vec![step],
@@ -297,13 +291,7 @@ impl App {
             return;
         };
         w.live.insert(step, Load::Loading(Instant::now()));
-        tasks::inspect(
-            &self.tx,
-            conn.aws,
-            w.session.clone(),
-            w.inputs.clone(),
-            step,
-        );
+        tasks::inspect(&self.tx, conn, w.session.clone(), w.inputs.clone(), step);
     }
 
     /// Loads what the visible tab needs and does not have yet.
@@ -372,12 +360,13 @@ impl App {
             self.config.opts.clone(),
             sandbox,
             self.config.pace,
+            self.config.engine,
         );
     }
 }
 
 pub(super) fn current_field(w: &Wizard) -> Option<&'static str> {
-    crate::steps::inputs::Inputs::fields(w.selected)
+    crate::inputs::Inputs::fields(w.selected)
         .get(w.form.field)
         .map(|f| f.name)
 }

@@ -43,6 +43,7 @@ impl Harness {
             session: session.map(str::to_string),
             keys: KeyTable::default(),
             notice: None,
+            engine: &gatewalk::steps::ENGINE,
         };
         let mut app = App::new(config, tx);
         app.start();

@@ -36,6 +36,7 @@ async fn fixture() -> Fixture {
         session: None,
         keys: KeyTable::default(),
         notice: None,
+        engine: &gatewalk::steps::ENGINE,
     };
     let mut app = App::new(config, tx);
     // Clients pointed at a port nobody listens on: drawing never calls AWS.
@@ -52,6 +53,7 @@ async fn fixture() -> Fixture {
         aws: Arc::new(aws),
         sandbox: None,
         profile: None,
+        engine: &gatewalk::steps::ENGINE,
     });
     app.identity = Some(Ok(Identity {
         account: "123456789012".into(),

@@ -2,9 +2,7 @@
 //! two public subnets in two Availability Zones and a public route table — what
 //! the console's "create cluster, networking only, create VPC" wizard made.
 
-mod inputs;
-
-pub use inputs::ClusterVpcInputs;
+pub use crate::inputs::ClusterVpcInputs;
 
 use super::inputs::Inputs;
 use super::{Change, Check, Resource, Step, StepCx, StepId};

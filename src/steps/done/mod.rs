@@ -1,60 +1,20 @@
 //! Step 10, `done`: the smoke test of the invoke URL, a summary of what was
 //! built, what it costs per hour while it runs, and how to tear it down.
 
-pub mod cost;
 pub mod smoke;
 
-use super::inputs::{Errs, Field, Inputs, StepInputs};
-use super::private_subnet::PRIVATE_SUBNET_KEY;
+pub use crate::summary::cost;
+
+use super::inputs::Inputs;
 use super::rest_api::keys::INVOKE_URL;
-use super::vpc_link::LINK_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle, StepStatus};
-use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
-/// Inputs of step 10.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DoneInputs {
-    /// Path the smoke test fetches, below the stage.
-    pub smoke_path: String,
-}
+pub use crate::inputs::DoneInputs;
 
-impl StepInputs for DoneInputs {
-    const STEP: StepId = StepId::Done;
-    const FIELDS: &'static [Field] = &[Field {
-        name: "smoke_path",
-        meaning: "path the smoke test GETs below the invoke URL (starts with /)",
-    }];
-
-    fn defaults(_session: &str) -> Self {
-        Self {
-            smoke_path: "/".into(),
-        }
-    }
-
-    fn check(&self, _all: &Inputs, _region: &str, e: &mut Errs<'_>) {
-        let p = &self.smoke_path;
-        if !p.starts_with('/') {
-            e.push("smoke_path", format!("`{p}` must start with /"));
-        } else if p.len() > 1024 {
-            e.push("smoke_path", "must be at most 1024 characters");
-        } else if let Some(c) = p
-            .chars()
-            .find(|c| c.is_whitespace() || c.is_control() || *c == '#')
-        {
-            e.push(
-                "smoke_path",
-                format!("`{p}` contains {c:?}; a URL path has no spaces, control characters or #"),
-            );
-        }
-    }
-}
-
-/// Output key: the last smoke test's result in words.
-pub const SMOKE_KEY: &str = "smoke_result";
+pub use crate::model::keys::SMOKE_KEY;
 
 /// What an emulator run records instead of a result.
 pub const SKIPPED: &str = "skipped: the emulator routes no traffic, so nothing can be fetched";
@@ -72,36 +32,7 @@ pub fn smoke_url(invoke_url: &str, path: &str) -> String {
     )
 }
 
-/// What was built, what it costs, how to remove it — one line each.
-pub fn summary(inputs: &Inputs, s: &Session) -> Vec<String> {
-    let mut out = vec!["what runs now:".to_string()];
-    let td = &inputs.task_definition;
-    out.push(format!(
-        "  {} × {} on Fargate, private subnet {}, no public IP, images pulled through the NAT gateway",
-        inputs.service.desired_count,
-        td.image,
-        s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)
-            .unwrap_or("-"),
-    ));
-    out.push(format!(
-        "  internal NLB {} listening on {}",
-        s.output(StepId::LoadBalancer, "load_balancer_dns")
-            .unwrap_or("-"),
-        td.container_port
-    ));
-    out.push(format!(
-        "  REST API {} → VPC Link {} → NLB → tasks",
-        s.output(StepId::RestApi, INVOKE_URL).unwrap_or("-"),
-        s.output(StepId::VpcLink, LINK_KEY).unwrap_or("-"),
-    ));
-    out.push("what it costs while it runs:".into());
-    out.extend(cost::describe(&cost::hourly(inputs, s)));
-    out.push(format!(
-        "when you are finished: `gatewalk --session {} teardown` removes everything this session created",
-        s.name
-    ));
-    out
-}
+pub use crate::summary::summary;
 
 impl Step for Done {
     fn id(&self) -> StepId {

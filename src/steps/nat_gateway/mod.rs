@@ -6,31 +6,15 @@ mod checks;
 mod ensure;
 
 use super::cluster_vpc::keys as vpc_keys;
-use super::inputs::{Errs, Field, Inputs, StepInputs};
-use crate::aws::kind::At;
-
+use super::inputs::Inputs;
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::kind::At;
 use crate::aws::tags::SESSION_KEY;
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
-use serde::{Deserialize, Serialize};
 
-/// Inputs of step 5: none — the NAT gateway always goes in public subnet A.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NatGatewayInputs {}
-
-impl StepInputs for NatGatewayInputs {
-    const STEP: StepId = StepId::NatGateway;
-    const FIELDS: &'static [Field] = &[];
-
-    fn defaults(_session: &str) -> Self {
-        Self {}
-    }
-
-    fn check(&self, _all: &Inputs, _region: &str, _e: &mut Errs<'_>) {}
-}
+pub use crate::inputs::NatGatewayInputs;
 
 /// Step 5.
 #[derive(Debug, Clone, Copy)]
@@ -38,10 +22,7 @@ pub struct NatGateway;
 
 /// Output keys.
 pub mod keys {
-    /// Elastic IP allocation id.
-    pub const EIP: &str = "eip_allocation_id";
-    /// NAT gateway id.
-    pub const NAT: &str = "nat_gateway_id";
+    pub use crate::model::keys::{EIP, NAT};
     /// Client token of the `CreateNatGateway` call, written before the call.
     pub const NAT_TOKEN: &str = "nat_client_token";
     /// Private route table id.

@@ -5,11 +5,8 @@
 use super::cluster_vpc::checks::{route_table_resource, subnet_resource};
 use super::cluster_vpc::keys as vpc_keys;
 use super::cluster_vpc::owned as vpc_owned;
-use super::inputs::{Errs, Field, Inputs, StepInputs};
-use super::net::{
-    describe_routes, disassociate_subnet, effective_route_table, overlaps, parse_cidr,
-    routes_to_igw,
-};
+use super::inputs::Inputs;
+use super::net::{describe_routes, disassociate_subnet, effective_route_table, routes_to_igw};
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
 use crate::aws::Required;
@@ -20,62 +17,14 @@ use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
-use serde::{Deserialize, Serialize};
 
-/// Inputs of step 3.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PrivateSubnetInputs {
-    /// CIDR of the private subnet.
-    pub private_subnet_cidr: String,
-}
-
-impl StepInputs for PrivateSubnetInputs {
-    const STEP: StepId = StepId::PrivateSubnet;
-    const FIELDS: &'static [Field] = &[Field {
-        name: "private_subnet_cidr",
-        meaning: "the private subnet's block: inside the VPC, not overlapping either public subnet",
-    }];
-
-    fn defaults(_session: &str) -> Self {
-        Self {
-            private_subnet_cidr: "10.0.2.0/24".into(),
-        }
-    }
-
-    fn check(&self, all: &Inputs, _region: &str, e: &mut Errs<'_>) {
-        let f = "private_subnet_cidr";
-        let net = match parse_cidr(&self.private_subnet_cidr) {
-            Ok(n) => n,
-            Err(m) => return e.push(f, m),
-        };
-        let cv = &all.cluster_vpc;
-        if let Ok(vpc) = parse_cidr(&cv.vpc_cidr)
-            && !vpc.contains(&net)
-        {
-            e.push(f, format!("{net} is not inside the VPC block {vpc}"));
-        }
-        // The private subnet is created before public subnet B is deleted, so
-        // nothing is lost if the create fails; it therefore must not overlap B either.
-        for (name, cidr) in [
-            ("public_subnet_a_cidr", &cv.public_subnet_a_cidr),
-            ("public_subnet_b_cidr", &cv.public_subnet_b_cidr),
-        ] {
-            if let Ok(other) = parse_cidr(cidr)
-                && overlaps(&net, &other)
-            {
-                e.push(f, format!("{net} overlaps cluster-vpc.{name} {other}"));
-            }
-        }
-    }
-}
+pub use crate::inputs::PrivateSubnetInputs;
 
 /// Step 3.
 #[derive(Debug, Clone, Copy)]
 pub struct PrivateSubnet;
 
-/// Output key: the private subnet id.
-pub const PRIVATE_SUBNET_KEY: &str = "private_subnet_id";
+pub use crate::model::keys::PRIVATE_SUBNET_KEY;
 /// Output key: the id of public subnet B once it has been deleted.
 pub const RETIRED_KEY: &str = "retired_public_subnet_b_id";
 

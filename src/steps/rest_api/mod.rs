@@ -5,8 +5,8 @@
 mod checks;
 pub mod converge;
 pub mod live;
-pub mod routes;
 
+pub use crate::inputs::rest_api as routes;
 pub use routes::RestApiInputs;
 
 use super::inputs::Inputs;
@@ -32,8 +32,7 @@ pub mod keys {
     pub const STAGE: &str = "stage_name";
     /// The deployment the stage serves.
     pub const DEPLOYMENT: &str = "deployment_id";
-    /// `https://<id>.execute-api.<region>.amazonaws.com/<stage>/`.
-    pub const INVOKE_URL: &str = "invoke_url";
+    pub use crate::model::keys::INVOKE_URL;
 }
 use keys::*;
 

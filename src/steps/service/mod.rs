@@ -6,14 +6,13 @@
 mod checks;
 mod create;
 mod ensure;
-mod inputs;
 mod running;
 mod teardown;
 
 use crate::aws::Required;
 use running::wait_steady;
 
-pub use inputs::{MAX_DESIRED, ServiceInputs};
+pub use crate::inputs::service::{MAX_DESIRED, ServiceInputs};
 
 use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::Inputs;
@@ -38,8 +37,7 @@ pub mod keys {
     pub const TG: &str = "service_target_group_arn";
     /// Listener ARN.
     pub const LISTENER: &str = "listener_arn";
-    /// ECS service ARN.
-    pub const SERVICE: &str = "service_arn";
+    pub use crate::model::keys::SERVICE;
 }
 use keys::*;
 
@@ -310,8 +308,7 @@ impl Step for Service {
                 let arn = out
                     .service()
                     .and_then(|s| s.service_arn())
-                    .unwrap_or_default()
-                    .to_string();
+                    .required("ecs", "CreateService", "serviceArn")?;
                 h.record(StepId::Service, SERVICE, &arn)?;
                 cx.progress.created("ECS service", &arn);
             }

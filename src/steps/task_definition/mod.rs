@@ -2,9 +2,8 @@
 //! ECS uses to pull the image.
 
 mod checks;
-mod inputs;
 
-pub use inputs::{TaskDefinitionInputs, check_port, fargate_size};
+pub use crate::inputs::task_definition::{TaskDefinitionInputs, check_port, fargate_size};
 
 use super::inputs::Inputs;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
@@ -301,8 +300,7 @@ impl Step for TaskDefinition {
         let arn = out
             .task_definition()
             .and_then(|t| t.task_definition_arn())
-            .unwrap_or_default()
-            .to_string();
+            .required("ecs", "RegisterTaskDefinition", "taskDefinitionArn")?;
         h.record(StepId::TaskDefinition, TASKDEF_KEY, &arn)?;
         cx.progress.created("task definition", &arn);
         Ok(())

@@ -2,9 +2,9 @@
 //! costs, and the way to tear it all down (with its progress).
 
 use super::wizard::progress_panel;
-use crate::steps::StepId;
-use crate::steps::done::{SMOKE_KEY, cost, summary};
-use crate::steps::rest_api::keys::INVOKE_URL;
+use crate::model::StepId;
+use crate::model::keys::{INVOKE_URL, SMOKE_KEY};
+use crate::summary::{cost, summary};
 use crate::tui::app::{App, Wizard};
 use crate::tui::keys::Action;
 use crate::tui::theme::THEME;

@@ -2,8 +2,8 @@
 //! plan, the live checks and the live resources.
 
 use super::{elapsed, spinner};
+use crate::model::{ChangeAction, CheckStatus, StepId};
 use crate::session::StepStatus;
-use crate::steps::{self, ChangeAction, CheckStatus, StepId};
 use crate::tui::app::{App, Focus, Load, Tab, Wizard};
 use crate::tui::theme::THEME;
 use crate::tui::{form, markdown};
@@ -30,7 +30,7 @@ pub fn content(app: &App, w: &Wizard) -> Text<'static> {
     match w.tab {
         Tab::Explain => markdown::render(explain_source(w.selected)),
         Tab::Configure => configure(w),
-        Tab::Plan => plan(w),
+        Tab::Plan => plan(app, w),
         Tab::Checks => checks(app, w),
         Tab::Live => live(app, w),
     }
@@ -140,8 +140,8 @@ fn configure(w: &Wizard) -> Text<'static> {
     Text::from(lines)
 }
 
-fn plan(w: &Wizard) -> Text<'static> {
-    let changes = match steps::plan(w.selected, &w.inputs, &w.session) {
+fn plan(app: &App, w: &Wizard) -> Text<'static> {
+    let changes = match app.config.engine.plan(w.selected, &w.inputs, &w.session) {
         Ok(c) => c,
         Err(e) => return Text::from(Line::styled(e.to_string(), THEME.fail)),
     };

@@ -2,8 +2,8 @@
 //! selected step's tabs on the right, and a progress panel while something runs.
 
 use super::{elapsed, spinner, tabs};
+use crate::model::StepId;
 use crate::progress::Event;
-use crate::steps::StepId;
 use crate::tui::app::{App, Focus, Job, JobKind, StepMark, Tab, Wizard};
 use crate::tui::theme::THEME;
 use ratatui::Frame;

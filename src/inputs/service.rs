@@ -1,9 +1,9 @@
 //! Inputs of step 6: the service, its target group and the tuning that makes
 //! deployments and health checks quick enough for a walkthrough.
 
-use crate::steps::StepId;
-use crate::steps::inputs::{Errs, Field, Inputs, StepInputs};
-use crate::steps::names::{check_ecs_name, check_elb_name, derive};
+use super::names::{check_ecs_name, check_elb_name, derive};
+use super::{Errs, Field, Inputs, StepInputs};
+use crate::model::StepId;
 use serde::{Deserialize, Serialize};
 
 pub use crate::model::MAX_DESIRED;

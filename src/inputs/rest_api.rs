@@ -2,9 +2,9 @@
 //! and checked against API Gateway's rules before any call, and turned into the
 //! resources, methods and proxy integrations the REST API needs.
 
-use crate::steps::StepId;
-use crate::steps::inputs::{Errs, Field, Inputs, StepInputs};
-use crate::steps::names::derive;
+use super::names::derive;
+use super::{Errs, Field, Inputs, StepInputs};
+use crate::model::StepId;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -2,12 +2,10 @@
 //! prices (AWS-FACTS.md). A reminder, not a bill: prices differ by region and
 //! change, and traffic is charged on top.
 
+use crate::inputs::Inputs;
+use crate::model::StepId;
+use crate::model::keys::{EIP, NAT, NLB, SERVICE};
 use crate::session::Session;
-use crate::steps::StepId;
-use crate::steps::inputs::Inputs;
-use crate::steps::load_balancer::keys as lb_keys;
-use crate::steps::nat_gateway::keys as nat_keys;
-use crate::steps::service::keys as svc_keys;
 use serde::Serialize;
 
 /// NAT gateway, per hour.
@@ -37,28 +35,28 @@ pub struct CostLine {
 /// The billed resources the session has now, with their hourly price.
 pub fn hourly(inputs: &Inputs, s: &Session) -> Vec<CostLine> {
     let mut out = Vec::new();
-    if s.output(StepId::NatGateway, nat_keys::NAT).is_some() {
+    if s.output(StepId::NatGateway, NAT).is_some() {
         out.push(CostLine {
             what: "NAT gateway".into(),
             per_hour: NAT_PER_HOUR,
             plus: "$0.045 per GB processed",
         });
     }
-    if s.output(StepId::NatGateway, nat_keys::EIP).is_some() {
+    if s.output(StepId::NatGateway, EIP).is_some() {
         out.push(CostLine {
             what: "public IPv4 address (the NAT gateway's Elastic IP)".into(),
             per_hour: IPV4_PER_HOUR,
             plus: "",
         });
     }
-    if s.output(StepId::LoadBalancer, lb_keys::NLB).is_some() {
+    if s.output(StepId::LoadBalancer, NLB).is_some() {
         out.push(CostLine {
             what: "Network Load Balancer".into(),
             per_hour: NLB_PER_HOUR,
             plus: "load balancer capacity units",
         });
     }
-    if s.output(StepId::Service, svc_keys::SERVICE).is_some() {
+    if s.output(StepId::Service, SERVICE).is_some() {
         let td = &inputs.task_definition;
         let n = inputs.service.desired_count;
         let vcpu = f64::from(td.cpu) / 1024.0;
@@ -123,10 +121,10 @@ mod tests {
         let inputs = Inputs::defaults("c");
         assert!(hourly(&inputs, &s).is_empty());
         for (step, key) in [
-            (StepId::NatGateway, nat_keys::NAT),
-            (StepId::NatGateway, nat_keys::EIP),
-            (StepId::LoadBalancer, lb_keys::NLB),
-            (StepId::Service, svc_keys::SERVICE),
+            (StepId::NatGateway, NAT),
+            (StepId::NatGateway, EIP),
+            (StepId::LoadBalancer, NLB),
+            (StepId::Service, SERVICE),
             (StepId::RestApi, "rest_api_id"),
         ] {
             s.step_mut(step).outputs.insert(key.into(), "x".into());

@@ -1,9 +1,9 @@
 //! Inputs of step 2: names, the VPC block, the two public subnets, the zones.
 
-use crate::steps::StepId;
-use crate::steps::inputs::{Errs, Field, Inputs, StepInputs};
-use crate::steps::names::check_ecs_name;
-use crate::steps::net::{overlaps, parse_cidr};
+use super::cidr::{overlaps, parse_cidr};
+use super::names::check_ecs_name;
+use super::{Errs, Field, Inputs, StepInputs};
+use crate::model::StepId;
 use serde::{Deserialize, Serialize};
 
 /// Inputs of step 2.

@@ -1,19 +1,26 @@
 //! Step inputs: typed structs with defaults derived from the session name,
 //! overrides from `--set STEP.FIELD=VALUE` or a TOML file, and pure validation
 //! that runs before any API call.
+//!
+//! Vocabulary, not engine: the front ends read, edit and check inputs without
+//! running a step, so inputs live below `steps` (which re-exports them) and
+//! import nothing from it. One file per step that has inputs; the two steps
+//! without any share [`empty`].
 
-use super::StepId;
-use super::cluster_vpc::ClusterVpcInputs;
-use super::done::DoneInputs;
-use super::load_balancer::LoadBalancerInputs;
-use super::nat_gateway::NatGatewayInputs;
-use super::private_subnet::PrivateSubnetInputs;
-use super::rest_api::RestApiInputs;
-use super::service::ServiceInputs;
-use super::target_group_swap::TargetGroupSwapInputs;
-use super::task_definition::TaskDefinitionInputs;
-use super::vpc_link::VpcLinkInputs;
+pub mod cidr;
+pub mod cluster_vpc;
+pub mod done;
+pub mod empty;
+pub mod load_balancer;
+pub mod names;
+pub mod private_subnet;
+pub mod rest_api;
+pub mod service;
+pub mod task_definition;
+pub mod vpc_link;
+
 use crate::error::{Error, Result};
+use crate::model::StepId;
 use crate::session::Session;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,6 +29,15 @@ use std::fmt;
 use std::path::Path;
 
 pub use crate::model::InputError;
+pub use cluster_vpc::ClusterVpcInputs;
+pub use done::DoneInputs;
+pub use empty::{NatGatewayInputs, TargetGroupSwapInputs};
+pub use load_balancer::LoadBalancerInputs;
+pub use private_subnet::PrivateSubnetInputs;
+pub use rest_api::RestApiInputs;
+pub use service::ServiceInputs;
+pub use task_definition::TaskDefinitionInputs;
+pub use vpc_link::VpcLinkInputs;
 
 /// A field's name and one-line meaning, for `gatewalk inputs` and the TUI form.
 #[derive(Debug, Clone, Copy)]

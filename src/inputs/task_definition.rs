@@ -1,8 +1,8 @@
 //! Inputs of step 1 and the Fargate rules they must obey.
 
-use crate::steps::StepId;
-use crate::steps::inputs::{Errs, Field, Inputs, StepInputs};
-use crate::steps::names::{check_ecs_name, check_role_name, derive};
+use super::names::{check_ecs_name, check_role_name, derive};
+use super::{Errs, Field, Inputs, StepInputs};
+use crate::model::StepId;
 use serde::{Deserialize, Serialize};
 
 /// Inputs of step 1.

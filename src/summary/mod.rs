@@ -1,0 +1,40 @@
+//! What the session has built, in words, and what it costs while it runs:
+//! pure readings of the inputs and the session that the done step prints and
+//! both front ends show.
+
+pub mod cost;
+
+use crate::inputs::Inputs;
+use crate::model::{StepId, keys};
+use crate::session::Session;
+
+/// What was built, what it costs, how to remove it — one line each.
+pub fn summary(inputs: &Inputs, s: &Session) -> Vec<String> {
+    let mut out = vec!["what runs now:".to_string()];
+    let td = &inputs.task_definition;
+    out.push(format!(
+        "  {} × {} on Fargate, private subnet {}, no public IP, images pulled through the NAT gateway",
+        inputs.service.desired_count,
+        td.image,
+        s.output(StepId::PrivateSubnet, keys::PRIVATE_SUBNET_KEY)
+            .unwrap_or("-"),
+    ));
+    out.push(format!(
+        "  internal NLB {} listening on {}",
+        s.output(StepId::LoadBalancer, "load_balancer_dns")
+            .unwrap_or("-"),
+        td.container_port
+    ));
+    out.push(format!(
+        "  REST API {} → VPC Link {} → NLB → tasks",
+        s.output(StepId::RestApi, keys::INVOKE_URL).unwrap_or("-"),
+        s.output(StepId::VpcLink, keys::LINK_KEY).unwrap_or("-"),
+    ));
+    out.push("what it costs while it runs:".into());
+    out.extend(cost::describe(&cost::hourly(inputs, s)));
+    out.push(format!(
+        "when you are finished: `gatewalk --session {} teardown` removes everything this session created",
+        s.name
+    ));
+    out
+}
