@@ -305,10 +305,11 @@ impl Step for Service {
                     session: &session,
                 };
                 let out = create::create_service(cx, &at).await?;
-                let arn = out
-                    .service()
-                    .and_then(|s| s.service_arn())
-                    .required("ecs", "CreateService", "serviceArn")?;
+                let arn = out.service().and_then(|s| s.service_arn()).required(
+                    "ecs",
+                    "CreateService",
+                    "serviceArn",
+                )?;
                 h.record(StepId::Service, SERVICE, &arn)?;
                 cx.progress.created("ECS service", &arn);
             }
