@@ -56,18 +56,12 @@ impl StepId {
 
     /// The stable id string (`task-definition`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            StepId::TaskDefinition => "task-definition",
-            StepId::ClusterVpc => "cluster-vpc",
-            StepId::PrivateSubnet => "private-subnet",
-            StepId::LoadBalancer => "load-balancer",
-            StepId::NatGateway => "nat-gateway",
-            StepId::Service => "service",
-            StepId::TargetGroupSwap => "target-group-swap",
-            StepId::VpcLink => "vpc-link",
-            StepId::RestApi => "rest-api",
-            StepId::Done => "done",
-        }
+        self.meta().slug
+    }
+
+    /// What is known about this step without running it (one table: [`STEPS`]).
+    pub fn meta(self) -> &'static StepMeta {
+        &STEPS[self.number() - 1]
     }
 
     /// 1-based position in the walkthrough.
@@ -77,18 +71,12 @@ impl StepId {
 
     /// A short human title.
     pub fn title(self) -> &'static str {
-        match self {
-            StepId::TaskDefinition => "Task definition",
-            StepId::ClusterVpc => "Cluster and VPC",
-            StepId::PrivateSubnet => "Private subnet",
-            StepId::LoadBalancer => "Internal load balancer",
-            StepId::NatGateway => "NAT gateway",
-            StepId::Service => "ECS service",
-            StepId::TargetGroupSwap => "Target group swap",
-            StepId::VpcLink => "VPC Link",
-            StepId::RestApi => "REST API",
-            StepId::Done => "Done",
-        }
+        self.meta().title
+    }
+
+    /// The step's teaching text (Markdown, built in from `assets/steps/`).
+    pub fn explain(self) -> &'static str {
+        self.meta().explain
     }
 
     /// Parses a step id (`nat-gateway`) or its number (`5`).
@@ -116,6 +104,45 @@ impl StepId {
         self.number().checked_sub(2).map(|i| Self::ALL[i])
     }
 }
+
+/// A step's fixed facts: its id, the slug the CLI and the session use, its
+/// title and its teaching text.
+#[derive(Debug)]
+pub struct StepMeta {
+    /// Which step.
+    pub id: StepId,
+    /// The stable id string (`task-definition`).
+    pub slug: &'static str,
+    /// A short human title.
+    pub title: &'static str,
+    /// The teaching text (Markdown).
+    pub explain: &'static str,
+}
+
+macro_rules! step_meta {
+    ($id:ident, $slug:literal, $title:literal) => {
+        StepMeta {
+            id: StepId::$id,
+            slug: $slug,
+            title: $title,
+            explain: include_str!(concat!("../assets/steps/", $slug, ".md")),
+        }
+    };
+}
+
+/// The ten steps' facts, in walkthrough order (the order of [`StepId::ALL`]).
+pub const STEPS: [StepMeta; 10] = [
+    step_meta!(TaskDefinition, "task-definition", "Task definition"),
+    step_meta!(ClusterVpc, "cluster-vpc", "Cluster and VPC"),
+    step_meta!(PrivateSubnet, "private-subnet", "Private subnet"),
+    step_meta!(LoadBalancer, "load-balancer", "Internal load balancer"),
+    step_meta!(NatGateway, "nat-gateway", "NAT gateway"),
+    step_meta!(Service, "service", "ECS service"),
+    step_meta!(TargetGroupSwap, "target-group-swap", "Target group swap"),
+    step_meta!(VpcLink, "vpc-link", "VPC Link"),
+    step_meta!(RestApi, "rest-api", "REST API"),
+    step_meta!(Done, "done", "Done"),
+];
 
 impl fmt::Display for StepId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -3,9 +3,11 @@
 //! tags, deleted the way API Gateway allows (a VPC link takes minutes to go;
 //! REST API deletes are throttled to about one every 30 seconds).
 
-use super::find;
+use super::Required;
+use super::find::Tagged;
 use super::kind::{Kind, Lookup};
 use super::tags::ResourceTags;
+use super::tags::{SESSION_ID_KEY, SESSION_KEY};
 use super::wait::{Poll, wait_for};
 use super::{AwsContext, CallExt};
 use crate::error::{Error, Result};
@@ -31,7 +33,7 @@ impl Kind for VpcLinks {
         item.id()
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<VpcLink>> {
-        Ok(find::vpc_links(aws)
+        Ok(vpc_links(aws)
             .await?
             .into_iter()
             .filter(|v| carries(&l.tags, v.tags()))
@@ -104,7 +106,7 @@ impl Kind for RestApis {
         item.id()
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<RestApi>> {
-        Ok(find::rest_apis(aws)
+        Ok(rest_apis(aws)
             .await?
             .into_iter()
             .filter(|a| carries(&l.tags, a.tags()))
@@ -136,4 +138,80 @@ impl Kind for RestApis {
         )
         .await
     }
+}
+
+/// Every REST API VPC link of the account, all pages.
+pub async fn vpc_links(aws: &AwsContext) -> Result<Vec<aws_sdk_apigateway::types::VpcLink>> {
+    let mut out = Vec::new();
+    let mut position = None;
+    loop {
+        let r = aws
+            .apigw
+            .get_vpc_links()
+            .set_position(position)
+            .limit(500)
+            .send()
+            .await
+            .ctx("apigateway", "GetVpcLinks")?;
+        out.extend(r.items().iter().cloned());
+        position = r.position().map(str::to_string);
+        if position.is_none() || r.items().is_empty() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Every REST API in the region (paginated).
+pub async fn rest_apis(aws: &AwsContext) -> Result<Vec<aws_sdk_apigateway::types::RestApi>> {
+    let mut out = Vec::new();
+    let mut position = None;
+    loop {
+        let r = aws
+            .apigw
+            .get_rest_apis()
+            .set_position(position)
+            .limit(500)
+            .send()
+            .await
+            .ctx("apigateway", "GetRestApis")?;
+        out.extend(r.items().iter().cloned());
+        position = r.position().map(str::to_string);
+        if position.is_none() || r.items().is_empty() {
+            return Ok(out);
+        }
+    }
+}
+
+/// This session's VPC links and REST APIs.
+pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
+    let mut out = Vec::new();
+    // API Gateway VPC links.
+    for l in vpc_links(aws).await? {
+        if l.tags()
+            .and_then(|t| t.get(SESSION_KEY))
+            .map(String::as_str)
+            == Some(session)
+        {
+            out.push(Tagged {
+                kind: "apigateway:vpclink".into(),
+                id: l.id().required("apigateway", "GetVpcLinks", "id")?,
+                session_id: l.tags().and_then(|t| t.get(SESSION_ID_KEY)).cloned(),
+            });
+        }
+    }
+    // API Gateway REST APIs.
+    for a in rest_apis(aws).await? {
+        if a.tags()
+            .and_then(|t| t.get(SESSION_KEY))
+            .map(String::as_str)
+            == Some(session)
+        {
+            out.push(Tagged {
+                kind: "apigateway:restapi".into(),
+                id: a.id().required("apigateway", "GetRestApis", "id")?,
+                session_id: a.tags().and_then(|t| t.get(SESSION_ID_KEY)).cloned(),
+            });
+        }
+    }
+    Ok(out)
 }

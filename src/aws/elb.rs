@@ -3,8 +3,9 @@
 //! which ELB keeps apart from the resource — and reads that need more than one
 //! call: every target group, all pages, with its tags read in batches.
 
+use super::find::Tagged;
 use super::kind::{Kind, Lookup};
-use super::tags::{Owner, ResourceTags};
+use super::tags::{Owner, ResourceTags, SESSION_KEY, session_id_of};
 use super::wait::{Poll, delete_when_free, wait_for};
 use super::{AwsContext, CallExt};
 use crate::error::Result;
@@ -207,22 +208,7 @@ pub async fn target_groups(
     aws: &AwsContext,
     t: &ResourceTags<'_>,
 ) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::TargetGroup>> {
-    let mut all = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = aws
-            .elb
-            .describe_target_groups()
-            .set_marker(marker)
-            .send()
-            .await
-            .ctx("elbv2", "DescribeTargetGroups")?;
-        all.extend(page.target_groups().iter().cloned());
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
-    }
+    let all = all_target_groups(aws).await?;
     let mut out = Vec::new();
     for chunk in all.chunks(20) {
         let arns: Vec<String> = chunk
@@ -246,6 +232,85 @@ pub async fn target_groups(
                     .find(|g| g.target_group_arn() == d.resource_arn())
             {
                 out.push(g.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every target group of the account, all pages.
+async fn all_target_groups(aws: &AwsContext) -> Result<Vec<TargetGroup>> {
+    let mut all = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = aws
+            .elb
+            .describe_target_groups()
+            .set_marker(marker)
+            .send()
+            .await
+            .ctx("elbv2", "DescribeTargetGroups")?;
+        all.extend(page.target_groups().iter().cloned());
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(all);
+        }
+    }
+}
+
+/// This session's load balancers and target groups (all pages), their tags
+/// read in batches of 20.
+pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
+    let mut out = Vec::new();
+    let mut arns: Vec<(String, String)> = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = aws
+            .elb
+            .describe_load_balancers()
+            .set_marker(marker)
+            .send()
+            .await
+            .ctx("elbv2", "DescribeLoadBalancers")?;
+        for lb in page.load_balancers() {
+            if let Some(a) = lb.load_balancer_arn() {
+                arns.push(("elbv2:loadbalancer".into(), a.to_string()));
+            }
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    for tg in all_target_groups(aws).await? {
+        if let Some(a) = tg.target_group_arn() {
+            arns.push(("elbv2:targetgroup".into(), a.to_string()));
+        }
+    }
+    for chunk in arns.chunks(20) {
+        let r = aws
+            .elb
+            .describe_tags()
+            .set_resource_arns(Some(chunk.iter().map(|(_, a)| a.clone()).collect()))
+            .send()
+            .await
+            .ctx("elbv2", "DescribeTags")?;
+        for d in r.tag_descriptions() {
+            let mine = d
+                .tags()
+                .iter()
+                .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session));
+            if let (true, Some(arn)) = (mine, d.resource_arn()) {
+                let kind = chunk
+                    .iter()
+                    .find(|(_, a)| a == arn)
+                    .map(|(k, _)| k.clone())
+                    .unwrap_or_default();
+                out.push(Tagged {
+                    kind,
+                    id: arn.to_string(),
+                    session_id: session_id_of(d.tags().iter().map(|t| (t.key(), t.value()))),
+                });
             }
         }
     }

@@ -64,8 +64,9 @@ pub struct Lookup<'a> {
     pub owner: &'a Owner,
     /// What the step knows of where it is.
     pub at: At<'a>,
-    /// The id the session recorded for it, if any (kinds found by name look
-    /// it up first: a renamed input must still find the recorded one).
+    /// The id the session recorded for it, if any. Kinds found by tags do not
+    /// need it; a load balancer without a name given is looked up by it, and
+    /// target groups add it to those found by tags (teardown).
     pub recorded: Option<&'a str>,
 }
 
@@ -97,11 +98,28 @@ pub trait Kind: Sync {
         l: &Lookup<'_>,
     ) -> impl Future<Output = Result<Vec<Self::Item>>> + Send;
 
+    /// Everything of this kind that teardown must consider: by default what
+    /// [`Kind::find`] returns; kinds with many versions (task definition
+    /// revisions) return all of them.
+    fn find_all(
+        aws: &AwsContext,
+        l: &Lookup<'_>,
+    ) -> impl Future<Output = Result<Vec<Self::Item>>> + Send {
+        Self::find(aws, l)
+    }
+
     /// Whether an item found can be used as it is; one that cannot (a VPC
     /// link AWS marked FAILED) is replaced by a new one, and deleted with
     /// the rest at teardown.
     fn usable(_item: &Self::Item) -> bool {
         true
+    }
+
+    /// Why an item of this session's can be neither used nor replaced yet
+    /// (an ECS service still DRAINING after a delete), if so: apply stops
+    /// and asks to run again, instead of creating a second one beside it.
+    fn settling(_item: &Self::Item) -> Option<String> {
+        None
     }
 
     /// Whether this session owns an item [`Kind::find`] returned. Items found

@@ -9,6 +9,7 @@ pub mod ecs;
 pub mod elb;
 pub mod error;
 pub mod find;
+pub mod iam;
 pub mod kind;
 pub mod tags;
 pub mod wait;

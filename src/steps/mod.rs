@@ -21,7 +21,7 @@ use crate::aws::AwsContext;
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::session::{Session, SessionHandle};
-use inputs::Inputs;
+use inputs::{Inputs, StepInputs};
 use std::future::Future;
 
 pub use crate::inputs;
@@ -42,8 +42,17 @@ pub struct StepCx<'a> {
 
 /// The contract every step fulfils, so front ends and tests treat all ten alike.
 pub trait Step: Send + Sync {
-    /// Which step this is.
-    fn id(&self) -> StepId;
+    /// Which step this is; its slug, title and teaching text are
+    /// `Self::ID.meta()` (one table, in `model`).
+    const ID: StepId;
+
+    /// The step's part of the inputs.
+    type Inputs: StepInputs;
+
+    /// Which step this is, for a caller holding a value.
+    fn id(&self) -> StepId {
+        Self::ID
+    }
 
     /// The changes apply would make. Pure: reads inputs and the session only.
     fn plan(&self, inputs: &Inputs, session: &Session) -> Vec<Change>;
@@ -154,11 +163,19 @@ pub async fn teardown(id: StepId, cx: StepCx<'_>, h: &mut SessionHandle) -> Resu
 mod tests {
     use super::*;
 
+    /// A step's inputs type names the same step.
+    fn inputs_belong<S: Step>(_: &S) {
+        assert_eq!(<S::Inputs as StepInputs>::STEP, S::ID);
+    }
+
     #[test]
     fn ids_round_trip() {
         for id in StepId::ALL {
             assert_eq!(StepId::parse(id.as_str()), Ok(id));
             assert_eq!(StepId::parse(&id.number().to_string()), Ok(id));
+            assert_eq!(id.meta().id, id, "the step table is in walkthrough order");
+            assert!(!id.explain().is_empty());
+            dispatch!(id, s => inputs_belong(s));
             let json = serde_json::to_string(&id).unwrap();
             assert_eq!(json, format!("\"{}\"", id.as_str()));
         }

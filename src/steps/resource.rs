@@ -20,9 +20,12 @@ use std::marker::PhantomData;
 /// the user owns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Foreign {
-    /// Refuse (exit 2): the name belongs to someone else; the input that
-    /// chose it is named in the hint.
+    /// Refuse: the name belongs to someone else. The hint names the input
+    /// that chose the name (empty: no input does).
     Refuse(&'static str),
+    /// Refuse, and say how to use it instead: the input names a resource of
+    /// yours to use as it is (an execution role of your own).
+    RefuseOrName(&'static str),
     /// Use it as it is and never change or delete it (an ECS cluster of the
     /// same name: the walkthrough's "use your cluster").
     Use,
@@ -70,7 +73,8 @@ pub struct Got<T> {
 
 impl<K: Kind> Owned<K> {
     /// A resource recorded under `step`/`key`, tagged with `role`, found by
-    /// tags (or by name, refusing another owner's: see [`Owned::foreign`]).
+    /// tags (or by name, refusing one another owner has: see
+    /// [`Owned::foreign`] to name the input or to use it instead).
     pub const fn new(
         step: StepId,
         key: &'static str,
@@ -84,7 +88,7 @@ impl<K: Kind> Owned<K> {
             role,
             noun,
             create_op,
-            foreign: Foreign::Use,
+            foreign: Foreign::Refuse(""),
             kind: PhantomData,
         }
     }
@@ -165,30 +169,70 @@ impl<K: Kind> Owned<K> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<K::Item>>,
     {
+        self.settle(cx, h, at, |_| true, || async { Ok(()) }, create)
+            .await
+    }
+
+    /// [`Owned::ensure`] with `before` run only when a resource must be
+    /// created, and before the intent is written (a wait for what the create
+    /// call needs, a prerequisite made once per account).
+    pub async fn ensure_prepared<B, BF, F, Fut>(
+        &self,
+        cx: StepCx<'_>,
+        h: &mut SessionHandle,
+        at: At<'_>,
+        before: B,
+        create: F,
+    ) -> Result<Got<K::Item>>
+    where
+        B: FnOnce() -> BF,
+        BF: Future<Output = Result<()>>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<K::Item>>,
+    {
+        self.settle(cx, h, at, |_| true, before, create).await
+    }
+
+    /// [`Owned::ensure`] for resources that cannot be changed in place (a
+    /// task definition revision): one of this session's that fails `keeps`
+    /// is left as it is and a new one is created beside it.
+    pub async fn ensure_matching<F, Fut>(
+        &self,
+        cx: StepCx<'_>,
+        h: &mut SessionHandle,
+        at: At<'_>,
+        keeps: impl FnOnce(&K::Item) -> bool,
+        create: F,
+    ) -> Result<Got<K::Item>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<K::Item>>,
+    {
+        self.settle(cx, h, at, keeps, || async { Ok(()) }, create)
+            .await
+    }
+
+    /// The life cycle behind the `ensure` family.
+    async fn settle<B, BF, F, Fut>(
+        &self,
+        cx: StepCx<'_>,
+        h: &mut SessionHandle,
+        at: At<'_>,
+        keeps: impl FnOnce(&K::Item) -> bool,
+        before: B,
+        create: F,
+    ) -> Result<Got<K::Item>>
+    where
+        B: FnOnce() -> BF,
+        BF: Future<Output = Result<()>>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<K::Item>>,
+    {
         let owner = Owner::of(h.session());
-        let recorded = self.recorded(h.session()).map(str::to_string);
-        let l = self.lookup(&owner, recorded.as_deref(), at);
-        let found: Vec<K::Item> = K::find(cx.aws, &l)
-            .await?
-            .into_iter()
-            .filter(K::usable)
-            .collect();
-        let chosen = recorded
-            .as_deref()
-            .and_then(|r| found.iter().find(|i| K::id(i) == Some(r)))
-            .or_else(|| found.first())
-            .cloned();
-        if let Some(item) = chosen {
-            let id = K::required_id(&item, K::LIST_OP)?;
-            let origin = if K::owned(cx.aws, &item, &owner).await? {
-                cx.progress.reused(self.noun, &id);
-                Origin::Reused
-            } else {
-                self.foreign_found(at.name.unwrap_or(&id), &owner, cx)?
-            };
-            h.record(self.step, self.key, &id)?;
-            return Ok(Got { item, id, origin });
+        if let Some(got) = self.settle_found(cx, h, &owner, at, keeps).await? {
+            return Ok(got);
         }
+        before().await?;
         h.creating(self.step, self.key, self.create_op)?;
         let item = create().await?;
         let id = K::required_id(&item, self.create_op)?;
@@ -201,6 +245,62 @@ impl<K: Kind> Owned<K> {
         })
     }
 
+    /// The found resource to use, if there is one (recorded as well).
+    async fn settle_found(
+        &self,
+        cx: StepCx<'_>,
+        h: &mut SessionHandle,
+        owner: &Owner,
+        at: At<'_>,
+        keeps: impl FnOnce(&K::Item) -> bool,
+    ) -> Result<Option<Got<K::Item>>> {
+        let recorded = self.recorded(h.session()).map(str::to_string);
+        let l = self.lookup(owner, recorded.as_deref(), at);
+        let found: Vec<K::Item> = K::find(cx.aws, &l)
+            .await?
+            .into_iter()
+            .filter(K::usable)
+            .collect();
+        if found.len() > 1 {
+            cx.progress.warn(format!(
+                "{} {}s carry this session's tags; using {} (teardown removes them all)",
+                found.len(),
+                self.noun,
+                recorded.as_deref().unwrap_or("the first")
+            ));
+        }
+        let chosen = recorded
+            .as_deref()
+            .and_then(|r| found.iter().find(|i| K::id(i) == Some(r)))
+            .or_else(|| found.first())
+            .cloned();
+        let Some(item) = chosen else {
+            return Ok(None);
+        };
+        let id = K::required_id(&item, K::LIST_OP)?;
+        let origin = if K::owned(cx.aws, &item, owner).await? {
+            if let Some(why) = K::settling(&item) {
+                return Err(Error::Conflict(format!(
+                    "{} {id} {why}; run apply again in a minute",
+                    self.noun
+                )));
+            }
+            if !keeps(&item) {
+                cx.progress.info(format!(
+                    "{} {id} no longer matches the inputs: making a new one",
+                    self.noun
+                ));
+                return Ok(None);
+            }
+            cx.progress.reused(self.noun, &id);
+            Origin::Reused
+        } else {
+            self.foreign_found(at.name.unwrap_or(&id), owner, cx)?
+        };
+        h.record(self.step, self.key, &id)?;
+        Ok(Some(Got { item, id, origin }))
+    }
+
     fn foreign_found(&self, name: &str, owner: &Owner, cx: StepCx<'_>) -> Result<Origin> {
         match self.foreign {
             Foreign::Use => {
@@ -210,17 +310,28 @@ impl<K: Kind> Owned<K> {
                 ));
                 Ok(Origin::Foreign)
             }
-            Foreign::Refuse(input) => Err(Error::Conflict(format!(
-                "a {} with this name already exists and does not belong to session `{owner}`.\n  \
-                 hint: choose another name with --set {input}=NAME",
-                self.noun
-            ))),
+            Foreign::Refuse(input) | Foreign::RefuseOrName(input) => {
+                let hint = match self.foreign {
+                    Foreign::RefuseOrName(_) => {
+                        format!("to use it as it is, run with --set {input}={name}")
+                    }
+                    _ if input.is_empty() => "choose another name".to_string(),
+                    _ => format!("choose another name with --set {input}=NAME"),
+                };
+                Err(Error::Conflict(format!(
+                    "{} {} named `{name}` already exists and does not belong to session \
+                     `{owner}`.\n  hint: {hint}",
+                    article(self.noun),
+                    self.noun
+                )))
+            }
         }
     }
 
     /// Deletes every resource of this declaration that carries this
-    /// session's tags (never another's), waiting until AWS lets go of each,
-    /// then forgets the recorded id.
+    /// session's tags, waiting until AWS lets go of each, then forgets the
+    /// recorded id. One found by name that is not this session's is kept,
+    /// and progress says so.
     pub async fn delete_owned(
         &self,
         cx: StepCx<'_>,
@@ -229,11 +340,28 @@ impl<K: Kind> Owned<K> {
     ) -> Result<()> {
         let owner = Owner::of(h.session());
         let recorded = self.recorded(h.session()).map(str::to_string);
-        for item in self.find(cx, &owner, recorded.as_deref(), at).await? {
+        let l = self.lookup(&owner, recorded.as_deref(), at);
+        for item in K::find_all(cx.aws, &l).await? {
             let id = K::required_id(&item, K::LIST_OP)?;
-            K::delete(cx.aws, cx.progress, &item, self.noun).await?;
-            cx.progress.deleted(self.noun, &id);
+            if K::owned(cx.aws, &item, &owner).await? {
+                K::delete(cx.aws, cx.progress, &item, self.noun).await?;
+                cx.progress.deleted(self.noun, &id);
+            } else {
+                cx.progress.info(format!(
+                    "keeping {} {}: it does not carry this session's tags",
+                    self.noun,
+                    at.name.unwrap_or(&id)
+                ));
+            }
         }
         h.forget(self.step, self.key)
+    }
+}
+
+/// "a" or "an", as the noun begins.
+fn article(noun: &str) -> &'static str {
+    match noun.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u' | 'A' | 'E' | 'I' | 'O' | 'U') => "an",
+        _ => "a",
     }
 }

@@ -4,11 +4,12 @@
 
 use super::inputs::Inputs;
 use super::load_balancer::keys as lb_keys;
-use super::load_balancer::{delete_own_target_group, describe_tg, elb_owned};
+use super::load_balancer::{describe_tg, elb_owned};
 use super::service::keys as svc_keys;
 use super::service::{forwards_to, listener_on};
 use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
 use crate::aws::Required;
+use crate::aws::kind::At;
 use crate::aws::tags::Owner;
 use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{AwsContext, CallExt};
@@ -88,9 +89,8 @@ fn tg_arn(s: &Session) -> Result<String> {
 }
 
 impl Step for TargetGroupSwap {
-    fn id(&self) -> StepId {
-        StepId::TargetGroupSwap
-    }
+    const ID: StepId = StepId::TargetGroupSwap;
+    type Inputs = crate::inputs::TargetGroupSwapInputs;
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let port = inputs.task_definition.container_port;
@@ -171,21 +171,18 @@ impl Step for TargetGroupSwap {
         {
             let name = &cx.inputs.load_balancer.placeholder_target_group_name;
             let session = Owner::of(h.session());
-            let mut retired = "none".to_string();
-            if let Some(ph) = describe_tg(aws, name).await? {
-                let arn = &ph.target_group_arn().required(
+            let ph = &crate::steps::load_balancer::owned::PLACEHOLDER;
+            let found = ph.find(cx, &session, None, At::named(name)).await?;
+            let retired = match found.first() {
+                Some(tg) => tg.target_group_arn().required(
                     "elbv2",
                     "DescribeTargetGroups",
                     "TargetGroupArn",
-                )?;
-                if delete_own_target_group(aws, p, arn, &session, "placeholder target group")
-                    .await?
-                {
-                    retired = arn.clone();
-                }
-            }
+                )?,
+                None => "none".to_string(),
+            };
+            ph.delete_owned(cx, h, At::named(name)).await?;
             h.record(StepId::TargetGroupSwap, RETIRED_PLACEHOLDER_KEY, &retired)?;
-            h.forget(StepId::LoadBalancer, lb_keys::PLACEHOLDER)?;
         }
 
         if aws.is_emulated() {

@@ -63,9 +63,8 @@ pub(crate) async fn wait_available(cx: StepCx<'_>, id: &str) -> Result<()> {
 }
 
 impl Step for VpcLinkStep {
-    fn id(&self) -> StepId {
-        StepId::VpcLink
-    }
+    const ID: StepId = StepId::VpcLink;
+    type Inputs = crate::inputs::VpcLinkInputs;
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         vec![LINK.change(
@@ -95,25 +94,30 @@ impl Step for VpcLinkStep {
         let t = LINK.tags(&session);
         let name = cx.inputs.vpc_link.vpc_link_name.as_str();
         let got = LINK
-            .ensure(cx, h, At::ANY, || async {
+            .ensure_prepared(
+                cx,
+                h,
+                At::ANY,
                 // A VPC Link to a load balancer that is still provisioning fails.
-                wait_active(cx, &nlb).await?;
-                let out = aws
-                    .apigw
-                    .create_vpc_link()
-                    .name(name)
-                    .description(format!(
-                        "gatewalk session {session}: API Gateway → internal NLB"
-                    ))
-                    .target_arns(&nlb)
-                    .set_tags(Some(t.pairs(None).into_iter().collect()))
-                    .send()
-                    .await
-                    .ctx("apigateway", "CreateVpcLink")?;
-                Ok(VpcLink::builder()
-                    .set_id(out.id().map(str::to_string))
-                    .build())
-            })
+                || async { wait_active(cx, &nlb).await.map(|_| ()) },
+                || async {
+                    let out = aws
+                        .apigw
+                        .create_vpc_link()
+                        .name(name)
+                        .description(format!(
+                            "gatewalk session {session}: API Gateway → internal NLB"
+                        ))
+                        .target_arns(&nlb)
+                        .set_tags(Some(t.pairs(None).into_iter().collect()))
+                        .send()
+                        .await
+                        .ctx("apigateway", "CreateVpcLink")?;
+                    Ok(VpcLink::builder()
+                        .set_id(out.id().map(str::to_string))
+                        .build())
+                },
+            )
             .await?;
         let id = got.id;
         wait_available(cx, &id).await

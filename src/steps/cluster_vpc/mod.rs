@@ -45,12 +45,13 @@ pub mod owned {
     use crate::aws::ec2::{InternetGateways, RouteTables, Subnets, Vpcs};
     use crate::aws::ecs::Clusters;
     use crate::steps::StepId;
-    use crate::steps::resource::Owned;
+    use crate::steps::resource::{Foreign, Owned};
 
     const S: StepId = StepId::ClusterVpc;
     /// The ECS cluster (a same-named one of yours is used, never deleted).
     pub const CLUSTER: Owned<Clusters> =
-        Owned::new(S, keys::CLUSTER, "cluster", "ECS cluster", "CreateCluster");
+        Owned::new(S, keys::CLUSTER, "cluster", "ECS cluster", "CreateCluster")
+            .foreign(Foreign::Use);
     /// The VPC.
     pub const VPC: Owned<Vpcs> = Owned::new(S, keys::VPC, "vpc", "VPC", "CreateVpc");
     /// The internet gateway.
@@ -170,9 +171,8 @@ async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, St
 }
 
 impl Step for ClusterVpc {
-    fn id(&self) -> StepId {
-        StepId::ClusterVpc
-    }
+    const ID: StepId = StepId::ClusterVpc;
+    type Inputs = crate::inputs::ClusterVpcInputs;
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.cluster_vpc;

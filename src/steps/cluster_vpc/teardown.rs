@@ -16,13 +16,8 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     owned::IGW.delete_owned(cx, h, At::ANY).await?;
     owned::VPC.delete_owned(cx, h, At::ANY).await?;
     let name = cx.inputs.cluster_vpc.cluster_name.as_str();
-    let recorded_foreign = h.session().output(StepId::ClusterVpc, CLUSTER_CREATED) == Some("false");
+    // A cluster of this name that is not this session's is yours: kept.
     owned::CLUSTER.delete_owned(cx, h, At::named(name)).await?;
-    if recorded_foreign {
-        cx.progress.info(format!(
-            "keeping cluster {name}: gatewalk did not create it"
-        ));
-    }
     for k in [CLUSTER, CLUSTER_CREATED, AZ_A, AZ_B] {
         h.forget(StepId::ClusterVpc, k)?;
     }

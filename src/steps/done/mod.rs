@@ -35,9 +35,8 @@ pub fn smoke_url(invoke_url: &str, path: &str) -> String {
 pub use crate::summary::summary;
 
 impl Step for Done {
-    fn id(&self) -> StepId {
-        StepId::Done
-    }
+    const ID: StepId = StepId::Done;
+    type Inputs = crate::inputs::DoneInputs;
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let url = s

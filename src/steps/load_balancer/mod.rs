@@ -11,7 +11,7 @@ use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::Required;
 use crate::aws::find;
 use crate::aws::tags::{Owner, SESSION_KEY};
-use crate::aws::wait::{Poll, delete_when_free, wait_for};
+use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
@@ -35,8 +35,10 @@ pub mod keys {
     /// Placeholder target group ARN.
     pub const PLACEHOLDER: &str = "placeholder_target_group_arn";
 }
+use crate::aws::elb::TargetGroups;
 use crate::aws::error::returned;
 use crate::aws::kind::At;
+use crate::aws::kind::Kind;
 use keys::*;
 
 pub(crate) use crate::aws::elb::{describe_nlb, describe_tg, elb_owned};
@@ -71,13 +73,30 @@ pub mod owned {
     .foreign(Foreign::Refuse("load-balancer.nlb_name"));
 }
 
+/// Refuses to change a listener (or another ELB resource) that another
+/// session or someone else owns; `input` is the `step.field` that chose it.
+pub(crate) async fn ensure_ours(
+    aws: &AwsContext,
+    arn: &str,
+    session: &Owner,
+    what: &str,
+    input: &str,
+) -> Result<()> {
+    if elb_owned(aws, arn, session).await? {
+        Ok(())
+    } else {
+        Err(Error::Conflict(format!(
+            "a {what} with this name already exists and does not belong to session `{session}`.\n  hint: choose another name with --set {input}=NAME"
+        )))
+    }
+}
+
 /// Deletes a placeholder of this session left under an earlier name, unless a
 /// listener still forwards to it (then it says so and leaves it).
 async fn retire_placeholder(
     aws: &AwsContext,
     p: &crate::progress::Progress,
     tg: &TargetGroup,
-    session: &Owner,
 ) -> Result<()> {
     let arn = &tg
         .target_group_arn()
@@ -88,14 +107,10 @@ async fn retire_placeholder(
         ));
         return Ok(());
     }
-    delete_own_target_group(
-        aws,
-        p,
-        arn,
-        session,
-        "placeholder target group (earlier name)",
-    )
-    .await?;
+    // Found by this session's tags: ours.
+    let noun = "placeholder target group (earlier name)";
+    TargetGroups::delete(aws, p, tg, noun).await?;
+    p.deleted(noun, arn);
     Ok(())
 }
 
@@ -144,7 +159,7 @@ async fn ensure_placeholder(cx: StepCx<'_>, h: &mut SessionHandle, vpc_id: &str)
         .iter()
         .filter(|g| g.target_group_arn() != Some(got.id.as_str()))
     {
-        retire_placeholder(aws, cx.progress, old, &owner).await?;
+        retire_placeholder(aws, cx.progress, old).await?;
     }
     Ok(())
 }
@@ -157,50 +172,6 @@ pub fn placeholder_retired(s: &Session) -> bool {
         super::target_group_swap::RETIRED_PLACEHOLDER_KEY,
     )
     .is_some()
-}
-
-/// Refuses to adopt a load balancer or target group of our name that another
-/// session (or someone else) owns; `input` is the `step.field` that names it.
-pub(crate) async fn ensure_ours(
-    aws: &AwsContext,
-    arn: &str,
-    session: &Owner,
-    what: &str,
-    input: &str,
-) -> Result<()> {
-    if elb_owned(aws, arn, session).await? {
-        Ok(())
-    } else {
-        Err(Error::Conflict(format!(
-            "a {what} with this name already exists and does not belong to session `{session}`.\n  hint: choose another name with --set {input}=NAME"
-        )))
-    }
-}
-
-/// Deletes a target group if it carries this session's tag, waiting while a
-/// listener still releases it. Returns whether it deleted one.
-pub(crate) async fn delete_own_target_group(
-    aws: &AwsContext,
-    p: &crate::progress::Progress,
-    arn: &str,
-    session: &Owner,
-    kind: &str,
-) -> Result<bool> {
-    if !elb_owned(aws, arn, session).await? {
-        return Ok(false);
-    }
-    delete_when_free(p, &format!("the {kind} to be released"), || async move {
-        aws.elb
-            .delete_target_group()
-            .target_group_arn(arn)
-            .send()
-            .await
-            .ctx("elbv2", "DeleteTargetGroup")
-            .map(|_| ())
-    })
-    .await?;
-    p.deleted(kind, arn);
-    Ok(true)
 }
 
 /// A target group as a live resource.
@@ -288,9 +259,8 @@ pub(crate) async fn wait_active(cx: StepCx<'_>, arn: &str) -> Result<String> {
 }
 
 impl Step for LoadBalancer {
-    fn id(&self) -> StepId {
-        StepId::LoadBalancer
-    }
+    const ID: StepId = StepId::LoadBalancer;
+    type Inputs = crate::inputs::LoadBalancerInputs;
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.load_balancer;

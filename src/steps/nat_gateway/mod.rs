@@ -62,9 +62,8 @@ pub mod owned {
 pub(crate) use crate::aws::ec2::describe_nat;
 
 impl Step for NatGateway {
-    fn id(&self) -> StepId {
-        StepId::NatGateway
-    }
+    const ID: StepId = StepId::NatGateway;
+    type Inputs = crate::inputs::NatGatewayInputs;
 
     fn plan(&self, _inputs: &Inputs, s: &Session) -> Vec<Change> {
         let tags = |rt: &str, role: &str| {

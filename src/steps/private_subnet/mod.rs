@@ -108,9 +108,8 @@ async fn retire_subnet_b(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
 }
 
 impl Step for PrivateSubnet {
-    fn id(&self) -> StepId {
-        StepId::PrivateSubnet
-    }
+    const ID: StepId = StepId::PrivateSubnet;
+    type Inputs = crate::inputs::PrivateSubnetInputs;
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.private_subnet;

@@ -16,13 +16,14 @@ use super::vpc_link::{LINK_KEY, wait_available};
 use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
 use crate::aws::Required;
+use crate::aws::apigateway::RestApis;
+use crate::aws::kind::At;
 use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
-use crate::aws::wait::{Poll, wait_for};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
+use crate::steps::resource::Owned;
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
 use converge::Target;
-use std::time::Duration;
 
 /// Output keys of step 9.
 pub mod keys {
@@ -35,6 +36,16 @@ pub mod keys {
     pub use crate::model::keys::INVOKE_URL;
 }
 use keys::*;
+
+/// The REST API this step owns (its resources, stage and deployment are
+/// converged inside it and go with it).
+pub const REST_API: Owned<RestApis> = Owned::new(
+    StepId::RestApi,
+    API,
+    live::ROLE,
+    "REST API",
+    "CreateRestApi",
+);
 
 /// Step 9.
 #[derive(Debug, Clone, Copy)]
@@ -79,9 +90,8 @@ fn parsed_routes(inputs: &Inputs) -> Result<Vec<routes::Route>> {
 }
 
 impl Step for RestApi {
-    fn id(&self) -> StepId {
-        StepId::RestApi
-    }
+    const ID: StepId = StepId::RestApi;
+    type Inputs = crate::inputs::RestApiInputs;
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.rest_api;
@@ -159,10 +169,6 @@ impl Step for RestApi {
         out
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
-    )]
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let aws = cx.aws;
         let session = Owner::of(h.session());
@@ -176,45 +182,31 @@ impl Step for RestApi {
         }
         let routes = parsed_routes(cx.inputs)?;
 
-        let found = live::our_apis(aws, &session).await?;
-        let recorded = h.session().output(StepId::RestApi, API);
-        if found.len() > 1 {
-            cx.progress.warn(format!(
-                "{} REST APIs carry this session's tag; using {} (teardown removes them all)",
-                found.len(),
-                recorded.unwrap_or("the first")
-            ));
-        }
-        let api_id = if let Some(a) =
-            crate::aws::find::pick(&found, recorded, aws_sdk_apigateway::types::RestApi::id)
-        {
-            let id = a.id().required("apigateway", "GetRestApis", "id")?;
-            cx.progress.reused("REST API", &id);
-            id
-        } else {
-            let t = session.tags(live::ROLE);
-            h.creating(StepId::RestApi, API, "CreateRestApi")?;
-            let out = aws
-                .apigw
-                .create_rest_api()
-                .name(&i.api_name)
-                .description(format!(
-                    "gatewalk session {session}: public door to the Fargate service"
-                ))
-                .endpoint_configuration(
-                    EndpointConfiguration::builder()
-                        .types(EndpointType::Regional)
-                        .build(),
-                )
-                .set_tags(Some(t.pairs(None).into_iter().collect()))
-                .send()
-                .await
-                .ctx("apigateway", "CreateRestApi")?;
-            let id = out.id().required("apigateway", "CreateRestApi", "id")?;
-            cx.progress.created("REST API", &id);
-            id
-        };
-        h.record(StepId::RestApi, API, &api_id)?;
+        let t = REST_API.tags(&session);
+        let got = REST_API
+            .ensure(cx, h, At::ANY, || async {
+                let out = aws
+                    .apigw
+                    .create_rest_api()
+                    .name(&i.api_name)
+                    .description(format!(
+                        "gatewalk session {session}: public door to the Fargate service"
+                    ))
+                    .endpoint_configuration(
+                        EndpointConfiguration::builder()
+                            .types(EndpointType::Regional)
+                            .build(),
+                    )
+                    .set_tags(Some(t.pairs(None).into_iter().collect()))
+                    .send()
+                    .await
+                    .ctx("apigateway", "CreateRestApi")?;
+                Ok(aws_sdk_apigateway::types::RestApi::builder()
+                    .set_id(out.id().map(str::to_string))
+                    .build())
+            })
+            .await?;
+        let api_id = got.id;
 
         // Integrations and deployments through a link that is not AVAILABLE
         // wait or fail: settle the link before touching either.
@@ -288,37 +280,7 @@ impl Step for RestApi {
     }
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-        let aws = cx.aws;
-        let session = Owner::of(h.session());
-        for api in live::our_apis(aws, &session).await? {
-            let id = api.id().required("apigateway", "GetRestApis", "id")?;
-            let i = id.as_str();
-            // DeleteRestApi is throttled to about one call per 30 s per account;
-            // a throttled delete is waited out, visibly, rather than failed.
-            wait_for(
-                cx.progress,
-                "API Gateway to accept the REST API delete (it allows about one every 30 s)",
-                Duration::from_secs(5 * 60),
-                || async move {
-                    let r = aws
-                        .apigw
-                        .delete_rest_api()
-                        .rest_api_id(i)
-                        .send()
-                        .await
-                        .ctx("apigateway", "DeleteRestApi");
-                    match crate::aws::error::optional(r) {
-                        Ok(_) => Ok(Poll::Ready(())),
-                        Err(Error::Aws(e)) if e.code == "TooManyRequestsException" => {
-                            Ok(Poll::Pending("throttled".into()))
-                        }
-                        Err(e) => Err(e),
-                    }
-                },
-            )
-            .await?;
-            cx.progress.deleted("REST API", &id);
-        }
+        REST_API.delete_owned(cx, h, At::ANY).await?;
         for key in [INVOKE_URL, DEPLOYMENT, STAGE, API] {
             h.forget(StepId::RestApi, key)?;
         }

@@ -84,7 +84,7 @@ pub(super) async fn create_service(
                 )
                 .health_check_grace_period_seconds(60)
                 .propagate_tags(PropagateTags::Service)
-                .set_tags(Some(session.tags("service").ecs()))
+                .set_tags(Some(super::owned::SERVICE.tags(session).ecs()))
                 .client_token(token)
                 .send()
                 .await

@@ -9,7 +9,6 @@ mod ensure;
 mod running;
 mod teardown;
 
-use crate::aws::Required;
 use running::wait_steady;
 
 pub use crate::inputs::service::{MAX_DESIRED, ServiceInputs};
@@ -19,8 +18,8 @@ use super::inputs::Inputs;
 use super::load_balancer::keys as lb_keys;
 use super::private_subnet::PRIVATE_SUBNET_KEY;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
+use crate::aws::CallExt;
 use crate::aws::tags::{Owner, SESSION_KEY};
-use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener};
@@ -39,6 +38,9 @@ pub mod keys {
     pub const LISTENER: &str = "listener_arn";
     pub use crate::model::keys::SERVICE;
 }
+use crate::aws::error::returned;
+use crate::aws::kind::At;
+use crate::steps::resource::Origin;
 use keys::*;
 
 /// What step 6 owns besides the service, each declared once for apply, plan
@@ -46,6 +48,7 @@ use keys::*;
 pub mod owned {
     use super::keys;
     use crate::aws::ec2::SecurityGroups;
+    use crate::aws::ecs::Services;
     use crate::aws::elb::{Listeners, TargetGroups};
     use crate::steps::StepId;
     use crate::steps::resource::{Foreign, Owned};
@@ -68,6 +71,10 @@ pub mod owned {
         "CreateTargetGroup",
     )
     .foreign(Foreign::Refuse("service.target_group_name"));
+    /// The ECS service.
+    pub const SERVICE: Owned<Services> =
+        Owned::new(S, keys::SERVICE, "service", "ECS service", "CreateService")
+            .foreign(Foreign::Refuse("service.service_name"));
     /// The NLB's listener on the container port.
     pub const LISTENER: Owned<Listeners> =
         Owned::new(S, keys::LISTENER, "listener", "listener", "CreateListener")
@@ -76,30 +83,7 @@ pub mod owned {
 
 const DEREG_KEY: &str = "deregistration_delay.timeout_seconds";
 
-/// The service of this name in the cluster, unless it is INACTIVE, with its
-/// tags: ECS returns none unless asked (`include=TAGS`), and an ownership check
-/// on a service without tags would say "not ours" and leave it running.
-pub(crate) async fn describe_service(
-    aws: &AwsContext,
-    cluster: &str,
-    name: &str,
-) -> Result<Option<aws_sdk_ecs::types::Service>> {
-    let out = aws
-        .ecs
-        .describe_services()
-        .cluster(cluster)
-        .services(name)
-        .include(aws_sdk_ecs::types::ServiceField::Tags)
-        .send()
-        .await;
-    let out = crate::aws::error::optional(out.ctx("ecs", "DescribeServices"))?;
-    Ok(out.and_then(|o| {
-        o.services()
-            .iter()
-            .find(|s| s.status() != Some("INACTIVE"))
-            .cloned()
-    }))
-}
+pub(crate) use crate::aws::ecs::describe_service;
 
 pub(crate) use crate::aws::elb::listener_on;
 
@@ -165,9 +149,8 @@ impl Service {
 }
 
 impl Step for Service {
-    fn id(&self) -> StepId {
-        StepId::Service
-    }
+    const ID: StepId = StepId::Service;
+    type Inputs = crate::inputs::ServiceInputs;
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.service;
@@ -256,63 +239,43 @@ impl Step for Service {
 
         let aws = cx.aws;
         let i = &cx.inputs.service;
-        match describe_service(aws, &cluster, &i.service_name).await? {
-            Some(svc) if !session.owns(svc.tags().iter().map(|t| (t.key(), t.value()))) => {
-                return Err(Error::Conflict(format!(
-                    "a service named `{}` already exists in cluster {cluster} and is not this session's; gatewalk leaves it alone.\n  hint: choose another name with --set service.service_name=NAME",
-                    i.service_name
-                )));
-            }
-            Some(svc) if svc.status() == Some("ACTIVE") => {
-                let arn = svc
-                    .service_arn()
-                    .required("ecs", "DescribeServices", "serviceArn")?;
-                h.record(StepId::Service, SERVICE, &arn)?;
-                if svc.task_definition() != Some(task_def.as_str())
-                    || svc.desired_count() != crate::model::api_int(i.desired_count)
-                {
-                    aws.ecs
-                        .update_service()
-                        .cluster(&cluster)
-                        .service(&i.service_name)
-                        .task_definition(&task_def)
-                        .desired_count(crate::model::api_int(i.desired_count))
-                        .send()
-                        .await
-                        .ctx("ecs", "UpdateService")?;
-                    cx.progress
-                        .info("service updated to the current task definition and count");
-                } else {
-                    cx.progress.reused("ECS service", &arn);
-                }
-            }
-            Some(svc) => {
-                return Err(Error::Conflict(format!(
-                    "service {} is {} (being deleted); run apply again in a minute",
-                    i.service_name,
-                    svc.status().unwrap_or("?")
-                )));
-            }
-            None => {
-                self.ensure_service_linked_role(cx).await?;
-                h.creating(StepId::Service, SERVICE, "CreateService")?;
-                let at = create::Placement {
-                    cluster: &cluster,
-                    private: &private,
-                    sg: &sg,
-                    tg: &tg,
-                    task_def: &task_def,
-                    session: &session,
-                };
-                let out = create::create_service(cx, &at).await?;
-                let arn = out.service().and_then(|s| s.service_arn()).required(
-                    "ecs",
-                    "CreateService",
-                    "serviceArn",
-                )?;
-                h.record(StepId::Service, SERVICE, &arn)?;
-                cx.progress.created("ECS service", &arn);
-            }
+        let at = At::named(&i.service_name).inside(&cluster);
+        let got = owned::SERVICE
+            .ensure_prepared(
+                cx,
+                h,
+                at,
+                || self.ensure_service_linked_role(cx),
+                || async {
+                    let at = create::Placement {
+                        cluster: &cluster,
+                        private: &private,
+                        sg: &sg,
+                        tg: &tg,
+                        task_def: &task_def,
+                        session: &session,
+                    };
+                    let out = create::create_service(cx, &at).await?;
+                    returned(out.service(), "ecs", "CreateService", "service")
+                },
+            )
+            .await?;
+        let svc = got.item;
+        if got.origin == Origin::Reused
+            && (svc.task_definition() != Some(task_def.as_str())
+                || svc.desired_count() != crate::model::api_int(i.desired_count))
+        {
+            aws.ecs
+                .update_service()
+                .cluster(&cluster)
+                .service(&i.service_name)
+                .task_definition(&task_def)
+                .desired_count(crate::model::api_int(i.desired_count))
+                .send()
+                .await
+                .ctx("ecs", "UpdateService")?;
+            cx.progress
+                .info("service updated to the current task definition and count");
         }
         wait_steady(cx, &cluster, &i.service_name).await
     }

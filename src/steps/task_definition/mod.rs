@@ -7,15 +7,15 @@ pub use crate::inputs::task_definition::{TaskDefinitionInputs, check_port, farga
 
 use super::inputs::Inputs;
 use super::{Change, Check, Resource, Step, StepCx, StepId};
-use crate::aws::Required;
-use crate::aws::error::optional;
+use crate::aws::ecs::Revision;
+use crate::aws::error::returned;
+use crate::aws::kind::At;
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, NetworkMode, PortMapping, TaskDefinitionField,
-    TaskDefinitionStatus, TransportProtocol,
+    Compatibility, ContainerDefinition, NetworkMode, PortMapping, TransportProtocol,
 };
 
 /// The managed policy that lets ECS pull images and write logs for a task.
@@ -62,8 +62,39 @@ fn matches_inputs(
         }) == Some(vec![crate::model::api_int(i.container_port)])
 }
 
-/// The latest ACTIVE revision of a family with its tags, if the family exists.
-async fn latest_revision(
+pub(crate) use crate::aws::iam::{attached_policies, get_role};
+
+/// What step 1 owns, each declared once for apply, plan and teardown.
+pub mod owned {
+    use crate::aws::ecs::TaskDefinitions;
+    use crate::aws::iam::Roles;
+    use crate::steps::StepId;
+    use crate::steps::resource::{Foreign, Owned};
+
+    const S: StepId = StepId::TaskDefinition;
+    /// The execution role gatewalk creates (unless you name your own).
+    pub const ROLE: Owned<Roles> = Owned::new(
+        S,
+        super::ROLE_KEY,
+        "task-execution-role",
+        "IAM role",
+        "CreateRole",
+    )
+    .foreign(Foreign::RefuseOrName("task-definition.execution_role"));
+    /// The task definition family's revisions.
+    pub const TASKDEF: Owned<TaskDefinitions> = Owned::new(
+        S,
+        super::TASKDEF_KEY,
+        "task-definition",
+        "task definition",
+        "RegisterTaskDefinition",
+    )
+    .foreign(Foreign::Refuse("task-definition.family"));
+}
+
+/// The latest ACTIVE revision of a family (or an ARN's revision): the
+/// definition and its tags.
+pub(crate) async fn latest_revision(
     aws: &AwsContext,
     family_or_arn: &str,
 ) -> Result<
@@ -72,61 +103,9 @@ async fn latest_revision(
         Vec<aws_sdk_ecs::types::Tag>,
     )>,
 > {
-    let r = aws
-        .ecs
-        .describe_task_definition()
-        .task_definition(family_or_arn)
-        .include(TaskDefinitionField::Tags)
-        .send()
-        .await
-        .ctx("ecs", "DescribeTaskDefinition");
-    match r {
-        // A deregistered (INACTIVE) revision stays readable for a long time but
-        // can never be used again: it is not "the latest revision" to reuse.
-        Ok(out) => Ok(out
-            .task_definition()
-            .filter(|td| td.status() == Some(&TaskDefinitionStatus::Active))
-            .cloned()
-            .map(|td| (td, out.tags().to_vec()))),
-        // ECS answers an unknown family with a generic ClientException.
-        Err(e)
-            if e.as_aws()
-                .is_some_and(|a| a.code == "ClientException" || a.is_not_found()) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-fn ecs_owned(tags: &[aws_sdk_ecs::types::Tag], owner: &Owner) -> bool {
-    owner.owns(tags.iter().map(|t| (t.key(), t.value())))
-}
-
-async fn get_role(aws: &AwsContext, name: &str) -> Result<Option<aws_sdk_iam::types::Role>> {
-    let r = aws
-        .iam
-        .get_role()
-        .role_name(name)
-        .send()
-        .await
-        .ctx("iam", "GetRole");
-    Ok(optional(r)?.and_then(|o| o.role().cloned()))
-}
-
-async fn attached_policies(aws: &AwsContext, role: &str) -> Result<Vec<String>> {
-    let out = aws
-        .iam
-        .list_attached_role_policies()
-        .role_name(role)
-        .send()
-        .await
-        .ctx("iam", "ListAttachedRolePolicies")?;
-    Ok(out
-        .attached_policies()
-        .iter()
-        .filter_map(|p| p.policy_arn().map(str::to_string))
-        .collect())
+    Ok(crate::aws::ecs::latest_revision(aws, family_or_arn)
+        .await?
+        .map(|r| (r.def, r.tags)))
 }
 
 impl TaskDefinition {
@@ -147,37 +126,26 @@ impl TaskDefinition {
             h.record(StepId::TaskDefinition, ROLE_KEY, role.arn())?;
             return Ok(role.arn().to_string());
         }
-        let tags = session.tags("task-execution-role");
-        let arn = if let Some(role) = get_role(aws, &name).await? {
-            if !session.owns(role.tags().iter().map(|t| (Some(t.key()), Some(t.value())))) {
-                return Err(Error::Conflict(format!(
-                    "an IAM role named `{name}` already exists and was not created by this session.\n  hint: to use it, run with --set task-definition.execution_role={name}"
-                )));
-            }
-            p.reused("IAM role", role.arn());
-            role.arn().to_string()
-        } else {
-            h.creating(StepId::TaskDefinition, ROLE_KEY, "CreateRole")?;
-            let out = aws
-                .iam
-                .create_role()
-                .role_name(&name)
-                .assume_role_policy_document(TRUST_POLICY)
-                .description(format!(
-                    "ECS task execution role for gatewalk session {session}"
-                ))
-                .set_tags(Some(tags.iam()))
-                .send()
-                .await
-                .ctx("iam", "CreateRole")?;
-            let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
-            h.record(StepId::TaskDefinition, ROLE_OWNED_KEY, "true")?;
-            h.record(StepId::TaskDefinition, ROLE_KEY, &arn)?;
-            p.created("IAM role", &arn);
-            arn
-        };
+        let t = owned::ROLE.tags(&session);
+        let got = owned::ROLE
+            .ensure(cx, h, At::named(&name), || async {
+                let out = aws
+                    .iam
+                    .create_role()
+                    .role_name(&name)
+                    .assume_role_policy_document(TRUST_POLICY)
+                    .description(format!(
+                        "ECS task execution role for gatewalk session {session}"
+                    ))
+                    .set_tags(Some(t.iam()))
+                    .send()
+                    .await
+                    .ctx("iam", "CreateRole")?;
+                returned(out.role(), "iam", "CreateRole", "Role")
+            })
+            .await?;
+        let arn = got.id;
         h.record(StepId::TaskDefinition, ROLE_OWNED_KEY, "true")?;
-        h.record(StepId::TaskDefinition, ROLE_KEY, &arn)?;
         let partition = &aws.identity().await?.partition;
         let policy = format!("arn:{partition}:iam::aws:{EXECUTION_POLICY}");
         if !attached_policies(aws, &name).await?.contains(&policy) {
@@ -197,9 +165,8 @@ impl TaskDefinition {
 }
 
 impl Step for TaskDefinition {
-    fn id(&self) -> StepId {
-        StepId::TaskDefinition
-    }
+    const ID: StepId = StepId::TaskDefinition;
+    type Inputs = crate::inputs::TaskDefinitionInputs;
 
     fn plan(&self, inputs: &Inputs, session: &Session) -> Vec<Change> {
         let i = &inputs.task_definition;
@@ -213,8 +180,8 @@ impl Step for TaskDefinition {
                 format!("aws iam get-role --role-name {role}"),
             ));
         } else {
-            v.push(Change::create_or_keep(
-                out(ROLE_KEY),
+            v.push(owned::ROLE.change(
+                session,
                 format!("IAM role {role}, trusted by ecs-tasks.amazonaws.com"),
                 format!(
                     "aws iam create-role --role-name {role} --assume-role-policy-document '{TRUST_POLICY}' --tags Key={SESSION_KEY},Value={}",
@@ -227,8 +194,8 @@ impl Step for TaskDefinition {
                 format!("aws iam attach-role-policy --role-name {role} --policy-arn arn:aws:iam::aws:{EXECUTION_POLICY}"),
             ));
         }
-        v.push(Change::create_or_keep(
-            out(TASKDEF_KEY),
+        v.push(owned::TASKDEF.change(
+            session,
             format!(
                 "task definition {} (Fargate, awsvpc, {} CPU / {} MiB, container {} = {} on port {})",
                 i.family, i.cpu, i.memory, i.container_name, i.image, i.container_port
@@ -245,64 +212,48 @@ impl Step for TaskDefinition {
         let role_arn = self.ensure_role(cx, h).await?;
         let i = &cx.inputs.task_definition;
         let session = Owner::of(h.session());
-        if let Some((td, tags)) = latest_revision(cx.aws, &i.family).await? {
-            if !ecs_owned(&tags, &session) {
-                return Err(Error::Conflict(format!(
-                    "task definition family `{}` already exists and is not from this session.\n  hint: choose another with --set task-definition.family=NAME",
-                    i.family
-                )));
-            }
-            if matches_inputs(&td, i, &role_arn) {
-                let arn = td.task_definition_arn().required(
-                    "ecs",
-                    "DescribeTaskDefinition",
-                    "taskDefinitionArn",
-                )?;
-                cx.progress.reused("task definition", &arn);
-                h.record(StepId::TaskDefinition, TASKDEF_KEY, &arn)?;
-                return Ok(());
-            }
-            cx.progress
-                .info("the task definition's settings changed: registering a new revision");
-        }
-        h.creating(
-            StepId::TaskDefinition,
-            TASKDEF_KEY,
-            "RegisterTaskDefinition",
-        )?;
-        let out = cx
-            .aws
-            .ecs
-            .register_task_definition()
-            .family(&i.family)
-            .requires_compatibilities(Compatibility::Fargate)
-            .network_mode(NetworkMode::Awsvpc)
-            .cpu(i.cpu.to_string())
-            .memory(i.memory.to_string())
-            .execution_role_arn(&role_arn)
-            .container_definitions(
-                ContainerDefinition::builder()
-                    .name(&i.container_name)
-                    .image(&i.image)
-                    .essential(true)
-                    .port_mappings(
-                        PortMapping::builder()
-                            .container_port(crate::model::api_int(i.container_port))
-                            .protocol(TransportProtocol::Tcp)
+        let t = owned::TASKDEF.tags(&session);
+        let keeps = |r: &Revision| matches_inputs(&r.def, i, &role_arn);
+        owned::TASKDEF
+            .ensure_matching(cx, h, At::named(&i.family), keeps, || async {
+                let out = cx
+                    .aws
+                    .ecs
+                    .register_task_definition()
+                    .family(&i.family)
+                    .requires_compatibilities(Compatibility::Fargate)
+                    .network_mode(NetworkMode::Awsvpc)
+                    .cpu(i.cpu.to_string())
+                    .memory(i.memory.to_string())
+                    .execution_role_arn(&role_arn)
+                    .container_definitions(
+                        ContainerDefinition::builder()
+                            .name(&i.container_name)
+                            .image(&i.image)
+                            .essential(true)
+                            .port_mappings(
+                                PortMapping::builder()
+                                    .container_port(crate::model::api_int(i.container_port))
+                                    .protocol(TransportProtocol::Tcp)
+                                    .build(),
+                            )
                             .build(),
                     )
-                    .build(),
-            )
-            .set_tags(Some(session.tags("task-definition").ecs()))
-            .send()
-            .await
-            .ctx("ecs", "RegisterTaskDefinition")?;
-        let arn = out
-            .task_definition()
-            .and_then(|t| t.task_definition_arn())
-            .required("ecs", "RegisterTaskDefinition", "taskDefinitionArn")?;
-        h.record(StepId::TaskDefinition, TASKDEF_KEY, &arn)?;
-        cx.progress.created("task definition", &arn);
+                    .set_tags(Some(t.ecs()))
+                    .send()
+                    .await
+                    .ctx("ecs", "RegisterTaskDefinition")?;
+                Ok(Revision {
+                    def: returned(
+                        out.task_definition(),
+                        "ecs",
+                        "RegisterTaskDefinition",
+                        "taskDefinition",
+                    )?,
+                    tags: out.tags().to_vec(),
+                })
+            })
+            .await?;
         Ok(())
     }
 
@@ -318,107 +269,18 @@ impl Step for TaskDefinition {
         let session = Owner::of(h.session());
         let i = &cx.inputs.task_definition;
         // Every active revision of the family that carries this session's tag.
-        let mut token = None;
-        loop {
-            let out = cx
-                .aws
-                .ecs
-                .list_task_definitions()
-                .family_prefix(&i.family)
-                .status(TaskDefinitionStatus::Active)
-                .set_next_token(token)
-                .send()
-                .await
-                .ctx("ecs", "ListTaskDefinitions")?;
-            for arn in out.task_definition_arns() {
-                // family_prefix also matches longer families; keep exact ones.
-                let fam = arn
-                    .rsplit('/')
-                    .next()
-                    .and_then(|x| x.rsplit_once(':'))
-                    .map(|x| x.0);
-                if fam != Some(i.family.as_str()) {
-                    continue;
-                }
-                let Some((_, tags)) = latest_revision(cx.aws, arn).await? else {
-                    continue;
-                };
-                if !ecs_owned(&tags, &session) {
-                    continue;
-                }
-                cx.aws
-                    .ecs
-                    .deregister_task_definition()
-                    .task_definition(arn)
-                    .send()
-                    .await
-                    .ctx("ecs", "DeregisterTaskDefinition")?;
-                cx.progress.deleted("task definition revision", arn);
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        h.forget(StepId::TaskDefinition, TASKDEF_KEY)?;
-        let owned = h.session().output(StepId::TaskDefinition, ROLE_OWNED_KEY) == Some("true");
-        if owned || !i.uses_existing_role() {
-            delete_owned_role(cx, &i.role_name(&session), &session).await?;
+        owned::TASKDEF
+            .delete_owned(cx, h, At::named(&i.family))
+            .await?;
+        let created = h.session().output(StepId::TaskDefinition, ROLE_OWNED_KEY) == Some("true");
+        if created || !i.uses_existing_role() {
+            let name = i.role_name(&session);
+            owned::ROLE.delete_owned(cx, h, At::named(&name)).await?;
         } else {
             cx.progress
                 .info("keeping your execution role: gatewalk did not create it");
         }
         h.forget(StepId::TaskDefinition, ROLE_KEY)?;
-        h.forget(StepId::TaskDefinition, ROLE_OWNED_KEY)?;
-        Ok(())
+        h.forget(StepId::TaskDefinition, ROLE_OWNED_KEY)
     }
-}
-
-async fn delete_owned_role(cx: StepCx<'_>, name: &str, session: &Owner) -> Result<()> {
-    let Some(role) = get_role(cx.aws, name).await? else {
-        return Ok(());
-    };
-    if !session.owns(role.tags().iter().map(|t| (Some(t.key()), Some(t.value())))) {
-        cx.progress.warn(format!(
-            "keeping IAM role {name}: it does not carry this session's tag"
-        ));
-        return Ok(());
-    }
-    for arn in attached_policies(cx.aws, name).await? {
-        cx.aws
-            .iam
-            .detach_role_policy()
-            .role_name(name)
-            .policy_arn(&arn)
-            .send()
-            .await
-            .ctx("iam", "DetachRolePolicy")?;
-    }
-    let inline = cx
-        .aws
-        .iam
-        .list_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .ctx("iam", "ListRolePolicies")?;
-    for p in inline.policy_names() {
-        cx.aws
-            .iam
-            .delete_role_policy()
-            .role_name(name)
-            .policy_name(p)
-            .send()
-            .await
-            .ctx("iam", "DeleteRolePolicy")?;
-    }
-    cx.aws
-        .iam
-        .delete_role()
-        .role_name(name)
-        .send()
-        .await
-        .ctx("iam", "DeleteRole")?;
-    cx.progress.deleted("IAM role", role.arn());
-    Ok(())
 }

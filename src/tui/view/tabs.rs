@@ -9,26 +9,10 @@ use crate::tui::theme::THEME;
 use crate::tui::{form, markdown};
 use ratatui::text::{Line, Span, Text};
 
-/// The teaching text of a step (`assets/steps/<id>.md`, built in).
-pub fn explain_source(step: StepId) -> &'static str {
-    match step {
-        StepId::TaskDefinition => include_str!("../../../assets/steps/task-definition.md"),
-        StepId::ClusterVpc => include_str!("../../../assets/steps/cluster-vpc.md"),
-        StepId::PrivateSubnet => include_str!("../../../assets/steps/private-subnet.md"),
-        StepId::LoadBalancer => include_str!("../../../assets/steps/load-balancer.md"),
-        StepId::NatGateway => include_str!("../../../assets/steps/nat-gateway.md"),
-        StepId::Service => include_str!("../../../assets/steps/service.md"),
-        StepId::TargetGroupSwap => include_str!("../../../assets/steps/target-group-swap.md"),
-        StepId::VpcLink => include_str!("../../../assets/steps/vpc-link.md"),
-        StepId::RestApi => include_str!("../../../assets/steps/rest-api.md"),
-        StepId::Done => include_str!("../../../assets/steps/done.md"),
-    }
-}
-
 /// The selected tab's content.
 pub fn content(app: &App, w: &Wizard) -> Text<'static> {
     match w.tab {
-        Tab::Explain => markdown::render(explain_source(w.selected)),
+        Tab::Explain => markdown::render(w.selected.explain()),
         Tab::Configure => configure(w),
         Tab::Plan => plan(app, w),
         Tab::Checks => checks(app, w),

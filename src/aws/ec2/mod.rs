@@ -3,7 +3,8 @@
 //! this session's tags, deleted in the way AWS accepts (detached,
 //! disassociated, waiting out network interfaces that linger).
 
-use super::find;
+pub mod find;
+
 use super::kind::{Kind, Lookup};
 use super::wait::{Poll, delete_when_free, delete_when_free_showing, wait_for};
 use super::{AwsContext, CallExt};
