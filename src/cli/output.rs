@@ -432,7 +432,7 @@ impl Printer {
                         if c.status != CheckStatus::Pass
                             && let Some(f) = &c.fix
                         {
-                            println!("        fix: {f}");
+                            println!("        fix: {}", f.for_cli());
                         }
                     }
                 }

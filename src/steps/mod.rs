@@ -169,6 +169,28 @@ mod tests {
     }
 
     #[test]
+    fn fixes_are_typed_and_read_back_from_their_cli_words() {
+        use crate::model::Fix;
+        let apply = Fix::Apply(StepId::NatGateway);
+        assert_eq!(
+            apply.to_string(),
+            "run `gatewalk apply --through nat-gateway`"
+        );
+        assert_eq!(Fix::from(apply.to_string()), apply);
+        let json = serde_json::to_string(&apply).unwrap();
+        assert_eq!(serde_json::from_str::<Fix>(&json).unwrap(), apply);
+        assert!(matches!(
+            Fix::from("aws ec2 delete-vpc --vpc-id v"),
+            Fix::Aws(_)
+        ));
+        assert!(matches!(Fix::from("wait a minute"), Fix::Text(_)));
+        assert!(matches!(
+            Fix::from("run `gatewalk apply --through nowhere`"),
+            Fix::Text(_)
+        ));
+    }
+
+    #[test]
     fn ids_round_trip() {
         for id in StepId::ALL {
             assert_eq!(StepId::parse(id.as_str()), Ok(id));

@@ -14,6 +14,7 @@ use crate::aws::tags::Owner;
 use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
+use crate::model::Fix;
 use crate::session::{Session, SessionHandle};
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, TargetHealthDescription, TargetHealthStateEnum,
@@ -29,7 +30,7 @@ pub use crate::inputs::TargetGroupSwapInputs;
 #[derive(Debug, Clone, Copy)]
 pub struct TargetGroupSwap;
 
-const APPLY: &str = "run `gatewalk apply --through target-group-swap`";
+const APPLY: Fix = Fix::Apply(StepId::TargetGroupSwap);
 
 /// The health of every target in a target group.
 pub(crate) async fn target_health(
@@ -310,7 +311,7 @@ impl Step for TargetGroupSwap {
             Check::fail(
                 "targets are healthy",
                 observed,
-                "health checks come from the NLB's private addresses: the task security group must allow the container port from the VPC block, and the container must listen on that port (`gatewalk validate service`)",
+                "health checks come from the NLB's private addresses: the task security group must allow the container port from the VPC block, and the container must listen on that port (check the service step)",
             )
         });
         Ok(c)

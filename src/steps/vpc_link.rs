@@ -12,6 +12,7 @@ use crate::aws::kind::At;
 use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
 use crate::aws::wait::{Poll, wait_for};
 use crate::error::{Error, Result};
+use crate::model::Fix;
 use crate::session::{Session, SessionHandle};
 use crate::steps::resource::Owned;
 use aws_sdk_apigateway::types::{VpcLink, VpcLinkStatus};
@@ -24,7 +25,7 @@ pub use crate::inputs::VpcLinkInputs;
 pub struct VpcLinkStep;
 
 pub use crate::model::keys::LINK_KEY;
-const APPLY: &str = "run `gatewalk apply --through vpc-link`";
+const APPLY: Fix = Fix::Apply(StepId::VpcLink);
 
 /// The VPC link this step owns.
 pub const LINK: Owned<VpcLinks> = Owned::new(

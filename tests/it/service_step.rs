@@ -140,6 +140,7 @@ async fn service_apply_twice_changes_nothing_and_drift_is_caught() {
             .fix
             .as_ref()
             .unwrap()
+            .to_string()
             .contains("authorize-security-group-ingress")
     );
     // apply repairs it.

@@ -103,7 +103,7 @@ async fn a_server_error_is_explained_with_what_the_account_shows() {
         .await
         .unwrap();
     assert_eq!(c.status, CheckStatus::Fail);
-    let fix = c.fix.unwrap();
+    let fix = c.fix.unwrap().to_string();
     let sg = s.output(StepId::Service, "task_security_group_id").unwrap();
     for part in [
         "most likely first",
@@ -131,7 +131,7 @@ async fn a_server_error_is_explained_with_what_the_account_shows() {
     .await
     .unwrap();
     assert_eq!(c.status, CheckStatus::Fail);
-    assert!(c.fix.unwrap().contains("no route"));
+    assert!(c.fix.unwrap().to_string().contains("no route"));
 
     let c = smoke::judge(cx, s, &at(Some(404), "nope")).await.unwrap();
     assert_eq!(c.status, CheckStatus::Warn);

@@ -5,6 +5,7 @@ use super::{describe_cluster, subnet_b_retired};
 use crate::aws::CallExt;
 use crate::aws::Required;
 use crate::error::Result;
+use crate::model::Fix;
 use crate::session::Session;
 use crate::steps::net::{
     default_route_target, describe_igw, describe_route_table, describe_routes, describe_subnet,
@@ -13,7 +14,7 @@ use crate::steps::net::{
 use crate::steps::{Check, Resource, StepCx, StepId};
 use aws_sdk_ec2::types::{RouteState, VpcAttributeName, VpcState};
 
-const APPLY: &str = "run `gatewalk apply --through cluster-vpc`";
+const APPLY: Fix = Fix::Apply(StepId::ClusterVpc);
 
 #[expect(
     clippy::too_many_lines,
@@ -44,7 +45,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         c.push(Check::fail(
             "VPC exists",
             out(VPC).map_or("not created yet".into(), |id| format!("{id} not found")),
-            format!("{APPLY} (if it was deleted outside gatewalk, later steps must be applied again too)"),
+            "apply cluster-vpc again (if it was deleted outside gatewalk, later steps must be applied again too)",
         ));
         return Ok(c);
     };
@@ -157,7 +158,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
                 sn.cidr_block().unwrap_or("?"),
                 sn.availability_zone().unwrap_or("?")
             ),
-            format!("expected {cidr} in {vpc_id}; {APPLY}"),
+            format!("expected {cidr} in {vpc_id}; apply cluster-vpc again"),
         ));
         let expected_az = out(az_key).unwrap_or_default();
         if !expected_az.is_empty() && sn.availability_zone() != Some(expected_az) {

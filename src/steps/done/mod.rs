@@ -106,13 +106,13 @@ impl Step for Done {
             } else {
                 format!("not done: {}", behind.join(", "))
             },
-            "run `gatewalk apply` to finish them, or `gatewalk validate` to see what fails",
+            "apply the steps not done, or check them to see what fails",
         ));
         let Some(url) = s.output(StepId::RestApi, INVOKE_URL) else {
             c.push(Check::fail(
                 "the invoke URL is known",
                 "not recorded",
-                "run `gatewalk apply --through rest-api`",
+                crate::model::Fix::Apply(StepId::RestApi),
             ));
             return Ok(c);
         };

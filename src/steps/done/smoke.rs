@@ -155,7 +155,7 @@ pub async fn causes(cx: StepCx<'_>, s: &Session) -> Result<String> {
         None => "no service target group recorded".into(),
     };
     out.push(format!(
-        "1. the NLB's targets are not healthy (now: {health}) — see `gatewalk validate` for steps 6–7 and the tasks' stoppedReason"
+        "1. the NLB's targets are not healthy (now: {health}) — check steps 6–7 and the tasks' stoppedReason"
     ));
     out.push(format!(
         "2. the task security group {} does not admit TCP {} from the VPC block {}, so the NLB cannot reach the tasks",

@@ -3,6 +3,7 @@
 use super::keys::*;
 use super::{describe_nlb, describe_tg};
 use crate::error::Result;
+use crate::model::Fix;
 use crate::session::Session;
 use crate::steps::cluster_vpc::keys as vpc_keys;
 use crate::steps::net::{effective_route_table, routes_to_igw};
@@ -13,7 +14,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use std::collections::BTreeSet;
 
-const APPLY: &str = "run `gatewalk apply --through load-balancer`";
+const APPLY: Fix = Fix::Apply(StepId::LoadBalancer);
 
 #[expect(
     clippy::too_many_lines,

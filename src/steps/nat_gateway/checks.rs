@@ -5,6 +5,7 @@ use super::keys::*;
 use crate::aws::CallExt;
 use crate::aws::Required;
 use crate::error::Result;
+use crate::model::Fix;
 use crate::session::Session;
 use crate::steps::cluster_vpc::checks::route_table_resource;
 use crate::steps::cluster_vpc::keys as vpc_keys;
@@ -15,7 +16,7 @@ use crate::steps::private_subnet::PRIVATE_SUBNET_KEY;
 use crate::steps::{Check, Resource, StepCx, StepId};
 use aws_sdk_ec2::types::{NatGatewayState, RouteState};
 
-const APPLY: &str = "run `gatewalk apply --through nat-gateway`";
+const APPLY: Fix = Fix::Apply(StepId::NatGateway);
 
 async fn describe_eip(cx: StepCx<'_>, alloc: &str) -> Result<Option<aws_sdk_ec2::types::Address>> {
     let r = cx
@@ -66,7 +67,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
                 other.map_or("?", aws_sdk_ec2::types::NatGatewayState::as_str),
                 nat.failure_message().unwrap_or("")
             ),
-            format!("it cannot recover; tear down this step and {APPLY}"),
+            "it cannot recover; tear down this step and apply nat-gateway again",
         ),
     });
     let alloc = out(EIP).unwrap_or_default();

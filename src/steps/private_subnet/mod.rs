@@ -15,6 +15,7 @@ use crate::aws::find::{self};
 use crate::aws::kind::At;
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::error::{Error, Result};
+use crate::model::Fix;
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
@@ -28,7 +29,7 @@ pub use crate::model::keys::PRIVATE_SUBNET_KEY;
 /// Output key: the id of public subnet B once it has been deleted.
 pub const RETIRED_KEY: &str = "retired_public_subnet_b_id";
 
-const APPLY: &str = "run `gatewalk apply --through private-subnet`";
+const APPLY: Fix = Fix::Apply(StepId::PrivateSubnet);
 
 /// What step 3 owns.
 pub mod owned {
@@ -199,7 +200,10 @@ impl Step for PrivateSubnet {
                 sn.cidr_block().unwrap_or("?"),
                 sn.availability_zone().unwrap_or("?")
             ),
-            format!("expected {} in {vpc_id}; {APPLY}", i.private_subnet_cidr),
+            format!(
+                "expected {} in {vpc_id}; apply private-subnet again",
+                i.private_subnet_cidr
+            ),
         ));
         c.push(Check::expect(
             "private subnet does not map public IPs",

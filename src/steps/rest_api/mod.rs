@@ -20,6 +20,7 @@ use crate::aws::apigateway::RestApis;
 use crate::aws::kind::At;
 use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
 use crate::error::{Error, Result};
+use crate::model::Fix;
 use crate::session::{Session, SessionHandle};
 use crate::steps::resource::Owned;
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
@@ -51,7 +52,7 @@ pub const REST_API: Owned<RestApis> = Owned::new(
 #[derive(Debug, Clone, Copy)]
 pub struct RestApi;
 
-const APPLY: &str = "run `gatewalk apply --through rest-api`";
+const APPLY: Fix = Fix::Apply(StepId::RestApi);
 
 /// What the integrations point at, read from the live NLB and the session.
 pub(crate) async fn target_of(

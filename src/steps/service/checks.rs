@@ -5,6 +5,7 @@ use super::running::stopped_reasons;
 use super::{describe_service, forwards_to, listener_on};
 use crate::aws::Required;
 use crate::error::Result;
+use crate::model::Fix;
 use crate::session::Session;
 use crate::steps::cluster_vpc::keys as vpc_keys;
 use crate::steps::load_balancer::describe_tg;
@@ -14,7 +15,7 @@ use crate::steps::{Check, Resource, StepCx, StepId};
 use aws_sdk_ecs::types::{AssignPublicIp, DeploymentRolloutState, LaunchType};
 use aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum;
 
-const APPLY: &str = "run `gatewalk apply --through service`";
+const APPLY: Fix = Fix::Apply(StepId::Service);
 
 #[expect(
     clippy::too_many_lines,

@@ -6,6 +6,7 @@ use super::{
 };
 use crate::aws::Required;
 use crate::error::Result;
+use crate::model::Fix;
 use crate::session::Session;
 use crate::steps::{Check, Resource, StepCx, StepId};
 use aws_sdk_ecs::types::{Compatibility, NetworkMode, TaskDefinitionStatus};
@@ -27,7 +28,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         "execution role exists",
         role.is_some(),
         if role.is_some() { role_arn.clone() } else { format!("no role named {role_name}") },
-        "run `gatewalk apply --through task-definition` to create it, or name an existing one with --set task-definition.execution_role=NAME",
+        "apply task-definition to create it, or name an existing one in the input task-definition.execution_role",
     ));
     if let Some(role) = &role {
         let trust = role.assume_role_policy_document().unwrap_or_default();
@@ -54,7 +55,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             Check::fail(
                 "execution role may pull images",
                 "AmazonECSTaskExecutionRolePolicy not attached",
-                "run `gatewalk apply --through task-definition` to attach it",
+                "apply task-definition to attach it",
             )
         };
         checks.push(c);
@@ -68,7 +69,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         checks.push(Check::fail(
             "task definition registered",
             recorded.map_or("not created yet".to_string(), |a| format!("{a} not found")),
-            "run `gatewalk apply --through task-definition`",
+            Fix::Apply(StepId::TaskDefinition),
         ));
         return Ok(checks);
     };
@@ -83,7 +84,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             td.status()
                 .map_or("unknown", aws_sdk_ecs::types::TaskDefinitionStatus::as_str)
         ),
-        "it was deregistered; run `gatewalk apply --through task-definition` to register it again",
+        "it was deregistered; apply task-definition to register it again",
     ));
     checks.push(Check::expect(
         "runs on Fargate",
@@ -96,7 +97,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
                 .map(aws_sdk_ecs::types::Compatibility::as_str)
                 .collect::<Vec<_>>()
         ),
-        "register a revision with requiresCompatibilities FARGATE (gatewalk apply does)",
+        "register a revision with requiresCompatibilities FARGATE (applying task-definition does)",
     ));
     checks.push(Check::expect(
         "network mode is awsvpc",
@@ -104,7 +105,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         td.network_mode()
             .map_or("none", aws_sdk_ecs::types::NetworkMode::as_str)
             .to_string(),
-        "Fargate tasks need networkMode awsvpc; register a new revision (gatewalk apply does)",
+        "Fargate tasks need networkMode awsvpc; register a new revision (applying task-definition does)",
     ));
     let cpu: u32 = td.cpu().and_then(|c| c.parse().ok()).unwrap_or(0);
     let mem: u32 = td.memory().and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -147,13 +148,13 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         "uses the execution role",
         !role_arn.is_empty() && td.execution_role_arn() == Some(role_arn.as_str()),
         td.execution_role_arn().unwrap_or("none").to_string(),
-        "run `gatewalk apply --through task-definition` to register a revision with the role",
+        "apply task-definition to register a revision with the role",
     ));
     checks.push(Check::expect(
         "matches the current inputs",
         matches_inputs(&td, i, &role_arn),
         format!("revision {}", td.revision()),
-        "inputs changed since the last apply; run `gatewalk apply --through task-definition` to register a new revision",
+        "inputs changed since the last apply; apply task-definition to register a new revision",
     ));
     Ok(checks)
 }

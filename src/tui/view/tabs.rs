@@ -2,12 +2,22 @@
 //! plan, the live checks and the live resources.
 
 use super::{elapsed, spinner};
-use crate::model::{ChangeAction, CheckStatus, StepId};
+use crate::model::{ChangeAction, CheckStatus, Fix, StepId};
 use crate::session::StepStatus;
 use crate::tui::app::{App, Focus, Load, Tab, Wizard};
 use crate::tui::theme::THEME;
 use crate::tui::{form, markdown};
 use ratatui::text::{Line, Span, Text};
+
+/// A fix as the wizard says it: keys, not command lines.
+fn worded(fix: &Fix, here: StepId) -> String {
+    match fix {
+        Fix::Apply(s) if *s == here => "press a to apply this step".into(),
+        Fix::Apply(s) => format!("apply step {} ({}) first", s.number(), s.title()),
+        Fix::Aws(c) => format!("by hand, in a shell: {c}"),
+        Fix::Text(t) => t.clone(),
+    }
+}
 
 /// The selected tab's content.
 pub fn content(app: &App, w: &Wizard) -> Text<'static> {
@@ -205,7 +215,10 @@ fn checks(app: &App, w: &Wizard) -> Text<'static> {
                 ]));
                 lines.push(Line::styled(format!("    {}", c.observed), THEME.muted));
                 if let Some(fix) = &c.fix {
-                    lines.push(Line::styled(format!("    fix: {fix}"), st));
+                    lines.push(Line::styled(
+                        format!("    fix: {}", worded(fix, w.selected)),
+                        st,
+                    ));
                 }
             }
         }
@@ -272,4 +285,27 @@ fn live(app: &App, w: &Wizard) -> Text<'static> {
         }
     }
     Text::from(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wizard_words_a_fix_as_keys_not_commands() {
+        let here = StepId::VpcLink;
+        assert_eq!(
+            worded(&Fix::Apply(here), here),
+            "press a to apply this step"
+        );
+        assert_eq!(
+            worded(&Fix::Apply(StepId::LoadBalancer), here),
+            "apply step 4 (Internal load balancer) first"
+        );
+        assert!(!worded(&Fix::Apply(here), here).contains("gatewalk apply"));
+        assert_eq!(
+            worded(&Fix::Aws("aws ec2 x".into()), here),
+            "by hand, in a shell: aws ec2 x"
+        );
+    }
 }
