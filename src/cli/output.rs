@@ -204,7 +204,7 @@ impl Printer {
                 "session": s,
                 "done": s.done_count(),
                 "current_step": s.current_step(),
-                "invoke_url": s.output(StepId::RestApi, INVOKE_URL),
+                "invoke_url": s.output(INVOKE_URL),
                 "hourly_cost_usd": cost::total(&costs),
                 "costs": costs,
             }));
@@ -260,10 +260,10 @@ impl Printer {
                 }
             }
         }
-        if let Some(dns) = s.output(StepId::LoadBalancer, "load_balancer_dns") {
+        if let Some(dns) = s.output(crate::model::OutputKey::LoadBalancerDns) {
             println!("\nNLB DNS name: {dns}");
         }
-        if let Some(url) = s.output(StepId::RestApi, INVOKE_URL) {
+        if let Some(url) = s.output(INVOKE_URL) {
             let emulated = if s.endpoint_url.is_some() {
                 " (emulated: the sandbox serves no traffic; on AWS this is the public URL)"
             } else {
@@ -393,7 +393,7 @@ impl Printer {
                 count(CheckStatus::Pass)
             );
         }
-        if let Some(url) = s.output(StepId::RestApi, INVOKE_URL) {
+        if let Some(url) = s.output(INVOKE_URL) {
             println!("\ninvoke URL: {url}");
         }
         match s.current_step() {

@@ -4,7 +4,7 @@
 
 pub mod store;
 
-use crate::model::{Check, CheckStatus, StepId, blocking};
+use crate::model::{Check, CheckStatus, OutputKey, StepId, blocking};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -198,9 +198,13 @@ impl Session {
         self.steps.entry(id).or_default()
     }
 
-    /// An output id of a step.
-    pub fn output(&self, id: StepId, key: &str) -> Option<&str> {
-        self.step(id).outputs.get(key).map(String::as_str)
+    /// A recorded output (an id, or a fact such as a DNS name), read from
+    /// the step that records it.
+    pub fn output(&self, key: OutputKey) -> Option<&str> {
+        self.step(key.step())
+            .outputs
+            .get(key.as_str())
+            .map(String::as_str)
     }
 
     /// Status of a step.

@@ -7,7 +7,7 @@
 
 use super::{SCHEMA_VERSION, Session, now, validate_name};
 use crate::error::{Error, Result};
-use crate::model::StepId;
+use crate::model::OutputKey;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -522,10 +522,10 @@ impl SessionHandle {
 
     /// Records a step output (a created resource id) and saves at once, so the
     /// id survives a crash one instant later.
-    pub fn record(&mut self, step: StepId, key: &str, id: &str) -> Result<()> {
-        let outputs = &mut self.session.step_mut(step).outputs;
+    pub fn record(&mut self, key: OutputKey, id: &str) -> Result<()> {
+        let outputs = &mut self.session.step_mut(key.step()).outputs;
         outputs.remove(&intent_key(key));
-        outputs.insert(key.to_string(), id.to_string());
+        outputs.insert(key.as_str().to_string(), id.to_string());
         self.save()
     }
 
@@ -534,8 +534,8 @@ impl SessionHandle {
     /// recorded, the intent stays in the session: `status` shows it, and the
     /// next apply settles it the way every apply starts — by looking the
     /// resource up by its tags or name before creating anything.
-    pub fn creating(&mut self, step: StepId, key: &str, operation: &str) -> Result<()> {
-        self.session.step_mut(step).outputs.insert(
+    pub fn creating(&mut self, key: OutputKey, operation: &str) -> Result<()> {
+        self.session.step_mut(key.step()).outputs.insert(
             intent_key(key),
             format!("{operation} started {}", super::now()),
         );
@@ -544,9 +544,9 @@ impl SessionHandle {
 
     /// Removes a step output (the resource was deleted), and any unfinished
     /// intent to create it, and saves.
-    pub fn forget(&mut self, step: StepId, key: &str) -> Result<()> {
-        let outputs = &mut self.session.step_mut(step).outputs;
-        let a = outputs.remove(key).is_some();
+    pub fn forget(&mut self, key: OutputKey) -> Result<()> {
+        let outputs = &mut self.session.step_mut(key.step()).outputs;
+        let a = outputs.remove(key.as_str()).is_some();
         let b = outputs.remove(&intent_key(key)).is_some();
         if a || b {
             self.save()?;
@@ -594,6 +594,6 @@ impl SessionHandle {
 /// Prefix of the output keys that hold unfinished create intents.
 pub const INTENT_PREFIX: &str = "intent:";
 
-fn intent_key(key: &str) -> String {
+fn intent_key(key: OutputKey) -> String {
     format!("{INTENT_PREFIX}{key}")
 }

@@ -191,6 +191,21 @@ mod tests {
     }
 
     #[test]
+    fn output_keys_have_one_name_each_and_read_back() {
+        use crate::model::OutputKey;
+        let mut names: Vec<&str> = OutputKey::ALL.iter().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), OutputKey::ALL.len(), "two keys share a name");
+        for k in OutputKey::ALL {
+            assert_eq!(OutputKey::parse(k.as_str()), Some(k));
+            assert!(!k.as_str().starts_with("intent:"));
+        }
+        assert_eq!(OutputKey::Vpc.step(), StepId::ClusterVpc);
+        assert_eq!(OutputKey::parse("nope"), None);
+    }
+
+    #[test]
     fn ids_round_trip() {
         for id in StepId::ALL {
             assert_eq!(StepId::parse(id.as_str()), Ok(id));

@@ -1,5 +1,5 @@
 //! The life cycle every owned resource shares, written once: a step declares
-//! each resource it owns ([`Owned`]: the step and output key it is recorded
+//! each resource it owns ([`Owned`]: the output key it is recorded
 //! under, its tag role, what to call it) and calls [`Owned::ensure`] in apply,
 //! [`Owned::delete_owned`] in teardown and [`Owned::change`] in plan.
 //!
@@ -8,10 +8,11 @@
 //! tags (or by name, judged by its tags), else it writes the intent, creates,
 //! and records the id the moment AWS returns it.
 
-use super::{Change, StepCx, StepId};
+use super::{Change, StepCx};
 use crate::aws::kind::{At, Kind, Lookup};
 use crate::aws::tags::{Owner, ResourceTags};
 use crate::error::{Error, Result};
+use crate::model::OutputKey;
 use crate::session::{Session, SessionHandle};
 use std::future::Future;
 use std::marker::PhantomData;
@@ -34,10 +35,8 @@ pub enum Foreign {
 /// One resource a step owns.
 #[derive(Debug)]
 pub struct Owned<K> {
-    /// The step that records it.
-    pub step: StepId,
     /// Its output key in the session.
-    pub key: &'static str,
+    pub key: OutputKey,
     /// Its `gatewalk:role` tag.
     pub role: &'static str,
     /// What progress lines call it ("public subnet").
@@ -72,18 +71,17 @@ pub struct Got<T> {
 }
 
 impl<K: Kind> Owned<K> {
-    /// A resource recorded under `step`/`key`, tagged with `role`, found by
+    /// A resource recorded under `key` (by the step that owns the key),
+    /// tagged with `role`, found by
     /// tags (or by name, refusing one another owner has: see
     /// [`Owned::foreign`] to name the input or to use it instead).
     pub const fn new(
-        step: StepId,
-        key: &'static str,
+        key: OutputKey,
         role: &'static str,
         noun: &'static str,
         create_op: &'static str,
     ) -> Self {
         Self {
-            step,
             key,
             role,
             noun,
@@ -107,7 +105,7 @@ impl<K: Kind> Owned<K> {
 
     /// The id the session has recorded for it.
     pub fn recorded<'s>(&self, s: &'s Session) -> Option<&'s str> {
-        s.output(self.step, self.key)
+        s.output(self.key)
     }
 
     /// Its plan line: created if the session has no id for it, else kept.
@@ -233,10 +231,10 @@ impl<K: Kind> Owned<K> {
             return Ok(got);
         }
         before().await?;
-        h.creating(self.step, self.key, self.create_op)?;
+        h.creating(self.key, self.create_op)?;
         let item = create().await?;
         let id = K::required_id(&item, self.create_op)?;
-        h.record(self.step, self.key, &id)?;
+        h.record(self.key, &id)?;
         cx.progress.created(self.noun, &id);
         Ok(Got {
             item,
@@ -297,7 +295,7 @@ impl<K: Kind> Owned<K> {
         } else {
             self.foreign_found(at.name.unwrap_or(&id), owner, cx)?
         };
-        h.record(self.step, self.key, &id)?;
+        h.record(self.key, &id)?;
         Ok(Some(Got { item, id, origin }))
     }
 
@@ -354,7 +352,7 @@ impl<K: Kind> Owned<K> {
                 ));
             }
         }
-        h.forget(self.step, self.key)
+        h.forget(self.key)
     }
 }
 

@@ -15,6 +15,7 @@ use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::model::Fix;
+use crate::model::OutputKey;
 use crate::session::{Session, SessionHandle};
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, TargetHealthDescription, TargetHealthStateEnum,
@@ -22,7 +23,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use std::time::Duration;
 
 /// Output key: the placeholder target group's ARN once deleted.
-pub const RETIRED_PLACEHOLDER_KEY: &str = "retired_placeholder_target_group_arn";
+pub const RETIRED_PLACEHOLDER_KEY: OutputKey = OutputKey::RetiredPlaceholder;
 
 pub use crate::inputs::TargetGroupSwapInputs;
 
@@ -81,7 +82,7 @@ fn outside_nlb_zones(t: &TargetHealthDescription) -> bool {
 }
 
 fn tg_arn(s: &Session) -> Result<String> {
-    s.output(StepId::Service, svc_keys::TG)
+    s.output(svc_keys::TG)
         .map(str::to_string)
         .ok_or(Error::NotReady {
             step: StepId::TargetGroupSwap,
@@ -102,9 +103,7 @@ impl Step for TargetGroupSwap {
             ),
             cli: "aws elbv2 modify-listener --listener-arn $LISTENER_ARN --default-actions Type=forward,TargetGroupArn=$TG_ARN && aws elbv2 wait target-in-service --target-group-arn $TG_ARN".to_string(),
         }];
-        if s.output(StepId::TargetGroupSwap, RETIRED_PLACEHOLDER_KEY)
-            .is_none()
-        {
+        if s.output(RETIRED_PLACEHOLDER_KEY).is_none() {
             v.push(Change {
                 action: ChangeAction::Delete,
                 resource: format!(
@@ -123,7 +122,7 @@ impl Step for TargetGroupSwap {
         let tg = tg_arn(h.session())?;
         let nlb = h
             .session()
-            .output(StepId::LoadBalancer, lb_keys::NLB)
+            .output(lb_keys::NLB)
             .map(str::to_string)
             .ok_or(Error::NotReady {
                 step: StepId::TargetGroupSwap,
@@ -166,10 +165,7 @@ impl Step for TargetGroupSwap {
             ));
         }
 
-        if h.session()
-            .output(StepId::TargetGroupSwap, RETIRED_PLACEHOLDER_KEY)
-            .is_none()
-        {
+        if h.session().output(RETIRED_PLACEHOLDER_KEY).is_none() {
             let name = &cx.inputs.load_balancer.placeholder_target_group_name;
             let session = Owner::of(h.session());
             let ph = &crate::steps::load_balancer::owned::PLACEHOLDER;
@@ -183,7 +179,7 @@ impl Step for TargetGroupSwap {
                 None => "none".to_string(),
             };
             ph.delete_owned(cx, h, At::named(name)).await?;
-            h.record(StepId::TargetGroupSwap, RETIRED_PLACEHOLDER_KEY, &retired)?;
+            h.record(RETIRED_PLACEHOLDER_KEY, &retired)?;
         }
 
         if aws.is_emulated() {
@@ -210,17 +206,11 @@ impl Step for TargetGroupSwap {
         .await
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "a hand-written resource life cycle or check list; split by the resource kit (issue 12)"
-    )]
     async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
         let aws = cx.aws;
         let mut c = Vec::new();
-        let tg = s.output(StepId::Service, svc_keys::TG).unwrap_or_default();
-        let nlb = s
-            .output(StepId::LoadBalancer, lb_keys::NLB)
-            .unwrap_or_default();
+        let tg = s.output(svc_keys::TG).unwrap_or_default();
+        let nlb = s.output(lb_keys::NLB).unwrap_or_default();
         let port = cx.inputs.task_definition.container_port;
         let listener = if nlb.is_empty() {
             None
@@ -318,7 +308,7 @@ impl Step for TargetGroupSwap {
     }
 
     async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
-        let Some(tg) = s.output(StepId::Service, svc_keys::TG) else {
+        let Some(tg) = s.output(svc_keys::TG) else {
             return Ok(vec![]);
         };
         let targets = target_health(cx.aws, tg).await?;
@@ -374,6 +364,6 @@ impl Step for TargetGroupSwap {
     async fn teardown(&self, _cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         // Nothing of its own to delete; forgetting the retirement lets a later
         // apply of step 4 create a placeholder again.
-        h.forget(StepId::TargetGroupSwap, RETIRED_PLACEHOLDER_KEY)
+        h.forget(RETIRED_PLACEHOLDER_KEY)
     }
 }

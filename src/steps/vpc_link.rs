@@ -28,13 +28,7 @@ pub use crate::model::keys::LINK_KEY;
 const APPLY: Fix = Fix::Apply(StepId::VpcLink);
 
 /// The VPC link this step owns.
-pub const LINK: Owned<VpcLinks> = Owned::new(
-    StepId::VpcLink,
-    LINK_KEY,
-    "vpc-link",
-    "VPC Link",
-    "CreateVpcLink",
-);
+pub const LINK: Owned<VpcLinks> = Owned::new(LINK_KEY, "vpc-link", "VPC Link", "CreateVpcLink");
 
 pub(crate) use crate::aws::apigateway::get_link;
 
@@ -86,7 +80,7 @@ impl Step for VpcLinkStep {
         let session = Owner::of(h.session());
         let nlb = h
             .session()
-            .output(StepId::LoadBalancer, lb_keys::NLB)
+            .output(lb_keys::NLB)
             .map(str::to_string)
             .ok_or(Error::NotReady {
                 step: StepId::VpcLink,
@@ -126,7 +120,7 @@ impl Step for VpcLinkStep {
 
     async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
         let mut c = Vec::new();
-        let link = match s.output(StepId::VpcLink, LINK_KEY) {
+        let link = match s.output(LINK_KEY) {
             Some(id) => get_link(cx.aws, id).await?,
             None => None,
         };
@@ -143,9 +137,7 @@ impl Step for VpcLinkStep {
             ),
             other => Check::pending("VPC Link is AVAILABLE", other.map_or("PENDING", aws_sdk_apigateway::types::VpcLinkStatus::as_str).to_string()),
         });
-        let nlb = s
-            .output(StepId::LoadBalancer, lb_keys::NLB)
-            .unwrap_or_default();
+        let nlb = s.output(lb_keys::NLB).unwrap_or_default();
         c.push(Check::expect(
             "VPC Link targets the session's NLB",
             !nlb.is_empty() && l.target_arns() == [nlb.to_string()],
@@ -156,7 +148,7 @@ impl Step for VpcLinkStep {
     }
 
     async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
-        let Some(id) = s.output(StepId::VpcLink, LINK_KEY) else {
+        let Some(id) = s.output(LINK_KEY) else {
             return Ok(vec![]);
         };
         Ok(vec![match get_link(cx.aws, id).await? {

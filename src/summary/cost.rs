@@ -3,7 +3,6 @@
 //! change, and traffic is charged on top.
 
 use crate::inputs::Inputs;
-use crate::model::StepId;
 use crate::model::keys::{EIP, NAT, NLB, SERVICE};
 use crate::session::Session;
 use serde::Serialize;
@@ -35,28 +34,28 @@ pub struct CostLine {
 /// The billed resources the session has now, with their hourly price.
 pub fn hourly(inputs: &Inputs, s: &Session) -> Vec<CostLine> {
     let mut out = Vec::new();
-    if s.output(StepId::NatGateway, NAT).is_some() {
+    if s.output(NAT).is_some() {
         out.push(CostLine {
             what: "NAT gateway".into(),
             per_hour: NAT_PER_HOUR,
             plus: "$0.045 per GB processed",
         });
     }
-    if s.output(StepId::NatGateway, EIP).is_some() {
+    if s.output(EIP).is_some() {
         out.push(CostLine {
             what: "public IPv4 address (the NAT gateway's Elastic IP)".into(),
             per_hour: IPV4_PER_HOUR,
             plus: "",
         });
     }
-    if s.output(StepId::LoadBalancer, NLB).is_some() {
+    if s.output(NLB).is_some() {
         out.push(CostLine {
             what: "Network Load Balancer".into(),
             per_hour: NLB_PER_HOUR,
             plus: "load balancer capacity units",
         });
     }
-    if s.output(StepId::Service, SERVICE).is_some() {
+    if s.output(SERVICE).is_some() {
         let td = &inputs.task_definition;
         let n = inputs.service.desired_count;
         let vcpu = f64::from(td.cpu) / 1024.0;
@@ -67,7 +66,7 @@ pub fn hourly(inputs: &Inputs, s: &Session) -> Vec<CostLine> {
             plus: "",
         });
     }
-    if s.output(StepId::RestApi, "rest_api_id").is_some() {
+    if s.output(crate::model::OutputKey::RestApi).is_some() {
         out.push(CostLine {
             what: "REST API".into(),
             per_hour: 0.0,
@@ -120,14 +119,10 @@ mod tests {
         let mut s = Session::new("c", "us-east-1");
         let inputs = Inputs::defaults("c");
         assert!(hourly(&inputs, &s).is_empty());
-        for (step, key) in [
-            (StepId::NatGateway, NAT),
-            (StepId::NatGateway, EIP),
-            (StepId::LoadBalancer, NLB),
-            (StepId::Service, SERVICE),
-            (StepId::RestApi, "rest_api_id"),
-        ] {
-            s.step_mut(step).outputs.insert(key.into(), "x".into());
+        for key in [NAT, EIP, NLB, SERVICE, crate::model::OutputKey::RestApi] {
+            s.step_mut(key.step())
+                .outputs
+                .insert(key.as_str().into(), "x".into());
         }
         let lines = hourly(&inputs, &s);
         assert_eq!(lines.len(), 5);

@@ -5,7 +5,7 @@
 pub mod cost;
 
 use crate::inputs::Inputs;
-use crate::model::{StepId, keys};
+use crate::model::keys;
 use crate::session::Session;
 
 /// What was built, what it costs, how to remove it — one line each.
@@ -16,19 +16,19 @@ pub fn summary(inputs: &Inputs, s: &Session) -> Vec<String> {
         "  {} × {} on Fargate, private subnet {}, no public IP, images pulled through the NAT gateway",
         inputs.service.desired_count,
         td.image,
-        s.output(StepId::PrivateSubnet, keys::PRIVATE_SUBNET_KEY)
+        s.output(keys::PRIVATE_SUBNET_KEY)
             .unwrap_or("-"),
     ));
     out.push(format!(
         "  internal NLB {} listening on {}",
-        s.output(StepId::LoadBalancer, "load_balancer_dns")
+        s.output(crate::model::OutputKey::LoadBalancerDns)
             .unwrap_or("-"),
         td.container_port
     ));
     out.push(format!(
         "  REST API {} → VPC Link {} → NLB → tasks",
-        s.output(StepId::RestApi, keys::INVOKE_URL).unwrap_or("-"),
-        s.output(StepId::VpcLink, keys::LINK_KEY).unwrap_or("-"),
+        s.output(keys::INVOKE_URL).unwrap_or("-"),
+        s.output(keys::LINK_KEY).unwrap_or("-"),
     ));
     out.push("what it costs while it runs:".into());
     out.extend(cost::describe(&cost::hourly(inputs, s)));

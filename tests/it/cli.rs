@@ -56,7 +56,7 @@ async fn resume_in_a_new_process_matches_an_uninterrupted_run() {
     assert_eq!(sa.done_count(), 5);
     // The resumed one reused steps 1–3: still one task definition revision.
     assert!(
-        sa.output(StepId::TaskDefinition, "task_definition_arn")
+        sa.output(gatewalk::model::OutputKey::TaskDefinition)
             .unwrap()
             .ends_with(":1")
     );
@@ -146,9 +146,7 @@ async fn json_output_and_exit_codes() {
 
     // Break step 3 behind gatewalk's back: validate exits 3 and names the fix.
     let s = w.store.load("j").unwrap();
-    let subnet = s
-        .output(StepId::PrivateSubnet, "private_subnet_id")
-        .unwrap();
+    let subnet = s.output(gatewalk::model::OutputKey::PrivateSubnet).unwrap();
     w.aws
         .ec2
         .modify_subnet_attribute()
@@ -289,7 +287,8 @@ async fn sandbox_is_reused_and_a_restart_is_noticed() {
     engine::bind(&aws, &mut h, Some(&a.instance), &Progress::silent())
         .await
         .unwrap();
-    h.record(StepId::ClusterVpc, "vpc_id", "vpc-gone").unwrap();
+    h.record(gatewalk::model::OutputKey::Vpc, "vpc-gone")
+        .unwrap();
     h.session_mut().step_mut(StepId::ClusterVpc).status = gatewalk::session::StepStatus::Done;
     h.save().unwrap();
 
@@ -361,7 +360,7 @@ async fn the_whole_walkthrough_from_the_command_line() {
         .store
         .load("cli")
         .unwrap()
-        .output(StepId::RestApi, "rest_api_id")
+        .output(gatewalk::model::OutputKey::RestApi)
         .unwrap()
         .to_string();
     assert!(

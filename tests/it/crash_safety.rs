@@ -241,7 +241,7 @@ async fn ctrl_c_during_a_long_wait_saves_and_the_next_run_keeps_waiting() {
     loop {
         let s = w.store.load("intr").ok();
         if s.as_ref()
-            .and_then(|s| s.output(StepId::LoadBalancer, "load_balancer_arn"))
+            .and_then(|s| s.output(gatewalk::model::OutputKey::LoadBalancer))
             .is_some()
         {
             break;
@@ -261,7 +261,7 @@ async fn ctrl_c_during_a_long_wait_saves_and_the_next_run_keeps_waiting() {
     assert!(err.contains("run the same command again"), "{err}");
     let saved = w.store.load("intr").unwrap();
     let nlb = saved
-        .output(StepId::LoadBalancer, "load_balancer_arn")
+        .output(gatewalk::model::OutputKey::LoadBalancer)
         .unwrap()
         .to_string();
     assert_eq!(
@@ -284,7 +284,7 @@ async fn ctrl_c_during_a_long_wait_saves_and_the_next_run_keeps_waiting() {
     );
     let s = w.store.load("intr").unwrap();
     assert_eq!(
-        s.output(StepId::LoadBalancer, "load_balancer_arn"),
+        s.output(gatewalk::model::OutputKey::LoadBalancer),
         Some(nlb.as_str())
     );
     let lbs = w.aws.elb.describe_load_balancers().send().await.unwrap();

@@ -109,7 +109,9 @@ async fn ten_steps_in_the_order_aws_requires() {
     }
     for (step, keys) in KEYS {
         for k in *keys {
-            assert!(s.output(*step, k).is_some(), "{step} did not record {k}");
+            let key = gatewalk::model::OutputKey::parse(k).expect(k);
+            assert_eq!(key.step(), *step, "{k} is recorded by {}", key.step());
+            assert!(s.output(key).is_some(), "{step} did not record {k}");
         }
     }
 
@@ -140,8 +142,10 @@ async fn ten_steps_in_the_order_aws_requires() {
     );
 
     // The REST API is what the walkthrough describes, read back from AWS.
-    let api = s.output(StepId::RestApi, "rest_api_id").unwrap();
-    let dns = s.output(StepId::LoadBalancer, "load_balancer_dns").unwrap();
+    let api = s.output(gatewalk::model::OutputKey::RestApi).unwrap();
+    let dns = s
+        .output(gatewalk::model::OutputKey::LoadBalancerDns)
+        .unwrap();
     let res = w
         .aws
         .apigw
@@ -190,10 +194,10 @@ async fn ten_steps_in_the_order_aws_requires() {
         .unwrap();
     assert_eq!(
         stage.deployment_id(),
-        s.output(StepId::RestApi, "deployment_id")
+        s.output(gatewalk::model::OutputKey::Deployment)
     );
     assert_eq!(
-        s.output(StepId::RestApi, "invoke_url").unwrap(),
+        s.output(gatewalk::model::OutputKey::InvokeUrl).unwrap(),
         format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/")
     );
 
@@ -204,7 +208,7 @@ async fn ten_steps_in_the_order_aws_requires() {
     let smoke = done.iter().find(|c| c.name.starts_with("GET ")).unwrap();
     assert_eq!(smoke.status, CheckStatus::Skipped);
     assert_eq!(
-        s.output(StepId::Done, "smoke_result").unwrap(),
+        s.output(gatewalk::model::OutputKey::Smoke).unwrap(),
         gatewalk::steps::done::SKIPPED
     );
 
@@ -235,7 +239,7 @@ async fn applying_all_ten_twice_creates_nothing() {
     let before = w.inventory("twice").await;
     let deployment = h
         .session()
-        .output(StepId::RestApi, "deployment_id")
+        .output(gatewalk::model::OutputKey::Deployment)
         .map(str::to_string);
     drop(h);
     let again = World::context(&w.moto.endpoint()).await;
@@ -244,7 +248,7 @@ async fn applying_all_ten_twice_creates_nothing() {
     assert_eq!(w.inventory("twice").await, before);
     assert_eq!(
         h.session()
-            .output(StepId::RestApi, "deployment_id")
+            .output(gatewalk::model::OutputKey::Deployment)
             .map(str::to_string),
         deployment,
         "no redeployment when nothing changed"
@@ -292,7 +296,7 @@ async fn resume_after_each_of_steps_5_to_9_finishes_without_duplicates() {
     let mut h = w.store.open("r9", REGION).unwrap();
     let api = h
         .session()
-        .output(StepId::RestApi, "rest_api_id")
+        .output(gatewalk::model::OutputKey::RestApi)
         .unwrap()
         .to_string();
     h.session_mut().step_mut(StepId::RestApi).outputs.clear();
@@ -301,7 +305,7 @@ async fn resume_after_each_of_steps_5_to_9_finishes_without_duplicates() {
     let again = World::context(&w.moto.endpoint()).await;
     let h = w.apply(&again, "r9", StepId::Done).await;
     assert_eq!(
-        h.session().output(StepId::RestApi, "rest_api_id"),
+        h.session().output(gatewalk::model::OutputKey::RestApi),
         Some(api.as_str())
     );
     assert!(
@@ -428,7 +432,7 @@ async fn routes_converge_and_a_stale_stage_is_caught() {
     let s = h.session().clone();
     drop(h);
     let api = s
-        .output(StepId::RestApi, "rest_api_id")
+        .output(gatewalk::model::OutputKey::RestApi)
         .unwrap()
         .to_string();
     let inputs = Inputs::resolve(&s, &[]).unwrap();
@@ -460,7 +464,7 @@ async fn routes_converge_and_a_stale_stage_is_caught() {
         .integration_http_method("ANY")
         .uri("http://nat-gateway.example:80/{proxy}")
         .connection_type(aws_sdk_apigateway::types::ConnectionType::VpcLink)
-        .connection_id(s.output(StepId::VpcLink, "vpc_link_id").unwrap())
+        .connection_id(s.output(gatewalk::model::OutputKey::VpcLink).unwrap())
         .send()
         .await
         .unwrap();
@@ -485,8 +489,8 @@ async fn routes_converge_and_a_stale_stage_is_caught() {
     // there is nothing to redeploy.
     let h = w.apply(&w.aws, "routes", StepId::RestApi).await;
     assert_eq!(
-        h.session().output(StepId::RestApi, "deployment_id"),
-        s.output(StepId::RestApi, "deployment_id")
+        h.session().output(gatewalk::model::OutputKey::Deployment),
+        s.output(gatewalk::model::OutputKey::Deployment)
     );
     assert_green(&validate_all(&w, &h).await);
     drop(h);
@@ -543,13 +547,13 @@ async fn routes_converge_and_a_stale_stage_is_caught() {
     assert_eq!(names, ["v2"]);
     assert!(
         h.session()
-            .output(StepId::RestApi, "invoke_url")
+            .output(gatewalk::model::OutputKey::InvokeUrl)
             .unwrap()
             .ends_with("/v2/")
     );
     assert_ne!(
-        h.session().output(StepId::RestApi, "deployment_id"),
-        s.output(StepId::RestApi, "deployment_id"),
+        h.session().output(gatewalk::model::OutputKey::Deployment),
+        s.output(gatewalk::model::OutputKey::Deployment),
         "new routes are deployed"
     );
     assert_green(&validate_all(&w, &h).await);

@@ -144,7 +144,7 @@ async fn a_session_written_before_ids_is_given_one_and_keeps_its_resources() {
         .store
         .load("old")
         .unwrap()
-        .output(gatewalk::steps::StepId::ClusterVpc, "vpc_id")
+        .output(gatewalk::model::OutputKey::Vpc)
         .unwrap()
         .to_string();
     let made = w.inventory("old").await;
@@ -165,7 +165,7 @@ async fn a_session_written_before_ids_is_given_one_and_keeps_its_resources() {
     let s = w.store.load("old").unwrap();
     assert!(s.id.is_some());
     assert_eq!(
-        s.output(gatewalk::steps::StepId::ClusterVpc, "vpc_id"),
+        s.output(gatewalk::model::OutputKey::Vpc),
         Some(vpc.as_str())
     );
     let out = teardown(&w, w.home.path(), "old");

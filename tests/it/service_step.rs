@@ -20,7 +20,9 @@ async fn service_applies_in_the_order_aws_requires_and_validates() {
         "listener_arn",
         "service_arn",
     ] {
-        assert!(s.output(StepId::Service, k).is_some(), "no {k}");
+        let key = gatewalk::model::OutputKey::parse(k).expect(k);
+        assert_eq!(key.step(), StepId::Service);
+        assert!(s.output(key).is_some(), "no {k}");
     }
 
     // The listener forwarding to the target group exists before CreateService.
@@ -52,7 +54,7 @@ async fn service_applies_in_the_order_aws_requires_and_validates() {
     );
 
     // The security group admits the VPC block only.
-    let sg = s.output(StepId::Service, "task_security_group_id").unwrap();
+    let sg = s.output(gatewalk::model::OutputKey::SecurityGroup).unwrap();
     let g = w
         .aws
         .ec2
@@ -89,8 +91,7 @@ async fn service_applies_in_the_order_aws_requires_and_validates() {
         .unwrap();
     assert_eq!(
         net.subnets(),
-        [s.output(StepId::PrivateSubnet, "private_subnet_id")
-            .unwrap()]
+        [s.output(gatewalk::model::OutputKey::PrivateSubnet).unwrap()]
     );
     assert_eq!(
         net.assign_public_ip(),
@@ -110,7 +111,7 @@ async fn service_apply_twice_changes_nothing_and_drift_is_caught() {
 
     // Someone removes the ingress rule: targets could never become healthy.
     let s = h.session().clone();
-    let sg = s.output(StepId::Service, "task_security_group_id").unwrap();
+    let sg = s.output(gatewalk::model::OutputKey::SecurityGroup).unwrap();
     w.aws
         .ec2
         .revoke_security_group_ingress()
@@ -204,10 +205,7 @@ async fn target_group_swap_retires_the_placeholder_for_good() {
         ["swap-tg"],
         "only the service's target group is left"
     );
-    assert!(
-        s.output(StepId::LoadBalancer, "placeholder_target_group_arn")
-            .is_none()
-    );
+    assert!(s.output(gatewalk::model::OutputKey::Placeholder).is_none());
 
     let inputs = Inputs::resolve(&s, &[]).unwrap();
     let all: Vec<StepId> = StepId::ALL
@@ -249,7 +247,7 @@ async fn vpc_link_comes_after_an_active_nlb_and_is_torn_down() {
     let mut h = w.apply(&w.aws, "link", StepId::VpcLink).await;
     let s = h.session().clone();
     let id = s
-        .output(StepId::VpcLink, "vpc_link_id")
+        .output(gatewalk::model::OutputKey::VpcLink)
         .unwrap()
         .to_string();
     let link = w
@@ -262,7 +260,7 @@ async fn vpc_link_comes_after_an_active_nlb_and_is_torn_down() {
         .unwrap();
     assert_eq!(
         link.target_arns(),
-        [s.output(StepId::LoadBalancer, "load_balancer_arn").unwrap()]
+        [s.output(gatewalk::model::OutputKey::LoadBalancer).unwrap()]
     );
     assert!(
         w.inventory("link")

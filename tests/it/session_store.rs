@@ -2,7 +2,6 @@
 //! cannot be understood.
 
 use gatewalk::session::{SCHEMA_VERSION, Store};
-use gatewalk::steps::StepId;
 use std::os::unix::fs::PermissionsExt;
 
 fn store() -> (tempfile::TempDir, Store) {
@@ -15,7 +14,8 @@ fn store() -> (tempfile::TempDir, Store) {
 fn saved_with_mode_0600_and_no_temp_files() {
     let (d, st) = store();
     let mut h = st.open("demo", "eu-west-1").unwrap();
-    h.record(StepId::ClusterVpc, "vpc_id", "vpc-123").unwrap();
+    h.record(gatewalk::model::OutputKey::Vpc, "vpc-123")
+        .unwrap();
     let path = st.path("demo");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
@@ -26,7 +26,7 @@ fn saved_with_mode_0600_and_no_temp_files() {
     assert!(names.iter().all(|n| !n.contains(".tmp")), "{names:?}");
     drop(h);
     let s = st.load("demo").unwrap();
-    assert_eq!(s.output(StepId::ClusterVpc, "vpc_id"), Some("vpc-123"));
+    assert_eq!(s.output(gatewalk::model::OutputKey::Vpc), Some("vpc-123"));
     assert_eq!(s.region, "eu-west-1");
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains(&format!("\"schema_version\": {SCHEMA_VERSION}")));

@@ -104,7 +104,7 @@ async fn a_server_error_is_explained_with_what_the_account_shows() {
         .unwrap();
     assert_eq!(c.status, CheckStatus::Fail);
     let fix = c.fix.unwrap().to_string();
-    let sg = s.output(StepId::Service, "task_security_group_id").unwrap();
+    let sg = s.output(gatewalk::model::OutputKey::SecurityGroup).unwrap();
     for part in [
         "most likely first",
         "0 of 0 targets healthy", // the emulator registers no targets

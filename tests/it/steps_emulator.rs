@@ -73,8 +73,10 @@ async fn steps_one_to_five_apply_validate_and_inspect() {
     assert_eq!(&on_disk, s);
     for (step, keys) in EXPECTED_OUTPUTS {
         for k in keys {
+            let key = gatewalk::model::OutputKey::parse(k).expect(k);
+            assert_eq!(key.step(), step, "{k} is recorded by {}", key.step());
             let v = s
-                .output(step, k)
+                .output(key)
                 .unwrap_or_else(|| panic!("{step} has no output {k}"));
             assert!(!v.is_empty(), "{step}.{k} is empty");
         }
@@ -141,9 +143,11 @@ async fn validation_catches_drift() {
     let s = h.session().clone();
     // Someone points the private subnet at the internet gateway by hand.
     let rt = s
-        .output(StepId::NatGateway, "private_route_table_id")
+        .output(gatewalk::model::OutputKey::PrivateRouteTable)
         .unwrap();
-    let igw = s.output(StepId::ClusterVpc, "internet_gateway_id").unwrap();
+    let igw = s
+        .output(gatewalk::model::OutputKey::InternetGateway)
+        .unwrap();
     w.aws
         .ec2
         .replace_route()
@@ -242,7 +246,7 @@ async fn changed_inputs_register_one_new_revision() {
     assert_eq!(revs.task_definition_arns().len(), 2);
     assert!(
         h.session()
-            .output(StepId::TaskDefinition, "task_definition_arn")
+            .output(gatewalk::model::OutputKey::TaskDefinition)
             .unwrap()
             .ends_with(":2")
     );
@@ -343,7 +347,7 @@ async fn an_existing_execution_role_is_used_and_kept() {
     .unwrap();
     assert_eq!(
         h.session()
-            .output(StepId::TaskDefinition, "execution_role_created"),
+            .output(gatewalk::model::OutputKey::ExecutionRoleCreated),
         Some("false")
     );
     engine::teardown_all(&w.aws, &mut h, &inputs, &Progress::silent())

@@ -95,7 +95,7 @@ async fn apply_after_teardown_registers_a_fresh_task_definition() {
     let mut h = w.apply(&w.aws, "redo", StepId::Service).await;
     let first = h
         .session()
-        .output(StepId::TaskDefinition, "task_definition_arn")
+        .output(gatewalk::model::OutputKey::TaskDefinition)
         .unwrap()
         .to_string();
     let inputs = Inputs::resolve(h.session(), &[]).unwrap();
@@ -113,7 +113,7 @@ async fn apply_after_teardown_registers_a_fresh_task_definition() {
     .expect("apply after teardown");
     let second = h
         .session()
-        .output(StepId::TaskDefinition, "task_definition_arn")
+        .output(gatewalk::model::OutputKey::TaskDefinition)
         .unwrap()
         .to_string();
     assert_ne!(first, second, "a new revision, not the deregistered one");

@@ -23,7 +23,7 @@ const APPLY: Fix = Fix::Apply(StepId::ClusterVpc);
 pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let aws = cx.aws;
     let i = &cx.inputs.cluster_vpc;
-    let out = |k| s.output(StepId::ClusterVpc, k);
+    let out = |k| s.output(k);
     let mut c = Vec::new();
 
     let cluster = describe_cluster(aws, &i.cluster_name).await?;
@@ -239,7 +239,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
 pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
     let aws = cx.aws;
     let i = &cx.inputs.cluster_vpc;
-    let out = |k| s.output(StepId::ClusterVpc, k);
+    let out = |k| s.output(k);
     let mut v = Vec::new();
     match describe_cluster(aws, &i.cluster_name).await? {
         Some(cl) => v.push(Resource {

@@ -11,9 +11,9 @@ use crate::aws::kind::At;
 use crate::aws::tags::Owner;
 use crate::error::{Error, Result};
 use crate::session::SessionHandle;
+use crate::steps::StepCx;
 use crate::steps::net::{RouteTarget, ensure_default_route};
 use crate::steps::resource::{Origin, Owned};
-use crate::steps::{StepCx, StepId};
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 
 fn true_attr() -> AttributeBooleanValue {
@@ -45,7 +45,7 @@ pub(super) async fn ensure_cluster(cx: StepCx<'_>, h: &mut SessionHandle) -> Res
     } else {
         "true"
     };
-    h.record(StepId::ClusterVpc, CLUSTER_CREATED, created)
+    h.record(CLUSTER_CREATED, created)
 }
 
 /// The VPC, with DNS hostnames on (the VPC link and task networking want

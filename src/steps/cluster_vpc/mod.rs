@@ -18,24 +18,26 @@ pub struct ClusterVpc;
 
 /// Output keys (shared with later steps).
 pub mod keys {
+    use crate::model::OutputKey;
+
     /// Cluster ARN.
-    pub const CLUSTER: &str = "cluster_arn";
+    pub const CLUSTER: OutputKey = OutputKey::Cluster;
     /// "true" when gatewalk created the cluster.
-    pub const CLUSTER_CREATED: &str = "cluster_created";
+    pub const CLUSTER_CREATED: OutputKey = OutputKey::ClusterCreated;
     /// VPC id.
-    pub const VPC: &str = "vpc_id";
+    pub const VPC: OutputKey = OutputKey::Vpc;
     /// Internet gateway id.
-    pub const IGW: &str = "internet_gateway_id";
+    pub const IGW: OutputKey = OutputKey::InternetGateway;
     /// Public subnet A id.
-    pub const SUBNET_A: &str = "public_subnet_a_id";
+    pub const SUBNET_A: OutputKey = OutputKey::PublicSubnetA;
     /// Public subnet B id.
-    pub const SUBNET_B: &str = "public_subnet_b_id";
+    pub const SUBNET_B: OutputKey = OutputKey::PublicSubnetB;
     /// Public route table id.
-    pub const ROUTE_TABLE: &str = "public_route_table_id";
+    pub const ROUTE_TABLE: OutputKey = OutputKey::PublicRouteTable;
     /// First AZ.
-    pub const AZ_A: &str = "az_a";
+    pub const AZ_A: OutputKey = OutputKey::AzA;
     /// Second AZ.
-    pub const AZ_B: &str = "az_b";
+    pub const AZ_B: OutputKey = OutputKey::AzB;
 }
 use keys::*;
 
@@ -44,19 +46,16 @@ pub mod owned {
     use super::keys;
     use crate::aws::ec2::{InternetGateways, RouteTables, Subnets, Vpcs};
     use crate::aws::ecs::Clusters;
-    use crate::steps::StepId;
+
     use crate::steps::resource::{Foreign, Owned};
 
-    const S: StepId = StepId::ClusterVpc;
     /// The ECS cluster (a same-named one of yours is used, never deleted).
     pub const CLUSTER: Owned<Clusters> =
-        Owned::new(S, keys::CLUSTER, "cluster", "ECS cluster", "CreateCluster")
-            .foreign(Foreign::Use);
+        Owned::new(keys::CLUSTER, "cluster", "ECS cluster", "CreateCluster").foreign(Foreign::Use);
     /// The VPC.
-    pub const VPC: Owned<Vpcs> = Owned::new(S, keys::VPC, "vpc", "VPC", "CreateVpc");
+    pub const VPC: Owned<Vpcs> = Owned::new(keys::VPC, "vpc", "VPC", "CreateVpc");
     /// The internet gateway.
     pub const IGW: Owned<InternetGateways> = Owned::new(
-        S,
         keys::IGW,
         "internet-gateway",
         "internet gateway",
@@ -64,7 +63,6 @@ pub mod owned {
     );
     /// Public subnet A.
     pub const SUBNET_A: Owned<Subnets> = Owned::new(
-        S,
         keys::SUBNET_A,
         "public-subnet-a",
         "public subnet",
@@ -72,7 +70,6 @@ pub mod owned {
     );
     /// Public subnet B (retired by step 3).
     pub const SUBNET_B: Owned<Subnets> = Owned::new(
-        S,
         keys::SUBNET_B,
         "public-subnet-b",
         "public subnet",
@@ -80,7 +77,6 @@ pub mod owned {
     );
     /// The public route table.
     pub const ROUTE_TABLE: Owned<RouteTables> = Owned::new(
-        S,
         keys::ROUTE_TABLE,
         "public-route-table",
         "public route table",
@@ -90,8 +86,7 @@ pub mod owned {
 
 /// Whether step 3 has retired public subnet B (so step 2 must not recreate it).
 pub fn subnet_b_retired(s: &Session) -> bool {
-    s.output(StepId::PrivateSubnet, super::private_subnet::RETIRED_KEY)
-        .is_some()
+    s.output(super::private_subnet::RETIRED_KEY).is_some()
 }
 
 pub(crate) use crate::aws::ecs::describe_cluster;
@@ -149,10 +144,7 @@ async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, St
     let s = h.session();
     let (a, b) = if let [a, b] = i.availability_zones.as_slice() {
         (a.clone(), b.clone())
-    } else if let (Some(a), Some(b)) = (
-        s.output(StepId::ClusterVpc, AZ_A),
-        s.output(StepId::ClusterVpc, AZ_B),
-    ) {
+    } else if let (Some(a), Some(b)) = (s.output(AZ_A), s.output(AZ_B)) {
         (a.to_string(), b.to_string())
     } else {
         let mut zones = usable_zones(cx.aws).await?;
@@ -165,8 +157,8 @@ async fn choose_azs(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<(String, St
         }
         (zones[0].clone(), zones[1].clone())
     };
-    h.record(StepId::ClusterVpc, AZ_A, &a)?;
-    h.record(StepId::ClusterVpc, AZ_B, &b)?;
+    h.record(AZ_A, &a)?;
+    h.record(AZ_B, &b)?;
     Ok((a, b))
 }
 
@@ -176,7 +168,7 @@ impl Step for ClusterVpc {
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.cluster_vpc;
-        let out = |k| s.output(StepId::ClusterVpc, k);
+        let out = |k| s.output(k);
         let tags = |role: &str| {
             format!(
                 "Tags=[{{Key={SESSION_KEY},Value={}}},{{Key=gatewalk:role,Value={role}}}]",

@@ -7,7 +7,7 @@ use super::owned;
 use crate::aws::kind::At;
 use crate::error::Result;
 use crate::session::SessionHandle;
-use crate::steps::{StepCx, StepId};
+use crate::steps::StepCx;
 
 pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     owned::ROUTE_TABLE.delete_owned(cx, h, At::ANY).await?;
@@ -19,7 +19,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     // A cluster of this name that is not this session's is yours: kept.
     owned::CLUSTER.delete_owned(cx, h, At::named(name)).await?;
     for k in [CLUSTER, CLUSTER_CREATED, AZ_A, AZ_B] {
-        h.forget(StepId::ClusterVpc, k)?;
+        h.forget(k)?;
     }
     Ok(())
 }

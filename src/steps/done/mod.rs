@@ -40,7 +40,7 @@ impl Step for Done {
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let url = s
-            .output(StepId::RestApi, INVOKE_URL)
+            .output(INVOKE_URL)
             .unwrap_or("https://$API_ID.execute-api.$REGION.amazonaws.com/$STAGE/");
         vec![Change {
             action: super::ChangeAction::Keep,
@@ -58,7 +58,7 @@ impl Step for Done {
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let url = h
             .session()
-            .output(StepId::RestApi, INVOKE_URL)
+            .output(INVOKE_URL)
             .ok_or(Error::NotReady {
                 step: StepId::Done,
                 needs: StepId::RestApi,
@@ -84,7 +84,7 @@ impl Step for Done {
             cx.progress.info(format!("GET {full}: {}", last.summary()));
             last.summary()
         };
-        h.record(StepId::Done, SMOKE_KEY, &result)?;
+        h.record(SMOKE_KEY, &result)?;
         for line in summary(cx.inputs, h.session()) {
             cx.progress.info(line);
         }
@@ -108,7 +108,7 @@ impl Step for Done {
             },
             "apply the steps not done, or check them to see what fails",
         ));
-        let Some(url) = s.output(StepId::RestApi, INVOKE_URL) else {
+        let Some(url) = s.output(INVOKE_URL) else {
             c.push(Check::fail(
                 "the invoke URL is known",
                 "not recorded",
@@ -127,14 +127,11 @@ impl Step for Done {
 
     async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
         let mut out = Vec::new();
-        if let Some(url) = s.output(StepId::RestApi, INVOKE_URL) {
+        if let Some(url) = s.output(INVOKE_URL) {
             out.push(Resource {
                 kind: "Invoke URL".into(),
                 id: smoke_url(url, &cx.inputs.done.smoke_path),
-                state: s
-                    .output(StepId::Done, SMOKE_KEY)
-                    .unwrap_or("not tested yet")
-                    .to_string(),
+                state: s.output(SMOKE_KEY).unwrap_or("not tested yet").to_string(),
                 attributes: vec![("smoke path".into(), cx.inputs.done.smoke_path.clone())],
                 console_url: None,
             });
@@ -168,7 +165,7 @@ impl Step for Done {
     }
 
     async fn teardown(&self, _cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-        h.forget(StepId::Done, SMOKE_KEY)
+        h.forget(SMOKE_KEY)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::session::Session;
 use crate::steps::service::keys as svc_keys;
 use crate::steps::target_group_swap::target_health;
 use crate::steps::vpc_link::{LINK_KEY, get_link};
-use crate::steps::{Check, StepCx, StepId};
+use crate::steps::{Check, StepCx};
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
@@ -140,7 +140,7 @@ pub async fn judge(cx: StepCx<'_>, s: &Session, smoke: &Smoke) -> Result<Check> 
 pub async fn causes(cx: StepCx<'_>, s: &Session) -> Result<String> {
     let aws = cx.aws;
     let mut out = vec!["likely causes, most likely first:".to_string()];
-    let health = match s.output(StepId::Service, svc_keys::TG) {
+    let health = match s.output(svc_keys::TG) {
         Some(tg) => {
             let targets = target_health(aws, tg).await?;
             let healthy = targets
@@ -159,11 +159,11 @@ pub async fn causes(cx: StepCx<'_>, s: &Session) -> Result<String> {
     ));
     out.push(format!(
         "2. the task security group {} does not admit TCP {} from the VPC block {}, so the NLB cannot reach the tasks",
-        s.output(StepId::Service, svc_keys::SG).unwrap_or("(not recorded)"),
+        s.output(svc_keys::SG).unwrap_or("(not recorded)"),
         cx.inputs.task_definition.container_port,
         cx.inputs.cluster_vpc.vpc_cidr
     ));
-    let link = match s.output(StepId::VpcLink, LINK_KEY) {
+    let link = match s.output(LINK_KEY) {
         Some(id) => match get_link(aws, id).await? {
             Some(l) => l
                 .status()

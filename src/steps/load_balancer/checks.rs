@@ -23,10 +23,8 @@ const APPLY: Fix = Fix::Apply(StepId::LoadBalancer);
 pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let aws = cx.aws;
     let mut c = Vec::new();
-    let out = |k| s.output(StepId::LoadBalancer, k);
-    let vpc_id = s
-        .output(StepId::ClusterVpc, vpc_keys::VPC)
-        .unwrap_or_default();
+    let out = |k| s.output(k);
+    let vpc_id = s.output(vpc_keys::VPC).unwrap_or_default();
     let lb = match out(NLB) {
         Some(arn) => describe_nlb(aws, arn).await?,
         None => None,
@@ -127,7 +125,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         },
         "an internal NLB for this design sits in private subnets only; recreate it in the private subnet",
     ));
-    if let Some(private) = s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY) {
+    if let Some(private) = s.output(PRIVATE_SUBNET_KEY) {
         c.push(Check::expect(
             "placed in the private subnet",
             subnets.iter().any(|s| s == private),
@@ -186,7 +184,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
 pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
     let aws = cx.aws;
     let mut v = Vec::new();
-    let out = |k| s.output(StepId::LoadBalancer, k);
+    let out = |k| s.output(k);
     if let Some(arn) = out(NLB) {
         match describe_nlb(aws, arn).await? {
             Some(lb) => v.push(Resource {

@@ -29,11 +29,13 @@ pub struct LoadBalancer;
 
 /// Output keys.
 pub mod keys {
+    use crate::model::OutputKey;
+
     pub use crate::model::keys::NLB;
     /// NLB DNS name.
-    pub const NLB_DNS: &str = "load_balancer_dns";
+    pub const NLB_DNS: OutputKey = OutputKey::LoadBalancerDns;
     /// Placeholder target group ARN.
-    pub const PLACEHOLDER: &str = "placeholder_target_group_arn";
+    pub const PLACEHOLDER: OutputKey = OutputKey::Placeholder;
 }
 use crate::aws::elb::TargetGroups;
 use crate::aws::error::returned;
@@ -47,13 +49,11 @@ pub(crate) use crate::aws::elb::{describe_nlb, describe_tg, elb_owned};
 pub mod owned {
     use super::keys;
     use crate::aws::elb::{LoadBalancers, TargetGroups};
-    use crate::steps::StepId;
+
     use crate::steps::resource::{Foreign, Owned};
 
-    const S: StepId = StepId::LoadBalancer;
     /// The placeholder target group the console's wizard insists on.
     pub const PLACEHOLDER: Owned<TargetGroups> = Owned::new(
-        S,
         keys::PLACEHOLDER,
         "placeholder-target-group",
         "placeholder target group",
@@ -64,7 +64,6 @@ pub mod owned {
     ));
     /// The internal network load balancer.
     pub const NLB: Owned<LoadBalancers> = Owned::new(
-        S,
         keys::NLB,
         "load-balancer",
         "load balancer",
@@ -167,11 +166,8 @@ async fn ensure_placeholder(cx: StepCx<'_>, h: &mut SessionHandle, vpc_id: &str)
 /// Whether step 7 has deleted the placeholder target group (so step 4 must
 /// neither recreate it nor expect it).
 pub fn placeholder_retired(s: &Session) -> bool {
-    s.output(
-        StepId::TargetGroupSwap,
-        super::target_group_swap::RETIRED_PLACEHOLDER_KEY,
-    )
-    .is_some()
+    s.output(super::target_group_swap::RETIRED_PLACEHOLDER_KEY)
+        .is_some()
 }
 
 /// A target group as a live resource.
@@ -296,21 +292,13 @@ impl Step for LoadBalancer {
         let i = &cx.inputs.load_balancer;
         let session = Owner::of(h.session());
         let sid = StepId::LoadBalancer;
-        let Some(vpc_id) = h
-            .session()
-            .output(StepId::ClusterVpc, vpc_keys::VPC)
-            .map(str::to_string)
-        else {
+        let Some(vpc_id) = h.session().output(vpc_keys::VPC).map(str::to_string) else {
             return Err(Error::NotReady {
                 step: sid,
                 needs: StepId::ClusterVpc,
             });
         };
-        let Some(private) = h
-            .session()
-            .output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)
-            .map(str::to_string)
-        else {
+        let Some(private) = h.session().output(PRIVATE_SUBNET_KEY).map(str::to_string) else {
             return Err(Error::NotReady {
                 step: sid,
                 needs: StepId::PrivateSubnet,
@@ -345,7 +333,7 @@ impl Step for LoadBalancer {
             .await?;
         let nlb_arn = got.id;
         let dns = wait_active(cx, &nlb_arn).await?;
-        h.record(sid, NLB_DNS, &dns)?;
+        h.record(NLB_DNS, &dns)?;
         Ok(())
     }
 
@@ -359,7 +347,6 @@ impl Step for LoadBalancer {
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let i = &cx.inputs.load_balancer;
-        let sid = StepId::LoadBalancer;
         // The recorded load balancer, else the one of the chosen name.
         let at = if owned::NLB.recorded(h.session()).is_some() {
             At::ANY
@@ -367,7 +354,7 @@ impl Step for LoadBalancer {
             At::named(&i.nlb_name)
         };
         owned::NLB.delete_owned(cx, h, at).await?;
-        h.forget(sid, NLB_DNS)?;
+        h.forget(NLB_DNS)?;
         // Every placeholder of the session, found by its tags: the recorded one
         // and any left under an earlier name.
         owned::PLACEHOLDER.delete_owned(cx, h, At::ANY).await

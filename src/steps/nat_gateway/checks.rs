@@ -36,10 +36,8 @@ async fn describe_eip(cx: StepCx<'_>, alloc: &str) -> Result<Option<aws_sdk_ec2:
 )]
 pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let aws = cx.aws;
-    let out = |k| s.output(StepId::NatGateway, k);
-    let vpc_id = s
-        .output(StepId::ClusterVpc, vpc_keys::VPC)
-        .unwrap_or_default();
+    let out = |k| s.output(k);
+    let vpc_id = s.output(vpc_keys::VPC).unwrap_or_default();
     let mut c = Vec::new();
 
     let nat = match out(NAT) {
@@ -101,9 +99,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         if public { format!("{subnet} reaches the internet gateway") } else { format!("{subnet} has no route to an internet gateway") },
         "a NAT gateway only reaches the internet from a subnet whose route table sends 0.0.0.0/0 to the internet gateway",
     ));
-    let expected_subnet = s
-        .output(StepId::ClusterVpc, vpc_keys::SUBNET_A)
-        .unwrap_or_default();
+    let expected_subnet = s.output(vpc_keys::SUBNET_A).unwrap_or_default();
     if subnet != expected_subnet {
         c.push(Check::warn(
             "NAT gateway in public subnet A",
@@ -139,7 +135,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         format!("{rt_id}: {}", describe_routes(&rt)),
         format!("aws ec2 replace-route --route-table-id {rt_id} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id {nat_id}"),
     ));
-    if let Some(private) = s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY) {
+    if let Some(private) = s.output(PRIVATE_SUBNET_KEY) {
         let assoc = rt
             .associations()
             .iter()
@@ -168,7 +164,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
 
 pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
     let aws = cx.aws;
-    let out = |k| s.output(StepId::NatGateway, k);
+    let out = |k| s.output(k);
     let mut v = Vec::new();
     if let Some(alloc) = out(EIP) {
         match describe_eip(cx, alloc).await? {

@@ -12,8 +12,8 @@ use crate::aws::wait::{Poll, wait_for};
 use crate::aws::{CallExt, Required};
 use crate::error::{Error, Result};
 use crate::session::SessionHandle;
+use crate::steps::StepCx;
 use crate::steps::net::{RouteTarget, ensure_default_route, explicit_route_tables};
-use crate::steps::{StepCx, StepId};
 use aws_sdk_ec2::types::{Address, ConnectivityType, DomainType, NatGatewayState, ResourceType};
 use std::time::Duration;
 
@@ -56,12 +56,11 @@ pub(super) async fn nat_gateway(
     let aws = cx.aws;
     let owner = Owner::of(h.session());
     let t = owned::NAT.tags(&owner);
-    let sid = StepId::NatGateway;
-    let token = if let Some(t) = h.session().output(sid, NAT_TOKEN) {
+    let token = if let Some(t) = h.session().output(NAT_TOKEN) {
         t.to_string()
     } else {
         let t = crate::steps::names::client_token(64);
-        h.record(sid, NAT_TOKEN, &t)?;
+        h.record(NAT_TOKEN, &t)?;
         t
     };
     let got = owned::NAT

@@ -22,11 +22,13 @@ pub struct NatGateway;
 
 /// Output keys.
 pub mod keys {
+    use crate::model::OutputKey;
+
     pub use crate::model::keys::{EIP, NAT};
     /// Client token of the `CreateNatGateway` call, written before the call.
-    pub const NAT_TOKEN: &str = "nat_client_token";
+    pub const NAT_TOKEN: OutputKey = OutputKey::NatToken;
     /// Private route table id.
-    pub const PRIVATE_RT: &str = "private_route_table_id";
+    pub const PRIVATE_RT: OutputKey = OutputKey::PrivateRouteTable;
 }
 use keys::*;
 
@@ -34,24 +36,17 @@ use keys::*;
 pub mod owned {
     use super::keys;
     use crate::aws::ec2::{Addresses, NatGateways, RouteTables};
-    use crate::steps::StepId;
+
     use crate::steps::resource::Owned;
 
-    const S: StepId = StepId::NatGateway;
     /// The Elastic IP the NAT gateway sends from.
     pub const EIP: Owned<Addresses> =
-        Owned::new(S, keys::EIP, "nat-eip", "Elastic IP", "AllocateAddress");
+        Owned::new(keys::EIP, "nat-eip", "Elastic IP", "AllocateAddress");
     /// The NAT gateway, in public subnet A.
-    pub const NAT: Owned<NatGateways> = Owned::new(
-        S,
-        keys::NAT,
-        "nat-gateway",
-        "NAT gateway",
-        "CreateNatGateway",
-    );
+    pub const NAT: Owned<NatGateways> =
+        Owned::new(keys::NAT, "nat-gateway", "NAT gateway", "CreateNatGateway");
     /// The private subnet's route table.
     pub const PRIVATE_RT: Owned<RouteTables> = Owned::new(
-        S,
         keys::PRIVATE_RT,
         "private-route-table",
         "private route table",
@@ -85,7 +80,7 @@ impl Step for NatGateway {
                 s,
                 format!(
                     "NAT gateway in public subnet A {}, then wait until available (1–2 minutes)",
-                    s.output(StepId::ClusterVpc, vpc_keys::SUBNET_A)
+                    s.output(vpc_keys::SUBNET_A)
                         .unwrap_or("")
                 ),
                 format!(
@@ -107,7 +102,7 @@ impl Step for NatGateway {
 
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let sid = StepId::NatGateway;
-        let get = |h: &SessionHandle, step, key| h.session().output(step, key).map(str::to_string);
+        let get = |h: &SessionHandle, _step, key| h.session().output(key).map(str::to_string);
         let (Some(vpc_id), Some(subnet_a)) = (
             get(h, StepId::ClusterVpc, vpc_keys::VPC),
             get(h, StepId::ClusterVpc, vpc_keys::SUBNET_A),
@@ -139,7 +134,7 @@ impl Step for NatGateway {
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         owned::PRIVATE_RT.delete_owned(cx, h, At::ANY).await?;
         owned::NAT.delete_owned(cx, h, At::ANY).await?;
-        h.forget(StepId::NatGateway, NAT_TOKEN)?;
+        h.forget(NAT_TOKEN)?;
         owned::EIP.delete_owned(cx, h, At::ANY).await
     }
 }

@@ -16,6 +16,7 @@ use crate::aws::kind::At;
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::error::{Error, Result};
 use crate::model::Fix;
+use crate::model::OutputKey;
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
@@ -27,19 +28,18 @@ pub struct PrivateSubnet;
 
 pub use crate::model::keys::PRIVATE_SUBNET_KEY;
 /// Output key: the id of public subnet B once it has been deleted.
-pub const RETIRED_KEY: &str = "retired_public_subnet_b_id";
+pub const RETIRED_KEY: OutputKey = OutputKey::RetiredSubnetB;
 
 const APPLY: Fix = Fix::Apply(StepId::PrivateSubnet);
 
 /// What step 3 owns.
 pub mod owned {
     use crate::aws::ec2::Subnets;
-    use crate::steps::StepId;
+
     use crate::steps::resource::Owned;
 
     /// The private subnet.
     pub const PRIVATE: Owned<Subnets> = Owned::new(
-        StepId::PrivateSubnet,
         super::PRIVATE_SUBNET_KEY,
         "private-subnet",
         "private subnet",
@@ -89,10 +89,7 @@ async fn ensure_private(
 
 /// Deletes public subnet B (once) and remembers which one it was.
 async fn retire_subnet_b(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-    if h.session()
-        .output(StepId::PrivateSubnet, RETIRED_KEY)
-        .is_some()
-    {
+    if h.session().output(RETIRED_KEY).is_some() {
         return Ok(());
     }
     let b = &vpc_owned::SUBNET_B;
@@ -105,7 +102,7 @@ async fn retire_subnet_b(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         None => b.recorded(h.session()).unwrap_or("none").to_string(),
     };
     b.delete_owned(cx, h, At::ANY).await?;
-    h.record(StepId::PrivateSubnet, RETIRED_KEY, &retired)
+    h.record(RETIRED_KEY, &retired)
 }
 
 impl Step for PrivateSubnet {
@@ -114,9 +111,7 @@ impl Step for PrivateSubnet {
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.private_subnet;
-        let az = s
-            .output(StepId::ClusterVpc, vpc_keys::AZ_B)
-            .unwrap_or("$AZ_B");
+        let az = s.output(vpc_keys::AZ_B).unwrap_or("$AZ_B");
         let mut v = vec![owned::PRIVATE.change(
             s,
             format!(
@@ -128,13 +123,12 @@ impl Step for PrivateSubnet {
                 i.private_subnet_cidr, s.name, owned::PRIVATE.role
             ),
         )];
-        if s.output(StepId::PrivateSubnet, RETIRED_KEY).is_none() {
+        if s.output(RETIRED_KEY).is_none() {
             v.push(Change {
                 action: super::ChangeAction::Delete,
                 resource: format!(
                     "public subnet B {}",
-                    s.output(StepId::ClusterVpc, vpc_keys::SUBNET_B)
-                        .unwrap_or("")
+                    s.output(vpc_keys::SUBNET_B).unwrap_or("")
                 ),
                 cli: "aws ec2 delete-subnet --subnet-id $SUBNET_B_ID".into(),
             });
@@ -146,12 +140,8 @@ impl Step for PrivateSubnet {
         let aws = cx.aws;
         let p = cx.progress;
         let (Some(vpc_id), Some(az)) = (
-            h.session()
-                .output(StepId::ClusterVpc, vpc_keys::VPC)
-                .map(str::to_string),
-            h.session()
-                .output(StepId::ClusterVpc, vpc_keys::AZ_B)
-                .map(str::to_string),
+            h.session().output(vpc_keys::VPC).map(str::to_string),
+            h.session().output(vpc_keys::AZ_B).map(str::to_string),
         ) else {
             return Err(Error::NotReady {
                 step: StepId::PrivateSubnet,
@@ -178,10 +168,8 @@ impl Step for PrivateSubnet {
         let aws = cx.aws;
         let i = &cx.inputs.private_subnet;
         let mut c = Vec::new();
-        let vpc_id = s
-            .output(StepId::ClusterVpc, vpc_keys::VPC)
-            .unwrap_or_default();
-        let sn = match s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY) {
+        let vpc_id = s.output(vpc_keys::VPC).unwrap_or_default();
+        let sn = match s.output(PRIVATE_SUBNET_KEY) {
             Some(id) => super::net::describe_subnet(aws, id).await?,
             None => None,
         };
@@ -247,11 +235,9 @@ impl Step for PrivateSubnet {
 
     async fn inspect(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
         let mut v = Vec::new();
-        if let Some(id) = s.output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY) {
+        if let Some(id) = s.output(PRIVATE_SUBNET_KEY) {
             v.push(subnet_resource(cx, id, "Private subnet").await?);
-            let vpc_id = s
-                .output(StepId::ClusterVpc, vpc_keys::VPC)
-                .unwrap_or_default();
+            let vpc_id = s.output(vpc_keys::VPC).unwrap_or_default();
             if let Some(rt) = effective_route_table(cx.aws, vpc_id, id).await? {
                 v.push(
                     route_table_resource(
@@ -272,6 +258,6 @@ impl Step for PrivateSubnet {
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         owned::PRIVATE.delete_owned(cx, h, At::ANY).await?;
-        h.forget(StepId::PrivateSubnet, RETIRED_KEY)
+        h.forget(RETIRED_KEY)
     }
 }

@@ -7,7 +7,7 @@ use super::{APPLY, parsed_routes, target_of};
 use crate::aws::Required;
 use crate::error::Result;
 use crate::session::Session;
-use crate::steps::{Check, Resource, StepCx, StepId};
+use crate::steps::{Check, Resource, StepCx};
 use aws_sdk_apigateway::types::EndpointType;
 
 /// `host:port` of an integration URI (`http://host:port/path`).
@@ -74,7 +74,7 @@ fn integration_checks(
 pub async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let aws = cx.aws;
     let mut c = Vec::new();
-    let api = match s.output(StepId::RestApi, API) {
+    let api = match s.output(API) {
         Some(id) => live::get_api(aws, id).await?,
         None => None,
     };
@@ -169,14 +169,14 @@ pub async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
 /// The live resources of step 9.
 pub async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
     let aws = cx.aws;
-    let Some(id) = s.output(StepId::RestApi, API) else {
+    let Some(id) = s.output(API) else {
         return Ok(vec![]);
     };
     let Some(api) = live::get_api(aws, id).await? else {
         return Ok(vec![Resource::missing("REST API", id)]);
     };
     let stage = s
-        .output(StepId::RestApi, STAGE)
+        .output(STAGE)
         .unwrap_or(&cx.inputs.rest_api.stage_name)
         .to_string();
     let url = live::invoke_url(id, &aws.region, &stage);

@@ -28,25 +28,21 @@ use converge::Target;
 
 /// Output keys of step 9.
 pub mod keys {
+    use crate::model::OutputKey;
+
     /// REST API id.
-    pub const API: &str = "rest_api_id";
+    pub const API: OutputKey = OutputKey::RestApi;
     /// The stage deployed to.
-    pub const STAGE: &str = "stage_name";
+    pub const STAGE: OutputKey = OutputKey::Stage;
     /// The deployment the stage serves.
-    pub const DEPLOYMENT: &str = "deployment_id";
+    pub const DEPLOYMENT: OutputKey = OutputKey::Deployment;
     pub use crate::model::keys::INVOKE_URL;
 }
 use keys::*;
 
 /// The REST API this step owns (its resources, stage and deployment are
 /// converged inside it and go with it).
-pub const REST_API: Owned<RestApis> = Owned::new(
-    StepId::RestApi,
-    API,
-    live::ROLE,
-    "REST API",
-    "CreateRestApi",
-);
+pub const REST_API: Owned<RestApis> = Owned::new(API, live::ROLE, "REST API", "CreateRestApi");
 
 /// Step 9.
 #[derive(Debug, Clone, Copy)]
@@ -60,14 +56,14 @@ pub(crate) async fn target_of(
     s: &Session,
 ) -> Result<(String, String, u32, String)> {
     let nlb = s
-        .output(StepId::LoadBalancer, lb_keys::NLB)
+        .output(lb_keys::NLB)
         .ok_or(Error::NotReady {
             step: StepId::RestApi,
             needs: StepId::LoadBalancer,
         })?
         .to_string();
     let link = s
-        .output(StepId::VpcLink, LINK_KEY)
+        .output(LINK_KEY)
         .ok_or(Error::NotReady {
             step: StepId::RestApi,
             needs: StepId::VpcLink,
@@ -77,10 +73,7 @@ pub(crate) async fn target_of(
         Some(lb) => lb
             .dns_name()
             .required("elbv2", "DescribeLoadBalancers", "DNSName")?,
-        None => s
-            .output(StepId::LoadBalancer, lb_keys::NLB_DNS)
-            .unwrap_or_default()
-            .to_string(),
+        None => s.output(lb_keys::NLB_DNS).unwrap_or_default().to_string(),
     };
     Ok((nlb, link, cx.inputs.task_definition.container_port, dns))
 }
@@ -96,7 +89,7 @@ impl Step for RestApi {
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.rest_api;
-        let api = s.output(StepId::RestApi, API);
+        let api = s.output(API);
         let port = inputs.task_definition.container_port;
         let mut out = vec![Change::create_or_keep(
             api,
@@ -157,7 +150,7 @@ impl Step for RestApi {
             });
         }
         out.push(Change::create_or_keep(
-            s.output(StepId::RestApi, DEPLOYMENT),
+            s.output(DEPLOYMENT),
             format!(
                 "deployment to stage `{}` once the VPC Link is AVAILABLE (redeployed whenever the routes change)",
                 i.stage_name
@@ -226,7 +219,7 @@ impl Step for RestApi {
         let fp = now.fingerprint();
 
         // A stage the inputs no longer name is removed, so one URL stays live.
-        if let Some(old) = h.session().output(StepId::RestApi, STAGE)
+        if let Some(old) = h.session().output(STAGE)
             && old != i.stage_name
         {
             let old = old.to_string();
@@ -264,10 +257,10 @@ impl Step for RestApi {
                 dep
             }
         };
-        h.record(StepId::RestApi, STAGE, &i.stage_name)?;
-        h.record(StepId::RestApi, DEPLOYMENT, &deployment)?;
+        h.record(STAGE, &i.stage_name)?;
+        h.record(DEPLOYMENT, &deployment)?;
         let url = live::invoke_url(&api_id, &aws.region, &i.stage_name);
-        h.record(StepId::RestApi, INVOKE_URL, &url)?;
+        h.record(INVOKE_URL, &url)?;
         cx.progress.info(format!("invoke URL: {url}"));
         Ok(())
     }
@@ -283,7 +276,7 @@ impl Step for RestApi {
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         REST_API.delete_owned(cx, h, At::ANY).await?;
         for key in [INVOKE_URL, DEPLOYMENT, STAGE, API] {
-            h.forget(StepId::RestApi, key)?;
+            h.forget(key)?;
         }
         Ok(())
     }

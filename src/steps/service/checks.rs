@@ -27,7 +27,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     let td = &cx.inputs.task_definition;
     let port = crate::model::api_int(td.container_port);
     let cidr = &cx.inputs.cluster_vpc.vpc_cidr;
-    let out = |k| s.output(StepId::Service, k);
+    let out = |k| s.output(k);
     let mut c = Vec::new();
 
     // Security group: the container port from the VPC, nothing from everywhere.
@@ -129,9 +129,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             "awsvpc tasks register by IP on the container port; recreate the target group",
         ),
     });
-    let nlb = s
-        .output(StepId::LoadBalancer, lb_keys::NLB)
-        .unwrap_or_default();
+    let nlb = s.output(lb_keys::NLB).unwrap_or_default();
     let listener = if nlb.is_empty() {
         None
     } else {
@@ -148,9 +146,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     });
 
     // The service itself.
-    let cluster = s
-        .output(StepId::ClusterVpc, vpc_keys::CLUSTER)
-        .unwrap_or_default();
+    let cluster = s.output(vpc_keys::CLUSTER).unwrap_or_default();
     let svc = if cluster.is_empty() {
         None
     } else {
@@ -181,9 +177,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     let net = svc
         .network_configuration()
         .and_then(|n| n.awsvpc_configuration());
-    let private = s
-        .output(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)
-        .unwrap_or_default();
+    let private = s.output(PRIVATE_SUBNET_KEY).unwrap_or_default();
     let subnets = net.map(|n| n.subnets().to_vec()).unwrap_or_default();
     c.push(Check::expect(
         "tasks run only in the private subnet",
@@ -282,7 +276,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
 
 pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
     let aws = cx.aws;
-    let out = |k| s.output(StepId::Service, k);
+    let out = |k| s.output(k);
     let mut v = Vec::new();
     if let Some(id) = out(SG) {
         v.push(Resource {
@@ -316,9 +310,7 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
             console_url: None,
         });
     }
-    let cluster = s
-        .output(StepId::ClusterVpc, vpc_keys::CLUSTER)
-        .unwrap_or_default();
+    let cluster = s.output(vpc_keys::CLUSTER).unwrap_or_default();
     if let (Some(arn), false) = (out(SERVICE), cluster.is_empty()) {
         match describe_service(aws, cluster, &cx.inputs.service.service_name).await? {
             Some(svc) => v.push(Resource {

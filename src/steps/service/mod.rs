@@ -9,6 +9,7 @@ mod ensure;
 mod running;
 mod teardown;
 
+use crate::model::OutputKey;
 use running::wait_steady;
 
 pub use crate::inputs::service::{MAX_DESIRED, ServiceInputs};
@@ -30,12 +31,14 @@ pub struct Service;
 
 /// Output keys.
 pub mod keys {
+    use crate::model::OutputKey;
+
     /// Task security group id.
-    pub const SG: &str = "task_security_group_id";
+    pub const SG: OutputKey = OutputKey::SecurityGroup;
     /// Service target group ARN.
-    pub const TG: &str = "service_target_group_arn";
+    pub const TG: OutputKey = OutputKey::ServiceTargetGroup;
     /// Listener ARN.
-    pub const LISTENER: &str = "listener_arn";
+    pub const LISTENER: OutputKey = OutputKey::Listener;
     pub use crate::model::keys::SERVICE;
 }
 use crate::aws::error::returned;
@@ -50,13 +53,11 @@ pub mod owned {
     use crate::aws::ec2::SecurityGroups;
     use crate::aws::ecs::Services;
     use crate::aws::elb::{Listeners, TargetGroups};
-    use crate::steps::StepId;
+
     use crate::steps::resource::{Foreign, Owned};
 
-    const S: StepId = StepId::Service;
     /// The tasks' security group.
     pub const SG: Owned<SecurityGroups> = Owned::new(
-        S,
         keys::SG,
         "task-security-group",
         "security group",
@@ -64,7 +65,6 @@ pub mod owned {
     );
     /// The service's target group.
     pub const TG: Owned<TargetGroups> = Owned::new(
-        S,
         keys::TG,
         "service-target-group",
         "target group",
@@ -73,11 +73,11 @@ pub mod owned {
     .foreign(Foreign::Refuse("service.target_group_name"));
     /// The ECS service.
     pub const SERVICE: Owned<Services> =
-        Owned::new(S, keys::SERVICE, "service", "ECS service", "CreateService")
+        Owned::new(keys::SERVICE, "service", "ECS service", "CreateService")
             .foreign(Foreign::Refuse("service.service_name"));
     /// The NLB's listener on the container port.
     pub const LISTENER: Owned<Listeners> =
-        Owned::new(S, keys::LISTENER, "listener", "listener", "CreateListener")
+        Owned::new(keys::LISTENER, "listener", "listener", "CreateListener")
             .foreign(Foreign::Refuse("task-definition.container_port"));
 }
 
@@ -103,7 +103,7 @@ fn forward(tg: &str) -> Action {
 }
 
 fn cluster_of(s: &Session) -> Result<String> {
-    s.output(StepId::ClusterVpc, vpc_keys::CLUSTER)
+    s.output(vpc_keys::CLUSTER)
         .map(str::to_string)
         .ok_or(Error::NotReady {
             step: StepId::Service,
@@ -157,7 +157,7 @@ impl Step for Service {
         let td = &inputs.task_definition;
         let port = td.container_port;
         let cidr = &inputs.cluster_vpc.vpc_cidr;
-        let out = |k| s.output(StepId::Service, k);
+        let out = |k| s.output(k);
         let tag = format!("Key={SESSION_KEY},Value={}", s.name);
         vec![
             owned::SG.change(
@@ -217,19 +217,17 @@ impl Step for Service {
 
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let s = h.session();
-        let need = |step, key| {
-            s.output(step, key)
-                .map(str::to_string)
-                .ok_or(Error::NotReady {
-                    step: StepId::Service,
-                    needs: step,
-                })
+        let need = |key: OutputKey| {
+            s.output(key).map(str::to_string).ok_or(Error::NotReady {
+                step: StepId::Service,
+                needs: key.step(),
+            })
         };
-        let vpc = need(StepId::ClusterVpc, vpc_keys::VPC)?;
-        let private = need(StepId::PrivateSubnet, PRIVATE_SUBNET_KEY)?;
-        let nlb = need(StepId::LoadBalancer, lb_keys::NLB)?;
-        let task_def = need(StepId::TaskDefinition, "task_definition_arn")?;
-        need(StepId::NatGateway, "nat_gateway_id")?;
+        let vpc = need(vpc_keys::VPC)?;
+        let private = need(PRIVATE_SUBNET_KEY)?;
+        let nlb = need(lb_keys::NLB)?;
+        let task_def = need(OutputKey::TaskDefinition)?;
+        need(OutputKey::NatGateway)?;
         let cluster = cluster_of(s)?;
         let session = Owner::of(s);
 

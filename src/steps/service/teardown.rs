@@ -8,8 +8,8 @@ use super::owned;
 use crate::aws::kind::At;
 use crate::error::Result;
 use crate::session::SessionHandle;
+use crate::steps::StepCx;
 use crate::steps::load_balancer::keys as lb_keys;
-use crate::steps::{StepCx, StepId};
 
 pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let name = cx.inputs.service.target_group_name.as_str();
@@ -18,19 +18,15 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
             let at = At::named(&cx.inputs.service.service_name).inside(&cluster);
             owned::SERVICE.delete_owned(cx, h, at).await?;
         }
-        Err(_) => h.forget(StepId::Service, SERVICE)?,
+        Err(_) => h.forget(SERVICE)?,
     }
     let port = cx.inputs.task_definition.container_port;
-    match h
-        .session()
-        .output(StepId::LoadBalancer, lb_keys::NLB)
-        .map(str::to_string)
-    {
+    match h.session().output(lb_keys::NLB).map(str::to_string) {
         Some(nlb) => {
             let at = At::ANY.inside(&nlb).on_port(port);
             owned::LISTENER.delete_owned(cx, h, at).await?;
         }
-        None => h.forget(StepId::Service, LISTENER)?,
+        None => h.forget(LISTENER)?,
     }
     owned::TG.delete_owned(cx, h, At::named(name)).await?;
     // Task network interfaces linger for minutes after tasks stop.

@@ -60,7 +60,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         };
         checks.push(c);
     }
-    let recorded = s.output(StepId::TaskDefinition, TASKDEF_KEY);
+    let recorded = s.output(TASKDEF_KEY);
     let td = match recorded {
         Some(arn) => latest_revision(cx.aws, arn).await?.map(|(td, _)| td),
         None => None,
@@ -189,7 +189,7 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
         }),
         None => v.push(Resource::missing("IAM role", &role_name)),
     }
-    if let Some(arn) = s.output(StepId::TaskDefinition, TASKDEF_KEY) {
+    if let Some(arn) = s.output(TASKDEF_KEY) {
         match latest_revision(cx.aws, arn).await? {
             Some((td, _)) => {
                 let c = td.container_definitions().first();

@@ -13,6 +13,7 @@ use crate::aws::kind::At;
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
+use crate::model::OutputKey;
 use crate::session::{Session, SessionHandle};
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, NetworkMode, PortMapping, TransportProtocol,
@@ -26,9 +27,9 @@ const TRUST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Al
 #[derive(Debug, Clone, Copy)]
 pub struct TaskDefinition;
 
-const ROLE_KEY: &str = "execution_role_arn";
-const ROLE_OWNED_KEY: &str = "execution_role_created";
-const TASKDEF_KEY: &str = "task_definition_arn";
+const ROLE_KEY: OutputKey = OutputKey::ExecutionRole;
+const ROLE_OWNED_KEY: OutputKey = OutputKey::ExecutionRoleCreated;
+const TASKDEF_KEY: OutputKey = OutputKey::TaskDefinition;
 
 fn container_json(i: &TaskDefinitionInputs) -> String {
     format!(
@@ -68,13 +69,11 @@ pub(crate) use crate::aws::iam::{attached_policies, get_role};
 pub mod owned {
     use crate::aws::ecs::TaskDefinitions;
     use crate::aws::iam::Roles;
-    use crate::steps::StepId;
+
     use crate::steps::resource::{Foreign, Owned};
 
-    const S: StepId = StepId::TaskDefinition;
     /// The execution role gatewalk creates (unless you name your own).
     pub const ROLE: Owned<Roles> = Owned::new(
-        S,
         super::ROLE_KEY,
         "task-execution-role",
         "IAM role",
@@ -83,7 +82,6 @@ pub mod owned {
     .foreign(Foreign::RefuseOrName("task-definition.execution_role"));
     /// The task definition family's revisions.
     pub const TASKDEF: Owned<TaskDefinitions> = Owned::new(
-        S,
         super::TASKDEF_KEY,
         "task-definition",
         "task definition",
@@ -122,8 +120,8 @@ impl TaskDefinition {
                 ))
             })?;
             p.reused("IAM role (your choice)", role.arn());
-            h.record(StepId::TaskDefinition, ROLE_OWNED_KEY, "false")?;
-            h.record(StepId::TaskDefinition, ROLE_KEY, role.arn())?;
+            h.record(ROLE_OWNED_KEY, "false")?;
+            h.record(ROLE_KEY, role.arn())?;
             return Ok(role.arn().to_string());
         }
         let t = owned::ROLE.tags(&session);
@@ -145,7 +143,7 @@ impl TaskDefinition {
             })
             .await?;
         let arn = got.id;
-        h.record(StepId::TaskDefinition, ROLE_OWNED_KEY, "true")?;
+        h.record(ROLE_OWNED_KEY, "true")?;
         let partition = &aws.identity().await?.partition;
         let policy = format!("arn:{partition}:iam::aws:{EXECUTION_POLICY}");
         if !attached_policies(aws, &name).await?.contains(&policy) {
@@ -170,7 +168,7 @@ impl Step for TaskDefinition {
 
     fn plan(&self, inputs: &Inputs, session: &Session) -> Vec<Change> {
         let i = &inputs.task_definition;
-        let out = |k| session.output(StepId::TaskDefinition, k);
+        let out = |k| session.output(k);
         let role = i.role_name(&session.name);
         let mut v = Vec::new();
         if i.uses_existing_role() {
@@ -272,7 +270,7 @@ impl Step for TaskDefinition {
         owned::TASKDEF
             .delete_owned(cx, h, At::named(&i.family))
             .await?;
-        let created = h.session().output(StepId::TaskDefinition, ROLE_OWNED_KEY) == Some("true");
+        let created = h.session().output(ROLE_OWNED_KEY) == Some("true");
         if created || !i.uses_existing_role() {
             let name = i.role_name(&session);
             owned::ROLE.delete_owned(cx, h, At::named(&name)).await?;
@@ -280,7 +278,7 @@ impl Step for TaskDefinition {
             cx.progress
                 .info("keeping your execution role: gatewalk did not create it");
         }
-        h.forget(StepId::TaskDefinition, ROLE_KEY)?;
-        h.forget(StepId::TaskDefinition, ROLE_OWNED_KEY)
+        h.forget(ROLE_KEY)?;
+        h.forget(ROLE_OWNED_KEY)
     }
 }

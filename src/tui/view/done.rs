@@ -2,7 +2,6 @@
 //! costs, and the way to tear it all down (with its progress).
 
 use super::wizard::progress_panel;
-use crate::model::StepId;
 use crate::model::keys::{INVOKE_URL, SMOKE_KEY};
 use crate::summary::{cost, summary};
 use crate::tui::app::{App, Wizard};
@@ -24,7 +23,7 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
     };
     let s = &w.session;
     let mut lines = Vec::new();
-    let url = s.output(StepId::RestApi, INVOKE_URL);
+    let url = s.output(INVOKE_URL);
     match url {
         Some(url) => {
             lines.push(Line::from(vec![
@@ -43,7 +42,7 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
             THEME.muted,
         )),
     }
-    if let Some(smoke) = s.output(StepId::Done, SMOKE_KEY) {
+    if let Some(smoke) = s.output(SMOKE_KEY) {
         let st = if smoke.starts_with("skipped") {
             THEME.warn
         } else if smoke.starts_with("HTTP 2") || smoke.starts_with("HTTP 3") {
