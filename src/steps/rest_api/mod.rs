@@ -73,7 +73,10 @@ pub(crate) async fn target_of(
         Some(lb) => lb
             .dns_name()
             .required("elbv2", "DescribeLoadBalancers", "DNSName")?,
-        None => s.output(lb_keys::NLB_DNS).unwrap_or_default().to_string(),
+        None => s
+            .output(lb_keys::NLB_DNS)
+            .map(str::to_string)
+            .unwrap_or_default(),
     };
     Ok((nlb, link, cx.inputs.task_definition.container_port, dns))
 }

@@ -9,6 +9,12 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod fix;
+mod output_key;
+
+pub use fix::Fix;
+pub use output_key::{OutputKey, keys};
+
 /// The most tasks a gatewalk service runs (the service step's input limit;
 /// the sandbox sizes its fake capacity by it).
 pub const MAX_DESIRED: u32 = 10;
@@ -125,7 +131,7 @@ macro_rules! step_meta {
             id: StepId::$id,
             slug: $slug,
             title: $title,
-            explain: include_str!(concat!("../assets/steps/", $slug, ".md")),
+            explain: include_str!(concat!("../../assets/steps/", $slug, ".md")),
         }
     };
 }
@@ -200,70 +206,6 @@ pub struct Check {
     /// For a failure or warning: how to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
-}
-
-/// How to fix a failed check, typed so each front end words it its own way:
-/// the CLI names a command, the wizard a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fix {
-    /// Apply this step (again).
-    Apply(StepId),
-    /// An AWS CLI command that fixes it by hand.
-    Aws(String),
-    /// Anything else, in words for both front ends.
-    Text(String),
-}
-
-impl Fix {
-    /// How the headless CLI (and JSON output) words it.
-    pub fn for_cli(&self) -> String {
-        match self {
-            Fix::Apply(s) => format!("run `gatewalk apply --through {s}`"),
-            Fix::Aws(c) | Fix::Text(c) => c.clone(),
-        }
-    }
-}
-
-impl fmt::Display for Fix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.for_cli())
-    }
-}
-
-/// Words become a fix: an `aws …` command line is an [`Fix::Aws`], the CLI's
-/// own "run `gatewalk apply --through STEP`" an [`Fix::Apply`], the rest text.
-impl From<String> for Fix {
-    fn from(s: String) -> Self {
-        if let Some(step) = s
-            .strip_prefix("run `gatewalk apply --through ")
-            .and_then(|r| r.strip_suffix('`'))
-            .and_then(|r| StepId::parse(r).ok())
-        {
-            Fix::Apply(step)
-        } else if s.starts_with("aws ") {
-            Fix::Aws(s)
-        } else {
-            Fix::Text(s)
-        }
-    }
-}
-
-impl From<&str> for Fix {
-    fn from(s: &str) -> Self {
-        Fix::from(s.to_string())
-    }
-}
-
-impl Serialize for Fix {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
-        ser.serialize_str(&self.for_cli())
-    }
-}
-
-impl<'de> Deserialize<'de> for Fix {
-    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> std::result::Result<Self, D::Error> {
-        String::deserialize(de).map(Fix::from)
-    }
 }
 
 impl Check {
@@ -453,223 +395,4 @@ impl InputError {
 /// ever get past, it is clamped, never wrapped into a negative number.
 pub fn api_int(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
-}
-
-/// Every id or fact a session records, typed: the step that records it and
-/// the name it is stored under in the session file (which stays as it was).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutputKey {
-    /// The execution role's ARN.
-    ExecutionRole,
-    /// "true" when gatewalk created the execution role.
-    ExecutionRoleCreated,
-    /// The task definition revision's ARN.
-    TaskDefinition,
-    /// The ECS cluster's ARN.
-    Cluster,
-    /// "true" when the cluster is this session's (not yours).
-    ClusterCreated,
-    /// The VPC id.
-    Vpc,
-    /// The internet gateway id.
-    InternetGateway,
-    /// Public subnet A's id.
-    PublicSubnetA,
-    /// Public subnet B's id (until step 3 retires it).
-    PublicSubnetB,
-    /// The public route table id.
-    PublicRouteTable,
-    /// The first Availability Zone.
-    AzA,
-    /// The second Availability Zone.
-    AzB,
-    /// The private subnet id.
-    PrivateSubnet,
-    /// Public subnet B's id once step 3 deleted it.
-    RetiredSubnetB,
-    /// The NLB's ARN.
-    LoadBalancer,
-    /// The NLB's DNS name.
-    LoadBalancerDns,
-    /// The placeholder target group's ARN.
-    Placeholder,
-    /// The Elastic IP's allocation id.
-    ElasticIp,
-    /// The NAT gateway id.
-    NatGateway,
-    /// The `CreateNatGateway` client token, written before the call.
-    NatToken,
-    /// The private route table id.
-    PrivateRouteTable,
-    /// The tasks' security group id.
-    SecurityGroup,
-    /// The service's target group ARN.
-    ServiceTargetGroup,
-    /// The NLB listener's ARN.
-    Listener,
-    /// The ECS service's ARN.
-    Service,
-    /// The placeholder target group's ARN once step 7 deleted it.
-    RetiredPlaceholder,
-    /// The VPC Link id.
-    VpcLink,
-    /// The REST API id.
-    RestApi,
-    /// The deployed stage's name.
-    Stage,
-    /// The live deployment's id.
-    Deployment,
-    /// `https://<id>.execute-api.<region>.amazonaws.com/<stage>/`.
-    InvokeUrl,
-    /// The last smoke test's result in words.
-    Smoke,
-}
-
-impl OutputKey {
-    /// Every key, in walkthrough order.
-    pub const ALL: [OutputKey; 32] = [
-        OutputKey::ExecutionRole,
-        OutputKey::ExecutionRoleCreated,
-        OutputKey::TaskDefinition,
-        OutputKey::Cluster,
-        OutputKey::ClusterCreated,
-        OutputKey::Vpc,
-        OutputKey::InternetGateway,
-        OutputKey::PublicSubnetA,
-        OutputKey::PublicSubnetB,
-        OutputKey::PublicRouteTable,
-        OutputKey::AzA,
-        OutputKey::AzB,
-        OutputKey::PrivateSubnet,
-        OutputKey::RetiredSubnetB,
-        OutputKey::LoadBalancer,
-        OutputKey::LoadBalancerDns,
-        OutputKey::Placeholder,
-        OutputKey::ElasticIp,
-        OutputKey::NatGateway,
-        OutputKey::NatToken,
-        OutputKey::PrivateRouteTable,
-        OutputKey::SecurityGroup,
-        OutputKey::ServiceTargetGroup,
-        OutputKey::Listener,
-        OutputKey::Service,
-        OutputKey::RetiredPlaceholder,
-        OutputKey::VpcLink,
-        OutputKey::RestApi,
-        OutputKey::Stage,
-        OutputKey::Deployment,
-        OutputKey::InvokeUrl,
-        OutputKey::Smoke,
-    ];
-
-    /// The step that records it.
-    pub const fn step(self) -> StepId {
-        match self {
-            OutputKey::ExecutionRole => StepId::TaskDefinition,
-            OutputKey::ExecutionRoleCreated => StepId::TaskDefinition,
-            OutputKey::TaskDefinition => StepId::TaskDefinition,
-            OutputKey::Cluster => StepId::ClusterVpc,
-            OutputKey::ClusterCreated => StepId::ClusterVpc,
-            OutputKey::Vpc => StepId::ClusterVpc,
-            OutputKey::InternetGateway => StepId::ClusterVpc,
-            OutputKey::PublicSubnetA => StepId::ClusterVpc,
-            OutputKey::PublicSubnetB => StepId::ClusterVpc,
-            OutputKey::PublicRouteTable => StepId::ClusterVpc,
-            OutputKey::AzA => StepId::ClusterVpc,
-            OutputKey::AzB => StepId::ClusterVpc,
-            OutputKey::PrivateSubnet => StepId::PrivateSubnet,
-            OutputKey::RetiredSubnetB => StepId::PrivateSubnet,
-            OutputKey::LoadBalancer => StepId::LoadBalancer,
-            OutputKey::LoadBalancerDns => StepId::LoadBalancer,
-            OutputKey::Placeholder => StepId::LoadBalancer,
-            OutputKey::ElasticIp => StepId::NatGateway,
-            OutputKey::NatGateway => StepId::NatGateway,
-            OutputKey::NatToken => StepId::NatGateway,
-            OutputKey::PrivateRouteTable => StepId::NatGateway,
-            OutputKey::SecurityGroup => StepId::Service,
-            OutputKey::ServiceTargetGroup => StepId::Service,
-            OutputKey::Listener => StepId::Service,
-            OutputKey::Service => StepId::Service,
-            OutputKey::RetiredPlaceholder => StepId::TargetGroupSwap,
-            OutputKey::VpcLink => StepId::VpcLink,
-            OutputKey::RestApi => StepId::RestApi,
-            OutputKey::Stage => StepId::RestApi,
-            OutputKey::Deployment => StepId::RestApi,
-            OutputKey::InvokeUrl => StepId::RestApi,
-            OutputKey::Smoke => StepId::Done,
-        }
-    }
-
-    /// Its name in the session file.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            OutputKey::ExecutionRole => "execution_role_arn",
-            OutputKey::ExecutionRoleCreated => "execution_role_created",
-            OutputKey::TaskDefinition => "task_definition_arn",
-            OutputKey::Cluster => "cluster_arn",
-            OutputKey::ClusterCreated => "cluster_created",
-            OutputKey::Vpc => "vpc_id",
-            OutputKey::InternetGateway => "internet_gateway_id",
-            OutputKey::PublicSubnetA => "public_subnet_a_id",
-            OutputKey::PublicSubnetB => "public_subnet_b_id",
-            OutputKey::PublicRouteTable => "public_route_table_id",
-            OutputKey::AzA => "az_a",
-            OutputKey::AzB => "az_b",
-            OutputKey::PrivateSubnet => "private_subnet_id",
-            OutputKey::RetiredSubnetB => "retired_public_subnet_b_id",
-            OutputKey::LoadBalancer => "load_balancer_arn",
-            OutputKey::LoadBalancerDns => "load_balancer_dns",
-            OutputKey::Placeholder => "placeholder_target_group_arn",
-            OutputKey::ElasticIp => "eip_allocation_id",
-            OutputKey::NatGateway => "nat_gateway_id",
-            OutputKey::NatToken => "nat_client_token",
-            OutputKey::PrivateRouteTable => "private_route_table_id",
-            OutputKey::SecurityGroup => "task_security_group_id",
-            OutputKey::ServiceTargetGroup => "service_target_group_arn",
-            OutputKey::Listener => "listener_arn",
-            OutputKey::Service => "service_arn",
-            OutputKey::RetiredPlaceholder => "retired_placeholder_target_group_arn",
-            OutputKey::VpcLink => "vpc_link_id",
-            OutputKey::RestApi => "rest_api_id",
-            OutputKey::Stage => "stage_name",
-            OutputKey::Deployment => "deployment_id",
-            OutputKey::InvokeUrl => "invoke_url",
-            OutputKey::Smoke => "smoke_result",
-        }
-    }
-
-    /// The key stored under this name, if any.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
-
-impl fmt::Display for OutputKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Output keys that more than their own step reads: the front ends, the
-/// summary and the cost estimate. Each step that records one re-exports it
-/// beside its other keys, so step code reads them as before.
-pub mod keys {
-    use super::OutputKey;
-
-    /// Step 3: the private subnet id.
-    pub const PRIVATE_SUBNET_KEY: OutputKey = OutputKey::PrivateSubnet;
-    /// Step 4: the NLB's ARN.
-    pub const NLB: OutputKey = OutputKey::LoadBalancer;
-    /// Step 5: the Elastic IP's allocation id.
-    pub const EIP: OutputKey = OutputKey::ElasticIp;
-    /// Step 5: the NAT gateway id.
-    pub const NAT: OutputKey = OutputKey::NatGateway;
-    /// Step 6: the ECS service's ARN.
-    pub const SERVICE: OutputKey = OutputKey::Service;
-    /// Step 8: the VPC Link id.
-    pub const LINK_KEY: OutputKey = OutputKey::VpcLink;
-    /// Step 9: `https://<id>.execute-api.<region>.amazonaws.com/<stage>/`.
-    pub const INVOKE_URL: OutputKey = OutputKey::InvokeUrl;
-    /// Step 10: the last smoke test's result in words.
-    pub const SMOKE_KEY: OutputKey = OutputKey::Smoke;
 }
