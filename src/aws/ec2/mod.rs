@@ -5,14 +5,16 @@
 
 pub mod find;
 
+use super::error::returned;
 use super::kind::{Kind, Lookup};
+use super::tags::ResourceTags;
 use super::wait::{Poll, delete_when_free, delete_when_free_showing, wait_for};
 use super::{AwsContext, CallExt};
 use crate::error::Result;
 use crate::progress::Progress;
 use aws_sdk_ec2::types::{
-    Address, Filter, InternetGateway, NatGateway, NatGatewayState, RouteTable, SecurityGroup,
-    Subnet, Vpc,
+    Address, Filter, InternetGateway, NatGateway, NatGatewayState, ResourceType, RouteTable,
+    SecurityGroup, Subnet, Vpc,
 };
 use std::time::Duration;
 
@@ -275,6 +277,45 @@ impl Kind for SecurityGroups {
         )
         .await
     }
+}
+
+/// Creates a route table in `vpc_id`, tagged `t` and named `name`.
+pub async fn create_route_table(
+    aws: &AwsContext,
+    vpc_id: &str,
+    t: &ResourceTags<'_>,
+    name: &str,
+) -> Result<RouteTable> {
+    let out = aws
+        .ec2
+        .create_route_table()
+        .vpc_id(vpc_id)
+        .tag_specifications(t.ec2_spec(ResourceType::RouteTable, name))
+        .send()
+        .await
+        .ctx("ec2", "CreateRouteTable")?;
+    returned(out.route_table(), "ec2", "CreateRouteTable", "RouteTable")
+}
+
+/// Creates a subnet of `cidr` in `az` of `vpc_id`, tagged `t` and named `name`.
+pub async fn create_subnet(
+    aws: &AwsContext,
+    vpc_id: &str,
+    (cidr, az): (&str, &str),
+    t: &ResourceTags<'_>,
+    name: &str,
+) -> Result<Subnet> {
+    let out = aws
+        .ec2
+        .create_subnet()
+        .vpc_id(vpc_id)
+        .cidr_block(cidr)
+        .availability_zone(az)
+        .tag_specifications(t.ec2_spec(ResourceType::Subnet, name))
+        .send()
+        .await
+        .ctx("ec2", "CreateSubnet")?;
+    returned(out.subnet(), "ec2", "CreateSubnet", "Subnet")
 }
 
 /// A NAT gateway by id, if AWS still lists it.

@@ -6,6 +6,7 @@ use super::keys::CLUSTER_CREATED;
 use super::owned;
 use crate::aws::CallExt;
 use crate::aws::ec2::Subnets;
+use crate::aws::ec2::{create_route_table, create_subnet};
 use crate::aws::error::returned;
 use crate::aws::kind::At;
 use crate::aws::tags::Owner;
@@ -158,20 +159,9 @@ pub(super) async fn ensure_public_subnet(
     let owner = Owner::of(h.session());
     let t = decl.tags(&owner);
     let got = decl
-        .ensure(cx, h, At::ANY, || async {
-            let out = aws
-                .ec2
-                .create_subnet()
-                .vpc_id(vpc_id)
-                .cidr_block(cidr)
-                .availability_zone(az)
-                .tag_specifications(
-                    t.ec2_spec(ResourceType::Subnet, &format!("{owner}-{}", decl.role)),
-                )
-                .send()
-                .await
-                .ctx("ec2", "CreateSubnet")?;
-            returned(out.subnet(), "ec2", "CreateSubnet", "Subnet")
+        .ensure(cx, h, At::ANY, || {
+            let name = format!("{owner}-{}", decl.role);
+            async move { create_subnet(aws, vpc_id, (cidr, az), &t, &name).await }
         })
         .await?;
     // A subnet just created reports the default (no public IPs): set it.
@@ -203,18 +193,9 @@ pub(super) async fn ensure_public_route_table(
     let owner = Owner::of(h.session());
     let t = owned::ROUTE_TABLE.tags(&owner);
     let got = owned::ROUTE_TABLE
-        .ensure(cx, h, At::ANY, || async {
-            let out = aws
-                .ec2
-                .create_route_table()
-                .vpc_id(vpc_id)
-                .tag_specifications(
-                    t.ec2_spec(ResourceType::RouteTable, &format!("{owner}-public")),
-                )
-                .send()
-                .await
-                .ctx("ec2", "CreateRouteTable")?;
-            returned(out.route_table(), "ec2", "CreateRouteTable", "RouteTable")
+        .ensure(cx, h, At::ANY, || {
+            let name = format!("{owner}-public");
+            async move { create_route_table(aws, vpc_id, &t, &name).await }
         })
         .await?;
     let (rt, rt_id) = (got.item, got.id);

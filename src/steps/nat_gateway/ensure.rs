@@ -4,6 +4,7 @@
 
 use super::keys::NAT_TOKEN;
 use super::owned;
+use crate::aws::ec2::create_route_table;
 use crate::aws::error::returned;
 use crate::aws::find;
 use crate::aws::kind::At;
@@ -117,18 +118,9 @@ pub(super) async fn private_route_table(
     let owner = Owner::of(h.session());
     let t = owned::PRIVATE_RT.tags(&owner);
     let got = owned::PRIVATE_RT
-        .ensure(cx, h, At::ANY, || async {
-            let out = aws
-                .ec2
-                .create_route_table()
-                .vpc_id(vpc_id)
-                .tag_specifications(
-                    t.ec2_spec(ResourceType::RouteTable, &format!("{owner}-private")),
-                )
-                .send()
-                .await
-                .ctx("ec2", "CreateRouteTable")?;
-            returned(out.route_table(), "ec2", "CreateRouteTable", "RouteTable")
+        .ensure(cx, h, At::ANY, || {
+            let name = format!("{owner}-private");
+            async move { create_route_table(aws, vpc_id, &t, &name).await }
         })
         .await?;
     ensure_default_route(aws, cx.progress, &got.item, RouteTarget::Nat(nat_id)).await?;

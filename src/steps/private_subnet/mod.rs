@@ -10,7 +10,7 @@ use super::net::{describe_routes, disassociate_subnet, effective_route_table, ro
 use super::{Change, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
 use crate::aws::Required;
-use crate::aws::error::returned;
+use crate::aws::ec2::create_subnet;
 use crate::aws::find::{self};
 use crate::aws::kind::At;
 use crate::aws::tags::{Owner, SESSION_KEY};
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::Fix;
 use crate::model::OutputKey;
 use crate::session::{Session, SessionHandle};
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use aws_sdk_ec2::types::AttributeBooleanValue;
 
 pub use crate::inputs::PrivateSubnetInputs;
 
@@ -59,18 +59,9 @@ async fn ensure_private(
     let t = owned::PRIVATE.tags(&owner);
     let cidr = cx.inputs.private_subnet.private_subnet_cidr.as_str();
     let got = owned::PRIVATE
-        .ensure(cx, h, At::ANY, || async {
-            let out = aws
-                .ec2
-                .create_subnet()
-                .vpc_id(vpc_id)
-                .cidr_block(cidr)
-                .availability_zone(az)
-                .tag_specifications(t.ec2_spec(ResourceType::Subnet, &format!("{owner}-private")))
-                .send()
-                .await
-                .ctx("ec2", "CreateSubnet")?;
-            returned(out.subnet(), "ec2", "CreateSubnet", "Subnet")
+        .ensure(cx, h, At::ANY, || {
+            let name = format!("{owner}-private");
+            async move { create_subnet(aws, vpc_id, (cidr, az), &t, &name).await }
         })
         .await?;
     if got.item.map_public_ip_on_launch() == Some(true) {
