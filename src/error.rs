@@ -59,6 +59,20 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// A resource of yours (bound by `adopt`) needs a change that apply
+    /// makes only when you agree; nothing of it was changed.
+    #[error(
+        "your {noun} {id} needs a change: {what}. gatewalk changes a resource of yours only when you agree.\n  hint: `gatewalk plan` lists it as `~ change (yours)`; run `gatewalk apply --yes` to agree, or make the change yourself"
+    )]
+    NeedsConsent {
+        /// What it is (`task security group`).
+        noun: String,
+        /// Its id.
+        id: String,
+        /// The change, in words.
+        what: String,
+    },
+
     /// The user (or the system) stopped the run; everything done so far is saved.
     #[error(
         "stopped by {signal}. Everything created so far is recorded in session `{session}`; run the same command again to continue from there"

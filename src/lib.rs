@@ -9,6 +9,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod discover;
 pub mod engine;
 pub mod error;
 pub mod inputs;

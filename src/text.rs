@@ -42,6 +42,19 @@ fn push_word(out: &mut String, word: &str) {
     }
 }
 
+/// `s` on one line, as a session file keeps an error: its lines trimmed and
+/// joined with spaces (`…\n  hint: …` reads `… hint: …`), then cleaned as
+/// [`clean`] does. The file refuses control characters when read, so a
+/// multi-line error saved as it is would make the session unreadable.
+pub fn one_line(s: &str) -> String {
+    let joined: Vec<&str> = s
+        .split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    clean(&joined.join(" "))
+}
+
 /// A value quoted for a message: cleaned and cut as [`clean`] does, and cut
 /// further when it is long text with spaces.
 pub fn shown(value: &str) -> String {
@@ -74,6 +87,13 @@ pub fn printable(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_are_kept_on_one_line() {
+        let e = "a named `x` exists.\n  hint: choose another name\n";
+        assert_eq!(one_line(e), "a named `x` exists. hint: choose another name");
+        assert_eq!(control_char(&one_line("bell\u{7}\tend")), None);
+    }
 
     #[test]
     fn control_characters_are_escaped() {

@@ -7,7 +7,7 @@ four minutes (three here) and DELETING for about a minute.
 
 import math
 
-from moto.apigateway.models import VpcLink
+from moto.apigateway.models import Integration, VpcLink
 
 import backends as B
 from wire import Answer
@@ -40,9 +40,22 @@ def _link_json(self):
 _moto_link_json = VpcLink.to_json
 
 
+def _integration_json(self):
+    out = dict(_moto_integration_json(self))
+    if getattr(self, "connection_id", None):
+        out["connectionId"] = self.connection_id
+    return out
+
+
+_moto_integration_json = Integration.to_json
+
+
 def register(layer):
     # moto does not render a link's statusMessage, which says why it FAILED.
     VpcLink.to_json = _link_json
+    # moto drops an integration's connectionId (the VPC link it goes
+    # through); AWS keeps and returns it.
+    Integration.to_json = _integration_json
     layer.rule(
         "apigw-throttle",
         "control-plane rate limits per account: CreateRestApi 1/3 s, DeleteRestApi 1/30 s, CreateDeployment 1/5 s, "
@@ -51,13 +64,19 @@ def register(layer):
         "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html",
     )
     layer.rule(
+        "apigw-integration-connection",
+        "an integration keeps the connectionId (VPC link) it was put with, and GetIntegration, GetMethod and "
+        "GetResources(embed=methods) return it",
+        "https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html",
+    )
+    layer.rule(
         "apigw-vpc-link-states",
         "a REST API VPC link is PENDING before AVAILABLE (FAILED when its load balancer is not active), and "
         "DELETING before it is gone",
         "https://docs.aws.amazon.com/apigateway/latest/api/API_VpcLink.html",
     )
 
-    @layer.before("apigateway", *list(RATES), "Other", "GetRestApis", "GetRestApi", "CreateVpcLink",
+    @layer.before("apigateway", *list(RATES), "Other", "PutIntegration", "GetRestApis", "GetRestApi", "CreateVpcLink",
                   "GetVpcLinks", "GetVpcLink", "DeleteVpcLink")
     def throttle(layer, call):
         waits = [layer.buckets.take(("apigw", call.account, call.region, "*"), *TOTAL)]
@@ -82,6 +101,14 @@ def register(layer):
             link.status = "PENDING"
             link.status_message = "VPC link is provisioning ENIs"
             layer.timeline.schedule(("link", link.id), LINK_PENDING_SECONDS, lambda l=link: settle(call, l))
+
+    @layer.after("apigateway", "PutIntegration")
+    def keep_connection(layer, call, _data):
+        parts = [p for p in call.path.split("/") if p]
+        api, resource, verb = parts[1], parts[3], parts[5]
+        integration = B.apigw(call).get_integration(api, resource, verb)
+        if integration is not None:
+            integration.connection_id = call.param("connectionId")
 
     @layer.before("apigateway", "DeleteVpcLink")
     def deleting(layer, call):

@@ -96,6 +96,8 @@ def rest_operation(method, path):
                 return "CreateResource"
             if len(parts) == 4 and method == "DELETE":
                 return "DeleteResource"
+            if len(parts) == 7 and parts[4] == "methods" and parts[6] == "integration" and method == "PUT":
+                return "PutIntegration"
     if parts[:1] == ["vpclinks"]:
         if len(parts) == 1:
             return {"POST": "CreateVpcLink", "GET": "GetVpcLinks"}.get(method, "Other")

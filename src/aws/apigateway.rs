@@ -32,6 +32,9 @@ impl Kind for VpcLinks {
     fn id(item: &VpcLink) -> Option<&str> {
         item.id()
     }
+    async fn get(aws: &AwsContext, id: &str) -> Result<Option<VpcLink>> {
+        get_link(aws, id).await
+    }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<VpcLink>> {
         Ok(vpc_links(aws)
             .await?
@@ -104,6 +107,24 @@ impl Kind for RestApis {
     const ID_FIELD: &'static str = "id";
     fn id(item: &RestApi) -> Option<&str> {
         item.id()
+    }
+    async fn get(aws: &AwsContext, id: &str) -> Result<Option<RestApi>> {
+        let r = aws
+            .apigw
+            .get_rest_api()
+            .rest_api_id(id)
+            .send()
+            .await
+            .ctx("apigateway", "GetRestApi");
+        Ok(super::error::optional(r)?.map(|o| {
+            RestApi::builder()
+                .set_id(o.id().map(str::to_string))
+                .set_name(o.name().map(str::to_string))
+                .set_tags(o.tags().cloned())
+                .set_created_date(o.created_date().copied())
+                .set_endpoint_configuration(o.endpoint_configuration().cloned())
+                .build()
+        }))
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<RestApi>> {
         Ok(rest_apis(aws)

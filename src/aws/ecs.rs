@@ -29,6 +29,9 @@ impl Kind for Clusters {
     fn id(item: &Cluster) -> Option<&str> {
         item.cluster_arn()
     }
+    async fn get(aws: &AwsContext, arn: &str) -> Result<Option<Cluster>> {
+        describe_cluster(aws, arn).await
+    }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Cluster>> {
         match l.at.name {
             Some(name) => Ok(describe_cluster(aws, name).await?.into_iter().collect()),
@@ -63,6 +66,13 @@ impl Kind for Services {
     const ID_FIELD: &'static str = "serviceArn";
     fn id(item: &Service) -> Option<&str> {
         item.service_arn()
+    }
+    /// By ARN: `arn:…:service/CLUSTER/NAME` names its cluster (an ARN of
+    /// the old form, without it, is looked for in the default cluster).
+    async fn get(aws: &AwsContext, arn: &str) -> Result<Option<Service>> {
+        let path = arn.rsplit_once(":service/").map_or(arn, |x| x.1);
+        let (cluster, name) = path.split_once('/').unwrap_or(("default", path));
+        describe_service(aws, cluster, name).await
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Service>> {
         match (l.at.parent, l.at.name) {
@@ -168,6 +178,9 @@ impl Kind for TaskDefinitions {
     const ID_FIELD: &'static str = "taskDefinitionArn";
     fn id(item: &Revision) -> Option<&str> {
         item.def.task_definition_arn()
+    }
+    async fn get(aws: &AwsContext, arn: &str) -> Result<Option<Revision>> {
+        latest_revision(aws, arn).await
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Revision>> {
         match l.at.name {

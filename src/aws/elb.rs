@@ -26,6 +26,9 @@ impl Kind for LoadBalancers {
     fn id(item: &Nlb) -> Option<&str> {
         item.load_balancer_arn()
     }
+    async fn get(aws: &AwsContext, arn: &str) -> Result<Option<Nlb>> {
+        describe_nlb(aws, arn).await
+    }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Nlb>> {
         match l.at.name.or(l.recorded) {
             Some(key) => Ok(describe_nlb(aws, key).await?.into_iter().collect()),
@@ -78,6 +81,9 @@ impl Kind for TargetGroups {
     fn id(item: &TargetGroup) -> Option<&str> {
         item.target_group_arn()
     }
+    async fn get(aws: &AwsContext, arn: &str) -> Result<Option<TargetGroup>> {
+        describe_tg(aws, arn).await
+    }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<TargetGroup>> {
         if let Some(name) = l.at.name {
             return Ok(describe_tg(aws, name).await?.into_iter().collect());
@@ -126,6 +132,16 @@ impl Kind for Listeners {
     const ID_FIELD: &'static str = "ListenerArn";
     fn id(item: &Listener) -> Option<&str> {
         item.listener_arn()
+    }
+    async fn get(aws: &AwsContext, arn: &str) -> Result<Option<Listener>> {
+        let r = aws
+            .elb
+            .describe_listeners()
+            .listener_arns(arn)
+            .send()
+            .await
+            .ctx("elbv2", "DescribeListeners");
+        Ok(super::error::optional(r)?.and_then(|o| o.listeners().first().cloned()))
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Listener>> {
         let (Some(nlb), Some(port)) = (l.at.parent, l.at.port) else {
@@ -238,8 +254,28 @@ pub async fn target_groups(
     Ok(out)
 }
 
+/// Every load balancer of the account, all pages.
+pub async fn all_load_balancers(aws: &AwsContext) -> Result<Vec<Nlb>> {
+    let mut all = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = aws
+            .elb
+            .describe_load_balancers()
+            .set_marker(marker)
+            .send()
+            .await
+            .ctx("elbv2", "DescribeLoadBalancers")?;
+        all.extend(page.load_balancers().iter().cloned());
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(all);
+        }
+    }
+}
+
 /// Every target group of the account, all pages.
-async fn all_target_groups(aws: &AwsContext) -> Result<Vec<TargetGroup>> {
+pub async fn all_target_groups(aws: &AwsContext) -> Result<Vec<TargetGroup>> {
     let mut all = Vec::new();
     let mut marker = None;
     loop {
@@ -263,23 +299,9 @@ async fn all_target_groups(aws: &AwsContext) -> Result<Vec<TargetGroup>> {
 pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     let mut out = Vec::new();
     let mut arns: Vec<(String, String)> = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = aws
-            .elb
-            .describe_load_balancers()
-            .set_marker(marker)
-            .send()
-            .await
-            .ctx("elbv2", "DescribeLoadBalancers")?;
-        for lb in page.load_balancers() {
-            if let Some(a) = lb.load_balancer_arn() {
-                arns.push(("elbv2:loadbalancer".into(), a.to_string()));
-            }
-        }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
+    for lb in all_load_balancers(aws).await? {
+        if let Some(a) = lb.load_balancer_arn() {
+            arns.push(("elbv2:loadbalancer".into(), a.to_string()));
         }
     }
     for tg in all_target_groups(aws).await? {

@@ -23,6 +23,10 @@ impl Kind for Roles {
     fn id(item: &Role) -> Option<&str> {
         Some(item.arn())
     }
+    /// By ARN: a role's name is the last part of its path.
+    async fn get(aws: &AwsContext, arn: &str) -> Result<Option<Role>> {
+        get_role(aws, arn.rsplit('/').next().unwrap_or(arn)).await
+    }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Role>> {
         match l.at.name {
             Some(name) => Ok(get_role(aws, name).await?.into_iter().collect()),

@@ -98,6 +98,11 @@ pub trait Kind: Sync {
         l: &Lookup<'_>,
     ) -> impl Future<Output = Result<Vec<Self::Item>>> + Send;
 
+    /// The resource with this id (or ARN), `None` when AWS no longer has it
+    /// (or has it only as deleted): how a resource bound as yours is read,
+    /// whatever its tags.
+    fn get(aws: &AwsContext, id: &str) -> impl Future<Output = Result<Option<Self::Item>>> + Send;
+
     /// Everything of this kind that teardown must consider: by default what
     /// [`Kind::find`] returns; kinds with many versions (task definition
     /// revisions) return all of them.

@@ -2,12 +2,12 @@
 //! engine (the session's commands are in [`super::deploy`]), hand results to
 //! [`super::output`].
 
-use super::deploy;
 use super::output::{self, Printer};
 use super::{
     Args, Command, EXIT_ERROR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputArgs, SandboxAction,
     SessionsAction,
 };
+use super::{adopt, deploy, doctor};
 use crate::aws::{AwsContext, AwsOptions};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -67,15 +67,19 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
         }
         Command::Plan { step, inputs } => {
             let cx = Ctx::new(args, &home, &store, inputs, engine).await?;
-            deploy::plan(&cx, *step, out)
+            deploy::plan(&cx, *step, out).await
         }
         Command::Inputs { step, inputs } => {
             let cx = Ctx::new(args, &home, &store, inputs, engine).await?;
             deploy::inputs(&cx, *step, out)
         }
-        Command::Apply { through, inputs } => {
+        Command::Apply {
+            through,
+            inputs,
+            yes,
+        } => {
             let cx = Ctx::new(args, &home, &store, inputs, engine).await?;
-            deploy::apply(&cx, through.unwrap_or(StepId::Done), out).await
+            deploy::apply(&cx, through.unwrap_or(StepId::Done), *yes, out).await
         }
         Command::Validate { step } => {
             let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
@@ -85,9 +89,22 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
             let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
             deploy::inspect(&cx, *step, out).await
         }
-        Command::Teardown { yes } => {
+        Command::Teardown { yes, include_yours } => {
             let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
-            deploy::teardown(&cx, *yes, out).await
+            deploy::teardown(&cx, *yes, *include_yours, out).await
+        }
+        Command::Doctor { vpc } => {
+            let vpc = doctor::check_vpc(vpc.as_deref())?;
+            let cx = Ctx::without_session(args, &home, &store, engine).await?;
+            doctor::doctor(&cx, vpc, out).await
+        }
+        Command::Adopt { vpc, bind, yes } => {
+            let vpc = doctor::check_vpc(vpc.as_deref())?;
+            let binds = adopt::parse_binds(bind)?;
+            let name = adopt::session_for(args, &store)?;
+            let mut cx = Ctx::without_session(args, &home, &store, engine).await?;
+            cx.name = name;
+            adopt::adopt(&cx, vpc, &binds, *yes, out).await
         }
     }
 }
@@ -293,8 +310,38 @@ impl<'a> Ctx<'a> {
         engine: &'static dyn Engine,
     ) -> Result<Self> {
         let name = session_name(args, store)?;
+        Self::named(args, home, store, inputs, engine, name).await
+    }
+
+    /// For the commands that work without a session (`doctor`, and `adopt`
+    /// before it makes one): the sandbox when `--sandbox` says so, else AWS.
+    pub(super) async fn without_session(
+        args: &Args,
+        home: &Path,
+        store: &'a Store,
+        engine: &'static dyn Engine,
+    ) -> Result<Self> {
+        Self::named(
+            args,
+            home,
+            store,
+            &InputArgs::default(),
+            engine,
+            String::new(),
+        )
+        .await
+    }
+
+    async fn named(
+        args: &Args,
+        home: &Path,
+        store: &'a Store,
+        inputs: &InputArgs,
+        engine: &'static dyn Engine,
+        name: String,
+    ) -> Result<Self> {
         let overrides = overrides(inputs)?;
-        let existing = if store.exists(&name) {
+        let existing = if !name.is_empty() && store.exists(&name) {
             Some(store.load(&name)?)
         } else {
             None

@@ -7,19 +7,51 @@ use super::{EXIT_CHECKS, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK};
 use crate::aws::AwsContext;
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-use crate::model::{StepId, blocking};
+use crate::model::{Change, ChangeAction, StepId, blocking};
 use crate::progress::Progress;
-use crate::session::{Session, SessionHandle, StepStatus};
+use crate::session::{Consent, Session, SessionHandle, StepStatus};
 use std::io::IsTerminal;
 
-/// `gatewalk plan`: the changes apply would make.
-pub(super) fn plan(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Result<u8> {
+/// `gatewalk plan`: the changes apply would make. A session with resources
+/// of yours (bound by `adopt`) is also checked live, read-only: each failing
+/// check of a step that holds one is a `~ change (yours)` apply makes only
+/// with `--yes`.
+pub(super) async fn plan(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Result<u8> {
     let session = cx.provisional();
     let inputs = resolve(&session, &cx.overrides)?;
     let steps = chosen(step);
     let mut plans = Vec::new();
-    for s in steps {
-        plans.push((s, cx.engine.plan(s, &inputs, &session)?));
+    for s in &steps {
+        plans.push((*s, cx.engine.plan(*s, &inputs, &session)?));
+    }
+    let holding: Vec<StepId> = steps
+        .iter()
+        .copied()
+        .filter(|s| session.yours().iter().any(|(k, _)| k.step() == *s))
+        .collect();
+    if !holding.is_empty() {
+        cx.first_contact(out).await?;
+        check_account(&cx.aws, &session).await?;
+        let live = cx
+            .engine
+            .validate_steps(&cx.aws, &session, &inputs, &holding)
+            .await;
+        for (s, r) in live {
+            let Some((_, changes)) = plans.iter_mut().find(|(p, _)| *p == s) else {
+                continue;
+            };
+            for c in blocking(&r?) {
+                changes.push(Change {
+                    action: ChangeAction::ChangeYours,
+                    resource: format!("{}: now {}", c.name, c.observed),
+                    cli: c
+                        .fix
+                        .as_ref()
+                        .map(crate::model::Fix::for_cli)
+                        .unwrap_or_default(),
+                });
+            }
+        }
     }
     out.plan(&plans);
     Ok(EXIT_OK)
@@ -42,12 +74,12 @@ pub(super) fn inputs(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Result
         h.session().clone()
     };
     let inputs = resolve(&session, &[])?;
-    out.inputs(&steps, &inputs, &Inputs::defaults(&session.name));
+    out.inputs(&steps, &session, &inputs, &Inputs::defaults(&session.name));
     Ok(EXIT_OK)
 }
 
 /// `gatewalk apply`: every step through `through`, checking each.
-pub(super) async fn apply(cx: &Ctx<'_>, through: StepId, out: Printer) -> Result<u8> {
+pub(super) async fn apply(cx: &Ctx<'_>, through: StepId, yes: bool, out: Printer) -> Result<u8> {
     resolve(&cx.provisional(), &cx.overrides)?;
     // Lock first (a session in use is refused before any call), then
     // reach AWS before a new session file is written: an endpoint
@@ -56,6 +88,10 @@ pub(super) async fn apply(cx: &Ctx<'_>, through: StepId, out: Printer) -> Result
     cx.first_contact(out).await?;
     let mut h = cx.store.open_locked(lock, &cx.name, &cx.aws.region)?;
     took_over(&h, out);
+    h.set_consent(Consent {
+        change_yours: yes,
+        delete_yours: false,
+    });
     let inputs = resolve(h.session(), &cx.overrides)?;
     let (progress, printer) = out.progress();
     cx.aws.calls.report_retries_to(progress.clone());
@@ -136,12 +172,25 @@ pub(super) async fn inspect(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) ->
 }
 
 /// `gatewalk teardown`: everything the session created, deleted.
-pub(super) async fn teardown(cx: &Ctx<'_>, yes: bool, out: Printer) -> Result<u8> {
-    if !yes {
+pub(super) async fn teardown(
+    cx: &Ctx<'_>,
+    yes: bool,
+    include_yours: bool,
+    out: Printer,
+) -> Result<u8> {
+    if include_yours {
+        // Listed from the file before anything is asked or called.
+        let s = cx.store.load(&cx.name)?;
+        confirm_yours(&s)?;
+    } else if !yes {
         confirm(&cx.name)?;
     }
     let mut h = cx.open_existing()?;
     took_over(&h, out);
+    h.set_consent(Consent {
+        change_yours: false,
+        delete_yours: include_yours,
+    });
     let inputs = resolve(h.session(), &[])?;
     cx.first_contact(out).await?;
     let (progress, printer) = out.progress();
@@ -159,7 +208,7 @@ pub(super) async fn teardown(cx: &Ctx<'_>, yes: bool, out: Printer) -> Result<u8
     drop(progress);
     let _ = printer.await;
     let left = r?;
-    out.torn_down(&cx.name, &left);
+    out.torn_down(h.session(), &left);
     Ok(if left.is_empty() { EXIT_OK } else { EXIT_ERROR })
 }
 
@@ -191,6 +240,36 @@ fn took_over(h: &SessionHandle, out: Printer) {
             "gatewalk: session `{}` was left by a run that stopped before finishing (pid {pid}); continuing from where it stopped",
             h.session().name
         ));
+    }
+}
+
+/// Lists the resources of yours a `teardown --include-yours` would remove,
+/// then asks for the session name — from the terminal, or from a pipe (a
+/// script that knows the name): never skipped by --yes.
+fn confirm_yours(s: &Session) -> Result<()> {
+    let yours = s.yours();
+    eprintln!(
+        "teardown --include-yours removes everything of session `{}`, and these resources of yours:",
+        s.name
+    );
+    if yours.is_empty() {
+        eprintln!("  (none are bound to the session)");
+    }
+    for (k, id) in &yours {
+        eprintln!("  {:<26} {id}", k.noun());
+    }
+    eprint!("Type the session name to confirm: ");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Error::Config(format!("could not read the confirmation: {e}")))?;
+    if line.trim() == s.name {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "teardown cancelled: the name did not match (type `{}` to remove the resources above)",
+            s.name
+        )))
     }
 }
 

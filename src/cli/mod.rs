@@ -1,8 +1,10 @@
 //! The headless command line: clap definitions (AWS CLI conventions), session
 //! and AWS setup shared by every command, and exit codes.
 
+mod adopt;
 mod commands;
 mod deploy;
+mod doctor;
 mod output;
 
 use crate::engine::Engine;
@@ -112,6 +114,10 @@ pub enum Command {
         /// Stop after this step (default: all ten).
         #[arg(long)]
         through: Option<StepId>,
+        /// Agree to the changes `plan` lists as `~ change (yours)`: apply may
+        /// bring resources of yours (bound by `adopt`) to the walkthrough's shape.
+        #[arg(long)]
+        yes: bool,
         /// Inputs to change first (`--set`, `--inputs`).
         #[command(flatten)]
         inputs: InputArgs,
@@ -131,6 +137,32 @@ pub enum Command {
     /// Delete everything the session created, in the order AWS accepts.
     Teardown {
         /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Remove the resources of yours bound to the session too (by `adopt`),
+        /// after listing them; always asks for the session name, even with --yes.
+        #[arg(long)]
+        include_yours: bool,
+    },
+    /// Find every deployment of this shape in the region, whoever made it (gatewalk
+    /// or you, by hand), and check each of its steps. Read-only; needs no session.
+    Doctor {
+        /// Only the deployment in this VPC.
+        #[arg(long, value_name = "VPC_ID")]
+        vpc: Option<String>,
+    },
+    /// Make a session of a deployment made elsewhere (by hand in the console): its
+    /// resources are bound to the steps as yours — never deleted, changed only
+    /// when you agree — and apply carries on from the first step missing.
+    Adopt {
+        /// The deployment in this VPC (needed when doctor finds several).
+        #[arg(long, value_name = "VPC_ID")]
+        vpc: Option<String>,
+        /// Change one binding, e.g. --bind private_subnet_id=subnet-0abc, or
+        /// `--bind placeholder_target_group_arn=none` to bind nothing (repeatable).
+        #[arg(long = "bind", value_name = "OUTPUT=ID")]
+        bind: Vec<String>,
+        /// Adopt without asking.
         #[arg(long)]
         yes: bool,
     },

@@ -6,7 +6,9 @@ use crate::aws::find::Tagged;
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::model::keys::INVOKE_URL;
-use crate::model::{Change, ChangeAction, Check, CheckStatus, Resource, StepId, blocking};
+use crate::model::{
+    Change, ChangeAction, Check, CheckStatus, OutputKey, Resource, StepId, blocking,
+};
 use crate::progress::Event;
 use crate::sandbox::SandboxState;
 use crate::session::Session;
@@ -42,7 +44,7 @@ fn place(s: &Session) -> String {
     }
 }
 
-fn mark(s: CheckStatus) -> &'static str {
+pub(super) fn mark(s: CheckStatus) -> &'static str {
     match s {
         CheckStatus::Pass => "✓",
         CheckStatus::Fail => "✗",
@@ -252,7 +254,7 @@ impl Printer {
                 println!("      last error: {}", e.lines().next().unwrap_or(""));
             }
             for (k, v) in &r.outputs {
-                if let Some(key) = k.strip_prefix(crate::session::store::INTENT_PREFIX) {
+                if let Some(key) = k.strip_prefix(crate::session::INTENT_PREFIX) {
                     println!(
                         "      unfinished: {} ({key}) — the next apply looks for it by its tags or name before creating anything",
                         v.split(" started").next().unwrap_or(v)
@@ -303,6 +305,7 @@ impl Printer {
                     ChangeAction::Keep => "=",
                     ChangeAction::Update => "~",
                     ChangeAction::Delete => "-",
+                    ChangeAction::ChangeYours => "~ change (yours)",
                 };
                 println!("  {sym} {}", c.resource);
                 println!("      $ {}", c.cli);
@@ -310,21 +313,42 @@ impl Printer {
             println!();
         }
         println!("+ create   = exists already, kept   ~ change   - delete");
+        let yours = plans
+            .iter()
+            .flat_map(|(_, c)| c)
+            .any(|c| c.action == ChangeAction::ChangeYours);
+        if yours {
+            println!(
+                "~ change (yours): a resource of yours that apply changes only with `gatewalk apply --yes`"
+            );
+        }
     }
 
-    /// `gatewalk inputs`.
-    pub fn inputs(self, steps: &[StepId], current: &Inputs, defaults: &Inputs) {
+    /// `gatewalk inputs`: each step's inputs, and the resources bound to it
+    /// — yours (by `adopt`) or made by gatewalk.
+    pub fn inputs(self, steps: &[StepId], session: &Session, current: &Inputs, defaults: &Inputs) {
+        let bound = |s: StepId| -> Vec<(OutputKey, &str, bool)> {
+            OutputKey::ALL
+                .into_iter()
+                .filter(|k| k.step() == s && k.is_resource())
+                .filter_map(|k| session.output(k).map(|id| (k, id, session.is_yours(k))))
+                .collect()
+        };
         if self.json() {
             let v: Vec<_> = steps
                 .iter()
                 .map(|s| {
+                    let res: Vec<_> = bound(*s)
+                        .into_iter()
+                        .map(|(k, id, y)| json!({ "output": k, "id": id, "yours": y }))
+                        .collect();
                     let cur = current.step_value(*s).unwrap_or_default();
                     let def = defaults.step_value(*s).unwrap_or_default();
                     let fields: Vec<_> = Inputs::fields(*s)
                         .iter()
                         .map(|f| json!({ "field": f.name, "value": cur.get(f.name), "default": def.get(f.name), "meaning": f.meaning }))
                         .collect();
-                    json!({ "step": s, "fields": fields })
+                    json!({ "step": s, "fields": fields, "resources": res })
                 })
                 .collect();
             return print_json(&v);
@@ -358,6 +382,10 @@ impl Printer {
                 };
                 println!("  {s}.{:<28} = {c}{changed}", f.name);
                 println!("      {}", f.meaning);
+            }
+            for (k, id, yours) in bound(*s) {
+                let who = if yours { "yours" } else { "made by gatewalk" };
+                println!("  {:<33}   {id}  ({who})", k.noun());
             }
             println!();
         }
@@ -468,9 +496,15 @@ impl Printer {
     }
 
     /// After teardown.
-    pub fn torn_down(self, name: &str, left: &[Tagged]) {
+    pub fn torn_down(self, s: &Session, left: &[Tagged]) {
+        let name = &s.name;
+        let kept: Vec<_> = s
+            .yours()
+            .into_iter()
+            .map(|(k, id)| json!({ "output": k, "what": k.noun(), "id": id }))
+            .collect();
         if self.json() {
-            return print_json(&json!({ "session": name, "remaining": left }));
+            return print_json(&json!({ "session": name, "remaining": left, "kept_yours": kept }));
         }
         if left.is_empty() {
             println!("\nteardown finished: nothing tagged gatewalk:session={name} remains");
@@ -483,6 +517,21 @@ impl Printer {
                 "run `gatewalk teardown` again in a few minutes, or delete them in the console"
             );
         }
+        self.kept_yours(s);
+    }
+
+    /// After teardown: the resources of yours it kept (bound to the session,
+    /// so `teardown --include-yours` can still remove them).
+    fn kept_yours(self, s: &Session) {
+        let yours = s.yours();
+        if yours.is_empty() || self.json() {
+            return;
+        }
+        println!("kept (yours, not gatewalk's):");
+        for (k, id) in &yours {
+            println!("  {:<26} {id}", k.noun());
+        }
+        println!("`gatewalk teardown --include-yours` removes them too");
     }
 
     /// `gatewalk sandbox status|start`.

@@ -323,6 +323,9 @@ pub enum ChangeAction {
     Update,
     /// Delete it.
     Delete,
+    /// Change a resource of yours (bound by `adopt`) where it differs from
+    /// the walkthrough's shape: only when you agree (`apply --yes`).
+    ChangeYours,
 }
 
 /// One planned change, with the AWS CLI command that does the same.

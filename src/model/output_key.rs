@@ -187,6 +187,64 @@ impl OutputKey {
         }
     }
 
+    /// Whether it names a resource (that can be yours, bound to a session)
+    /// rather than a fact about one (a zone, a DNS name, a token).
+    pub const fn is_resource(self) -> bool {
+        !matches!(
+            self,
+            OutputKey::ExecutionRoleCreated
+                | OutputKey::ClusterCreated
+                | OutputKey::AzA
+                | OutputKey::AzB
+                | OutputKey::RetiredSubnetB
+                | OutputKey::LoadBalancerDns
+                | OutputKey::NatToken
+                | OutputKey::RetiredPlaceholder
+                | OutputKey::Stage
+                | OutputKey::Deployment
+                | OutputKey::InvokeUrl
+                | OutputKey::Smoke
+        )
+    }
+
+    /// What it is, in words (`NAT gateway`), for binding tables.
+    pub const fn noun(self) -> &'static str {
+        match self {
+            OutputKey::ExecutionRole => "execution role",
+            OutputKey::ExecutionRoleCreated => "execution role made by gatewalk",
+            OutputKey::TaskDefinition => "task definition",
+            OutputKey::Cluster => "ECS cluster",
+            OutputKey::ClusterCreated => "cluster made by gatewalk",
+            OutputKey::Vpc => "VPC",
+            OutputKey::InternetGateway => "internet gateway",
+            OutputKey::PublicSubnetA => "public subnet A",
+            OutputKey::PublicSubnetB => "public subnet B",
+            OutputKey::PublicRouteTable => "public route table",
+            OutputKey::AzA => "zone A",
+            OutputKey::AzB => "zone B",
+            OutputKey::PrivateSubnet => "private subnet",
+            OutputKey::RetiredSubnetB => "retired public subnet B",
+            OutputKey::LoadBalancer => "network load balancer",
+            OutputKey::LoadBalancerDns => "load balancer DNS name",
+            OutputKey::Placeholder => "placeholder target group",
+            OutputKey::ElasticIp => "Elastic IP",
+            OutputKey::NatGateway => "NAT gateway",
+            OutputKey::NatToken => "NAT client token",
+            OutputKey::PrivateRouteTable => "private route table",
+            OutputKey::SecurityGroup => "task security group",
+            OutputKey::ServiceTargetGroup => "service target group",
+            OutputKey::Listener => "listener",
+            OutputKey::Service => "ECS service",
+            OutputKey::RetiredPlaceholder => "retired placeholder",
+            OutputKey::VpcLink => "VPC link",
+            OutputKey::RestApi => "REST API",
+            OutputKey::Stage => "stage",
+            OutputKey::Deployment => "API deployment",
+            OutputKey::InvokeUrl => "invoke URL",
+            OutputKey::Smoke => "smoke test",
+        }
+    }
+
     /// The key stored under this name, if any.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
@@ -221,4 +279,11 @@ pub mod keys {
     pub const INVOKE_URL: OutputKey = OutputKey::InvokeUrl;
     /// Step 10: the last smoke test's result in words.
     pub const SMOKE_KEY: OutputKey = OutputKey::Smoke;
+}
+
+/// Written as its name in the session file (`vpc_id`), so it can key a map.
+impl serde::Serialize for OutputKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }

@@ -2,17 +2,22 @@
 //!
 //! One JSON file per session (see [`store`]). It never holds credentials.
 
+mod handle;
 pub mod store;
 
 use crate::model::{Check, CheckStatus, OutputKey, StepId, blocking};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use store::{SessionHandle, Store};
+pub use handle::{Consent, INTENT_PREFIX, SessionHandle};
+pub use store::Store;
 
 /// The schema version this build writes. Files with a higher version are refused.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: a step's record may name resources that are yours (`yours`); files of
+/// schema 1 read with none.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
@@ -116,6 +121,11 @@ pub struct StepRecord {
     /// Each is written the moment AWS returns it.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
+    /// The output keys whose resource is yours: bound by `adopt` (or given
+    /// as an input), never created or deleted by gatewalk, and changed only
+    /// when the plan says so and you agree.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub yours: BTreeSet<String>,
     /// When the step's checks last ran (seconds since the epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_validated_at: Option<u64>,
@@ -205,6 +215,28 @@ impl Session {
             .outputs
             .get(key.as_str())
             .map(String::as_str)
+    }
+
+    /// Whether the resource recorded under `key` is yours (bound, not made
+    /// by gatewalk).
+    pub fn is_yours(&self, key: OutputKey) -> bool {
+        self.step(key.step()).yours.contains(key.as_str())
+    }
+
+    /// Binds `id` under `key` as yours (in memory; the caller saves).
+    pub fn bind_yours(&mut self, key: OutputKey, id: &str) {
+        let rec = self.step_mut(key.step());
+        rec.outputs.insert(key.as_str().to_string(), id.to_string());
+        rec.yours.insert(key.as_str().to_string());
+    }
+
+    /// Every binding of yours, in walkthrough order: key and id.
+    pub fn yours(&self) -> Vec<(OutputKey, &str)> {
+        OutputKey::ALL
+            .into_iter()
+            .filter(|k| self.is_yours(*k))
+            .filter_map(|k| self.output(k).map(|id| (k, id)))
+            .collect()
     }
 
     /// Status of a step.

@@ -5,9 +5,9 @@
 //! `sessions/<name>.json` (the session, mode 0600), `sessions/<name>.lock`
 //! (held by the process driving the session), `logs/`, `sandbox/`.
 
-use super::{SCHEMA_VERSION, Session, now, validate_name};
+pub use super::handle::SessionHandle;
+use super::{SCHEMA_VERSION, Session, validate_name};
 use crate::error::{Error, Result};
-use crate::model::OutputKey;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -220,12 +220,7 @@ impl Store {
         }
         let needs_id = session.id.is_none();
         let needs_origin = session.origin.is_none();
-        let mut h = SessionHandle {
-            path,
-            lock,
-            session,
-            crashed_holder,
-        };
+        let mut h = SessionHandle::new(path, lock, session, crashed_holder);
         if needs_id {
             h.session.id = Some(super::new_id());
         }
@@ -272,12 +267,7 @@ impl Store {
         let file = held.file.take().ok_or_else(|| {
             Error::Session(format!("the lock of session `{name}` was already used"))
         })?;
-        let mut h = SessionHandle {
-            path,
-            lock: file,
-            session,
-            crashed_holder: None,
-        };
+        let mut h = SessionHandle::new(path, file, session, None);
         h.session.origin = Some(origin_of(&h.path)?);
         h.save()?;
         Ok(was)
@@ -479,121 +469,4 @@ fn control_text(v: &serde_json::Value, at: &str) -> Option<String> {
         }),
         _ => None,
     }
-}
-
-/// Exclusive, locked access to one session. Dropping it releases the lock.
-#[derive(Debug)]
-pub struct SessionHandle {
-    path: PathBuf,
-    lock: File,
-    session: Session,
-    crashed_holder: Option<u32>,
-}
-
-impl Drop for SessionHandle {
-    /// A clean release empties the lock file, so the next run can tell a
-    /// crashed holder (pid left behind) from a finished one.
-    fn drop(&mut self) {
-        let _ = self.lock.set_len(0);
-    }
-}
-
-impl SessionHandle {
-    /// The pid of an earlier run that was killed or crashed while holding this
-    /// session, if that is how the lock was found.
-    pub fn took_over_from(&self) -> Option<u32> {
-        self.crashed_holder
-    }
-
-    /// The session as last saved or modified.
-    pub fn session(&self) -> &Session {
-        &self.session
-    }
-
-    /// Changes the session in memory; call [`save`](Self::save) to persist.
-    pub fn session_mut(&mut self) -> &mut Session {
-        &mut self.session
-    }
-
-    /// Where the file lives.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Records a step output (a created resource id) and saves at once, so the
-    /// id survives a crash one instant later.
-    pub fn record(&mut self, key: OutputKey, id: &str) -> Result<()> {
-        let outputs = &mut self.session.step_mut(key.step()).outputs;
-        outputs.remove(&intent_key(key));
-        outputs.insert(key.as_str().to_string(), id.to_string());
-        self.save()
-    }
-
-    /// Writes down, before a create call, that `operation` is about to make
-    /// the resource recorded under `key`. If the run dies before the id is
-    /// recorded, the intent stays in the session: `status` shows it, and the
-    /// next apply settles it the way every apply starts — by looking the
-    /// resource up by its tags or name before creating anything.
-    pub fn creating(&mut self, key: OutputKey, operation: &str) -> Result<()> {
-        self.session.step_mut(key.step()).outputs.insert(
-            intent_key(key),
-            format!("{operation} started {}", super::now()),
-        );
-        self.save()
-    }
-
-    /// Removes a step output (the resource was deleted), and any unfinished
-    /// intent to create it, and saves.
-    pub fn forget(&mut self, key: OutputKey) -> Result<()> {
-        let outputs = &mut self.session.step_mut(key.step()).outputs;
-        let a = outputs.remove(key.as_str()).is_some();
-        let b = outputs.remove(&intent_key(key)).is_some();
-        if a || b {
-            self.save()?;
-        }
-        Ok(())
-    }
-
-    /// Writes the session atomically: a temp file in the same directory
-    /// (mode 0600), fsync, rename over the old file, fsync the directory.
-    pub fn save(&mut self) -> Result<()> {
-        self.session.updated_at = now();
-        self.session.schema_version = SCHEMA_VERSION;
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(
-            ".{}.json.tmp-{}",
-            self.session.name,
-            std::process::id()
-        ));
-        let text = serde_json::to_string_pretty(&self.session)
-            .map_err(|e| Error::Session(format!("cannot encode session: {e}")))?;
-        let write = || -> std::io::Result<()> {
-            // A stale temp file (or a link planted in its place) is removed,
-            // never written through.
-            let _ = fs::remove_file(&tmp);
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.write_all(b"\n")?;
-            f.sync_all()?;
-            fs::rename(&tmp, &self.path)?;
-            File::open(dir)?.sync_all()?;
-            Ok(())
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io("saving", &self.path, e)
-        })
-    }
-}
-
-/// Prefix of the output keys that hold unfinished create intents.
-pub const INTENT_PREFIX: &str = "intent:";
-
-fn intent_key(key: OutputKey) -> String {
-    format!("{INTENT_PREFIX}{key}")
 }

@@ -112,7 +112,7 @@ pub async fn apply_step(
     if let Err(e) = super::apply(step, cx, h).await {
         let rec = h.session_mut().step_mut(step);
         rec.status = StepStatus::Failed;
-        rec.last_error = Some(e.to_string());
+        rec.last_error = Some(crate::text::one_line(&e.to_string()));
         h.save()?;
         return Err(e);
     }
@@ -138,7 +138,7 @@ pub async fn apply_step(
             failed: failing.len(),
             details: failing.join("\n"),
         };
-        h.session_mut().step_mut(step).last_error = Some(e.to_string());
+        h.session_mut().step_mut(step).last_error = Some(crate::text::one_line(&e.to_string()));
         h.save()?;
         return Err(e);
     }
@@ -202,7 +202,7 @@ pub async fn teardown_all(
             progress: &p,
         };
         if let Err(e) = super::teardown(step, cx, h).await {
-            h.session_mut().step_mut(step).last_error = Some(e.to_string());
+            h.session_mut().step_mut(step).last_error = Some(crate::text::one_line(&e.to_string()));
             h.save()?;
             return Err(e);
         }
@@ -232,7 +232,7 @@ pub async fn teardown_all(
         // Nothing of the session exists, so no unfinished create can matter.
         for rec in h.session_mut().steps.values_mut() {
             rec.outputs
-                .retain(|k, _| !k.starts_with(crate::session::store::INTENT_PREFIX));
+                .retain(|k, _| !k.starts_with(crate::session::INTENT_PREFIX));
         }
         h.save()?;
     }

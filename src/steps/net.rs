@@ -3,6 +3,7 @@
 //! ([`crate::inputs::cidr`]).
 
 use crate::aws::Required;
+pub use crate::aws::ec2::get::{describe_igw, describe_route_table, describe_subnet, describe_vpc};
 pub use crate::aws::ec2::{delete_subnet, disassociate_subnet, eni_holders, explicit_route_tables};
 use crate::aws::{AwsContext, CallExt};
 use crate::error::Result;
@@ -61,60 +62,6 @@ pub async fn effective_route_table(
         .await
         .ctx("ec2", "DescribeRouteTables")?;
     Ok(main.route_tables().first().cloned())
-}
-
-/// A subnet by id, `None` if it is gone.
-pub async fn describe_subnet(
-    aws: &AwsContext,
-    subnet_id: &str,
-) -> Result<Option<aws_sdk_ec2::types::Subnet>> {
-    let r = aws
-        .ec2
-        .describe_subnets()
-        .subnet_ids(subnet_id)
-        .send()
-        .await
-        .ctx("ec2", "DescribeSubnets");
-    Ok(crate::aws::error::optional(r)?.and_then(|o| o.subnets().first().cloned()))
-}
-
-/// A VPC by id, `None` if it is gone.
-pub async fn describe_vpc(aws: &AwsContext, id: &str) -> Result<Option<aws_sdk_ec2::types::Vpc>> {
-    let r = aws
-        .ec2
-        .describe_vpcs()
-        .vpc_ids(id)
-        .send()
-        .await
-        .ctx("ec2", "DescribeVpcs");
-    Ok(crate::aws::error::optional(r)?.and_then(|o| o.vpcs().first().cloned()))
-}
-
-/// An internet gateway by id, `None` if it is gone.
-pub async fn describe_igw(
-    aws: &AwsContext,
-    id: &str,
-) -> Result<Option<aws_sdk_ec2::types::InternetGateway>> {
-    let r = aws
-        .ec2
-        .describe_internet_gateways()
-        .internet_gateway_ids(id)
-        .send()
-        .await
-        .ctx("ec2", "DescribeInternetGateways");
-    Ok(crate::aws::error::optional(r)?.and_then(|o| o.internet_gateways().first().cloned()))
-}
-
-/// A route table by id, `None` if it is gone.
-pub async fn describe_route_table(aws: &AwsContext, id: &str) -> Result<Option<RouteTable>> {
-    let r = aws
-        .ec2
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .ctx("ec2", "DescribeRouteTables");
-    Ok(crate::aws::error::optional(r)?.and_then(|o| o.route_tables().first().cloned()))
 }
 
 /// The EC2 `Name` tag, for display.

@@ -57,6 +57,16 @@ pub enum Origin {
     Created,
     /// Someone else's, used and never changed ([`Foreign::Use`]).
     Foreign,
+    /// Yours, bound to this session (by `adopt`): used, never created or
+    /// deleted, changed only when you agree ([`Owned::may_change`]).
+    Yours,
+}
+
+impl Origin {
+    /// Whether gatewalk made it (this run or an earlier one).
+    pub fn is_ours(self) -> bool {
+        matches!(self, Origin::Reused | Origin::Created)
+    }
 }
 
 /// A resource [`Owned::ensure`] settled.
@@ -108,9 +118,17 @@ impl<K: Kind> Owned<K> {
         s.output(self.key)
     }
 
-    /// Its plan line: created if the session has no id for it, else kept.
+    /// Its plan line: created if the session has no id for it, else kept
+    /// (and said to be yours when it is).
     pub fn change(&self, s: &Session, what: String, cli: String) -> Change {
-        Change::create_or_keep(self.recorded(s), what, cli)
+        match self.recorded(s) {
+            Some(id) if s.is_yours(self.key) => Change {
+                action: crate::model::ChangeAction::Keep,
+                resource: format!("{what} ({id}, yours)"),
+                cli,
+            },
+            recorded => Change::create_or_keep(recorded, what, cli),
+        }
     }
 
     /// The `--tag-specifications` an AWS CLI user would pass to create it
@@ -226,6 +244,9 @@ impl<K: Kind> Owned<K> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<K::Item>>,
     {
+        if h.session().is_yours(self.key) {
+            return self.settle_yours(cx, h, keeps).await;
+        }
         let owner = Owner::of(h.session());
         if let Some(got) = self.settle_found(cx, h, &owner, at, keeps).await? {
             return Ok(got);
@@ -241,6 +262,63 @@ impl<K: Kind> Owned<K> {
             id,
             origin: Origin::Created,
         })
+    }
+
+    /// The resource of yours bound under the key, read by its id: never
+    /// created, and an error when it is gone or no longer fits (gatewalk
+    /// will not make one beside it).
+    async fn settle_yours(
+        &self,
+        cx: StepCx<'_>,
+        h: &SessionHandle,
+        keeps: impl FnOnce(&K::Item) -> bool,
+    ) -> Result<Got<K::Item>> {
+        let s = h.session();
+        let id = self.recorded(s).unwrap_or_default().to_string();
+        let Some(item) = K::get(cx.aws, &id).await? else {
+            return Err(Error::Conflict(format!(
+                "your {} {id}, bound to session `{}`, no longer exists.\n  hint: it was deleted \
+                 outside gatewalk; recreate it, or bind what exists now with `gatewalk adopt` \
+                 under a new session name",
+                self.noun, s.name
+            )));
+        };
+        if !keeps(&item) {
+            return Err(Error::Conflict(format!(
+                "your {} {id} no longer matches the inputs, and gatewalk does not make one \
+                 beside yours.\n  hint: set the inputs back to match it (`gatewalk inputs` \
+                 shows them), or change it yourself",
+                self.noun
+            )));
+        }
+        cx.progress.info(format!(
+            "using your {} {id} (bound to this session; gatewalk never deletes it)",
+            self.noun
+        ));
+        Ok(Got {
+            item,
+            id,
+            origin: Origin::Yours,
+        })
+    }
+
+    /// Whether apply may change the resource it settled to bring it to the
+    /// walkthrough's shape (`what`, in words): yes for gatewalk's own, no
+    /// for a foreign one it only uses, and for one of yours only when you
+    /// agreed (`apply --yes`, a confirm in the wizard) — otherwise an error
+    /// that says what would change and how to agree.
+    pub fn may_change(
+        &self,
+        cx: StepCx<'_>,
+        h: &SessionHandle,
+        got: &Got<K::Item>,
+        what: &str,
+    ) -> Result<bool> {
+        match got.origin {
+            Origin::Reused | Origin::Created => Ok(true),
+            Origin::Foreign => Ok(false),
+            Origin::Yours => consent_to_change(cx, h, self.noun, &got.id, what).map(|()| true),
+        }
     }
 
     /// The found resource to use, if there is one (recorded as well).
@@ -338,6 +416,9 @@ impl<K: Kind> Owned<K> {
     ) -> Result<()> {
         let owner = Owner::of(h.session());
         let recorded = self.recorded(h.session()).map(str::to_string);
+        if h.session().is_yours(self.key) {
+            return self.delete_yours(cx, h, recorded.as_deref()).await;
+        }
         let l = self.lookup(&owner, recorded.as_deref(), at);
         for item in K::find_all(cx.aws, &l).await? {
             let id = K::required_id(&item, K::LIST_OP)?;
@@ -354,6 +435,52 @@ impl<K: Kind> Owned<K> {
         }
         h.forget(self.key)
     }
+
+    /// Teardown of a resource of yours: kept, and said so, with its binding
+    /// (a later `teardown --include-yours` still knows it), unless you agreed
+    /// to remove yours too; then it is deleted and forgotten.
+    async fn delete_yours(
+        &self,
+        cx: StepCx<'_>,
+        h: &mut SessionHandle,
+        id: Option<&str>,
+    ) -> Result<()> {
+        let id = id.unwrap_or_default();
+        if !h.consent().delete_yours {
+            cx.progress.info(format!(
+                "keeping your {} {id} (yours, not gatewalk's)",
+                self.noun
+            ));
+            return Ok(());
+        }
+        if let Some(item) = K::get(cx.aws, id).await? {
+            K::delete(cx.aws, cx.progress, &item, self.noun).await?;
+            cx.progress.deleted(&format!("your {}", self.noun), id);
+        }
+        h.forget(self.key)
+    }
+}
+
+/// Goes ahead with a change (`what`) to a resource of yours only if you
+/// agreed to changes for this run (`apply --yes`, a confirm in the wizard),
+/// saying so; otherwise an error that names the change and how to agree.
+pub fn consent_to_change(
+    cx: StepCx<'_>,
+    h: &SessionHandle,
+    noun: &str,
+    id: &str,
+    what: &str,
+) -> Result<()> {
+    if h.consent().change_yours {
+        cx.progress
+            .info(format!("changing your {noun} {id}: {what}"));
+        return Ok(());
+    }
+    Err(Error::NeedsConsent {
+        noun: noun.to_string(),
+        id: id.to_string(),
+        what: what.to_string(),
+    })
 }
 
 /// "a" or "an", as the noun begins.

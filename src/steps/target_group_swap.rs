@@ -103,7 +103,17 @@ impl Step for TargetGroupSwap {
             ),
             cli: "aws elbv2 modify-listener --listener-arn $LISTENER_ARN --default-actions Type=forward,TargetGroupArn=$TG_ARN && aws elbv2 wait target-in-service --target-group-arn $TG_ARN".to_string(),
         }];
-        if s.output(RETIRED_PLACEHOLDER_KEY).is_none() {
+        let ph = crate::model::OutputKey::Placeholder;
+        if s.is_yours(ph) {
+            v.push(Change {
+                action: ChangeAction::Keep,
+                resource: format!(
+                    "placeholder target group {} (yours: kept; delete it when you like)",
+                    s.output(ph).unwrap_or_default()
+                ),
+                cli: "aws elbv2 delete-target-group --target-group-arn $PLACEHOLDER_ARN".into(),
+            });
+        } else if s.output(RETIRED_PLACEHOLDER_KEY).is_none() {
             v.push(Change {
                 action: ChangeAction::Delete,
                 resource: format!(
@@ -134,16 +144,19 @@ impl Step for TargetGroupSwap {
             needs: StepId::Service,
         })?;
         if forwards_to(&listener) != Some(tg.as_str()) {
-            super::load_balancer::ensure_ours(
-                aws,
-                &listener
+            let arn =
+                listener
                     .listener_arn()
-                    .required("elbv2", "DescribeListeners", "ListenerArn")?,
-                &Owner::of(h.session()),
-                &format!("listener on port {port}"),
-                "task-definition.container_port",
-            )
-            .await?;
+                    .required("elbv2", "DescribeListeners", "ListenerArn")?;
+            let noun = format!("listener on port {port}");
+            if h.session().is_yours(OutputKey::Listener) {
+                let what = format!("forward to {tg}");
+                crate::steps::resource::consent_to_change(cx, h, &noun, &arn, &what)?;
+            } else {
+                let owner = Owner::of(h.session());
+                let input = "task-definition.container_port";
+                super::load_balancer::ensure_ours(aws, &arn, &owner, &noun, input).await?;
+            }
             aws.elb
                 .modify_listener()
                 .listener_arn(&listener.listener_arn().required(

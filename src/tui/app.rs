@@ -293,6 +293,22 @@ pub enum Overlay {
     },
     /// Quit while a step runs?
     ConfirmQuit,
+    /// Continue a deployment made elsewhere: pick it, name the session.
+    Adopt {
+        /// The deployment picked (in [`App::adoptable`]).
+        picked: usize,
+        /// The session name typed so far.
+        name: String,
+        /// What is wrong with the name.
+        error: Option<String>,
+    },
+    /// Apply stopped before changing a resource of yours: change it?
+    ConfirmChangeYours {
+        /// The step to apply again.
+        step: StepId,
+        /// The resource and the change, in words.
+        what: String,
+    },
 }
 
 /// The screens.
@@ -331,6 +347,8 @@ pub struct App {
     pub quit: bool,
     /// Frames drawn (the responsiveness test counts them).
     pub frames_drawn: u64,
+    /// Deployments found in the account for the adopt dialog.
+    pub adoptable: Option<Load<Vec<crate::discover::Deployment>>>,
 }
 
 impl App {
@@ -350,6 +368,7 @@ impl App {
             frame: 0,
             quit: false,
             frames_drawn: 0,
+            adoptable: None,
         }
     }
 

@@ -140,6 +140,12 @@ impl App {
                 }
                 _ => self.overlay = None,
             },
+            Overlay::Adopt {
+                picked,
+                name,
+                error,
+            } => self.on_adopt_key(picked, name, error, k),
+            Overlay::ConfirmChangeYours { step, .. } => self.on_consent_key(step, k),
             Overlay::ConfirmDelete { name } => match k.code {
                 KeyCode::Char('y') => {
                     self.overlay = None;

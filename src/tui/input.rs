@@ -72,6 +72,7 @@ impl App {
                 }
             }
             Action::Sandbox => self.reconnect(true),
+            Action::Adopt => self.start_adopt(),
             _ => {}
         }
     }

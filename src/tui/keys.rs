@@ -57,6 +57,8 @@ pub enum Action {
     DeleteSession,
     /// Switch to the local sandbox.
     Sandbox,
+    /// Continue a deployment made elsewhere (by hand in the console).
+    Adopt,
     /// Show the done screen.
     DoneScreen,
     /// Tear the whole deployment down (asks for the session name).
@@ -65,7 +67,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -78,6 +80,7 @@ impl Action {
         Action::Recheck,
         Action::NewSession,
         Action::DeleteSession,
+        Action::Adopt,
         Action::Sandbox,
         Action::DoneScreen,
         Action::Teardown,
@@ -105,6 +108,7 @@ impl Action {
             Action::NewSession => "new session",
             Action::DeleteSession => "delete the session's record (AWS resources stay)",
             Action::Sandbox => "use the local sandbox instead of AWS",
+            Action::Adopt => "continue a deployment made elsewhere (by hand in the console)",
             Action::DoneScreen => "the done screen: URL, smoke test, cost",
             Action::Teardown => "tear everything down (type the session name)",
         }
@@ -126,6 +130,7 @@ impl Action {
             Action::NewSession => "new",
             Action::DeleteSession => "delete",
             Action::Sandbox => "sandbox",
+            Action::Adopt => "adopt",
             Action::DoneScreen => "done",
             Action::Teardown => "teardown",
         }
@@ -140,7 +145,7 @@ impl Action {
             Action::Left | Action::Right | Action::NextTab | Action::PrevTab => &[Wizard],
             Action::Apply | Action::Recheck => &[Wizard],
             Action::NewSession | Action::DeleteSession => &[Picker],
-            Action::Sandbox => &[Picker],
+            Action::Sandbox | Action::Adopt => &[Picker],
             Action::DoneScreen => &[Wizard],
             Action::Teardown => &[Wizard, Done],
         }
@@ -154,6 +159,7 @@ impl Action {
                 Action::Select
                     | Action::NewSession
                     | Action::DeleteSession
+                    | Action::Adopt
                     | Action::Sandbox
                     | Action::Help
                     | Action::Quit
@@ -316,6 +322,7 @@ impl Default for KeyTable {
                 k(Action::NewSession, &[Key::ch('n')]),
                 k(Action::DeleteSession, &[Key::ch('d')]),
                 k(Action::Sandbox, &[Key::ch('s')]),
+                k(Action::Adopt, &[Key::ch('c')]),
                 k(Action::DoneScreen, &[Key::ch('D')]),
                 k(Action::Teardown, &[Key::ch('T')]),
             ]),

@@ -2,6 +2,7 @@
 //! panic); the loop draws, then waits for a key, a tick or a message from a
 //! background task — it never waits for AWS itself.
 
+mod adopt;
 pub mod app;
 mod edit;
 pub mod form;

@@ -49,6 +49,8 @@ pub enum Msg {
     Sessions(Vec<SessionRow>),
     /// A session was opened, locked and bound to the account.
     Opened(Result<Box<SessionHandle>, String>),
+    /// Deployments of this shape found in the account (for adopt).
+    Discovered(Result<Vec<crate::discover::Deployment>, String>),
     /// Progress from a running step or teardown.
     Progress(Event),
     /// An apply finished; the handle comes back with it.
@@ -57,6 +59,8 @@ pub enum Msg {
         step: StepId,
         /// Its checks, or the error (AWS errors with service, code, hint).
         result: Result<Vec<Check>, String>,
+        /// The change to a resource of yours it stopped before, to ask about.
+        ask: Option<String>,
         /// The session handle the task borrowed.
         handle: Box<SessionHandle>,
     },

@@ -61,6 +61,43 @@ async fn connection(
     })
 }
 
+/// Looks for deployments of this shape in the account (read-only).
+pub fn discover(tx: &UnboundedSender<Msg>, conn: Connection) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let r = crate::discover::discover(&conn.aws).await;
+        let _ = tx.send(Msg::Discovered(
+            r.map(|f| f.deployments).map_err(|e| e.to_string()),
+        ));
+    });
+}
+
+/// Makes session `name` of a deployment made elsewhere and opens it.
+pub fn adopt(
+    tx: &UnboundedSender<Msg>,
+    home: PathBuf,
+    conn: Connection,
+    d: crate::discover::Deployment,
+    name: String,
+) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let store = Store::new(&home);
+        let instance = conn.sandbox.as_ref().map(|s| s.instance.clone());
+        let r = crate::discover::examine::adopt(
+            conn.engine,
+            &conn.aws,
+            &store,
+            (&d, &name),
+            instance.as_deref(),
+        )
+        .await;
+        let _ = tx.send(Msg::Opened(
+            r.map(|(h, _, _)| Box::new(h)).map_err(|e| e.to_string()),
+        ));
+    });
+}
+
 /// Lists the sessions on disk.
 pub fn list_sessions(tx: &UnboundedSender<Msg>, home: PathBuf) {
     let tx = tx.clone();
@@ -135,13 +172,17 @@ pub fn apply(
             .engine
             .apply_step(&conn.aws, &mut handle, &inputs, step, &p)
             .await;
-        let result = match r {
-            Ok(c) => Ok(c),
-            Err(e) => Err(e.to_string()),
+        let ask = match &r {
+            Err(crate::Error::NeedsConsent { noun, id, what }) => {
+                Some(format!("your {noun} {id}: {what}"))
+            }
+            _ => None,
         };
+        let result = r.map_err(|e| e.to_string());
         let _ = tx.send(Msg::Applied {
             step,
             result,
+            ask,
             handle,
         });
     })

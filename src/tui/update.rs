@@ -68,12 +68,20 @@ impl App {
                 self.revalidate_applied();
             }
             Msg::Opened(Err(e)) => self.say(e, true),
+            Msg::Discovered(r) => self.on_discovered(r),
             Msg::Progress(e) => self.on_progress(e),
             Msg::Applied {
                 step,
                 result,
-                handle,
-            } => self.on_applied(step, result, handle),
+                ask,
+                mut handle,
+            } => {
+                handle.set_consent(crate::session::Consent::default());
+                self.on_applied(step, result, handle);
+                if let Some(what) = ask {
+                    self.overlay = Some(super::app::Overlay::ConfirmChangeYours { step, what });
+                }
+            }
             Msg::Validated(results) => self.on_validated(results),
             Msg::Inspected(step, r) => {
                 if let Screen::Wizard(w) = &mut self.screen {

@@ -6,9 +6,12 @@
 
 mod common;
 
+mod adopt;
+
 mod bad_input;
 mod cli;
 mod crash_safety;
+mod doctor;
 mod full_deployment;
 mod iam_policy;
 mod inputs;
@@ -20,5 +23,6 @@ mod steps_emulator;
 mod strict_layer_ecs;
 mod strict_layer_network;
 mod strict_regressions;
+mod tui_adopt;
 mod tui_flow;
 mod tui_screens;

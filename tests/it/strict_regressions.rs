@@ -2,10 +2,13 @@
 //! before the fix: teardown that left the ECS service running, apply after
 //! teardown stuck on a deregistered task definition, `CreateService` before ECS's
 //! new service-linked role had propagated, and a placeholder target group left
-//! behind after its name changed.
+//! behind after its name changed; and an integration whose VPC link moto forgot,
+//! which left the "uses the session's link" check unjudged and doctor unable to
+//! follow an API to its link.
 
 use crate::common;
 
+use common::strict::Pair;
 use common::{World, account_counts, kinds, live_services, run};
 use gatewalk::aws::find::{self, inventory};
 use gatewalk::aws::tags::ResourceTags;
@@ -231,4 +234,79 @@ async fn the_placeholder_input_round_trips_and_leaves_one_placeholder() {
     c.args(["--session", "ph", "teardown", "--yes"]);
     assert!(run(c).status.success());
     assert!(inventory(&w.aws, "ph").await.unwrap().is_empty());
+}
+
+/// An integration put with a VPC link keeps it, as AWS does; moto alone
+/// answers without it.
+#[tokio::test]
+async fn an_integration_keeps_its_vpc_link() {
+    use aws_sdk_apigateway::types::{ConnectionType, IntegrationType};
+    let p = Pair::new().await;
+    let mut kept = Vec::new();
+    for r in [&p.strict, &p.bare] {
+        let api = r.apigw.create_rest_api().name("kept").send().await.unwrap();
+        let api = api.id().unwrap();
+        let res = r
+            .apigw
+            .get_resources()
+            .rest_api_id(api)
+            .send()
+            .await
+            .unwrap();
+        let root = res.items()[0].id().unwrap();
+        r.apigw
+            .put_method()
+            .rest_api_id(api)
+            .resource_id(root)
+            .http_method("ANY")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap();
+        r.apigw
+            .put_integration()
+            .rest_api_id(api)
+            .resource_id(root)
+            .http_method("ANY")
+            .r#type(IntegrationType::HttpProxy)
+            .integration_http_method("ANY")
+            .uri("http://nlb.example:80/")
+            .connection_type(ConnectionType::VpcLink)
+            .connection_id("link123")
+            .send()
+            .await
+            .unwrap();
+        let i = r
+            .apigw
+            .get_integration()
+            .rest_api_id(api)
+            .resource_id(root)
+            .http_method("ANY")
+            .send()
+            .await
+            .unwrap();
+        let embedded = r
+            .apigw
+            .get_resources()
+            .rest_api_id(api)
+            .embed("methods")
+            .send()
+            .await
+            .unwrap();
+        let via_resources = embedded.items()[0]
+            .resource_methods()
+            .and_then(|m| m.get("ANY"))
+            .and_then(|m| m.method_integration())
+            .and_then(|i| i.connection_id())
+            .map(str::to_string);
+        kept.push((i.connection_id().map(str::to_string), via_resources));
+    }
+    let link = Some("link123".to_string());
+    assert_eq!(kept[0], (link.clone(), link), "the strict layer keeps it");
+    assert_eq!(
+        kept[1],
+        (None, None),
+        "moto alone drops it (the rule is still needed)"
+    );
+    p.clean().await;
 }

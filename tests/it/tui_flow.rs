@@ -20,14 +20,14 @@ use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-struct Harness {
-    app: App,
+pub(crate) struct Harness {
+    pub(crate) app: App,
     rx: UnboundedReceiver<Msg>,
     term: Terminal<TestBackend>,
 }
 
 impl Harness {
-    fn new(w: &World, session: Option<&str>, delay: Option<Duration>) -> Self {
+    pub(crate) fn new(w: &World, session: Option<&str>, delay: Option<Duration>) -> Self {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let config = Config {
             home: w.home.path().to_path_buf(),
@@ -54,12 +54,12 @@ impl Harness {
         }
     }
 
-    fn screen(&mut self) -> String {
+    pub(crate) fn screen(&mut self) -> String {
         self.term.draw(|f| view::draw(&self.app, f)).unwrap();
         self.term.backend().to_string()
     }
 
-    fn press(&mut self, code: KeyCode) {
+    pub(crate) fn press(&mut self, code: KeyCode) {
         self.app
             .update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
         self.screen();
@@ -72,7 +72,7 @@ impl Harness {
     }
 
     /// Handles messages (and draws) until `cond` holds.
-    async fn until(&mut self, what: &str, limit: Duration, cond: impl Fn(&App) -> bool) {
+    pub(crate) async fn until(&mut self, what: &str, limit: Duration, cond: impl Fn(&App) -> bool) {
         let start = Instant::now();
         while !cond(&self.app) {
             if start.elapsed() >= limit {
@@ -93,7 +93,7 @@ impl Harness {
         }
     }
 
-    fn status(&self, step: StepId) -> StepStatus {
+    pub(crate) fn status(&self, step: StepId) -> StepStatus {
         self.app
             .wizard()
             .map(|w| w.session.status(step))

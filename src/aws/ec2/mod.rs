@@ -4,6 +4,9 @@
 //! disassociated, waiting out network interfaces that linger).
 
 pub mod find;
+pub mod get;
+
+pub use get::describe_nat;
 
 use super::error::returned;
 use super::kind::{Kind, Lookup};
@@ -29,6 +32,9 @@ impl Kind for Vpcs {
     const ID_FIELD: &'static str = "VpcId";
     fn id(item: &Vpc) -> Option<&str> {
         item.vpc_id()
+    }
+    async fn get(aws: &AwsContext, id: &str) -> Result<Option<Vpc>> {
+        get::describe_vpc(aws, id).await
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Vpc>> {
         find::vpcs(aws, &l.tags).await
@@ -60,6 +66,9 @@ impl Kind for Subnets {
     fn id(item: &Subnet) -> Option<&str> {
         item.subnet_id()
     }
+    async fn get(aws: &AwsContext, id: &str) -> Result<Option<Subnet>> {
+        get::describe_subnet(aws, id).await
+    }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Subnet>> {
         find::subnets(aws, &l.tags).await
     }
@@ -79,6 +88,9 @@ impl Kind for InternetGateways {
     const ID_FIELD: &'static str = "InternetGatewayId";
     fn id(item: &InternetGateway) -> Option<&str> {
         item.internet_gateway_id()
+    }
+    async fn get(aws: &AwsContext, id: &str) -> Result<Option<InternetGateway>> {
+        get::describe_igw(aws, id).await
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<InternetGateway>> {
         find::internet_gateways(aws, &l.tags).await
@@ -128,6 +140,9 @@ impl Kind for RouteTables {
     fn id(item: &RouteTable) -> Option<&str> {
         item.route_table_id()
     }
+    async fn get(aws: &AwsContext, id: &str) -> Result<Option<RouteTable>> {
+        get::describe_route_table(aws, id).await
+    }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<RouteTable>> {
         find::route_tables(aws, &l.tags).await
     }
@@ -168,6 +183,9 @@ impl Kind for Addresses {
     fn id(item: &Address) -> Option<&str> {
         item.allocation_id()
     }
+    async fn get(aws: &AwsContext, id: &str) -> Result<Option<Address>> {
+        get::describe_address(aws, id).await
+    }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<Address>> {
         find::addresses(aws, &l.tags).await
     }
@@ -202,6 +220,16 @@ impl Kind for NatGateways {
     const ID_FIELD: &'static str = "NatGatewayId";
     fn id(item: &NatGateway) -> Option<&str> {
         item.nat_gateway_id()
+    }
+    async fn get(aws: &AwsContext, id: &str) -> Result<Option<NatGateway>> {
+        Ok(describe_nat(aws, id).await?.filter(|n| {
+            !matches!(
+                n.state(),
+                Some(
+                    NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed
+                )
+            )
+        }))
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<NatGateway>> {
         find::nat_gateways(aws, &l.tags).await
@@ -248,6 +276,9 @@ impl Kind for SecurityGroups {
     const ID_FIELD: &'static str = "GroupId";
     fn id(item: &SecurityGroup) -> Option<&str> {
         item.group_id()
+    }
+    async fn get(aws: &AwsContext, id: &str) -> Result<Option<SecurityGroup>> {
+        get::describe_security_group(aws, id).await
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<SecurityGroup>> {
         find::security_groups(aws, &l.tags).await
@@ -316,18 +347,6 @@ pub async fn create_subnet(
         .await
         .ctx("ec2", "CreateSubnet")?;
     returned(out.subnet(), "ec2", "CreateSubnet", "Subnet")
-}
-
-/// A NAT gateway by id, if AWS still lists it.
-pub async fn describe_nat(aws: &AwsContext, id: &str) -> Result<Option<NatGateway>> {
-    let r = aws
-        .ec2
-        .describe_nat_gateways()
-        .nat_gateway_ids(id)
-        .send()
-        .await
-        .ctx("ec2", "DescribeNatGateways");
-    Ok(super::error::optional(r)?.and_then(|o| o.nat_gateways().first().cloned()))
 }
 
 /// Route tables explicitly associated with a subnet (at most one on AWS).

@@ -13,7 +13,7 @@ use crate::aws::tags::Owner;
 use crate::error::{Error, Result};
 use crate::session::SessionHandle;
 use crate::steps::StepCx;
-use crate::steps::net::{RouteTarget, ensure_default_route};
+use crate::steps::net::{RouteTarget, default_route_target, ensure_default_route};
 use crate::steps::resource::{Origin, Owned};
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 
@@ -41,7 +41,7 @@ pub(super) async fn ensure_cluster(cx: StepCx<'_>, h: &mut SessionHandle) -> Res
             returned(out.cluster(), "ecs", "CreateCluster", "cluster")
         })
         .await?;
-    let created = if got.origin == Origin::Foreign {
+    let created = if matches!(got.origin, Origin::Foreign | Origin::Yours) {
         "false"
     } else {
         "true"
@@ -69,7 +69,7 @@ pub(super) async fn ensure_vpc(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<
             returned(out.vpc(), "ec2", "CreateVpc", "Vpc")
         })
         .await?;
-    let id = got.id;
+    let id = got.id.clone();
     if got.item.cidr_block() != Some(cidr) {
         return Err(Error::Conflict(format!(
             "this session's VPC {id} has block {}, but cluster-vpc.vpc_cidr is {cidr}. A VPC's block cannot change: set it back, or tear down and apply again",
@@ -88,6 +88,7 @@ pub(super) async fn ensure_vpc(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<
         .enable_dns_hostnames()
         .and_then(AttributeBooleanValue::value)
         != Some(true)
+        && owned::VPC.may_change(cx, h, &got, "turn on DNS hostnames")?
     {
         aws.ec2
             .modify_vpc_attribute()
@@ -133,7 +134,7 @@ pub(super) async fn ensure_igw(
         .attachments()
         .iter()
         .any(|a| a.vpc_id() == Some(vpc_id));
-    if !attached {
+    if !attached && owned::IGW.may_change(cx, h, &got, &format!("attach it to {vpc_id}"))? {
         aws.ec2
             .attach_internet_gateway()
             .internet_gateway_id(&got.id)
@@ -167,7 +168,7 @@ pub(super) async fn ensure_public_subnet(
     // A subnet just created reports the default (no public IPs): set it.
     let maps_public =
         got.origin != Origin::Created && got.item.map_public_ip_on_launch() == Some(true);
-    if !maps_public {
+    if !maps_public && decl.may_change(cx, h, &got, "map public IPs on launch")? {
         aws.ec2
             .modify_subnet_attribute()
             .subnet_id(&got.id)
@@ -198,17 +199,23 @@ pub(super) async fn ensure_public_route_table(
             async move { create_route_table(aws, vpc_id, &t, &name).await }
         })
         .await?;
-    let (rt, rt_id) = (got.item, got.id);
-    ensure_default_route(aws, p, &rt, RouteTarget::Igw(igw_id)).await?;
+    let (rt, rt_id) = (&got.item, &got.id);
+    if default_route_target(rt).as_deref() != Some(igw_id)
+        && owned::ROUTE_TABLE.may_change(cx, h, &got, &format!("default route to {igw_id}"))?
+    {
+        ensure_default_route(aws, p, rt, RouteTarget::Igw(igw_id)).await?;
+    }
     for sn in public {
         let associated = rt
             .associations()
             .iter()
             .any(|a| a.subnet_id() == Some(sn.as_str()));
-        if !associated {
+        if !associated
+            && owned::ROUTE_TABLE.may_change(cx, h, &got, &format!("associate it with {sn}"))?
+        {
             aws.ec2
                 .associate_route_table()
-                .route_table_id(&rt_id)
+                .route_table_id(rt_id)
                 .subnet_id(sn)
                 .send()
                 .await

@@ -2,7 +2,7 @@
 //! the order AWS accepts, waiting out lingering network interfaces. A cluster
 //! that is not this session's is kept.
 
-use super::keys::{AZ_A, AZ_B, CLUSTER, CLUSTER_CREATED};
+use super::keys::{AZ_A, AZ_B, CLUSTER_CREATED};
 use super::owned;
 use crate::aws::kind::At;
 use crate::error::Result;
@@ -18,7 +18,8 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let name = cx.inputs.cluster_vpc.cluster_name.as_str();
     // A cluster of this name that is not this session's is yours: kept.
     owned::CLUSTER.delete_owned(cx, h, At::named(name)).await?;
-    for k in [CLUSTER, CLUSTER_CREATED, AZ_A, AZ_B] {
+    // The cluster's key went with it, unless it is yours and kept.
+    for k in [CLUSTER_CREATED, AZ_A, AZ_B] {
         h.forget(k)?;
     }
     Ok(())

@@ -14,7 +14,9 @@ use crate::aws::{CallExt, Required};
 use crate::error::{Error, Result};
 use crate::session::SessionHandle;
 use crate::steps::StepCx;
-use crate::steps::net::{RouteTarget, ensure_default_route, explicit_route_tables};
+use crate::steps::net::{
+    RouteTarget, default_route_target, ensure_default_route, explicit_route_tables,
+};
 use aws_sdk_ec2::types::{Address, ConnectivityType, DomainType, NatGatewayState, ResourceType};
 use std::time::Duration;
 
@@ -123,12 +125,36 @@ pub(super) async fn private_route_table(
             async move { create_route_table(aws, vpc_id, &t, &name).await }
         })
         .await?;
-    ensure_default_route(aws, cx.progress, &got.item, RouteTarget::Nat(nat_id)).await?;
-    associate(cx, &owner, &got.id, private).await
+    if default_route_target(&got.item).as_deref() != Some(nat_id)
+        && owned::PRIVATE_RT.may_change(cx, h, &got, &format!("default route to {nat_id}"))?
+    {
+        ensure_default_route(aws, cx.progress, &got.item, RouteTarget::Nat(nat_id)).await?;
+    }
+    let associated = got
+        .item
+        .associations()
+        .iter()
+        .any(|a| a.subnet_id() == Some(private));
+    if associated
+        || !owned::PRIVATE_RT.may_change(cx, h, &got, &format!("associate it with {private}"))?
+    {
+        return Ok(());
+    }
+    let yours = h
+        .session()
+        .is_yours(crate::steps::private_subnet::PRIVATE_SUBNET_KEY);
+    associate(cx, &owner, &got.id, private, yours).await
 }
 
-/// Makes `rt_id` the private subnet's explicit route table.
-async fn associate(cx: StepCx<'_>, owner: &Owner, rt_id: &str, private: &str) -> Result<()> {
+/// Makes `rt_id` the private subnet's explicit route table (`yours`: the
+/// subnet is bound to the session as yours, so it may move).
+async fn associate(
+    cx: StepCx<'_>,
+    owner: &Owner,
+    rt_id: &str,
+    private: &str,
+    yours: bool,
+) -> Result<()> {
     let aws = cx.aws;
     let p = cx.progress;
     let ours = find::subnets(
@@ -136,7 +162,7 @@ async fn associate(cx: StepCx<'_>, owner: &Owner, rt_id: &str, private: &str) ->
         &crate::steps::private_subnet::owned::PRIVATE.tags(owner),
     )
     .await?;
-    if !ours.iter().any(|sn| sn.subnet_id() == Some(private)) {
+    if !yours && !ours.iter().any(|sn| sn.subnet_id() == Some(private)) {
         return Err(Error::Conflict(format!(
             "subnet {private}, recorded as this session's private subnet, does not carry its \
              tags; gatewalk will not move its route table.\n  hint: run `gatewalk apply \

@@ -64,7 +64,9 @@ async fn ensure_private(
             async move { create_subnet(aws, vpc_id, (cidr, az), &t, &name).await }
         })
         .await?;
-    if got.item.map_public_ip_on_launch() == Some(true) {
+    if got.item.map_public_ip_on_launch() == Some(true)
+        && owned::PRIVATE.may_change(cx, h, &got, "stop mapping public IPs")?
+    {
         aws.ec2
             .modify_subnet_attribute()
             .subnet_id(&got.id)
@@ -74,6 +76,19 @@ async fn ensure_private(
             .ctx("ec2", "ModifySubnetAttribute")?;
         cx.progress
             .info(format!("{} no longer maps public IPs", got.id));
+    }
+    // An explicit association with a table that reaches the internet would
+    // make the subnet public again; drop it (the NAT route comes in step 5).
+    if let Some(rt) = effective_route_table(aws, vpc_id, &got.id).await?
+        && routes_to_igw(&rt)
+    {
+        let rt_id = rt.route_table_id().unwrap_or("?");
+        let what = format!("leave route table {rt_id}, which reaches the internet gateway");
+        if owned::PRIVATE.may_change(cx, h, &got, &what)? {
+            disassociate_subnet(aws, &got.id).await?;
+            cx.progress
+                .info(format!("removed {} from route table {rt_id}", got.id));
+        }
     }
     Ok(got.id)
 }
@@ -128,8 +143,6 @@ impl Step for PrivateSubnet {
     }
 
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-        let aws = cx.aws;
-        let p = cx.progress;
         let (Some(vpc_id), Some(az)) = (
             h.session().output(vpc_keys::VPC).map(str::to_string),
             h.session().output(vpc_keys::AZ_B).map(str::to_string),
@@ -139,19 +152,7 @@ impl Step for PrivateSubnet {
                 needs: StepId::ClusterVpc,
             });
         };
-        let id = ensure_private(cx, h, &vpc_id, &az).await?;
-
-        // An explicit association with a table that reaches the internet would
-        // make the subnet public again; drop it (the NAT route comes in step 5).
-        if let Some(rt) = effective_route_table(aws, &vpc_id, &id).await?
-            && routes_to_igw(&rt)
-        {
-            disassociate_subnet(aws, &id).await?;
-            p.info(format!(
-                "removed {id} from route table {} (it reaches the internet gateway)",
-                rt.route_table_id().unwrap_or("?")
-            ));
-        }
+        ensure_private(cx, h, &vpc_id, &az).await?;
         retire_subnet_b(cx, h).await
     }
 

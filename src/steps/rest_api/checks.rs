@@ -38,9 +38,10 @@ fn integration_checks(
             format!("VPC_LINK {id}"),
             format!("the integration must use VPC Link {link}; apply again to correct it"),
         ),
-        ("VPC_LINK", None) => Check::skipped(
+        ("VPC_LINK", None) => Check::fail(
             format!("{label}: connection is the session's VPC Link"),
-            "skipped: the emulator does not keep an integration's connectionId (connection type VPC_LINK seen)",
+            "VPC_LINK with no VPC Link id",
+            format!("the integration must use VPC Link {link}; apply again to correct it"),
         ),
         (other, _) => Check::fail(
             format!("{label}: connection is the session's VPC Link"),
@@ -150,8 +151,31 @@ pub async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
         ));
     }
     let stage = &cx.inputs.rest_api.stage_name;
-    c.push(match live::stage_deployment(aws, &api_id, stage).await? {
+    c.push(stage_check(aws, &api_id, stage, &now).await?);
+    Ok(c)
+}
+
+/// Whether the stage serves the API as it is now: judged by the fingerprint
+/// gatewalk labels its deployments with; one made without it cannot be
+/// judged, and says so.
+async fn stage_check(
+    aws: &crate::aws::AwsContext,
+    api_id: &str,
+    stage: &str,
+    now: &live::LiveApi,
+) -> Result<Check> {
+    Ok(match live::stage_deployment(aws, api_id, stage).await? {
         None => Check::fail(format!("stage `{stage}` exists"), "not found", APPLY),
+        Some((dep, desc)) if live::label_fingerprint(&desc).is_none() => Check::warn(
+            format!("stage `{stage}` serves the current configuration"),
+            format!(
+                "deployment {dep} was not made by gatewalk, so it carries no record of what it serves"
+            ),
+            format!(
+                "if you changed the API since, redeploy: aws apigateway create-deployment \
+                 --rest-api-id {api_id} --stage-name {stage}"
+            ),
+        ),
         Some((dep, desc)) => {
             let fp = now.fingerprint();
             Check::expect(
@@ -162,8 +186,7 @@ pub async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
                      apply again to redeploy",
             )
         }
-    });
-    Ok(c)
+    })
 }
 
 /// The live resources of step 9.

@@ -21,9 +21,6 @@ pub struct Target<'a> {
     pub nlb_dns: &'a str,
     /// The NLB listener port (the container port).
     pub port: u32,
-    /// Against the emulator, which does not keep an integration's
-    /// `connectionId`, a missing one is not a difference.
-    pub emulated: bool,
 }
 
 /// Whether a method is as the route wants it (no authorization, the path
@@ -34,16 +31,28 @@ pub fn method_ok(m: &LiveMethod, r: &Route) -> bool {
 
 /// Whether an integration is the proxy through the VPC Link the route wants.
 pub fn integration_ok(i: &LiveIntegration, r: &Route, t: &Target<'_>) -> bool {
-    let link_ok = match &i.connection_id {
-        Some(id) => id == t.link_id,
-        None => t.emulated,
-    };
+    let link_ok = i.connection_id.as_deref() == Some(t.link_id);
     i.kind == "HTTP_PROXY"
         && i.http_method == r.method
         && i.uri == r.uri(t.nlb_dns, t.port)
         && i.connection_type == "VPC_LINK"
         && link_ok
         && i.params == r.integration_parameters()
+}
+
+/// Whether the API already is what `routes` want: every route's method and
+/// integration as wanted, and no method besides (what [`converge`] would
+/// leave untouched).
+pub fn routes_match(live: &LiveApi, routes: &[Route], t: &Target<'_>) -> bool {
+    live.methods.len() == routes.len()
+        && routes.iter().all(|r| {
+            live.method(&r.path(), &r.method).is_some_and(|m| {
+                method_ok(m, r)
+                    && m.integration
+                        .as_ref()
+                        .is_some_and(|i| integration_ok(i, r, t))
+            })
+        })
 }
 
 /// Makes the API match `routes`. Returns how many changes were made.
@@ -236,17 +245,11 @@ mod tests {
             link_id: "l1",
             nlb_dns: "nlb",
             port: 80,
-            emulated: false,
         };
         assert!(integration_ok(&proxy_integration(Some("l1")), &r, &t));
         assert!(!integration_ok(&proxy_integration(Some("l2")), &r, &t));
-        // Real AWS always reports the link; only the emulator may leave it out.
+        // AWS always reports the link (and so does the strict sandbox).
         assert!(!integration_ok(&proxy_integration(None), &r, &t));
-        let emu = Target {
-            emulated: true,
-            ..t
-        };
-        assert!(integration_ok(&proxy_integration(None), &r, &emu));
         let mut wrong_uri = proxy_integration(Some("l1"));
         wrong_uri.uri = "http://nat-gateway:80/{proxy}".into();
         assert!(!integration_ok(&wrong_uri, &r, &t));

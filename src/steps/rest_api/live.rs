@@ -40,7 +40,7 @@ pub struct LiveIntegration {
     pub uri: String,
     /// `VPC_LINK` or `INTERNET`.
     pub connection_type: String,
-    /// VPC Link id. moto 5.2.5 does not keep it, so it can be absent there.
+    /// VPC Link id (moto 5.2.5 drops it; the strict layer keeps it).
     pub connection_id: Option<String>,
     /// `integration.request.path.X` ← `method.request.path.X`.
     pub params: BTreeMap<String, String>,

@@ -22,7 +22,7 @@ use crate::aws::tags::{Owner, ROLE_KEY, SESSION_KEY};
 use crate::error::{Error, Result};
 use crate::model::Fix;
 use crate::session::{Session, SessionHandle};
-use crate::steps::resource::Owned;
+use crate::steps::resource::{Got, Origin, Owned};
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
 use converge::Target;
 
@@ -84,6 +84,70 @@ pub(crate) async fn target_of(
 fn parsed_routes(inputs: &Inputs) -> Result<Vec<routes::Route>> {
     routes::parse_routes(&inputs.rest_api.routes)
         .map_err(|m| Error::Config(format!("rest-api.routes: {m}")))
+}
+
+/// Removes a stage the inputs no longer name (one URL stays live) and
+/// deploys the API to the chosen stage unless the live deployment already
+/// serves it as it is (its label is `fp`; for an API of yours deployed
+/// without gatewalk's label, when apply `changed` nothing); returns the
+/// deployment id.
+async fn deploy(
+    cx: StepCx<'_>,
+    h: &SessionHandle,
+    got: &Got<aws_sdk_apigateway::types::RestApi>,
+    (fp, changed): (&str, bool),
+) -> Result<String> {
+    let aws = cx.aws;
+    let i = &cx.inputs.rest_api;
+    let api_id = &got.id;
+    let yours = got.origin == Origin::Yours;
+    // A stage the inputs no longer name is removed, so one URL stays live.
+    if let Some(old) = h.session().output(STAGE)
+        && old != i.stage_name
+        && REST_API.may_change(cx, h, got, &format!("delete its stage {old}"))?
+    {
+        let old = old.to_string();
+        let r = aws
+            .apigw
+            .delete_stage()
+            .rest_api_id(api_id)
+            .stage_name(&old)
+            .send()
+            .await
+            .ctx("apigateway", "DeleteStage");
+        crate::aws::error::optional(r)?;
+        cx.progress.deleted("stage", &old);
+    }
+    let deployed = live::stage_deployment(aws, api_id, &i.stage_name).await?;
+    Ok(match deployed {
+        Some((dep, desc))
+            if live::label_fingerprint(&desc) == Some(fp)
+                || (yours && !changed && live::label_fingerprint(&desc).is_none()) =>
+        {
+            cx.progress
+                .reused("deployment", &format!("{dep} on stage {}", i.stage_name));
+            dep
+        }
+        _ => {
+            if yours {
+                let what = format!("deploy it to stage {}", i.stage_name);
+                REST_API.may_change(cx, h, got, &what)?;
+            }
+            let out = aws
+                .apigw
+                .create_deployment()
+                .rest_api_id(api_id)
+                .stage_name(&i.stage_name)
+                .description(live::deployment_label(fp))
+                .send()
+                .await
+                .ctx("apigateway", "CreateDeployment")?;
+            let dep = out.id().required("apigateway", "CreateDeployment", "id")?;
+            cx.progress
+                .created("deployment", &format!("{dep} on stage {}", i.stage_name));
+            dep
+        }
+    })
 }
 
 impl Step for RestApi {
@@ -203,7 +267,7 @@ impl Step for RestApi {
                     .build())
             })
             .await?;
-        let api_id = got.id;
+        let api_id = got.id.clone();
 
         // Integrations and deployments through a link that is not AVAILABLE
         // wait or fail: settle the link before touching either.
@@ -213,53 +277,20 @@ impl Step for RestApi {
             link_id: &link,
             nlb_dns: &dns,
             port,
-            emulated: aws.is_emulated(),
         };
         let mut now = live::read_api(aws, &api_id).await?;
-        if converge::converge(cx, &api_id, &now, &routes, &target).await? > 0 {
+        let what = "bring its methods and integrations in line with rest-api.routes";
+        let mut changed = false;
+        if !converge::routes_match(&now, &routes, &target)
+            && REST_API.may_change(cx, h, &got, what)?
+            && converge::converge(cx, &api_id, &now, &routes, &target).await? > 0
+        {
             now = live::read_api(aws, &api_id).await?;
+            changed = true;
         }
         let fp = now.fingerprint();
 
-        // A stage the inputs no longer name is removed, so one URL stays live.
-        if let Some(old) = h.session().output(STAGE)
-            && old != i.stage_name
-        {
-            let old = old.to_string();
-            let r = aws
-                .apigw
-                .delete_stage()
-                .rest_api_id(&api_id)
-                .stage_name(&old)
-                .send()
-                .await
-                .ctx("apigateway", "DeleteStage");
-            crate::aws::error::optional(r)?;
-            cx.progress.deleted("stage", &old);
-        }
-        let deployed = live::stage_deployment(aws, &api_id, &i.stage_name).await?;
-        let deployment = match deployed {
-            Some((dep, desc)) if live::label_fingerprint(&desc) == Some(fp.as_str()) => {
-                cx.progress
-                    .reused("deployment", &format!("{dep} on stage {}", i.stage_name));
-                dep
-            }
-            _ => {
-                let out = aws
-                    .apigw
-                    .create_deployment()
-                    .rest_api_id(&api_id)
-                    .stage_name(&i.stage_name)
-                    .description(live::deployment_label(&fp))
-                    .send()
-                    .await
-                    .ctx("apigateway", "CreateDeployment")?;
-                let dep = out.id().required("apigateway", "CreateDeployment", "id")?;
-                cx.progress
-                    .created("deployment", &format!("{dep} on stage {}", i.stage_name));
-                dep
-            }
-        };
+        let deployment = deploy(cx, h, &got, (&fp, changed)).await?;
         h.record(STAGE, &i.stage_name)?;
         h.record(DEPLOYMENT, &deployment)?;
         let url = live::invoke_url(&api_id, &aws.region, &i.stage_name);

@@ -52,7 +52,7 @@ pub(super) async fn security_group(
             && perm.to_port() == Some(port)
             && perm.ip_ranges().iter().any(|r| r.cidr_ip() == Some(cidr))
     });
-    if !allowed {
+    if !allowed && owned::SG.may_change(cx, h, &got, &format!("allow TCP {port} from {cidr}"))? {
         // The NLB reaches ip targets from its private addresses (client IP
         // preservation is off), so the VPC block — never 0.0.0.0/0.
         aws.ec2
@@ -122,7 +122,7 @@ pub(super) async fn target_group(
             )
         })
         .await?;
-    let arn = got.id;
+    let arn = got.id.clone();
     let attrs = aws
         .elb
         .describe_target_group_attributes()
@@ -136,7 +136,9 @@ pub(super) async fn target_group(
         .iter()
         .find(|a| a.key() == Some(DEREG_KEY))
         .and_then(|a| a.value());
-    if current != Some(want.as_str()) {
+    if current != Some(want.as_str())
+        && owned::TG.may_change(cx, h, &got, &format!("deregistration delay {want} s"))?
+    {
         aws.elb
             .modify_target_group_attributes()
             .target_group_arn(&arn)
@@ -187,7 +189,10 @@ pub(super) async fn listener(
             )
         })
         .await?;
-    if got.origin == Origin::Reused && forwards_to(&got.item) != Some(tg) {
+    if got.origin != Origin::Created
+        && forwards_to(&got.item) != Some(tg)
+        && owned::LISTENER.may_change(cx, h, &got, &format!("forward to {tg}"))?
+    {
         aws.elb
             .modify_listener()
             .listener_arn(&got.id)

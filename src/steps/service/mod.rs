@@ -258,10 +258,16 @@ impl Step for Service {
                 },
             )
             .await?;
-        let svc = got.item;
-        if got.origin == Origin::Reused
+        let svc = &got.item;
+        if got.origin != Origin::Created
             && (svc.task_definition() != Some(task_def.as_str())
                 || svc.desired_count() != crate::model::api_int(i.desired_count))
+            && owned::SERVICE.may_change(
+                cx,
+                h,
+                &got,
+                &format!("run {task_def} with {} tasks", i.desired_count),
+            )?
         {
             aws.ecs
                 .update_service()

@@ -271,14 +271,15 @@ impl Step for TaskDefinition {
             .delete_owned(cx, h, At::named(&i.family))
             .await?;
         let created = h.session().output(ROLE_OWNED_KEY) == Some("true");
-        if created || !i.uses_existing_role() {
+        if created || !i.uses_existing_role() || h.session().is_yours(ROLE_KEY) {
+            // Bound as yours (adopt): kept, or removed with --include-yours.
             let name = i.role_name(&session);
             owned::ROLE.delete_owned(cx, h, At::named(&name)).await?;
         } else {
             cx.progress
                 .info("keeping your execution role: gatewalk did not create it");
+            h.forget(ROLE_KEY)?;
         }
-        h.forget(ROLE_KEY)?;
         h.forget(ROLE_OWNED_KEY)
     }
 }

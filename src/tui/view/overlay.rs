@@ -1,5 +1,5 @@
 //! Dialogs drawn over the screen: key help (from the key table), the API
-//! call log, naming a session, and the confirmations.
+//! call log, naming a session, adopting a deployment, and the confirmations.
 
 use super::centered;
 use crate::tui::app::{App, Overlay};
@@ -142,6 +142,28 @@ pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
                 9,
             )
         }
+        Overlay::ConfirmChangeYours { step, what } => (
+            "Change a resource of yours?",
+            vec![
+                Line::from(format!(
+                    "Step {} needs a change to a resource of yours:",
+                    step.number()
+                )),
+                Line::styled(what.clone(), THEME.warn),
+                Line::from(
+                    "It was bound to this session (adopt) and nothing of it has changed yet.",
+                ),
+                Line::from(""),
+                Line::from("y changes it and applies the step again · any other key leaves it"),
+            ],
+            78,
+            8,
+        ),
+        Overlay::Adopt {
+            picked,
+            name,
+            error,
+        } => adopt_dialog(app, *picked, name, error.as_deref()),
         Overlay::ConfirmQuit => (
             "Quit?",
             vec![
@@ -171,4 +193,69 @@ fn short(service: &str) -> String {
         "API Gateway" => "apigateway".into(),
         other => other.to_ascii_lowercase(),
     }
+}
+
+/// The adopt dialog: the deployments found, the picked one's resources, the
+/// session name.
+fn adopt_dialog<'a>(
+    app: &App,
+    picked: usize,
+    name: &str,
+    error: Option<&str>,
+) -> (&'static str, Vec<Line<'a>>, u16, u16) {
+    use crate::tui::app::Load;
+    let mut lines = vec![
+        Line::from("Deployments of this shape in the account, made by hand or by another tool."),
+        Line::from("Their resources are bound as yours: never deleted, changed only if you agree."),
+        Line::from(""),
+    ];
+    match &app.adoptable {
+        None | Some(Load::Loading(_)) => lines.push(Line::styled("looking…", THEME.muted)),
+        Some(Load::Failed(e)) => lines.push(Line::styled(e.clone(), THEME.fail)),
+        Some(Load::Ready(found, _)) if found.is_empty() => lines.push(Line::styled(
+            "none found: no internal NLB, ECS service or gatewalk session in this region",
+            THEME.muted,
+        )),
+        Some(Load::Ready(found, _)) => {
+            for (i, d) in found.iter().enumerate() {
+                let steps = crate::model::StepId::ALL
+                    .iter()
+                    .filter(|s| d.present(**s))
+                    .count();
+                let style = if i == picked {
+                    THEME.selected
+                } else {
+                    THEME.text
+                };
+                lines.push(Line::styled(
+                    format!(
+                        "{} {} {} — made by {} — {steps} of 10 steps present",
+                        if i == picked { ">" } else { " " },
+                        d.vpc,
+                        crate::text::clean(&d.vpc_name),
+                        d.maker
+                    ),
+                    style,
+                ));
+            }
+            if let Some(d) = found.get(picked) {
+                lines.push(Line::from(""));
+                for (k, id) in d.resources() {
+                    lines.push(Line::styled(
+                        format!("  step {:>2} {:<26} {id}", k.step().number(), k.noun()),
+                        THEME.muted,
+                    ));
+                }
+            }
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from("Session name:"));
+    lines.push(Line::styled(format!("> {name}█"), THEME.code));
+    lines.push(match error {
+        Some(e) => Line::styled(e.to_string(), THEME.fail),
+        None => Line::styled("↑/↓ pick · Enter continues it · Esc cancels", THEME.ok),
+    });
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    ("Continue a deployment made elsewhere", lines, 100, h)
 }

@@ -149,6 +149,7 @@ fn plan(app: &App, w: &Wizard) -> Text<'static> {
             ChangeAction::Keep => ("= keep  ", THEME.muted),
             ChangeAction::Update => ("~ update", THEME.warn),
             ChangeAction::Delete => ("- delete", THEME.fail),
+            ChangeAction::ChangeYours => ("~ yours ", THEME.warn),
         };
         lines.push(Line::from(""));
         lines.push(Line::from(vec![
