@@ -152,12 +152,31 @@ fn state_dir(home: &Path) -> PathBuf {
     home.join("sandbox")
 }
 
+/// A loopback port that is free now and was not handed out before by this
+/// process. The port is released before the server binds it, so the OS may
+/// offer it again meanwhile: two servers started at once (tests in one
+/// process) would share it — the second fails to bind, yet finds the first
+/// answering there and takes it for itself.
 fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| Error::Sandbox(format!("no free loopback port: {e}")))?;
-    l.local_addr()
-        .map(|a| a.port())
-        .map_err(|e| Error::Sandbox(format!("no free loopback port: {e}")))
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    for _ in 0..64 {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")
+            .map_err(|e| Error::Sandbox(format!("no free loopback port: {e}")))?;
+        let port = l
+            .local_addr()
+            .map(|a| a.port())
+            .map_err(|e| Error::Sandbox(format!("no free loopback port: {e}")))?;
+        let mut given = GIVEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !given.contains(&port) {
+            given.push(port);
+            return Ok(port);
+        }
+    }
+    Err(Error::Sandbox(
+        "no loopback port that this process has not used already".into(),
+    ))
 }
 
 /// Whether a moto server answers on `port`.

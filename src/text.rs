@@ -55,6 +55,15 @@ pub fn one_line(s: &str) -> String {
     clean(&joined.join(" "))
 }
 
+/// An ARN's resource part (`listener/net/web/50dc…/f2f7…`), short enough to
+/// show whole in a message; anything else as it is.
+pub fn short_arn(s: &str) -> &str {
+    if !s.starts_with("arn:") {
+        return s;
+    }
+    s.splitn(6, ':').nth(5).unwrap_or(s)
+}
+
 /// A value quoted for a message: cleaned and cut as [`clean`] does, and cut
 /// further when it is long text with spaces.
 pub fn shown(value: &str) -> String {
@@ -87,6 +96,13 @@ pub fn printable(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arns_are_shown_by_their_resource_part() {
+        let l = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/web/50dc/f2f7";
+        assert_eq!(short_arn(l), "listener/net/web/50dc/f2f7");
+        assert_eq!(short_arn("sg-123"), "sg-123");
+    }
 
     #[test]
     fn errors_are_kept_on_one_line() {

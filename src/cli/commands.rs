@@ -296,6 +296,8 @@ pub(super) struct Ctx<'a> {
     sandbox: Option<SandboxState>,
     /// Inputs given with `--set` / `--inputs`.
     pub(super) overrides: Vec<Override>,
+    /// Resources of yours given with `--bind`.
+    pub(super) binds: Vec<super::adopt::Bind>,
     existing: Option<Session>,
     /// The steps, behind their door.
     pub(super) engine: &'static dyn Engine,
@@ -341,6 +343,7 @@ impl<'a> Ctx<'a> {
         name: String,
     ) -> Result<Self> {
         let overrides = overrides(inputs)?;
+        let binds = super::adopt::parse_binds(&inputs.bind)?;
         let existing = if !name.is_empty() && store.exists(&name) {
             Some(store.load(&name)?)
         } else {
@@ -400,6 +403,7 @@ impl<'a> Ctx<'a> {
             aws,
             sandbox,
             overrides,
+            binds,
             existing,
             engine,
         })
@@ -434,11 +438,24 @@ impl<'a> Ctx<'a> {
         self.sandbox.as_ref().map(|s| s.instance.as_str())
     }
 
-    /// The saved session, or a new one in memory (not written).
-    pub(super) fn provisional(&self) -> Session {
-        self.existing
+    /// The saved session, or a new one in memory (not written), with the
+    /// `--bind` bindings made (in memory).
+    pub(super) fn provisional(&self) -> Result<Session> {
+        let mut s = self
+            .existing
             .clone()
-            .unwrap_or_else(|| Session::new(&self.name, &self.aws.region))
+            .unwrap_or_else(|| Session::new(&self.name, &self.aws.region));
+        self.rebind(&mut s)?;
+        Ok(s)
+    }
+
+    /// Makes the `--bind` bindings in `s` (a refusal is exit 2, before any
+    /// call).
+    pub(super) fn rebind(&self, s: &mut Session) -> Result<()> {
+        for (k, id) in &self.binds {
+            s.rebind(*k, id.as_deref()).map_err(Error::Session)?;
+        }
+        Ok(())
     }
 
     pub(super) fn open(&self) -> Result<SessionHandle> {

@@ -17,7 +17,7 @@ use std::io::IsTerminal;
 /// check of a step that holds one is a `~ change (yours)` apply makes only
 /// with `--yes`.
 pub(super) async fn plan(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Result<u8> {
-    let session = cx.provisional();
+    let session = cx.provisional()?;
     let inputs = resolve(&session, &cx.overrides)?;
     let steps = chosen(step);
     let mut plans = Vec::new();
@@ -28,6 +28,9 @@ pub(super) async fn plan(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Re
         .iter()
         .copied()
         .filter(|s| session.yours().iter().any(|(k, _)| k.step() == *s))
+        // A step not begun has nothing of yours to repair; its plan says
+        // what it will change.
+        .filter(|s| session.status(*s) != StepStatus::NotStarted)
         .collect();
     if !holding.is_empty() {
         cx.first_contact(out).await?;
@@ -61,12 +64,13 @@ pub(super) async fn plan(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Re
 /// change them.
 pub(super) fn inputs(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Result<u8> {
     let steps = chosen(step);
-    let session = if cx.overrides.is_empty() {
-        cx.provisional()
+    let session = if cx.overrides.is_empty() && cx.binds.is_empty() {
+        cx.provisional()?
     } else {
         // Validate first, so bad input never creates a session file.
-        resolve(&cx.provisional(), &cx.overrides)?;
+        resolve(&cx.provisional()?, &cx.overrides)?;
         let mut h = cx.open()?;
+        cx.rebind(h.session_mut())?;
         let inputs = resolve(h.session(), &cx.overrides)?;
         inputs.store_in(h.session_mut());
         h.save()?;
@@ -80,7 +84,7 @@ pub(super) fn inputs(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Result
 
 /// `gatewalk apply`: every step through `through`, checking each.
 pub(super) async fn apply(cx: &Ctx<'_>, through: StepId, yes: bool, out: Printer) -> Result<u8> {
-    resolve(&cx.provisional(), &cx.overrides)?;
+    resolve(&cx.provisional()?, &cx.overrides)?;
     // Lock first (a session in use is refused before any call), then
     // reach AWS before a new session file is written: an endpoint
     // that does not answer leaves no session behind.
@@ -90,8 +94,10 @@ pub(super) async fn apply(cx: &Ctx<'_>, through: StepId, yes: bool, out: Printer
     took_over(&h, out);
     h.set_consent(Consent {
         change_yours: yes,
-        delete_yours: false,
+        ..Consent::default()
     });
+    cx.rebind(h.session_mut())?;
+    h.save()?;
     let inputs = resolve(h.session(), &cx.overrides)?;
     let (progress, printer) = out.progress();
     cx.aws.calls.report_retries_to(progress.clone());
@@ -188,8 +194,8 @@ pub(super) async fn teardown(
     let mut h = cx.open_existing()?;
     took_over(&h, out);
     h.set_consent(Consent {
-        change_yours: false,
         delete_yours: include_yours,
+        ..Consent::default()
     });
     let inputs = resolve(h.session(), &[])?;
     cx.first_contact(out).await?;

@@ -90,6 +90,11 @@ pub struct InputArgs {
     /// Read inputs from a TOML file with one table per step, e.g. [task-definition].
     #[arg(long = "inputs", value_name = "FILE")]
     pub inputs_file: Option<PathBuf>,
+    /// Use a resource of yours for a step, e.g. --bind `vpc_id=vpc-0abc` (repeatable):
+    /// bound to the session as yours — used, never deleted, changed only when you
+    /// agree. `OUTPUT=none` lets go of a binding.
+    #[arg(long = "bind", value_name = "OUTPUT=ID")]
+    pub bind: Vec<String>,
 }
 
 /// Subcommands.

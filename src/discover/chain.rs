@@ -77,6 +77,11 @@ fn service_tgs(s: &Service) -> Vec<&str> {
 pub(super) fn assemble(r: &Region, vpc: &Vpc, region: &str) -> Deployment {
     let vpc_id = vpc.vpc_id().unwrap_or_default().to_string();
     let mut d = Deployment::new(&vpc_id, session_of(vpc).map_or(Maker::You, Maker::Gatewalk));
+    d.session_id = vpc
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some(crate::aws::tags::SESSION_ID_KEY))
+        .and_then(|t| t.value().map(str::to_string));
     d.vpc_name = super::ec2_name(vpc.tags());
     d.bind(K::Vpc, &vpc_id);
     if let Some(igw) = r
@@ -216,7 +221,10 @@ fn networks(r: &Region, d: &mut Deployment, svc: Option<&Service>, nlb: Option<&
     if let Some(a) = a {
         d.bind_opt(K::PublicSubnetA, a.subnet_id());
         d.bind_opt(K::AzA, a.availability_zone());
-        if let Some(rt) = a.subnet_id().and_then(|id| effective_rt(r, &vpc, id)) {
+        // Its own table; the VPC's main one is no step's to bind (step 2
+        // makes an explicit one, asking before it moves subnet A to it).
+        let rt = a.subnet_id().and_then(|id| effective_rt(r, &vpc, id));
+        if let Some(rt) = rt.filter(|t| t.associations().iter().all(|x| x.main() != Some(true))) {
             d.bind_opt(K::PublicRouteTable, rt.route_table_id());
         }
     }

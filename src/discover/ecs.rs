@@ -8,7 +8,7 @@ use super::region::Region;
 use super::{Deployment, Maker};
 use crate::aws::tags::SESSION_KEY;
 use crate::model::OutputKey as K;
-use aws_sdk_ecs::types::{Service, TaskDefinition};
+use aws_sdk_ecs::types::{Cluster, Service, TaskDefinition};
 use aws_sdk_elasticloadbalancingv2::types::LoadBalancer;
 
 /// Binds what a service leads to.
@@ -100,113 +100,163 @@ pub(super) fn bind_placeholder(
         None if svc.is_some() => d.bind(K::RetiredPlaceholder, "none"),
         None => {}
     }
+    // Before a service, the console's NLB already has its listener (to the
+    // placeholder): bound as yours, step 6 points it at the service.
+    if svc.is_none()
+        && let Some(lb) = lb
+    {
+        let ph = d.get(K::Placeholder).map(str::to_string);
+        let mut ls: Vec<_> = r
+            .listeners
+            .iter()
+            .filter(|l| l.load_balancer_arn() == Some(lb))
+            .collect();
+        ls.sort_by_key(|l| {
+            let to_ph = l
+                .default_actions()
+                .iter()
+                .any(|a| a.target_group_arn().is_some() && a.target_group_arn() == ph.as_deref());
+            (!to_ph, l.port())
+        });
+        if let Some(l) = ls.first() {
+            d.bind_opt(K::Listener, l.listener_arn());
+        }
+    }
+}
+
+/// What has no service yet: clusters with none, and task definitions of
+/// families no service runs.
+struct Idle<'r> {
+    clusters: Vec<&'r Cluster>,
+    defs: Vec<&'r TaskDefinition>,
+    /// What one deployment took, no other takes.
+    taken: Vec<String>,
 }
 
 /// Clusters with no service and task definition families no service runs,
 /// bound to deployments that have no service: by the session tag for
-/// gatewalk's, and for yours only when exactly one deployment and one
-/// candidate could go together (anything else is a guess; it is noted).
+/// gatewalk's, and for yours by name (see [`by_name`]); anything else is a
+/// guess, and is noted.
 pub(super) fn bind_idle(r: &Region, deployments: &mut [Deployment]) {
     let run: Vec<&str> = r
         .services
         .iter()
         .filter_map(Service::task_definition)
         .collect();
-    let idle_clusters: Vec<_> = r
-        .clusters
-        .iter()
-        .filter(|c| c.active_services_count() == 0)
-        .collect();
-    let idle_defs: Vec<&TaskDefinition> = r
-        .task_defs
-        .iter()
-        .filter(|t| t.task_definition_arn().is_some_and(|a| !run.contains(&a)))
-        .filter(|t| {
-            let fam = t.family();
-            !r.task_defs.iter().any(|o| {
-                o.family() == fam && o.task_definition_arn().is_some_and(|a| run.contains(&a))
+    let mut idle = Idle {
+        clusters: r
+            .clusters
+            .iter()
+            .filter(|c| c.active_services_count() == 0)
+            .collect(),
+        defs: r
+            .task_defs
+            .iter()
+            .filter(|t| t.task_definition_arn().is_some_and(|a| !run.contains(&a)))
+            .filter(|t| {
+                let fam = t.family();
+                !r.task_defs.iter().any(|o| {
+                    o.family() == fam && o.task_definition_arn().is_some_and(|a| run.contains(&a))
+                })
             })
-        })
-        .collect();
+            .collect(),
+        taken: Vec::new(),
+    };
     let waiting: Vec<usize> = (0..deployments.len())
         .filter(|&i| !deployments[i].has(K::Cluster))
         .collect();
+    let alone = waiting
+        .iter()
+        .filter(|&&j| !matches!(deployments[j].maker, Maker::Gatewalk(_)))
+        .count()
+        == 1;
     for &i in &waiting {
         let d = &mut deployments[i];
-        if let Maker::Gatewalk(session) = d.maker.clone() {
-            let tagged = |tags: Vec<(Option<&str>, Option<&str>)>| {
-                tags.iter()
-                    .any(|(k, v)| *k == Some(SESSION_KEY) && *v == Some(session.as_str()))
-            };
-            if let Some(c) = idle_clusters
-                .iter()
-                .find(|c| tagged(c.tags().iter().map(|t| (t.key(), t.value())).collect()))
-            {
-                d.bind_opt(K::Cluster, c.cluster_arn());
-            }
-            let ours = |t: &&&TaskDefinition| {
-                t.task_definition_arn()
-                    .and_then(|a| r.def_sessions.get(a))
-                    .is_some_and(|s| *s == session)
-            };
-            if let Some(t) = idle_defs.iter().find(ours) {
-                bind_task_definition(d, t);
-            }
-            continue;
+        match d.maker.clone() {
+            Maker::Gatewalk(session) => idle_of_session(r, d, &idle, &session),
+            Maker::You => idle_of_yours(r, d, &mut idle, alone),
         }
-        let alone = waiting
+    }
+}
+
+/// For gatewalk's deployment: what carries its session's tag.
+fn idle_of_session(r: &Region, d: &mut Deployment, idle: &Idle<'_>, session: &str) {
+    let tagged = |c: &&&Cluster| {
+        c.tags()
             .iter()
-            .filter(|&&j| !matches!(deployments[j].maker, Maker::Gatewalk(_)))
-            .count()
-            == 1;
-        let d = &mut deployments[i];
-        let mut names = vec![d.vpc_name.clone()];
-        if let Some(lb) = d
-            .get(K::LoadBalancer)
-            .and_then(|a| r.nlbs.iter().find(|x| x.load_balancer_arn() == Some(a)))
-        {
-            names.push(lb.load_balancer_name().unwrap_or_default().to_string());
+            .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session))
+    };
+    if let Some(c) = idle.clusters.iter().find(tagged) {
+        d.bind_opt(K::Cluster, c.cluster_arn());
+    }
+    let ours = |t: &&&TaskDefinition| {
+        t.task_definition_arn()
+            .and_then(|a| r.def_sessions.get(a))
+            .is_some_and(|s| s == session)
+    };
+    if let Some(t) = idle.defs.iter().find(ours) {
+        bind_task_definition(d, t);
+    }
+}
+
+/// For yours: what no session tags, named like the deployment.
+fn idle_of_yours(r: &Region, d: &mut Deployment, idle: &mut Idle<'_>, alone: bool) {
+    let mut names = vec![d.vpc_name.clone()];
+    if let Some(lb) = d
+        .get(K::LoadBalancer)
+        .and_then(|a| r.nlbs.iter().find(|x| x.load_balancer_arn() == Some(a)))
+    {
+        names.push(lb.load_balancer_name().unwrap_or_default().to_string());
+    }
+    let taken = |arn: Option<&str>| idle.taken.iter().any(|t| Some(t.as_str()) == arn);
+    let clusters: Vec<_> = idle
+        .clusters
+        .iter()
+        .copied()
+        .filter(|c| !c.tags().iter().any(|t| t.key() == Some(SESSION_KEY)))
+        .filter(|c| !taken(c.cluster_arn()))
+        .collect();
+    // The revisions gatewalk's sessions made are theirs alone.
+    let defs: Vec<_> = idle
+        .defs
+        .iter()
+        .copied()
+        .filter(|t| {
+            t.task_definition_arn()
+                .is_some_and(|a| !r.def_sessions.contains_key(a) && !taken(Some(a)))
+        })
+        .collect();
+    match by_name(
+        &names,
+        &clusters,
+        |c| c.cluster_name().unwrap_or_default(),
+        alone,
+    ) {
+        Some(c) => {
+            d.bind_opt(K::Cluster, c.cluster_arn());
+            d.bind(K::ClusterCreated, "false");
+            idle.taken
+                .push(c.cluster_arn().unwrap_or_default().to_string());
         }
-        let untagged: Vec<_> = idle_clusters
-            .iter()
-            .copied()
-            .filter(|c| !c.tags().iter().any(|t| t.key() == Some(SESSION_KEY)))
-            .collect();
-        match by_name(
-            &names,
-            &untagged,
-            |c| c.cluster_name().unwrap_or_default(),
-            alone,
-        ) {
-            Some(c) => {
-                d.bind_opt(K::Cluster, c.cluster_arn());
-                d.bind(K::ClusterCreated, "false");
-            }
-            None if untagged.is_empty() => {}
-            None => d.note(format!(
-                "{} ECS clusters have no service yet and none is clearly this deployment's; \
-                 bind yours with `gatewalk adopt --bind cluster_arn=ARN`",
-                untagged.len()
-            )),
+        None if clusters.is_empty() => {}
+        None => d.note(format!(
+            "{} ECS clusters have no service yet and none is clearly this deployment's; \
+             bind yours with `gatewalk adopt --bind cluster_arn=ARN`",
+            clusters.len()
+        )),
+    }
+    match by_name(&names, &defs, |t| t.family().unwrap_or_default(), alone) {
+        Some(t) => {
+            bind_task_definition(d, t);
+            idle.taken
+                .push(t.task_definition_arn().unwrap_or_default().to_string());
         }
-        // The revisions gatewalk's sessions made are theirs alone.
-        let untagged: Vec<_> = idle_defs
-            .iter()
-            .copied()
-            .filter(|t| {
-                t.task_definition_arn()
-                    .is_some_and(|a| !r.def_sessions.contains_key(a))
-            })
-            .collect();
-        match by_name(&names, &untagged, |t| t.family().unwrap_or_default(), alone) {
-            Some(t) => bind_task_definition(d, t),
-            None if untagged.is_empty() => {}
-            None => d.note(format!(
-                "{} task definition families have no service yet and none is clearly this \
-                 deployment's; bind yours with `gatewalk adopt --bind task_definition_arn=ARN`",
-                untagged.len()
-            )),
-        }
+        None if defs.is_empty() => {}
+        None => d.note(format!(
+            "{} task definition families have no service yet and none is clearly this \
+             deployment's; bind yours with `gatewalk adopt --bind task_definition_arn=ARN`",
+            defs.len()
+        )),
     }
 }
 

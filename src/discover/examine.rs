@@ -48,7 +48,13 @@ pub async fn examine(
     aws: &AwsContext,
     d: &Deployment,
 ) -> (Vec<StepSeen>, Vec<String>) {
-    let (mut session, inputs, notes) = d.session("doctor", &aws.region);
+    // Gatewalk's own deployment is judged as its session; anyone else's as
+    // a session of none (no tags of it exist).
+    let name = match &d.maker {
+        super::Maker::Gatewalk(s) => s.as_str(),
+        super::Maker::You => "doctor",
+    };
+    let (mut session, inputs, notes) = d.session(name, &aws.region);
     let present: Vec<StepId> = StepId::ALL.into_iter().filter(|s| d.present(*s)).collect();
     // Steps 1–9 first; step 10 judges whether they are done.
     let (last, first): (Vec<StepId>, Vec<StepId>) =

@@ -49,6 +49,8 @@ pub struct Deployment {
     pub vpc_name: String,
     /// Who made it.
     pub maker: Maker,
+    /// The `gatewalk:session-id` of gatewalk's session that made it.
+    pub session_id: Option<String>,
     /// Output key → id (resources) or fact (zone, DNS name).
     pub bound: BTreeMap<OutputKey, String>,
     /// Inputs as `step.field=value`, read from what exists.
@@ -63,6 +65,7 @@ impl Deployment {
             vpc: vpc.to_string(),
             vpc_name: String::new(),
             maker,
+            session_id: None,
             bound: BTreeMap::new(),
             settings: Vec::new(),
             notes: Vec::new(),
@@ -101,6 +104,14 @@ impl Deployment {
                 self.has(OutputKey::Listener) && self.has(OutputKey::ServiceTargetGroup)
             }
             StepId::Done => self.has(OutputKey::InvokeUrl),
+            // The console's NLB comes with a listener before any service.
+            StepId::Service => [
+                OutputKey::Service,
+                OutputKey::SecurityGroup,
+                OutputKey::ServiceTargetGroup,
+            ]
+            .iter()
+            .any(|k| self.has(*k)),
             _ => self
                 .bound
                 .keys()
@@ -122,6 +133,11 @@ impl Deployment {
     /// returned notes. Nothing is saved.
     pub fn session(&self, name: &str, region: &str) -> (Session, Inputs, Vec<String>) {
         let mut s = Session::new(name, region);
+        // Judged as gatewalk's own session it is, so checks that look for
+        // the session's tags find them.
+        if self.maker == Maker::Gatewalk(name.to_string()) && self.session_id.is_some() {
+            s.id.clone_from(&self.session_id);
+        }
         for (k, id) in &self.bound {
             if k.is_resource() {
                 s.bind_yours(*k, id);
@@ -151,11 +167,16 @@ impl Deployment {
                             .iter()
                             .any(|e| e.step == Some(o.step) && e.field == o.field)
                     });
-                    for e in &errs {
-                        notes.push(format!("input left at its default: {e}"));
+                    if overrides.len() == before {
+                        // An error on a field left at its default (two blocks that
+                        // overlap): the step's values read back go with it.
+                        overrides.retain(|o| !errs.iter().any(|e| e.step == Some(o.step)));
                     }
                     if overrides.len() == before {
                         overrides.clear();
+                    }
+                    for e in &errs {
+                        notes.push(format!("input left at its default: {e}"));
                     }
                 }
             }

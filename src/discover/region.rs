@@ -34,7 +34,7 @@ pub struct Api {
     pub name: String,
     /// Its tags.
     pub tags: BTreeMap<String, String>,
-    /// Every method that has an integration.
+    /// Every method, with its integration if it has one.
     pub routes: Vec<ApiRoute>,
     /// Stage name → deployment id.
     pub stages: BTreeMap<String, String>,
@@ -337,17 +337,17 @@ async fn api_routes(aws: &AwsContext, api: &str) -> Result<Vec<ApiRoute>> {
             .ctx("apigateway", "GetResources")?;
         for res in r.items() {
             let path = res.path().unwrap_or("/");
+            // Every method is a route, with an integration or not (one
+            // without is what apply must complete, not remove).
             for (verb, m) in res.resource_methods().into_iter().flatten() {
-                let Some(i) = m.method_integration() else {
-                    continue;
-                };
+                let i = m.method_integration();
                 routes.push(ApiRoute {
                     route: format!("{} {path}", m.http_method().unwrap_or(verb)),
                     connection_type: i
-                        .connection_type()
+                        .and_then(|i| i.connection_type())
                         .map_or_else(|| "INTERNET".into(), |t| t.as_str().to_string()),
-                    connection_id: i.connection_id().map(str::to_string),
-                    uri: i.uri().unwrap_or_default().to_string(),
+                    connection_id: i.and_then(|i| i.connection_id()).map(str::to_string),
+                    uri: i.and_then(|i| i.uri()).unwrap_or_default().to_string(),
                 });
             }
         }

@@ -22,14 +22,28 @@ pub struct SessionHandle {
 
 /// What the user agreed to for this run, about resources of theirs bound to
 /// the session. Never saved: each run asks again.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Consent {
-    /// Change resources of yours where the plan said so (`apply --yes`, or
-    /// a confirm in the wizard).
+    /// Change resources of yours where the plan said so (`apply --yes`).
     pub change_yours: bool,
     /// Delete resources of yours too (`teardown --include-yours`, after
     /// typing the session name).
     pub delete_yours: bool,
+    /// Single changes agreed to one by one (the wizard asks about each), as
+    /// [`Consent::change`] words them.
+    pub agreed: Vec<String>,
+}
+
+impl Consent {
+    /// How a change to a resource of yours is put to you, and agreed to.
+    pub fn change(noun: &str, id: &str, what: &str) -> String {
+        format!("your {noun} {id}: {what}")
+    }
+
+    /// Whether this change may go ahead.
+    pub fn allows(&self, change: &str) -> bool {
+        self.change_yours || self.agreed.iter().any(|a| a == change)
+    }
 }
 
 impl Drop for SessionHandle {
@@ -57,8 +71,8 @@ impl SessionHandle {
     }
 
     /// What the user agreed to for this run.
-    pub fn consent(&self) -> Consent {
-        self.consent
+    pub fn consent(&self) -> &Consent {
+        &self.consent
     }
 
     /// Records what the user agreed to for this run.
@@ -113,6 +127,12 @@ impl SessionHandle {
     /// let go), any unfinished intent to create it and its binding, and saves.
     pub fn forget(&mut self, key: OutputKey) -> Result<()> {
         let rec = self.session.step_mut(key.step());
+        // A resource of yours is let go only when it was removed with your
+        // consent (`teardown --include-yours`); else it stays bound, so a
+        // later teardown can still list or remove it.
+        if rec.yours.contains(key.as_str()) && !self.consent.delete_yours {
+            return Ok(());
+        }
         let a = rec.outputs.remove(key.as_str()).is_some();
         let b = rec.outputs.remove(&intent_key(key)).is_some();
         let c = rec.yours.remove(key.as_str());

@@ -230,6 +230,37 @@ impl Session {
         rec.yours.insert(key.as_str().to_string());
     }
 
+    /// Binds a resource of yours under `key` (`None`: lets go of a binding
+    /// of yours). Refused when the key holds a resource gatewalk made: it
+    /// would be left behind, found by no teardown.
+    pub fn rebind(&mut self, key: OutputKey, id: Option<&str>) -> Result<(), String> {
+        let made = self.output(key).filter(|_| !self.is_yours(key));
+        match (id, made) {
+            // Already this session's own: nothing to bind.
+            (Some(id), Some(old)) if old == id => Ok(()),
+            (Some(_), Some(old)) => Err(format!(
+                "session `{}` already has its own {} {old}, made by gatewalk; tear it down first \
+                 (`gatewalk teardown`) to use yours instead",
+                self.name,
+                key.noun()
+            )),
+            (None, Some(old)) => Err(format!(
+                "{} {old} was made by gatewalk, not bound; `gatewalk teardown` removes it",
+                key.noun()
+            )),
+            (Some(id), _) => {
+                self.bind_yours(key, id);
+                Ok(())
+            }
+            (None, None) => {
+                let rec = self.step_mut(key.step());
+                rec.outputs.remove(key.as_str());
+                rec.yours.remove(key.as_str());
+                Ok(())
+            }
+        }
+    }
+
     /// Every binding of yours, in walkthrough order: key and id.
     pub fn yours(&self) -> Vec<(OutputKey, &str)> {
         OutputKey::ALL

@@ -471,9 +471,13 @@ pub fn consent_to_change(
     id: &str,
     what: &str,
 ) -> Result<()> {
-    if h.consent().change_yours {
-        cx.progress
-            .info(format!("changing your {noun} {id}: {what}"));
+    if h.consent()
+        .allows(&crate::session::Consent::change(noun, id, what))
+    {
+        cx.progress.info(format!(
+            "changing your {noun} {}: {what}",
+            crate::text::short_arn(id)
+        ));
         return Ok(());
     }
     Err(Error::NeedsConsent {

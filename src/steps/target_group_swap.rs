@@ -90,6 +90,50 @@ fn tg_arn(s: &Session) -> Result<String> {
         })
 }
 
+/// "The placeholder target group is gone": judged by this session's tags;
+/// one of yours is kept, and said so.
+async fn placeholder_check(cx: StepCx<'_>, s: &Session) -> Result<Check> {
+    let aws = cx.aws;
+    let ph = describe_tg(aws, &cx.inputs.load_balancer.placeholder_target_group_name).await?;
+    let ph_ours = match &ph {
+        Some(t) => {
+            elb_owned(
+                aws,
+                &t.target_group_arn().required(
+                    "elbv2",
+                    "DescribeTargetGroups",
+                    "TargetGroupArn",
+                )?,
+                &Owner::of(s),
+            )
+            .await?
+        }
+        None => false,
+    };
+    let yours = s
+        .output(OutputKey::Placeholder)
+        .filter(|_| s.is_yours(OutputKey::Placeholder));
+    if let Some(arn) = yours {
+        return Ok(Check::warn(
+            "the placeholder target group is gone",
+            format!("{arn} is yours: kept"),
+            format!(
+                "delete it when nothing uses it: aws elbv2 delete-target-group --target-group-arn {arn}"
+            ),
+        ));
+    }
+    Ok(Check::expect(
+        "the placeholder target group is gone",
+        !ph_ours,
+        if ph_ours {
+            "still exists".to_string()
+        } else {
+            "deleted".to_string()
+        },
+        APPLY,
+    ))
+}
+
 impl Step for TargetGroupSwap {
     const ID: StepId = StepId::TargetGroupSwap;
     type Inputs = crate::inputs::TargetGroupSwapInputs;
@@ -150,7 +194,7 @@ impl Step for TargetGroupSwap {
                     .required("elbv2", "DescribeListeners", "ListenerArn")?;
             let noun = format!("listener on port {port}");
             if h.session().is_yours(OutputKey::Listener) {
-                let what = format!("forward to {tg}");
+                let what = format!("forward to {}", crate::text::short_arn(&tg));
                 crate::steps::resource::consent_to_change(cx, h, &noun, &arn, &what)?;
             } else {
                 let owner = Owner::of(h.session());
@@ -240,32 +284,7 @@ impl Step for TargetGroupSwap {
                 .to_string(),
             APPLY,
         ));
-        let ph = describe_tg(aws, &cx.inputs.load_balancer.placeholder_target_group_name).await?;
-        let ph_ours = match &ph {
-            Some(t) => {
-                elb_owned(
-                    aws,
-                    &t.target_group_arn().required(
-                        "elbv2",
-                        "DescribeTargetGroups",
-                        "TargetGroupArn",
-                    )?,
-                    &Owner::of(s),
-                )
-                .await?
-            }
-            None => false,
-        };
-        c.push(Check::expect(
-            "the placeholder target group is gone",
-            !ph_ours,
-            if ph_ours {
-                "still exists".to_string()
-            } else {
-                "deleted".to_string()
-            },
-            APPLY,
-        ));
+        c.push(placeholder_check(cx, s).await?);
         if aws.is_emulated() {
             c.push(Check::skipped(
                 "targets are healthy",

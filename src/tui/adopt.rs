@@ -81,21 +81,20 @@ impl App {
         });
     }
 
-    /// The answer to "change a resource of yours?": `y` agrees for one
-    /// apply of the step, any other key leaves it as it is.
-    pub(super) fn on_consent_key(&mut self, step: crate::model::StepId, k: KeyEvent) {
+    /// The answer to "change a resource of yours?": `y` agrees to that one
+    /// change (and applies the step again: another change asks again), any
+    /// other key leaves it as it is.
+    pub(super) fn on_consent_key(&mut self, step: crate::model::StepId, what: String, k: KeyEvent) {
         self.overlay = None;
         if k.code != KeyCode::Char('y') {
             return self.say("left as it is: nothing of yours was changed", false);
         }
-        // Agreed for this one apply; the handle forgets it after.
         if let super::app::Screen::Wizard(w) = &mut self.screen
             && let Some(h) = w.handle.as_mut()
         {
-            h.set_consent(crate::session::Consent {
-                change_yours: true,
-                delete_yours: false,
-            });
+            let mut c = h.consent().clone();
+            c.agreed.push(what);
+            h.set_consent(c);
             w.selected = step;
         }
         self.start_apply();

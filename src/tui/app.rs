@@ -306,7 +306,7 @@ pub enum Overlay {
     ConfirmChangeYours {
         /// The step to apply again.
         step: StepId,
-        /// The resource and the change, in words.
+        /// The resource and the change, in words ([`crate::session::Consent::change`]).
         what: String,
     },
 }

@@ -145,7 +145,7 @@ impl App {
                 name,
                 error,
             } => self.on_adopt_key(picked, name, error, k),
-            Overlay::ConfirmChangeYours { step, .. } => self.on_consent_key(step, k),
+            Overlay::ConfirmChangeYours { step, what } => self.on_consent_key(step, what, k),
             Overlay::ConfirmDelete { name } => match k.code {
                 KeyCode::Char('y') => {
                     self.overlay = None;

@@ -174,7 +174,7 @@ pub fn apply(
             .await;
         let ask = match &r {
             Err(crate::Error::NeedsConsent { noun, id, what }) => {
-                Some(format!("your {noun} {id}: {what}"))
+                Some(crate::session::Consent::change(noun, id, what))
             }
             _ => None,
         };

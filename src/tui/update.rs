@@ -74,9 +74,8 @@ impl App {
                 step,
                 result,
                 ask,
-                mut handle,
+                handle,
             } => {
-                handle.set_consent(crate::session::Consent::default());
                 self.on_applied(step, result, handle);
                 if let Some(what) = ask {
                     self.overlay = Some(super::app::Overlay::ConfirmChangeYours { step, what });

@@ -184,3 +184,88 @@ async fn runs_in_theirs(w: &World, b: &ByHand) {
     );
     assert_eq!(svc.task_definition(), Some(b.task_definition.as_str()));
 }
+
+/// `--bind` on a session of gatewalk's own: their VPC, internet gateway and
+/// cluster are used (yours), gatewalk makes the rest inside their VPC, and
+/// teardown keeps what was bound. A key that holds gatewalk's own resource
+/// cannot be bound over.
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_binds_resources_of_yours_and_builds_around_them() {
+    let w = World::new().await;
+    let b = console::steps_1_to_5(&w.aws, "pubquiz", "10.0.0.0/16").await;
+    let vpc = format!("vpc_id={}", b.vpc);
+    let igw = format!("internet_gateway_id={}", b.igw);
+    let cluster = format!("cluster_arn={}", b.cluster);
+    let out = gw(
+        &w,
+        &[
+            "--session",
+            "mine",
+            "apply",
+            "--through",
+            "cluster-vpc",
+            "--bind",
+            &vpc,
+            "--bind",
+            &igw,
+            "--bind",
+            &cluster,
+            "--set",
+            "cluster-vpc.cluster_name=pubquiz-cluster",
+            "--set",
+            "cluster-vpc.public_subnet_a_cidr=10.0.5.0/24",
+            "--set",
+            "cluster-vpc.public_subnet_b_cidr=10.0.6.0/24",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = w.store.load("mine").unwrap();
+    assert_eq!(s.output(K::Vpc), Some(b.vpc.as_str()));
+    assert!(s.is_yours(K::Vpc) && s.is_yours(K::InternetGateway) && s.is_yours(K::Cluster));
+    let a = s.output(K::PublicSubnetA).unwrap().to_string();
+    assert!(!s.is_yours(K::PublicSubnetA), "gatewalk made subnet A");
+    let sn = w
+        .aws
+        .ec2
+        .describe_subnets()
+        .subnet_ids(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sn.subnets()[0].vpc_id(),
+        Some(b.vpc.as_str()),
+        "inside their VPC"
+    );
+
+    let out = gw(&w, &["--session", "mine", "inputs", "cluster-vpc"]);
+    let t = text(&out);
+    assert!(t.contains(&format!("{}  (yours)", b.vpc)), "{t}");
+    assert!(t.contains(&format!("{a}  (made by gatewalk)")), "{t}");
+
+    // Their VPC cannot replace gatewalk's own subnet, and a bad id is refused
+    // before any call.
+    let over = format!("public_subnet_a_id={}", b.public_a);
+    let out = gw(&w, &["--session", "mine", "apply", "--bind", &over]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("made by gatewalk"));
+
+    let out = gw(&w, &["--session", "mine", "teardown", "--yes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(exists_vpc(&w, &b).await, "their VPC was deleted");
+    let gone = w.aws.ec2.describe_subnets().subnet_ids(&a).send().await;
+    assert!(
+        gone.is_err() || gone.unwrap().subnets().is_empty(),
+        "gatewalk's subnet is left"
+    );
+}

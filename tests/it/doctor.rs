@@ -314,3 +314,83 @@ fn bad_doctor_and_adopt_input_is_refused_before_any_call() {
         );
     }
 }
+
+/// The console makes an NLB with a listener to the first target group. Step
+/// 6 points that listener of yours at the service's target group (the
+/// walkthrough's step 7) only with consent, and teardown points it back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_console_listener_of_yours_is_swapped_with_consent_and_pointed_back() {
+    use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum};
+    let w = World::new().await;
+    let b = console::steps_1_to_5(&w.aws, "pubquiz", "10.0.0.0/16").await;
+    let l = w
+        .aws
+        .elb
+        .create_listener()
+        .load_balancer_arn(&b.nlb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(8080)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&b.placeholder)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let l = l.listeners()[0].listener_arn().unwrap().to_string();
+    let forwards = || async {
+        let d = w
+            .aws
+            .elb
+            .describe_listeners()
+            .listener_arns(&l)
+            .send()
+            .await
+            .unwrap();
+        d.listeners()[0].default_actions()[0]
+            .target_group_arn()
+            .unwrap()
+            .to_string()
+    };
+    let out = gw(&w, &["doctor"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("next: step 6"), "{}", text(&out));
+    assert_eq!(gw(&w, &["adopt", "--yes"]).status.code(), Some(0));
+    let out = gw(&w, &["plan", "service"]);
+    let t = text(&out);
+    assert!(t.contains(&format!("~ change (yours) listener {l}")), "{t}");
+
+    let out = gw(&w, &["apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        err(&out).contains(&format!(
+            "your listener {} needs a change: forward to targetgroup/demo-tg/",
+            gatewalk::text::short_arn(&l)
+        )),
+        "{}",
+        err(&out)
+    );
+    assert_eq!(forwards().await, b.placeholder, "changed without consent");
+    let out = gw(&w, &["apply", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
+    let s = w.store.load("demo").unwrap();
+    assert_eq!(
+        s.output(K::Listener),
+        Some(l.as_str()),
+        "their listener, not a second"
+    );
+    assert_eq!(
+        Some(forwards().await.as_str()),
+        s.output(K::ServiceTargetGroup)
+    );
+
+    let out = gw(&w, &["teardown", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
+    assert_eq!(forwards().await, b.placeholder, "pointed back as it was");
+    assert!(
+        w.inventory("demo").await.is_empty(),
+        "gatewalk's resources remain"
+    );
+}

@@ -27,7 +27,9 @@ const IMPLIED: &[(&str, &str)] = &[
 ];
 
 fn called() -> BTreeSet<String> {
-    let re = Regex::new(r#"ctx\(\s*"([a-z0-9]+)",\s*"([A-Za-z]+)"\s*\)"#).unwrap();
+    // Every `"service", "Operation"` pair: `.ctx(…)`, `required(…)`, and the
+    // macros that pass them on (a paginated read, a describe by id).
+    let re = Regex::new(r#""(ec2|ecs|elbv2|iam|apigateway|sts)",\s*"([A-Z][A-Za-z]+)""#).unwrap();
     let mut out = BTreeSet::new();
     let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
     while let Some(dir) = stack.pop() {

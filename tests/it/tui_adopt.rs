@@ -68,14 +68,12 @@ async fn the_picker_continues_a_hand_built_deployment_and_asks_before_changing_i
         })
     })
     .await;
-    let consent = h
+    let agreed = h
         .app
         .wizard()
         .and_then(|w| w.handle.as_ref())
-        .map(|h| h.consent());
-    assert_eq!(
-        consent,
-        Some(gatewalk::session::Consent::default()),
-        "agreed for that apply only"
-    );
+        .map(|h| h.consent().clone())
+        .unwrap();
+    assert!(!agreed.change_yours, "agreed to that change only");
+    assert_eq!(agreed.agreed.len(), 1, "{agreed:?}");
 }

@@ -210,6 +210,11 @@ pub(super) async fn ensure_public_route_table(
             .associations()
             .iter()
             .any(|a| a.subnet_id() == Some(sn.as_str()));
+        let subnet_yours = h.session().yours().iter().any(|(_, id)| *id == sn.as_str());
+        if subnet_yours && !associated {
+            let what = format!("associate it with route table {rt_id}");
+            crate::steps::resource::consent_to_change(cx, h, "public subnet", sn, &what)?;
+        }
         if !associated
             && owned::ROUTE_TABLE.may_change(cx, h, &got, &format!("associate it with {sn}"))?
         {

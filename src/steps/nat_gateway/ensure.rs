@@ -143,6 +143,13 @@ pub(super) async fn private_route_table(
     let yours = h
         .session()
         .is_yours(crate::steps::private_subnet::PRIVATE_SUBNET_KEY);
+    if yours {
+        let what = format!(
+            "route it through {} (the NAT gateway's route table)",
+            got.id
+        );
+        crate::steps::resource::consent_to_change(cx, h, "private subnet", private, &what)?;
+    }
     associate(cx, &owner, &got.id, private, yours).await
 }
 

@@ -191,7 +191,12 @@ pub(super) async fn listener(
         .await?;
     if got.origin != Origin::Created
         && forwards_to(&got.item) != Some(tg)
-        && owned::LISTENER.may_change(cx, h, &got, &format!("forward to {tg}"))?
+        && owned::LISTENER.may_change(
+            cx,
+            h,
+            &got,
+            &format!("forward to {}", crate::text::short_arn(tg)),
+        )?
     {
         aws.elb
             .modify_listener()

@@ -18,7 +18,7 @@ use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::Inputs;
 use super::load_balancer::keys as lb_keys;
 use super::private_subnet::PRIVATE_SUBNET_KEY;
-use super::{Change, Check, Resource, Step, StepCx, StepId};
+use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::error::{Error, Result};
@@ -159,7 +159,7 @@ impl Step for Service {
         let cidr = &inputs.cluster_vpc.vpc_cidr;
         let out = |k| s.output(k);
         let tag = format!("Key={SESSION_KEY},Value={}", s.name);
-        vec![
+        let mut v = vec![
             owned::SG.change(
                 s,
                 format!(
@@ -212,7 +212,20 @@ impl Step for Service {
                     i.service_name
                 ),
             ),
-        ]
+        ];
+        if let Some(l) = out(LISTENER).filter(|_| s.is_yours(LISTENER)) {
+            v.push(Change {
+                action: ChangeAction::ChangeYours,
+                resource: format!(
+                    "listener {l}: forward to the service's target group (the walkthrough's step 7), \
+                     unless it already does; teardown points it back"
+                ),
+                cli: format!(
+                    "aws elbv2 modify-listener --listener-arn {l} --default-actions Type=forward,TargetGroupArn=$TG_ARN"
+                ),
+            });
+        }
+        v
     }
 
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {

@@ -18,7 +18,7 @@ use aws_sdk_ecs::types::{Compatibility, NetworkMode, TaskDefinitionStatus};
 pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
     let i = &cx.inputs.task_definition;
     let mut checks = Vec::new();
-    let role_name = i.role_name(&s.name);
+    let role_name = role_name(i, s);
     let role = get_role(cx.aws, &role_name).await?;
     let role_arn = role
         .as_ref()
@@ -45,7 +45,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
                 "execution role may pull images",
                 "AmazonECSTaskExecutionRolePolicy attached",
             )
-        } else if i.uses_existing_role() {
+        } else if i.uses_existing_role() || s.is_yours(super::ROLE_KEY) {
             Check::warn(
                 "execution role may pull images",
                 "AmazonECSTaskExecutionRolePolicy not attached",
@@ -159,10 +159,22 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     Ok(checks)
 }
 
+/// The execution role's name: a role of yours bound to the session by its
+/// own name, else the one the inputs name (or gatewalk's).
+fn role_name(i: &super::TaskDefinitionInputs, s: &Session) -> String {
+    let yours = s
+        .output(super::ROLE_KEY)
+        .filter(|_| s.is_yours(super::ROLE_KEY));
+    match yours {
+        Some(arn) => arn.rsplit('/').next().unwrap_or(arn).to_string(),
+        None => i.role_name(&s.name),
+    }
+}
+
 pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
     let i = &cx.inputs.task_definition;
     let mut v = Vec::new();
-    let role_name = i.role_name(&s.name);
+    let role_name = role_name(i, s);
     match get_role(cx.aws, &role_name).await? {
         Some(r) => v.push(Resource {
             kind: "IAM role".into(),
@@ -172,7 +184,7 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
                 ("name".into(), role_name.clone()),
                 (
                     "created by".into(),
-                    if i.uses_existing_role() {
+                    if i.uses_existing_role() || s.is_yours(super::ROLE_KEY) {
                         "you".into()
                     } else {
                         "gatewalk".into()

@@ -15,6 +15,7 @@ use crate::aws::{AwsContext, CallExt};
 use crate::error::{Error, Result};
 use crate::model::OutputKey;
 use crate::session::{Session, SessionHandle};
+use crate::steps::resource::Origin;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, NetworkMode, PortMapping, TransportProtocol,
 };
@@ -142,11 +143,16 @@ impl TaskDefinition {
                 returned(out.role(), "iam", "CreateRole", "Role")
             })
             .await?;
-        let arn = got.id;
-        h.record(ROLE_OWNED_KEY, "true")?;
+        // A role of yours bound to the session (adopt, --bind) is used by
+        // its own name, and given the policy only when you agree.
+        let yours = got.origin == Origin::Yours;
+        let name = got.item.role_name().to_string();
+        h.record(ROLE_OWNED_KEY, if yours { "false" } else { "true" })?;
         let partition = &aws.identity().await?.partition;
         let policy = format!("arn:{partition}:iam::aws:{EXECUTION_POLICY}");
-        if !attached_policies(aws, &name).await?.contains(&policy) {
+        if !attached_policies(aws, &name).await?.contains(&policy)
+            && owned::ROLE.may_change(cx, h, &got, "attach AmazonECSTaskExecutionRolePolicy")?
+        {
             aws.iam
                 .attach_role_policy()
                 .role_name(&name)
@@ -158,7 +164,7 @@ impl TaskDefinition {
                 "attached AmazonECSTaskExecutionRolePolicy to {name}"
             ));
         }
-        Ok(arn)
+        Ok(got.id)
     }
 }
 
