@@ -96,6 +96,26 @@ pub async fn get_link(aws: &AwsContext, id: &str) -> Result<Option<VpcLink>> {
     }))
 }
 
+/// A REST API by id, `None` if it is gone.
+pub async fn get_rest_api(aws: &AwsContext, id: &str) -> Result<Option<RestApi>> {
+    let r = aws
+        .apigw
+        .get_rest_api()
+        .rest_api_id(id)
+        .send()
+        .await
+        .ctx("apigateway", "GetRestApi");
+    Ok(super::error::optional(r)?.map(|o| {
+        RestApi::builder()
+            .set_id(o.id().map(str::to_string))
+            .set_name(o.name().map(str::to_string))
+            .set_endpoint_configuration(o.endpoint_configuration().cloned())
+            .set_tags(o.tags().cloned())
+            .set_created_date(o.created_date().copied())
+            .build()
+    }))
+}
+
 /// REST APIs.
 #[derive(Debug, Clone, Copy)]
 pub struct RestApis;
@@ -109,22 +129,7 @@ impl Kind for RestApis {
         item.id()
     }
     async fn get(aws: &AwsContext, id: &str) -> Result<Option<RestApi>> {
-        let r = aws
-            .apigw
-            .get_rest_api()
-            .rest_api_id(id)
-            .send()
-            .await
-            .ctx("apigateway", "GetRestApi");
-        Ok(super::error::optional(r)?.map(|o| {
-            RestApi::builder()
-                .set_id(o.id().map(str::to_string))
-                .set_name(o.name().map(str::to_string))
-                .set_tags(o.tags().cloned())
-                .set_created_date(o.created_date().copied())
-                .set_endpoint_configuration(o.endpoint_configuration().cloned())
-                .build()
-        }))
+        get_rest_api(aws, id).await
     }
     async fn find(aws: &AwsContext, l: &Lookup<'_>) -> Result<Vec<RestApi>> {
         Ok(rest_apis(aws)

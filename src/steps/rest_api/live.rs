@@ -185,25 +185,7 @@ pub async fn our_apis(aws: &AwsContext, session: &Owner) -> Result<Vec<RestApi>>
         .collect())
 }
 
-/// A REST API by id, `None` if it is gone.
-pub async fn get_api(aws: &AwsContext, id: &str) -> Result<Option<RestApi>> {
-    let r = aws
-        .apigw
-        .get_rest_api()
-        .rest_api_id(id)
-        .send()
-        .await
-        .ctx("apigateway", "GetRestApi");
-    Ok(crate::aws::error::optional(r)?.map(|o| {
-        RestApi::builder()
-            .set_id(o.id().map(str::to_string))
-            .set_name(o.name().map(str::to_string))
-            .set_endpoint_configuration(o.endpoint_configuration().cloned())
-            .set_tags(o.tags().cloned())
-            .set_created_date(o.created_date().copied())
-            .build()
-    }))
-}
+pub use crate::aws::apigateway::get_rest_api as get_api;
 
 /// The deployment a stage serves and that deployment's description, or `None`
 /// when the stage does not exist.

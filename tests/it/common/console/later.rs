@@ -4,7 +4,7 @@
 //! mistake (the CDK pattern's security group, a link to another NLB).
 
 use super::{ByHand, PORT};
-use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetTypeEnum};
+use aws_sdk_elasticloadbalancingv2::types::ProtocolEnum;
 use gatewalk::aws::AwsContext;
 
 /// What the hand-built steps 6–10 made.
@@ -72,21 +72,7 @@ async fn step_6(aws: &AwsContext, prefix: &str, b: &ByHand, container_rule: bool
         .send()
         .await
         .unwrap();
-    let tg = aws
-        .elb
-        .create_target_group()
-        .name(format!("{prefix}-tg"))
-        .protocol(ProtocolEnum::Tcp)
-        .port(PORT)
-        .vpc_id(&b.vpc)
-        .target_type(TargetTypeEnum::Ip)
-        .send()
-        .await
-        .unwrap();
-    r.tg = tg.target_groups()[0]
-        .target_group_arn()
-        .unwrap()
-        .to_string();
+    r.tg = super::target_group(aws, &format!("{prefix}-tg"), &b.vpc).await;
     let l = aws
         .elb
         .create_listener()

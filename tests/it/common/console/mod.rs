@@ -164,20 +164,7 @@ async fn step_2(aws: &AwsContext, prefix: &str, cidr: &str, (a, bb): (&str, &str
         .send()
         .await
         .unwrap();
-    let rt = e.create_route_table().vpc_id(&b.vpc).send().await.unwrap();
-    b.public_rt = rt
-        .route_table()
-        .unwrap()
-        .route_table_id()
-        .unwrap()
-        .to_string();
-    e.create_route()
-        .route_table_id(&b.public_rt)
-        .destination_cidr_block("0.0.0.0/0")
-        .gateway_id(&b.igw)
-        .send()
-        .await
-        .unwrap();
+    b.public_rt = route_table(aws, &b.vpc, Some(&b.igw), None).await;
     let zones = ["us-east-1a", "us-east-1b"];
     for (block, az) in [(a, zones[0]), (bb, zones[1])] {
         let sn = e
@@ -269,21 +256,7 @@ async fn step_4(aws: &AwsContext, prefix: &str, b: &mut ByHand) {
     b.nlb = nlb(aws, &format!("{prefix}-nlb"), &[&b.private])
         .await
         .unwrap();
-    let tg = aws
-        .elb
-        .create_target_group()
-        .name(format!("{prefix}-tg-first"))
-        .protocol(ProtocolEnum::Tcp)
-        .port(PORT)
-        .vpc_id(&b.vpc)
-        .target_type(TargetTypeEnum::Ip)
-        .send()
-        .await
-        .unwrap();
-    b.placeholder = tg.target_groups()[0]
-        .target_group_arn()
-        .unwrap()
-        .to_string();
+    b.placeholder = target_group(aws, &format!("{prefix}-tg-first"), &b.vpc).await;
 }
 
 /// The NAT gateway in public subnet A, and the private subnet's route to it.
@@ -322,24 +295,53 @@ async fn step_5(aws: &AwsContext, prefix: &str, b: &mut ByHand) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let rt = e.create_route_table().vpc_id(&b.vpc).send().await.unwrap();
-    b.private_rt = rt
-        .route_table()
-        .unwrap()
-        .route_table_id()
-        .unwrap()
-        .to_string();
-    e.create_route()
-        .route_table_id(&b.private_rt)
-        .destination_cidr_block("0.0.0.0/0")
-        .nat_gateway_id(&b.nat)
-        .send()
-        .await
-        .unwrap();
+    b.private_rt = route_table(aws, &b.vpc, None, Some(&b.nat)).await;
     e.associate_route_table()
         .route_table_id(&b.private_rt)
         .subnet_id(&b.private)
         .send()
         .await
         .unwrap();
+}
+
+/// A route table in `vpc` whose default route goes to an internet gateway or
+/// a NAT gateway.
+async fn route_table(aws: &AwsContext, vpc: &str, igw: Option<&str>, nat: Option<&str>) -> String {
+    let e = &aws.ec2;
+    let rt = e.create_route_table().vpc_id(vpc).send().await.unwrap();
+    let id = rt
+        .route_table()
+        .unwrap()
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    e.create_route()
+        .route_table_id(&id)
+        .destination_cidr_block("0.0.0.0/0")
+        .set_gateway_id(igw.map(str::to_string))
+        .set_nat_gateway_id(nat.map(str::to_string))
+        .send()
+        .await
+        .unwrap();
+    id
+}
+
+/// A TCP target group on the container port for ip targets, as the
+/// console's wizards make it.
+pub async fn target_group(aws: &AwsContext, name: &str, vpc: &str) -> String {
+    let tg = aws
+        .elb
+        .create_target_group()
+        .name(name)
+        .protocol(ProtocolEnum::Tcp)
+        .port(PORT)
+        .vpc_id(vpc)
+        .target_type(TargetTypeEnum::Ip)
+        .send()
+        .await
+        .unwrap();
+    tg.target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string()
 }
