@@ -149,6 +149,12 @@ fn print_checks(head: &str, checks: &[Check]) {
             "  ✓ {head} present, {} checks pass{extra}",
             count(CheckStatus::Pass)
         );
+    } else if bad.iter().all(|c| c.status == CheckStatus::Pending) {
+        println!(
+            "  … {head} present, {} of {} checks still waiting for AWS (run doctor again in a minute)",
+            bad.len(),
+            checks.len()
+        );
     } else {
         println!(
             "  ✗ {head} present, {} of {} checks fail",

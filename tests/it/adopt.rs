@@ -84,7 +84,11 @@ async fn steps_1_to_5_by_hand_are_adopted_and_finished_in_their_own_vpc() {
     let out = gw(&w, &["apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = gw(&w, &["validate"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    // Their placeholder was kept, and the checks say so rather than "deleted".
+    assert!(t.contains("is yours: kept by step 7"), "{t}");
+    assert!(!t.contains("deleted in step 7"), "{t}");
     assert_eq!(
         copies(&w).await,
         built,

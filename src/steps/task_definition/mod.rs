@@ -120,7 +120,10 @@ impl TaskDefinition {
                     "execution role `{name}` does not exist in this account.\n  hint: create it, or clear task-definition.execution_role so gatewalk creates one"
                 ))
             })?;
-            p.reused("IAM role (your choice)", role.arn());
+            p.info(format!(
+                "using your execution role {} (you named it: gatewalk never deletes it)",
+                role.arn()
+            ));
             h.record(ROLE_OWNED_KEY, "false")?;
             h.record(ROLE_KEY, role.arn())?;
             return Ok(role.arn().to_string());
