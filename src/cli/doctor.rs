@@ -8,7 +8,7 @@ use super::{EXIT_CHECKS, EXIT_ERROR, EXIT_OK};
 use crate::discover::examine::{StepSeen, examine, next_step};
 use crate::discover::{Deployment, discover};
 use crate::error::{Error, Result};
-use crate::model::{Check, CheckStatus, InputError, blocking};
+use crate::model::{Check, CheckStatus, InputError, OutputKey, blocking};
 use serde_json::json;
 
 /// `--vpc`, checked before any call: `vpc-` and 8 or 17 hex digits.
@@ -54,33 +54,50 @@ pub(super) async fn doctor(cx: &Ctx<'_>, vpc: Option<String>, out: Printer) -> R
     }
     let mut code = EXIT_OK;
     let mut reports = Vec::new();
+    let sessions = cx.store.list()?;
     for d in &found {
         let (seen, notes) = examine(cx.engine, &cx.aws, d).await;
+        // A session here that already holds this VPC is where to carry on.
+        let here = sessions
+            .iter()
+            .find(|l| {
+                l.session
+                    .as_ref()
+                    .is_ok_and(|s| s.output(OutputKey::Vpc) == Some(d.vpc.as_str()))
+            })
+            .map(|l| l.name.clone());
+
         if seen.iter().any(StepSeen::unchecked) {
             code = EXIT_ERROR;
         } else if code == EXIT_OK && seen.iter().any(StepSeen::failing) {
             code = EXIT_CHECKS;
         }
-        reports.push((d, seen, notes));
+        reports.push((d, seen, notes, here));
     }
     if out.json() {
         let v: Vec<_> = reports
             .iter()
-            .map(|(d, s, n)| report_json(d, s, n))
+            .map(|(d, s, n, here)| report_json(d, s, n, here.as_deref()))
             .collect();
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         if found.len() > 1 {
             println!("{} deployments found in {}\n", found.len(), cx.aws.region);
         }
-        for (d, seen, notes) in &reports {
-            print_report(d, seen, notes);
+        for (d, seen, notes, here) in &reports {
+            print_report(d, seen, notes, here.as_deref());
         }
     }
     Ok(code)
 }
 
-fn report_json(d: &Deployment, seen: &[StepSeen], notes: &[String]) -> serde_json::Value {
+/// `here`: the session on this machine that holds the deployment, if any.
+fn report_json(
+    d: &Deployment,
+    seen: &[StepSeen],
+    notes: &[String],
+    here: Option<&str>,
+) -> serde_json::Value {
     let steps: Vec<_> = seen
         .iter()
         .map(|s| match &s.checks {
@@ -103,11 +120,12 @@ fn report_json(d: &Deployment, seen: &[StepSeen], notes: &[String]) -> serde_jso
         "inputs": d.settings,
         "steps": steps,
         "next": next_step(seen),
+        "session": here,
         "notes": all_notes,
     })
 }
 
-fn print_report(d: &Deployment, seen: &[StepSeen], notes: &[String]) {
+fn print_report(d: &Deployment, seen: &[StepSeen], notes: &[String], here: Option<&str>) {
     let name = if d.vpc_name.is_empty() {
         String::new()
     } else {
@@ -122,14 +140,19 @@ fn print_report(d: &Deployment, seen: &[StepSeen], notes: &[String]) {
             Some(Ok(checks)) => print_checks(&head, checks),
         }
     }
-    match next_step(seen) {
-        Some(n) => println!(
+    match (next_step(seen), here) {
+        (Some(n), Some(name)) => println!(
+            "  next: step {} ({}) — session `{name}` holds this deployment: `gatewalk --session {name} apply` carries on",
+            n.number(),
+            n.title(),
+        ),
+        (Some(n), None) => println!(
             "  next: step {} ({}) — `gatewalk adopt --vpc {}` makes it a session, then `gatewalk apply` carries on",
             n.number(),
             n.title(),
             d.vpc
         ),
-        None => println!("  all ten steps present and passing"),
+        (None, _) => println!("  all ten steps present and passing"),
     }
     for n in d.notes.iter().chain(notes) {
         println!("  note: {}", crate::text::clean(n));

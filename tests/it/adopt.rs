@@ -112,6 +112,13 @@ async fn steps_1_to_5_by_hand_are_adopted_and_finished_in_their_own_vpc() {
         "gatewalk's resources remain"
     );
 
+    // doctor sends them back to the session that holds it, not to adopt.
+    let t = text(&gw(&w, &["doctor"]));
+    assert!(
+        t.contains("session `demo` holds this deployment: `gatewalk --session demo apply`"),
+        "{t}"
+    );
+
     // --include-yours lists each resource, asks for the name, leaves nothing.
     let out = gw_typing(&w, &["teardown", "--include-yours"], "wrong\n");
     assert_eq!(out.status.code(), Some(2), "a wrong name cancels");
