@@ -254,6 +254,25 @@ pub async fn target_groups(
     Ok(out)
 }
 
+/// The target group attribute that holds the deregistration delay.
+pub const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
+
+/// A target group's deregistration delay in seconds, as AWS writes it.
+pub async fn deregistration_delay(aws: &AwsContext, tg: &str) -> Result<Option<String>> {
+    let out = aws
+        .elb
+        .describe_target_group_attributes()
+        .target_group_arn(tg)
+        .send()
+        .await
+        .ctx("elbv2", "DescribeTargetGroupAttributes")?;
+    Ok(out
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some(DEREGISTRATION_DELAY))
+        .and_then(|a| a.value().map(str::to_string)))
+}
+
 /// Every load balancer of the account, all pages.
 pub async fn all_load_balancers(aws: &AwsContext) -> Result<Vec<Nlb>> {
     let mut all = Vec::new();

@@ -74,15 +74,7 @@ pub(super) fn bind_placeholder(
     nlb: Option<&LoadBalancer>,
     svc: Option<&Service>,
 ) {
-    let used: Vec<&str> = r
-        .services
-        .iter()
-        .flat_map(|s| {
-            s.load_balancers()
-                .iter()
-                .filter_map(|l| l.target_group_arn())
-        })
-        .collect();
+    let used: Vec<&str> = r.used_target_groups().collect();
     let lb = nlb.and_then(LoadBalancer::load_balancer_arn);
     let mut free: Vec<_> = r
         .target_groups

@@ -191,31 +191,22 @@ impl Region {
     }
 
     async fn read_tg_attributes(&mut self, aws: &AwsContext) -> Result<()> {
-        let used: Vec<String> = self
-            .services
-            .iter()
-            .flat_map(|s| {
-                s.load_balancers()
-                    .iter()
-                    .filter_map(|l| l.target_group_arn())
-            })
-            .map(str::to_string)
-            .collect();
+        let used: Vec<String> = self.used_target_groups().map(str::to_string).collect();
         for arn in used {
-            let a = aws
-                .elb
-                .describe_target_group_attributes()
-                .target_group_arn(&arn)
-                .send()
-                .await
-                .ctx("elbv2", "DescribeTargetGroupAttributes")?;
-            let key = "deregistration_delay.timeout_seconds";
-            if let Some(v) = a.attributes().iter().find(|x| x.key() == Some(key)) {
-                self.tg_dereg
-                    .insert(arn, v.value().unwrap_or_default().to_string());
+            if let Some(v) = crate::aws::elb::deregistration_delay(aws, &arn).await? {
+                self.tg_dereg.insert(arn, v);
             }
         }
         Ok(())
+    }
+
+    /// The target groups ECS services register their tasks in.
+    pub fn used_target_groups(&self) -> impl Iterator<Item = &str> {
+        self.services.iter().flat_map(|s| {
+            s.load_balancers()
+                .iter()
+                .filter_map(|l| l.target_group_arn())
+        })
     }
 
     async fn read_services(&mut self, aws: &AwsContext) -> Result<()> {

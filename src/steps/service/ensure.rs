@@ -2,8 +2,9 @@
 //! tasks' security group, the service's target group and the NLB's listener,
 //! each settled by the resource kit and then brought to the wanted shape.
 
-use super::{DEREG_KEY, forward, forwards_to, owned};
+use super::{forward, forwards_to, owned};
 use crate::aws::CallExt;
+use crate::aws::elb::DEREGISTRATION_DELAY as DEREG_KEY;
 use crate::aws::error::returned;
 use crate::aws::kind::At;
 use crate::aws::tags::Owner;
@@ -123,20 +124,9 @@ pub(super) async fn target_group(
         })
         .await?;
     let arn = got.id.clone();
-    let attrs = aws
-        .elb
-        .describe_target_group_attributes()
-        .target_group_arn(&arn)
-        .send()
-        .await
-        .ctx("elbv2", "DescribeTargetGroupAttributes")?;
     let want = i.deregistration_delay_seconds.to_string();
-    let current = attrs
-        .attributes()
-        .iter()
-        .find(|a| a.key() == Some(DEREG_KEY))
-        .and_then(|a| a.value());
-    if current != Some(want.as_str())
+    let current = crate::aws::elb::deregistration_delay(aws, &arn).await?;
+    if current.as_deref() != Some(want.as_str())
         && owned::TG.may_change(cx, h, &got, &format!("deregistration delay {want} s"))?
     {
         aws.elb

@@ -81,7 +81,7 @@ pub mod owned {
             .foreign(Foreign::Refuse("task-definition.container_port"));
 }
 
-const DEREG_KEY: &str = "deregistration_delay.timeout_seconds";
+use crate::aws::elb::DEREGISTRATION_DELAY as DEREG_KEY;
 
 pub(crate) use crate::aws::ecs::describe_service;
 
