@@ -45,6 +45,18 @@ pub enum Event {
         /// Resource id.
         id: String,
     },
+    /// A resource is being changed to the walkthrough's shape (sent just
+    /// before the call; if the call fails, the step's error follows).
+    Changed {
+        /// Step it belongs to.
+        step: Option<StepId>,
+        /// Resource kind (`private route table`).
+        kind: String,
+        /// Resource id.
+        id: String,
+        /// The change, in words (`default route to nat-0abc…`).
+        what: String,
+    },
     /// Still waiting for AWS.
     Waiting {
         /// Step it belongs to.
@@ -164,6 +176,17 @@ impl Progress {
         });
     }
 
+    /// Reports a change made to an existing resource.
+    pub fn changed(&self, kind: &str, id: &str, what: &str) {
+        tracing::info!(step = ?self.step, kind, id, what, "changed");
+        self.send(Event::Changed {
+            step: self.step,
+            kind: kind.into(),
+            id: id.into(),
+            what: what.into(),
+        });
+    }
+
     /// Reports a retried AWS call.
     pub fn retry(&self, service: &str, operation: &str, attempt: u32, reason: &str) {
         self.send(Event::Retry {
@@ -206,6 +229,17 @@ impl std::fmt::Display for Event {
                 write!(f, "{}found {kind} {id} from an earlier run", prefix(step))
             }
             Event::Deleted { step, kind, id } => write!(f, "{}deleted {kind} {id}", prefix(step)),
+            Event::Changed {
+                step,
+                kind,
+                id,
+                what,
+            } => write!(
+                f,
+                "{}changed {kind} {}: {what}",
+                prefix(step),
+                crate::text::short_arn(id)
+            ),
             Event::Retry {
                 service,
                 operation,

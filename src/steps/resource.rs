@@ -315,7 +315,10 @@ impl<K: Kind> Owned<K> {
         what: &str,
     ) -> Result<bool> {
         match got.origin {
-            Origin::Reused | Origin::Created => Ok(true),
+            Origin::Reused | Origin::Created => {
+                cx.progress.changed(self.noun, &got.id, what);
+                Ok(true)
+            }
             Origin::Foreign => Ok(false),
             Origin::Yours => consent_to_change(cx, h, self.noun, &got.id, what).map(|()| true),
         }
@@ -474,10 +477,7 @@ pub fn consent_to_change(
     if h.consent()
         .allows(&crate::session::Consent::change(noun, id, what))
     {
-        cx.progress.info(format!(
-            "changing your {noun} {}: {what}",
-            crate::text::short_arn(id)
-        ));
+        cx.progress.changed(&format!("your {noun}"), id, what);
         return Ok(());
     }
     Err(Error::NeedsConsent {

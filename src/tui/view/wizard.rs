@@ -133,6 +133,10 @@ pub fn event_line(e: &Event) -> Line<'static> {
         Event::Created { kind, id, .. } => (THEME.ok, format!("+ created {kind} {id}")),
         Event::Reused { kind, id, .. } => (THEME.muted, format!("= found {kind} {id}")),
         Event::Deleted { kind, id, .. } => (THEME.warn, format!("- deleted {kind} {id}")),
+        Event::Changed { kind, id, what, .. } => (
+            THEME.pending,
+            format!("~ changed {kind} {}: {what}", crate::text::short_arn(id)),
+        ),
         Event::Waiting {
             what,
             state,
