@@ -32,6 +32,44 @@ pub struct CallRecord {
     pub http_status: Option<u16>,
     /// Whether the call succeeded.
     pub ok: bool,
+    /// The request's parameters as the SDK shows them (its sensitive
+    /// fields redacted by the SDK, known secrets scrubbed).
+    pub params: String,
+    /// The AWS error code, when the call failed with one.
+    pub code: Option<String>,
+    /// The AWS error message, when the call failed with one.
+    pub message: Option<String>,
+}
+
+impl CallRecord {
+    /// A failure that is how gatewalk looks for something (`GetRole` of a
+    /// role that does not exist yet): an answer, not a fault.
+    pub fn not_found(&self) -> bool {
+        !self.ok
+            && (self.http_status == Some(404)
+                || self.code.as_deref().is_some_and(|c| {
+                    c.contains("NotFound")
+                        || c.starts_with("NoSuch")
+                        || c == "ClusterNotFoundException"
+                }))
+    }
+}
+
+/// The value of `field: Some("…")` in an SDK Debug string (`code`,
+/// `message` of its error metadata).
+fn debug_field(debug: &str, field: &str) -> Option<String> {
+    let key = format!("{field}: Some(\"");
+    let start = debug.find(&key)? + key.len();
+    let mut out = String::new();
+    let mut chars = debug[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '"' => return Some(out),
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 /// Shared, append-only list of calls. Cloning shares the same list.
@@ -111,6 +149,8 @@ impl CallLog {
 struct CallStart {
     at: Instant,
     attempts: u32,
+    /// The request as the SDK shows it.
+    params: String,
     /// What the last attempt got, for the retry report.
     last: Option<String>,
 }
@@ -139,12 +179,13 @@ impl Intercept for CallRecorder {
 
     fn read_before_execution(
         &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         cfg.interceptor_state().store_put(CallStart {
             at: Instant::now(),
             attempts: 0,
+            params: crate::logging::scrub(&format!("{:?}", context.input())),
             last: None,
         });
         Ok(())
@@ -159,6 +200,7 @@ impl Intercept for CallRecorder {
         let mut start = cfg.load::<CallStart>().cloned().unwrap_or(CallStart {
             at: Instant::now(),
             attempts: 0,
+            params: String::new(),
             last: None,
         });
         start.attempts += 1;
@@ -208,6 +250,10 @@ impl Intercept for CallRecorder {
         );
         let start = cfg.load::<CallStart>();
         let ok = matches!(context.output_or_error(), Some(Ok(_)));
+        let error = match context.output_or_error() {
+            Some(Err(e)) => format!("{e:?}"),
+            _ => String::new(),
+        };
         let http_status = context.response().map(|r| r.status().as_u16());
         let rec = CallRecord {
             service,
@@ -216,6 +262,9 @@ impl Intercept for CallRecorder {
             attempts: start.map_or(1, |s| s.attempts),
             http_status,
             ok,
+            params: start.map(|s| s.params.clone()).unwrap_or_default(),
+            code: debug_field(&error, "code"),
+            message: debug_field(&error, "message").map(|m| crate::logging::scrub(&m)),
         };
         tracing::debug!(
             service = %rec.service,
@@ -249,5 +298,21 @@ impl Intercept for Delay {
     ) -> Result<(), BoxError> {
         std::thread::sleep(self.0);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::debug_field;
+
+    #[test]
+    fn reads_code_and_message_out_of_an_sdk_error() {
+        let d = r#"ServiceError(ServiceError { source: NoSuchEntityException(NoSuchEntityException { message: Some("The role with name x cannot be found."), meta: ErrorMetadata { code: Some("NoSuchEntity"), message: Some("The role \"x\" cannot be found."), extras: None } }) })"#;
+        assert_eq!(debug_field(d, "code").as_deref(), Some("NoSuchEntity"));
+        assert_eq!(
+            debug_field(d, "message").as_deref(),
+            Some("The role with name x cannot be found.")
+        );
+        assert_eq!(debug_field("no error", "code"), None);
     }
 }

@@ -72,7 +72,7 @@ impl StepInputs for TaskDefinitionInputs {
         },
         Field {
             name: "memory",
-            meaning: "task memory in MiB; must pair with cpu (256 CPU → 512, 1024 or 2048)",
+            meaning: "task memory in MiB; each cpu size allows its own range (256 CPU → 512, 1024 or 2048 MiB)",
         },
         Field {
             name: "execution_role",
@@ -110,7 +110,10 @@ impl StepInputs for TaskDefinitionInputs {
             e.push("image", "is longer than the 255 characters ECS accepts");
         }
         e.check("container_port", check_port(self.container_port));
-        e.check("memory", fargate_size(self.cpu, self.memory));
+        match fargate_memory(self.cpu) {
+            Err(m) => e.push("cpu", m),
+            Ok(_) => e.check("memory", fargate_size(self.cpu, self.memory)),
+        }
         let role = self.execution_role.trim();
         if role.starts_with("arn:") {
             let ok = role.split(':').count() == 6 && role.contains(":role/");
@@ -147,10 +150,11 @@ pub fn check_port(port: u32) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Whether `cpu`/`memory` (MiB) is a size Fargate runs.
-pub fn fargate_size(cpu: u32, memory: u32) -> std::result::Result<(), String> {
+/// The memory sizes (MiB) Fargate runs with `cpu` units, smallest first, or
+/// why `cpu` is not a Fargate size.
+pub fn fargate_memory(cpu: u32) -> std::result::Result<Vec<u32>, String> {
     let gib = |g: u32| g * 1024;
-    let allowed: Vec<u32> = match cpu {
+    Ok(match cpu {
         256 => vec![512, 1024, 2048],
         512 => (1..=4).map(gib).collect(),
         1024 => (2..=8).map(gib).collect(),
@@ -163,18 +167,41 @@ pub fn fargate_size(cpu: u32, memory: u32) -> std::result::Result<(), String> {
                 "cpu {cpu} is not a Fargate size; use 256, 512, 1024, 2048, 4096, 8192 or 16384"
             ));
         }
-    };
+    })
+}
+
+/// The memory cpu `cpu` allows, in words: `cpu 512 allows 1024–4096 MiB in
+/// steps of 1024 MiB`.
+pub fn memory_range(cpu: u32) -> std::result::Result<String, String> {
+    let allowed = fargate_memory(cpu)?;
+    let (lo, hi) = (allowed[0], allowed[allowed.len() - 1]);
+    Ok(match allowed.get(1) {
+        Some(next) if allowed.windows(2).all(|w| w[1] - w[0] == next - lo) => {
+            format!(
+                "cpu {cpu} allows {lo}–{hi} MiB in steps of {} MiB",
+                next - lo
+            )
+        }
+        _ => format!(
+            "cpu {cpu} allows {} MiB",
+            allowed
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// Whether `cpu`/`memory` (MiB) is a size Fargate runs.
+pub fn fargate_size(cpu: u32, memory: u32) -> std::result::Result<(), String> {
+    let allowed = fargate_memory(cpu)?;
     if allowed.contains(&memory) {
         return Ok(());
     }
-    let (lo, hi) = (allowed[0], allowed[allowed.len() - 1]);
-    let step = if allowed.len() > 1 {
-        allowed[1] - allowed[0]
-    } else {
-        0
-    };
     Err(format!(
-        "{memory} MiB does not pair with cpu {cpu}; Fargate allows {lo}–{hi} MiB in steps of {step} MiB"
+        "{memory} MiB does not pair with cpu {cpu}: {} (set task_definition.memory too)",
+        memory_range(cpu)?
     ))
 }
 
@@ -197,5 +224,25 @@ mod tests {
                 .unwrap_err()
                 .contains("not a Fargate size")
         );
+        assert_eq!(
+            memory_range(256).unwrap(),
+            "cpu 256 allows 512, 1024, 2048 MiB"
+        );
+        assert_eq!(
+            memory_range(512).unwrap(),
+            "cpu 512 allows 1024–4096 MiB in steps of 1024 MiB"
+        );
+    }
+
+    #[test]
+    fn a_cpu_that_is_not_a_size_is_the_cpus_fault() {
+        let s = crate::session::Session::new("t", "us-east-1");
+        let o = crate::inputs::Override {
+            step: crate::model::StepId::TaskDefinition,
+            field: "cpu".into(),
+            value: crate::inputs::OverrideValue::Text("300".into()),
+        };
+        let errs = crate::inputs::Inputs::resolve(&s, &[o]).unwrap_err();
+        assert!(errs.iter().all(|e| e.field == "cpu"), "{errs:?}");
     }
 }

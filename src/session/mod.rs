@@ -275,6 +275,22 @@ impl Session {
         self.step(id).status
     }
 
+    /// The steps applied at least once, in order.
+    pub fn applied(&self) -> Vec<StepId> {
+        StepId::ALL
+            .into_iter()
+            .filter(|s| self.status(*s) != StepStatus::NotStarted)
+            .collect()
+    }
+
+    /// The steps that fail their checks (or their last apply) now, in order.
+    pub fn failing(&self) -> Vec<StepId> {
+        StepId::ALL
+            .into_iter()
+            .filter(|s| self.status(*s) == StepStatus::Failed)
+            .collect()
+    }
+
     /// How many of the ten steps are done.
     pub fn done_count(&self) -> usize {
         StepId::ALL

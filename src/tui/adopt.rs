@@ -5,7 +5,8 @@
 //! it changes one of them.
 
 use super::app::{App, Load, Overlay};
-use super::tasks;
+use super::cmd::Cmd;
+use super::text_field::TextField;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::time::Instant;
 
@@ -13,10 +14,12 @@ impl App {
     /// Opens the dialog and looks for deployments.
     pub(super) fn start_adopt(&mut self) {
         let Some(conn) = self.connection().cloned() else {
-            return self.say("not connected; see the header", true);
+            return self.error("not connected; see the header");
         };
         self.adoptable = Some(Load::Loading(Instant::now()));
-        tasks::discover(&self.tx, conn);
+        let req = self.req();
+        self.picker_req = Some(req.id);
+        self.ask(Cmd::Discover(req, conn));
         let taken = |n: &str| self.sessions.iter().any(|r| r.name == n);
         let name = (1..=99)
             .map(|i| {
@@ -30,7 +33,7 @@ impl App {
             .unwrap_or_default();
         self.overlay = Some(Overlay::Adopt {
             picked: 0,
-            name,
+            name: TextField::new(name),
             error: None,
         });
     }
@@ -47,7 +50,7 @@ impl App {
     pub(super) fn on_adopt_key(
         &mut self,
         mut picked: usize,
-        mut name: String,
+        mut name: TextField,
         error: Option<String>,
         k: KeyEvent,
     ) {
@@ -62,17 +65,13 @@ impl App {
             }
             KeyCode::Up => picked = picked.saturating_sub(1),
             KeyCode::Down => picked = (picked + 1).min(found.len().saturating_sub(1)),
-            KeyCode::Backspace => {
-                name.pop();
-            }
-            KeyCode::Char(c) if !c.is_control() => name.push(c),
             KeyCode::Enter => return self.adopt_picked(found.get(picked).cloned(), picked, name),
             _ => {}
         }
-        let error = if k.code == KeyCode::Up || k.code == KeyCode::Down {
-            error
+        let error = if name.on_key(&k) {
+            crate::session::validate_name(name.text()).err()
         } else {
-            crate::session::validate_name(&name).err()
+            error
         };
         self.overlay = Some(Overlay::Adopt {
             picked,
@@ -87,7 +86,7 @@ impl App {
     pub(super) fn on_consent_key(&mut self, step: crate::model::StepId, what: String, k: KeyEvent) {
         self.overlay = None;
         if k.code != KeyCode::Char('y') {
-            return self.say("left as it is: nothing of yours was changed", false);
+            return self.info("left as it is: nothing of yours was changed");
         }
         if let super::app::Screen::Wizard(w) = &mut self.screen
             && let Some(h) = w.handle.as_mut()
@@ -104,8 +103,9 @@ impl App {
         &mut self,
         d: Option<crate::discover::Deployment>,
         picked: usize,
-        name: String,
+        field: TextField,
     ) {
+        let name = field.text().to_string();
         let exists = self.sessions.iter().any(|r| r.name == name);
         let error = crate::session::validate_name(&name)
             .err()
@@ -116,17 +116,18 @@ impl App {
         let (Some(d), None, Some(conn)) = (d, &error, self.connection().cloned()) else {
             self.overlay = Some(Overlay::Adopt {
                 picked,
-                name,
+                name: field,
                 error,
             });
             return;
         };
         self.overlay = None;
-        self.say(
-            format!("making session `{name}` of the deployment in {}…", d.vpc),
-            false,
-        );
-        tasks::adopt(&self.tx, self.config.home.clone(), conn, d, name);
-        tasks::list_sessions(&self.tx, self.config.home.clone());
+        self.info(format!(
+            "making session `{name}` of the deployment in {}…",
+            d.vpc
+        ));
+        let req = self.req();
+        self.picker_req = Some(req.id);
+        self.ask(Cmd::Adopt(req, conn, Box::new(d), name));
     }
 }

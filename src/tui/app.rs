@@ -2,19 +2,23 @@
 //! is loading or running. Changed only by [`App::update`](super::update);
 //! read by the view.
 
+use super::cmd::{Cmd, Runner, Setup};
 use super::keys::{Context, KeyTable};
-use super::msg::{Connection, Msg, SessionRow};
+use super::msg::{Connection, Msg, Req, SessionRow};
 use crate::aws::{AwsOptions, Identity};
 use crate::engine::Engine;
 use crate::inputs::Inputs;
 use crate::model::{Check, Resource, StepId};
 use crate::progress::Event;
 use crate::session::{Session, SessionHandle, StepStatus};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::JoinHandle;
+
+/// How long the wizard stays idle before it re-checks the applied steps.
+pub const RECHECK_EVERY: Duration = Duration::from_secs(30);
 
 /// How the app was started.
 #[derive(Debug, Clone)]
@@ -143,15 +147,17 @@ pub enum JobKind {
     Teardown,
 }
 
-/// A running job.
+/// A running job (its task is held by the [`Runner`]).
 #[derive(Debug)]
 pub struct Job {
     /// What it is.
     pub kind: JobKind,
     /// When it started.
     pub started: Instant,
-    /// The task, kept so Esc can stop it (taken when stopping).
-    pub task: Option<JoinHandle<()>>,
+    /// The request it answers.
+    pub req: Req,
+    /// What it created, changed and deleted so far (said when it ends).
+    pub changes: Vec<Event>,
     /// The latest wait, shown with its elapsed time.
     pub waiting: Option<Event>,
     /// Esc was pressed; waiting for the task to let go of the session.
@@ -164,13 +170,46 @@ pub struct Form {
     /// Selected field.
     pub field: usize,
     /// Text being edited, if editing.
-    pub editing: Option<String>,
+    pub editing: Option<super::text_field::TextField>,
     /// What is wrong with the edited text (checked as you type).
     pub error: Option<String>,
     /// Live candidates for the field being edited (existing roles, clusters).
     pub candidates: Option<Load<Vec<String>>>,
     /// Which candidate is highlighted.
     pub candidate: usize,
+    /// Something said about the edit that is not an error (a field moved
+    /// along with it).
+    pub note: Option<String>,
+}
+
+/// The requests a wizard waits for; an answer to any other is stale.
+#[derive(Debug, Clone, Default)]
+pub struct Pending {
+    /// Checks asked for, per step.
+    pub checks: BTreeMap<StepId, u64>,
+    /// Live resources asked for, per step.
+    pub live: BTreeMap<StepId, u64>,
+    /// Candidates for the field being edited.
+    pub candidates: Option<u64>,
+    /// The re-check of every applied step (on open and on `r`), whose
+    /// answer replaces "re-checking…" with what it found.
+    pub recheck_all: Option<u64>,
+}
+
+/// What the last draw learnt about the content pane, for scrolling keys.
+#[derive(Debug, Default)]
+pub struct Viewport {
+    /// Rows the pane shows.
+    pub page: Cell<u16>,
+    /// Rows of the content, wrapped.
+    pub total: Cell<u16>,
+}
+
+impl Viewport {
+    /// The furthest the content can scroll.
+    pub fn max_scroll(&self) -> u16 {
+        self.total.get().saturating_sub(self.page.get())
+    }
 }
 
 /// The open session.
@@ -202,6 +241,13 @@ pub struct Wizard {
     pub form: Form,
     /// Showing the done screen instead of the step tabs.
     pub done_screen: bool,
+    /// The requests in flight.
+    pub pending: Pending,
+    /// When the applied steps were last re-checked:
+    /// the idle re-check waits [`RECHECK_EVERY`] from here.
+    pub last_recheck: Instant,
+    /// The content pane as last drawn.
+    pub viewport: Viewport,
 }
 
 impl Wizard {
@@ -225,6 +271,18 @@ impl Wizard {
             log: Vec::new(),
             form: Form::default(),
             done_screen: false,
+            pending: Pending::default(),
+            last_recheck: Instant::now(),
+            viewport: Viewport::default(),
+        }
+    }
+
+    /// Selects `step`: its tabs start at the top, its form at its first field.
+    pub fn select(&mut self, step: StepId) {
+        if self.selected != step {
+            self.selected = step;
+            self.scroll = 0;
+            self.form = Form::default();
         }
     }
 
@@ -244,16 +302,25 @@ impl Wizard {
             }
             StepStatus::Failed => StepMark::Failing,
             _ if Some(step) == self.session.current_step() => StepMark::Current,
+            _ if self.can_apply(step) => StepMark::Current,
             _ => StepMark::Locked,
         }
     }
 
-    /// Whether `step` may be applied now (every earlier step is done).
+    /// Whether `step` may be applied now: every earlier step has been
+    /// applied. An earlier step that fails its checks now (drift) does not
+    /// lock a later one — the repair may well be that later step (a route
+    /// of step 5 pointed elsewhere fails step 3's checks too).
     pub fn can_apply(&self, step: StepId) -> bool {
-        match self.session.current_step() {
-            Some(cur) => step <= cur,
-            None => true,
-        }
+        self.locked_by(step).is_none()
+    }
+
+    /// The first earlier step never applied, which locks `step`.
+    pub fn locked_by(&self, step: StepId) -> Option<StepId> {
+        StepId::ALL
+            .into_iter()
+            .take_while(|s| *s < step)
+            .find(|s| self.session.status(*s) == StepStatus::NotStarted)
     }
 
     /// Takes a fresh copy of the session from the handle.
@@ -273,11 +340,16 @@ pub enum Overlay {
     /// Key help.
     Help,
     /// The API call log.
-    CallLog,
+    CallLog {
+        /// The highlighted call (0 = the first made); `None` follows the newest.
+        selected: Option<usize>,
+        /// Showing the highlighted call's parameters and error.
+        open: bool,
+    },
     /// Naming a new session.
     NewSession {
         /// Typed so far.
-        name: String,
+        name: super::text_field::TextField,
         /// What is wrong with it.
         error: Option<String>,
     },
@@ -289,7 +361,7 @@ pub enum Overlay {
     /// Teardown: type the session name to confirm.
     ConfirmTeardown {
         /// Typed so far.
-        typed: String,
+        typed: super::text_field::TextField,
     },
     /// Quit while a step runs?
     ConfirmQuit,
@@ -298,7 +370,7 @@ pub enum Overlay {
         /// The deployment picked (in [`App::adoptable`]).
         picked: usize,
         /// The session name typed so far.
-        name: String,
+        name: super::text_field::TextField,
         /// What is wrong with the name.
         error: Option<String>,
     },
@@ -340,7 +412,7 @@ pub struct App {
     /// A dialog, if one is open.
     pub overlay: Option<Overlay>,
     /// The last thing to tell the user (shown above the footer).
-    pub notice: Option<(String, bool)>,
+    pub notice: Option<Notice>,
     /// Spinner frame, advanced on every tick.
     pub frame: usize,
     /// Set when the app should end.
@@ -349,12 +421,54 @@ pub struct App {
     pub frames_drawn: u64,
     /// Deployments found in the account for the adopt dialog.
     pub adoptable: Option<Load<Vec<crate::discover::Deployment>>>,
+    /// The screen's generation: it changes whenever a session is opened or
+    /// closed, and answers to an older one are dropped.
+    pub generation: u64,
+    /// The last request number handed out.
+    pub last_req: u64,
+    /// The request the picker waits for (open, adopt, discover).
+    pub picker_req: Option<u64>,
+    /// Commands asked for during this update (returned by it).
+    pub cmds: Vec<Cmd>,
+    /// Runs the commands.
+    pub runner: Runner,
+}
+
+/// Something to tell the user, by how it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Where things are.
+    Info(String),
+    /// Something finished well.
+    Success(String),
+    /// Worth knowing; nothing failed.
+    Warn(String),
+    /// Something failed.
+    Error(String),
+}
+
+impl Notice {
+    /// The text.
+    pub fn text(&self) -> &str {
+        match self {
+            Notice::Info(t) | Notice::Success(t) | Notice::Warn(t) | Notice::Error(t) => t,
+        }
+    }
 }
 
 impl App {
     /// A new app; call [`App::start`] to begin connecting.
     pub fn new(config: Config, tx: UnboundedSender<Msg>) -> Self {
-        let notice = config.notice.clone().map(|n| (n, true));
+        let notice = config.notice.clone().map(Notice::Warn);
+        let runner = Runner::new(
+            tx.clone(),
+            Setup {
+                home: config.home.clone(),
+                opts: config.opts.clone(),
+                pace: config.pace,
+                engine: config.engine,
+            },
+        );
         Self {
             config,
             tx,
@@ -369,6 +483,11 @@ impl App {
             quit: false,
             frames_drawn: 0,
             adoptable: None,
+            generation: 0,
+            last_req: 0,
+            picker_req: None,
+            cmds: Vec::new(),
+            runner,
         }
     }
 
@@ -397,8 +516,46 @@ impl App {
         }
     }
 
-    /// Tells the user something (an error when `bad`).
-    pub fn say(&mut self, text: impl Into<String>, bad: bool) {
-        self.notice = Some((text.into(), bad));
+    /// Tells the user something.
+    pub fn notify(&mut self, n: Notice) {
+        self.notice = Some(n);
+    }
+
+    /// Tells the user where things are.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.notify(Notice::Info(text.into()));
+    }
+
+    /// Tells the user what failed.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.notify(Notice::Error(text.into()));
+    }
+
+    /// A new request of the current screen.
+    pub fn req(&mut self) -> Req {
+        self.last_req += 1;
+        Req {
+            generation: self.generation,
+            id: self.last_req,
+        }
+    }
+
+    /// Whether an answer to `req` is still wanted by this screen.
+    pub fn current(&self, req: Req) -> bool {
+        req.generation == self.generation
+    }
+
+    /// Moves to `screen`: a new generation, so every answer still on its
+    /// way to the old screen is dropped and its tasks are aborted.
+    pub fn show(&mut self, screen: Screen) {
+        self.screen = screen;
+        self.generation += 1;
+        self.picker_req = None;
+        self.runner.forget_before(self.generation);
+    }
+
+    /// Asks for `cmd` (run once this update returns).
+    pub fn ask(&mut self, cmd: Cmd) {
+        self.cmds.push(cmd);
     }
 }

@@ -2,9 +2,10 @@
 //! candidates) and the dialogs (new session, confirmations).
 
 use super::app::{App, Load, Overlay, Screen};
+use super::cmd::Cmd;
 use super::form;
 use super::keys::Action;
-use super::tasks;
+use super::text_field::TextField;
 use super::update::current_field;
 use crate::session::Store;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -17,18 +18,17 @@ impl App {
             return;
         };
         if w.job.is_some() {
-            return self.say("inputs can be changed once the running step finishes", true);
+            return self.error("inputs can be changed once the running step finishes");
         }
         let fields = form::values(&w.inputs, w.selected);
         let Some((f, value)) = fields.get(w.form.field) else {
-            return self.say(
-                "this step has no inputs: it works on what earlier steps made",
-                false,
-            );
+            return self.info("this step has no inputs: it works on what earlier steps made");
         };
-        w.form.editing = Some(value.clone());
+        w.form.editing = Some(TextField::new(value.clone()));
         w.form.error = None;
+        w.form.note = None;
         w.form.candidates = None;
+        w.pending.candidates = None;
         let field = self
             .config
             .engine
@@ -40,7 +40,11 @@ impl App {
             && let Some(c) = conn
         {
             w.form.candidates = Some(Load::Loading(Instant::now()));
-            tasks::candidates(&self.tx, c, field);
+            let req = self.req();
+            if let Screen::Wizard(w) = &mut self.screen {
+                w.pending.candidates = Some(req.id);
+            }
+            self.ask(Cmd::Candidates(req, c, field));
         }
     }
 
@@ -53,15 +57,14 @@ impl App {
         };
         match k.code {
             KeyCode::Esc => {
-                w.form.editing = None;
-                w.form.error = None;
-                w.form.candidates = None;
+                w.form = super::app::Form {
+                    field: w.form.field,
+                    ..Default::default()
+                };
+                w.pending.candidates = None;
                 return;
             }
             KeyCode::Enter => return self.commit_edit(),
-            KeyCode::Backspace => {
-                text.pop();
-            }
             KeyCode::Up | KeyCode::Down => {
                 if let Some(Load::Ready(list, _)) = &w.form.candidates
                     && !list.is_empty()
@@ -72,15 +75,27 @@ impl App {
                     } else {
                         (w.form.candidate + n - 1) % n
                     };
-                    text.clone_from(&list[w.form.candidate]);
+                    text.set(list[w.form.candidate].clone());
                 }
             }
-            KeyCode::Char(c) if !c.is_control() => text.push(c),
-            _ => return,
+            _ => {
+                if !text.on_key(&k) {
+                    return;
+                }
+            }
         }
-        let text = text.clone();
+        let text = text.text().to_string();
         let field = current_field(w).unwrap_or("");
-        w.form.error = form::check_edit(&w.session, w.selected, field, &text).err();
+        match form::check_edit(&w.session, w.selected, field, &text) {
+            Ok(e) => {
+                w.form.error = None;
+                w.form.note = e.note;
+            }
+            Err(e) => {
+                w.form.error = Some(e);
+                w.form.note = None;
+            }
+        }
     }
 
     pub(super) fn commit_edit(&mut self) {
@@ -90,29 +105,29 @@ impl App {
         let (Some(text), Some(field)) = (w.form.editing.clone(), current_field(w)) else {
             return;
         };
-        match form::check_edit(&w.session, w.selected, field, &text) {
+        match form::check_edit(&w.session, w.selected, field, text.text()) {
             Err(e) => w.form.error = Some(e),
-            Ok(inputs) => {
+            Ok(form::Edited { inputs, note }) => {
                 let Some(h) = w.handle.as_mut() else {
-                    return self.say("the session is busy", true);
+                    return self.error("the session is busy");
                 };
                 inputs.store_in(h.session_mut());
                 if let Err(e) = h.save() {
-                    return self.say(e.to_string(), true);
+                    return self.error(e.to_string());
                 }
-                w.form.editing = None;
-                w.form.error = None;
-                w.form.candidates = None;
+                w.form = super::app::Form {
+                    field: w.form.field,
+                    ..Default::default()
+                };
                 w.refresh();
                 let step = w.selected;
-                self.say(
-                    format!(
-                        "saved {}.{field}; apply step {} to put it into effect",
-                        step.as_str(),
-                        step.number()
-                    ),
-                    false,
-                );
+                let also = note.map(|n| format!(" ({n})")).unwrap_or_default();
+                let apply = self.config.keys.first(Action::Apply);
+                self.notify(super::app::Notice::Success(format!(
+                    "saved {}.{field}{also}; {apply} applies step {} to put it into effect",
+                    step.as_str(),
+                    step.number()
+                )));
             }
         }
     }
@@ -120,7 +135,7 @@ impl App {
     pub(super) fn on_overlay_key(&mut self, ov: Overlay, k: KeyEvent) {
         let action = self.config.keys.action(self.context(), &k);
         match ov {
-            Overlay::Help | Overlay::CallLog => {
+            Overlay::Help => {
                 if matches!(
                     action,
                     Some(Action::Back | Action::Help | Action::CallLog | Action::Quit)
@@ -128,14 +143,11 @@ impl App {
                     self.overlay = None;
                 }
             }
+            Overlay::CallLog { selected, open } => self.on_call_log_key(action, selected, open),
             // `y`, or the quit key again (Ctrl-C twice quits at once).
             Overlay::ConfirmQuit => match k.code {
                 _ if action == Some(Action::Quit) || k.code == KeyCode::Char('y') => {
-                    if let Screen::Wizard(w) = &mut self.screen
-                        && let Some(t) = w.job.as_mut().and_then(|j| j.task.take())
-                    {
-                        t.abort();
-                    }
+                    self.ask(Cmd::AbortJob);
                     self.quit = true;
                 }
                 _ => self.overlay = None,
@@ -150,21 +162,20 @@ impl App {
                 KeyCode::Char('y') => {
                     self.overlay = None;
                     match Store::new(&self.config.home).delete(&name) {
-                        Ok(()) => self.say(
-                            format!(
+                        Ok(()) => self.info(format!(
                                 "deleted the record of `{name}`; its AWS resources (tagged gatewalk:session={name}) were NOT deleted"
-                            ),
-                            false,
-                        ),
-                        Err(e) => self.say(e.to_string(), true),
+                            )),
+                        Err(e) => self.error(e.to_string()),
                     }
-                    tasks::list_sessions(&self.tx, self.config.home.clone());
+                    self.ask(Cmd::ListSessions);
                 }
                 _ => self.overlay = None,
             },
-            Overlay::NewSession { mut name, .. } => match k.code {
+            Overlay::NewSession { mut name, error } => match k.code {
                 KeyCode::Esc => self.overlay = None,
                 KeyCode::Enter => {
+                    let _ = error;
+                    let name = name.text().to_string();
                     let exists = self.sessions.iter().any(|r| r.name == name);
                     let error = crate::session::validate_name(&name)
                         .err()
@@ -173,48 +184,67 @@ impl App {
                         self.overlay = None;
                         self.open_session(name);
                     } else {
+                        self.overlay = Some(Overlay::NewSession {
+                            name: TextField::new(name),
+                            error,
+                        });
+                    }
+                }
+                _ => {
+                    if name.on_key(&k) {
+                        let error = if name.text().is_empty() {
+                            None
+                        } else {
+                            crate::session::validate_name(name.text()).err()
+                        };
+                        self.overlay = Some(Overlay::NewSession { name, error });
+                    } else {
                         self.overlay = Some(Overlay::NewSession { name, error });
                     }
                 }
-                KeyCode::Backspace | KeyCode::Char(_) => {
-                    match k.code {
-                        KeyCode::Char(c) if !c.is_control() => name.push(c),
-                        KeyCode::Backspace => {
-                            name.pop();
-                        }
-                        _ => {}
-                    }
-                    let error = if name.is_empty() {
-                        None
-                    } else {
-                        crate::session::validate_name(&name).err()
-                    };
-                    self.overlay = Some(Overlay::NewSession { name, error });
-                }
-                _ => {}
             },
             Overlay::ConfirmTeardown { mut typed } => match k.code {
                 KeyCode::Esc => self.overlay = None,
                 KeyCode::Enter => {
                     let name = self.wizard().map(|w| w.session.name.clone());
-                    if name.as_deref() == Some(typed.as_str()) {
+                    if name.as_deref() == Some(typed.text()) {
                         self.overlay = None;
                         self.start_teardown();
                     } else {
                         self.overlay = Some(Overlay::ConfirmTeardown { typed });
-                        self.say("the name does not match; nothing was deleted", true);
+                        self.error("the name does not match; nothing was deleted");
                     }
                 }
-                KeyCode::Backspace => {
-                    typed.pop();
+                _ => {
+                    typed.on_key(&k);
                     self.overlay = Some(Overlay::ConfirmTeardown { typed });
                 }
-                KeyCode::Char(c) if !c.is_control() => {
-                    typed.push(c);
-                    self.overlay = Some(Overlay::ConfirmTeardown { typed });
-                }
-                _ => {}
             },
         }
+    }
+
+    /// ↑/↓ pick a call, Enter opens it (parameters, error), Esc closes it
+    /// and then the log.
+    fn on_call_log_key(&mut self, action: Option<Action>, selected: Option<usize>, open: bool) {
+        let n = self.connection().map_or(0, |c| c.aws.calls.len());
+        let last = n.saturating_sub(1);
+        let at = selected.unwrap_or(last).min(last);
+        let (selected, open) = match action {
+            Some(Action::Back) if open => (Some(at), false),
+            Some(Action::Back | Action::CallLog | Action::Quit | Action::Help) => {
+                self.overlay = None;
+                return;
+            }
+            Some(Action::Up) => (Some(at.saturating_sub(1)), open),
+            Some(Action::Down) if at >= last => (None, open),
+            Some(Action::Down) => (Some(at + 1), open),
+            Some(Action::PageUp) => (Some(at.saturating_sub(10)), open),
+            Some(Action::PageDown) => (Some((at + 10).min(last)), open),
+            Some(Action::Top) => (Some(0), open),
+            Some(Action::Bottom) => (None, open),
+            Some(Action::Select) if n > 0 => (Some(at), !open),
+            _ => (selected, open),
+        };
+        self.overlay = Some(Overlay::CallLog { selected, open });
     }
 }

@@ -2,9 +2,10 @@
 //! starting and stopping jobs. Text entry (dialogs, the form) is in
 //! [`super::edit`].
 
-use super::app::{App, Focus, Form, Job, JobKind, Overlay, Screen, Tab};
+use super::app::{App, Focus, Job, JobKind, Overlay, Screen, Tab};
+use super::cmd::Cmd;
 use super::keys::Action;
-use super::tasks;
+use super::text_field::TextField;
 use crate::model::StepId;
 use crate::session::StepStatus;
 use crossterm::event::{KeyEvent, KeyEventKind};
@@ -35,7 +36,12 @@ impl App {
                 }
             }
             Action::Help => self.overlay = Some(Overlay::Help),
-            Action::CallLog => self.overlay = Some(Overlay::CallLog),
+            Action::CallLog => {
+                self.overlay = Some(Overlay::CallLog {
+                    selected: None,
+                    open: false,
+                });
+            }
             _ if matches!(self.screen, Screen::Picker) => self.on_picker_action(action),
             _ => self.on_wizard_action(action),
         }
@@ -53,14 +59,14 @@ impl App {
                     self.open_session(name);
                 } else {
                     self.overlay = Some(Overlay::NewSession {
-                        name: String::new(),
+                        name: TextField::default(),
                         error: None,
                     });
                 }
             }
             Action::NewSession => {
                 self.overlay = Some(Overlay::NewSession {
-                    name: String::new(),
+                    name: TextField::default(),
                     error: None,
                 });
             }
@@ -94,13 +100,11 @@ impl App {
                             i.saturating_sub(1)
                         };
                         if i != j {
-                            w.selected = StepId::ALL[j];
-                            w.scroll = 0;
-                            w.form = Form::default();
-                            self.on_view_change();
+                            w.select(StepId::ALL[j]);
+                            self.on_step_selected();
                         }
                     }
-                    (Focus::Content, Tab::Configure) => {
+                    (Focus::Content, Tab::Configure) if !w.done_screen => {
                         let n = crate::inputs::Inputs::fields(w.selected).len();
                         w.form.field = if down {
                             (w.form.field + 1).min(n.saturating_sub(1))
@@ -108,23 +112,32 @@ impl App {
                             w.form.field.saturating_sub(1)
                         };
                     }
-                    _ => {
-                        w.scroll = if down {
-                            w.scroll.saturating_add(1)
-                        } else {
-                            w.scroll.saturating_sub(1)
-                        }
-                    }
+                    _ => scroll(w, if down { 1 } else { -1 }),
                 }
             }
+            Action::PageUp | Action::PageDown => {
+                let page = i32::from(w.viewport.page.get().saturating_sub(1).max(1));
+                scroll(
+                    w,
+                    if action == Action::PageDown {
+                        page
+                    } else {
+                        -page
+                    },
+                );
+            }
+            Action::Top => w.scroll = 0,
+            Action::Bottom => w.scroll = w.viewport.max_scroll(),
             Action::Left => w.focus = Focus::Steps,
             Action::Right => w.focus = Focus::Content,
             Action::NextTab | Action::PrevTab => {
-                w.tab = if action == Action::NextTab {
-                    w.tab.next()
-                } else {
-                    w.tab.prev()
-                };
+                if !w.done_screen {
+                    w.tab = if action == Action::NextTab {
+                        w.tab.next()
+                    } else {
+                        w.tab.prev()
+                    };
+                }
                 w.scroll = 0;
                 w.done_screen = false;
                 self.on_view_change();
@@ -145,40 +158,41 @@ impl App {
                     w.focus = Focus::Steps;
                 } else {
                     // Closing the wizard drops the handle, releasing the lock.
-                    self.screen = Screen::Picker;
-                    tasks::list_sessions(&self.tx, self.config.home.clone());
+                    self.show(Screen::Picker);
+                    self.ask(Cmd::ListSessions);
                 }
             }
             Action::Apply => self.start_apply(),
             Action::Recheck => {
                 let step = w.selected;
-                if w.session.status(step) == StepStatus::NotStarted {
-                    self.request_live(step);
-                    self.say(
-                        format!("step {} has not been applied yet", step.number()),
-                        false,
-                    );
+                let live = w.tab == Tab::Live;
+                if w.session.applied().is_empty() {
+                    self.info(format!("step {} has not been applied yet", step.number()));
                 } else {
-                    self.request_checks(step);
+                    self.info("re-checking every applied step against the account…");
+                    self.recheck_all(true);
+                }
+                if live {
                     self.request_live(step);
                 }
             }
             Action::DoneScreen => {
                 if w.session.status(StepId::Done) == StepStatus::Done {
                     w.done_screen = true;
+                    w.scroll = 0;
                 } else {
-                    self.say("the done screen opens once all ten steps are done", false);
+                    self.info("the done screen opens once all ten steps are done");
                 }
             }
             Action::Teardown => {
                 if w.job.is_some() {
-                    self.say(
-                        "wait for the running step to finish (or Esc to stop it)",
-                        true,
-                    );
+                    let back = self.config.keys.first(Action::Back);
+                    self.error(format!(
+                        "wait for the running step to finish (or {back} to stop it)"
+                    ));
                 } else {
                     self.overlay = Some(Overlay::ConfirmTeardown {
-                        typed: String::new(),
+                        typed: TextField::default(),
                     });
                 }
             }
@@ -188,79 +202,105 @@ impl App {
 
     pub(super) fn start_apply(&mut self) {
         let Some(conn) = self.connection().cloned() else {
-            return self.say("not connected; see the header", true);
+            return self.error("not connected; see the header");
         };
+        let req = self.req();
+        let back = self.config.keys.first(Action::Back);
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
         let step = w.selected;
         if w.job.is_some() {
-            return self.say("a step is already running", true);
+            return self.error("a step is already running");
         }
-        if !w.can_apply(step) {
-            let cur = w.session.current_step().unwrap_or(StepId::Done);
-            return self.say(
-                format!(
-                    "step {} is locked: finish step {} ({}) first",
-                    step.number(),
-                    cur.number(),
-                    cur.title()
-                ),
-                true,
-            );
+        if let Some(first) = w.locked_by(step) {
+            return self.error(format!(
+                "step {} is locked: apply step {} ({}) first",
+                step.number(),
+                first.number(),
+                first.title()
+            ));
         }
         let Some(handle) = w.handle.take() else {
-            return self.say("the session is busy", true);
+            return self.error("the session is busy");
         };
-        let task = tasks::apply(&self.tx, conn, handle, w.inputs.clone(), step);
+        let inputs = Box::new(w.inputs.clone());
         w.job = Some(Job {
             kind: JobKind::Apply(step),
             started: Instant::now(),
-            task: Some(task),
+            req,
+            changes: Vec::new(),
             waiting: None,
             cancelling: false,
         });
-        self.say(
-            format!("applying step {} — Esc stops safely", step.number()),
-            false,
-        );
+        self.ask(Cmd::Apply(req, conn, handle, inputs, step));
+        self.info(format!(
+            "applying step {} — {back} stops safely",
+            step.number()
+        ));
     }
 
     pub(super) fn start_teardown(&mut self) {
         let Some(conn) = self.connection().cloned() else {
-            return self.say("not connected; see the header", true);
+            return self.error("not connected; see the header");
         };
+        let req = self.req();
+        let back = self.config.keys.first(Action::Back);
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
         let Some(handle) = w.handle.take() else {
-            return self.say("the session is busy", true);
+            return self.error("the session is busy");
         };
-        let task = tasks::teardown(&self.tx, conn, handle, w.inputs.clone());
+        let inputs = Box::new(w.inputs.clone());
         w.job = Some(Job {
             kind: JobKind::Teardown,
             started: Instant::now(),
-            task: Some(task),
+            req,
+            changes: Vec::new(),
             waiting: None,
             cancelling: false,
         });
         w.done_screen = true;
-        self.say(
-            "tearing down — Esc stops safely; run teardown again to finish",
-            false,
-        );
+        w.scroll = 0;
+        self.ask(Cmd::Teardown(req, conn, handle, inputs));
+        self.info(format!(
+            "tearing down — {back} stops safely; run teardown again to finish"
+        ));
     }
 
     pub(super) fn cancel_job(&mut self) {
-        let home = self.config.home.clone();
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
         let name = w.session.name.clone();
         let Some(job) = w.job.as_mut() else { return };
-        let Some(task) = job.task.take() else { return };
+        if job.cancelling {
+            return;
+        }
         job.cancelling = true;
-        tasks::reopen_after(&self.tx, task, home, name);
-        self.say("stopping at the next safe point…", false);
+        let req = job.req;
+        self.ask(Cmd::CancelJob(req, name));
+        self.info("stopping at the next safe point…");
     }
+
+    /// A step was selected: re-check it in the background, and load what
+    /// its visible tab shows.
+    fn on_step_selected(&mut self) {
+        if let Screen::Wizard(w) = &self.screen
+            && w.session.status(w.selected) != crate::session::StepStatus::NotStarted
+            && w.job.is_none()
+        {
+            let step = w.selected;
+            self.request_checks_quietly(step);
+        }
+        self.on_view_change();
+    }
+}
+
+/// Moves the content pane by `rows`, within what the last draw showed.
+fn scroll(w: &mut crate::tui::app::Wizard, rows: i32) {
+    let max = i32::from(w.viewport.max_scroll());
+    let now = i32::from(w.scroll).min(max);
+    w.scroll = u16::try_from((now + rows).clamp(0, max)).unwrap_or(0);
 }

@@ -35,6 +35,14 @@ pub enum Action {
     Up,
     /// Move down in the focused list.
     Down,
+    /// Scroll the text up a page.
+    PageUp,
+    /// Scroll the text down a page.
+    PageDown,
+    /// Go to the top of the text.
+    Top,
+    /// Go to the end of the text.
+    Bottom,
     /// Focus the pane to the left (the step list).
     Left,
     /// Focus the pane to the right (the tab's content).
@@ -67,9 +75,13 @@ pub enum Action {
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 23] = [
         Action::Up,
         Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
         Action::Left,
         Action::Right,
         Action::NextTab,
@@ -97,6 +109,10 @@ impl Action {
             Action::CallLog => "show or hide the AWS API call log",
             Action::Up => "move up",
             Action::Down => "move down",
+            Action::PageUp => "scroll the text up a page",
+            Action::PageDown => "scroll the text down a page",
+            Action::Top => "go to the top of the text",
+            Action::Bottom => "go to the end of the text",
             Action::Left => "focus the step list",
             Action::Right => "focus the tab's content",
             Action::NextTab => "next tab",
@@ -121,6 +137,8 @@ impl Action {
             Action::Help => "help",
             Action::CallLog => "API log",
             Action::Up | Action::Down => "move",
+            Action::PageUp | Action::PageDown => "page",
+            Action::Top | Action::Bottom => "top/end",
             Action::Left | Action::Right => "pane",
             Action::NextTab | Action::PrevTab => "tab",
             Action::Select => "open/edit",
@@ -143,6 +161,7 @@ impl Action {
             Action::Quit | Action::Help | Action::CallLog | Action::Up | Action::Down => &[Global],
             Action::Select | Action::Back => &[Global],
             Action::Left | Action::Right | Action::NextTab | Action::PrevTab => &[Wizard],
+            Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => &[Wizard, Done],
             Action::Apply | Action::Recheck => &[Wizard],
             Action::NewSession | Action::DeleteSession => &[Picker],
             Action::Sandbox | Action::Adopt => &[Picker],
@@ -289,6 +308,10 @@ impl fmt::Display for Key {
             KeyCode::Char(' ') => f.write_str("space"),
             KeyCode::Char(c) => write!(f, "{c}"),
             KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
             other => write!(f, "{other:?}"),
         }
     }
@@ -311,6 +334,10 @@ impl Default for KeyTable {
                 k(Action::CallLog, &[Key::ch('L')]),
                 k(Action::Up, &[Key::plain(Up), Key::ch('k')]),
                 k(Action::Down, &[Key::plain(Down), Key::ch('j')]),
+                k(Action::PageUp, &[Key::plain(PageUp)]),
+                k(Action::PageDown, &[Key::plain(PageDown), Key::ch(' ')]),
+                k(Action::Top, &[Key::plain(Home), Key::ch('g')]),
+                k(Action::Bottom, &[Key::plain(End), Key::ch('G')]),
                 k(Action::Left, &[Key::plain(Left), Key::ch('h')]),
                 k(Action::Right, &[Key::plain(Right), Key::ch('l')]),
                 k(Action::NextTab, &[Key::plain(Tab)]),
@@ -374,6 +401,12 @@ impl KeyTable {
             .map(Key::to_string)
             .collect::<Vec<_>>()
             .join("/")
+    }
+
+    /// The first key of `a`, for prompts in the text ("press a to apply"):
+    /// a rebinding changes every prompt with it.
+    pub fn first(&self, a: Action) -> String {
+        self.keys(a).first().map(Key::to_string).unwrap_or_default()
     }
 
     /// Footer entries for `ctx`: (keys, short word).

@@ -4,6 +4,7 @@
 
 mod adopt;
 pub mod app;
+pub mod cmd;
 mod edit;
 pub mod form;
 mod input;
@@ -11,9 +12,11 @@ pub mod keys;
 pub mod markdown;
 pub mod msg;
 pub mod tasks;
+pub mod text_field;
 pub mod theme;
 mod update;
 pub mod view;
+pub mod words;
 
 use app::{App, Config};
 use crossterm::event::{Event as TermEvent, EventStream};
@@ -54,15 +57,15 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> 
         app.frames_drawn += 1;
         tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(TermEvent::Key(k))) => app.update(Msg::Key(k)),
+                Some(Ok(TermEvent::Key(k))) => app.handle(Msg::Key(k)),
                 Some(Ok(_)) => {} // resize and others: the next draw adapts
                 Some(Err(e)) => {
                     return Err(crate::Error::Terminal(format!("cannot read the terminal: {e}")));
                 }
                 None => return Ok(()),
             },
-            Some(m) = rx.recv() => app.update(m),
-            _ = tick.tick() => app.update(Msg::Tick),
+            Some(m) = rx.recv() => app.handle(m),
+            _ = tick.tick() => app.handle(Msg::Tick),
             () = &mut term => {
                 tracing::warn!("SIGTERM: leaving the wizard");
                 return Ok(());
@@ -70,7 +73,7 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> 
         }
         // Take whatever else arrived before drawing again.
         while let Ok(m) = rx.try_recv() {
-            app.update(m);
+            app.handle(m);
         }
         if app.quit {
             tracing::info!("quit by the user");

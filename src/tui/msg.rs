@@ -1,7 +1,11 @@
-//! The one message type. Requests start background tasks; their results come
-//! back here, each carrying what it produced — including the session handle a
-//! writing task borrowed, so exactly one owner holds it at any time.
+//! The one message type. Requests become commands ([`super::cmd::Cmd`]) that
+//! run in the background; their results come back here, each carrying the
+//! [`Req`] that asked for it (so a late answer to a screen that is gone, or
+//! to a request that was superseded, is dropped) and what it produced —
+//! including the session handle a writing task borrowed, so exactly one
+//! owner holds it at any time.
 
+use crate::Error;
 use crate::aws::find::Tagged;
 use crate::aws::{AwsContext, Identity};
 use crate::engine::Engine;
@@ -34,55 +38,71 @@ pub struct SessionRow {
     pub session: Result<Session, String>,
 }
 
+/// Who asked: the generation of the screen that made the request (it
+/// changes whenever a session is opened or closed) and the request's own
+/// number. A result is kept only while both are still current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Req {
+    /// The screen's generation ([`super::app::App::generation`]).
+    pub generation: u64,
+    /// The request's number, unique within the app's run.
+    pub id: u64,
+}
+
 /// Everything that can happen to the app.
 #[derive(Debug)]
 pub enum Msg {
     /// A key was pressed.
     Key(KeyEvent),
-    /// Time passed (spinners, elapsed times).
+    /// Time passed (spinners, elapsed times, the idle re-check).
     Tick,
     /// Clients are set up (or could not be).
-    Connected(Result<Connection, String>),
+    Connected(Result<Connection, Error>),
     /// The caller's identity, read from STS.
-    Identity(Result<Identity, String>),
+    Identity(Result<Identity, Error>),
     /// The sessions on disk.
     Sessions(Vec<SessionRow>),
     /// A session was opened, locked and bound to the account.
-    Opened(Result<Box<SessionHandle>, String>),
+    Opened(Req, Result<Box<SessionHandle>, Error>),
     /// Deployments of this shape found in the account (for adopt).
-    Discovered(Result<Vec<crate::discover::Deployment>, String>),
-    /// Progress from a running step or teardown.
-    Progress(Event),
+    Discovered(Req, Result<Vec<crate::discover::Deployment>, Error>),
+    /// Progress from a running step or teardown (`None`: not tied to a
+    /// screen, e.g. a retried call).
+    Progress(Option<Req>, Event),
     /// An apply finished; the handle comes back with it.
     Applied {
+        /// The request.
+        req: Req,
         /// The step applied.
         step: StepId,
         /// Its checks, or the error (AWS errors with service, code, hint).
-        result: Result<Vec<Check>, String>,
-        /// The change to a resource of yours it stopped before, to ask about.
-        ask: Option<String>,
+        result: Result<Vec<Check>, Error>,
         /// The session handle the task borrowed.
         handle: Box<SessionHandle>,
     },
     /// Checks of some steps, read live.
-    Validated(Vec<(StepId, Result<Vec<Check>, String>)>),
+    Validated(Req, Vec<(StepId, Result<Vec<Check>, Error>)>),
     /// A step's live resources.
-    Inspected(StepId, Result<Vec<Resource>, String>),
+    Inspected(Req, StepId, Result<Vec<Resource>, Error>),
     /// Existing resources the user may pick for a field.
     Candidates {
+        /// The request.
+        req: Req,
         /// The field they are for.
         field: &'static str,
         /// Names, or why they could not be listed.
-        result: Result<Vec<String>, String>,
+        result: Result<Vec<String>, Error>,
     },
     /// The teardown finished; what is still tagged, if anything.
     TornDown {
+        /// The request.
+        req: Req,
         /// Resources still carrying the session tag, or the error.
-        result: Result<Vec<Tagged>, String>,
+        result: Result<Vec<Tagged>, Error>,
         /// The session handle the task borrowed.
         handle: Box<SessionHandle>,
     },
     /// After a cancelled task: the session opened again (its lock was
     /// released when the task was dropped).
-    Reopened(Result<Box<SessionHandle>, String>),
+    Reopened(Req, Result<Box<SessionHandle>, Error>),
 }

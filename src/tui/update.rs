@@ -1,12 +1,15 @@
-//! How the app reacts to each message. Nothing here waits for AWS: requests
-//! start tasks (see [`super::tasks`]) and their results arrive as messages.
+//! How the app reacts to each message. Nothing here waits for AWS or spawns
+//! anything: `update` returns the commands it wants run, and
+//! [`App::handle`] hands them to the one runner. Every answer carries the
+//! request that asked for it and is dropped when that request is no longer
+//! current (another session opened, a newer request for the same thing).
 
-use super::app::{App, Conn, Load, Screen, Tab, Wizard};
-use super::msg::Msg;
-use super::tasks;
+use super::app::{App, Conn, Load, Notice, Overlay, Screen, Tab, Wizard};
+use super::cmd::Cmd;
+use super::msg::{Msg, Req};
+use crate::Error;
 use crate::model::StepId;
 use crate::progress::Event;
-use crate::session::StepStatus;
 use std::time::Instant;
 
 /// Progress lines kept per session.
@@ -15,143 +18,124 @@ const LOG_LINES: usize = 500;
 impl App {
     /// Starts connecting and listing sessions.
     pub fn start(&mut self) {
-        tasks::list_sessions(&self.tx, self.config.home.clone());
-        tasks::connect(
-            &self.tx,
-            self.config.home.clone(),
-            self.config.opts.clone(),
-            self.config.sandbox,
-            self.config.pace,
-            self.config.engine,
-        );
+        self.ask(Cmd::ListSessions);
+        self.ask(Cmd::Connect {
+            sandbox: self.config.sandbox,
+        });
+        self.run_asked();
     }
 
-    /// Applies one message.
-    #[expect(clippy::too_many_lines, reason = "one arm per engine event")]
-    pub fn update(&mut self, msg: Msg) {
+    /// Applies one message and runs the commands it asked for.
+    pub fn handle(&mut self, msg: Msg) {
+        let cmds = self.update(msg);
+        for c in cmds {
+            self.runner.run(c, self.generation);
+        }
+        self.runner.forget_before(self.generation);
+    }
+
+    fn run_asked(&mut self) {
+        for c in std::mem::take(&mut self.cmds) {
+            self.runner.run(c, self.generation);
+        }
+    }
+
+    /// Applies one message; returns the commands it asks for.
+    pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
             Msg::Key(k) => self.on_key(k),
-            Msg::Tick => self.frame = self.frame.wrapping_add(1),
-            Msg::Connected(Ok(c)) => {
+            Msg::Tick => {
+                self.frame = self.frame.wrapping_add(1);
+                self.recheck_when_idle();
+            }
+            Msg::Connected(r) => self.on_connected(r),
+            Msg::Identity(r) => self.identity = Some(r.map_err(|e| e.to_string())),
+            Msg::Sessions(rows) => {
+                self.sessions = rows;
+                self.picked = self.picked.min(self.sessions.len().saturating_sub(1));
+            }
+            Msg::Opened(req, r) if self.picker_req == Some(req.id) && self.current(req) => {
+                self.on_opened(r);
+            }
+            Msg::Discovered(req, r) if self.picker_req == Some(req.id) && self.current(req) => {
+                self.on_discovered(r.map_err(|e| e.to_string()));
+            }
+            Msg::Progress(req, e) if req.is_none_or(|r| self.current(r)) => self.on_progress(e),
+            Msg::Applied {
+                req,
+                step,
+                result,
+                handle,
+            } if self.current(req) => self.on_applied(step, result, handle),
+            Msg::Validated(req, results) if self.current(req) => self.on_validated(req, results),
+            Msg::Inspected(req, step, r) if self.current(req) => {
+                if let Screen::Wizard(w) = &mut self.screen
+                    && w.pending.live.get(&step) == Some(&req.id)
+                {
+                    w.pending.live.remove(&step);
+                    w.live.insert(step, load(r));
+                }
+            }
+            Msg::Candidates { req, field, result } if self.current(req) => {
+                if let Screen::Wizard(w) = &mut self.screen
+                    && w.pending.candidates == Some(req.id)
+                    && current_field(w) == Some(field)
+                {
+                    w.pending.candidates = None;
+                    w.form.candidates = Some(load(result));
+                    w.form.candidate = 0;
+                }
+            }
+            Msg::TornDown {
+                req,
+                result,
+                handle,
+            } if self.current(req) => self.on_torn_down(result, handle),
+            Msg::Reopened(req, r) if self.current(req) => self.on_reopened(r),
+            stale => tracing::debug!("dropped an answer for a screen that is gone: {stale:?}"),
+        }
+        std::mem::take(&mut self.cmds)
+    }
+
+    fn on_connected(&mut self, r: Result<super::msg::Connection, Error>) {
+        match r {
+            Ok(c) => {
                 self.conn = Conn::Ready(c);
                 self.identity = None;
                 if let Some(name) = self.config.session.take() {
                     self.open_session(name);
                 }
             }
-            Msg::Connected(Err(e)) => {
-                self.conn = Conn::Failed(e);
+            Err(e) => {
+                self.conn = Conn::Failed(e.to_string());
                 self.config.session = None;
             }
-            Msg::Identity(r) => self.identity = Some(r),
-            Msg::Sessions(rows) => {
-                self.sessions = rows;
-                self.picked = self.picked.min(self.sessions.len().saturating_sub(1));
-            }
-            Msg::Opened(Ok(h)) => {
-                let crashed = h
-                    .took_over_from()
-                    .map(|pid| format!(" (a run, pid {pid}, stopped before finishing; continuing)"))
-                    .unwrap_or_default();
-                let w = Wizard::new(h);
-                let next = w.selected;
-                self.say(
-                    format!(
-                        "session `{}`: step {} ({}) is next; re-checking what is done…{crashed}",
-                        w.session.name,
-                        next.number(),
-                        next.title()
-                    ),
-                    false,
-                );
-                self.screen = Screen::Wizard(Box::new(w));
-                self.revalidate_applied();
-            }
-            Msg::Opened(Err(e)) => self.say(e, true),
-            Msg::Discovered(r) => self.on_discovered(r),
-            Msg::Progress(e) => self.on_progress(e),
-            Msg::Applied {
-                step,
-                result,
-                ask,
-                handle,
-            } => {
-                self.on_applied(step, result, handle);
-                if let Some(what) = ask {
-                    self.overlay = Some(super::app::Overlay::ConfirmChangeYours { step, what });
-                }
-            }
-            Msg::Validated(results) => self.on_validated(results),
-            Msg::Inspected(step, r) => {
-                if let Screen::Wizard(w) = &mut self.screen {
-                    w.live.insert(step, load(r));
-                }
-            }
-            Msg::Candidates { field, result } => {
-                if let Screen::Wizard(w) = &mut self.screen
-                    && w.form.editing.is_some()
-                    && current_field(w) == Some(field)
-                {
-                    w.form.candidates = Some(load(result));
-                    w.form.candidate = 0;
-                }
-            }
-            Msg::TornDown { result, handle } => {
-                let Screen::Wizard(w) = &mut self.screen else {
-                    return;
-                };
-                w.handle = Some(handle);
-                w.job = None;
-                w.refresh();
-                w.checks.clear();
-                w.live.clear();
-                match result {
-                    Ok(left) if left.is_empty() => {
-                        let n = w.session.name.clone();
-                        self.say(
-                            format!(
-                                "teardown finished: nothing tagged gatewalk:session={n} remains"
-                            ),
-                            false,
-                        );
-                    }
-                    Ok(left) => self.say(
-                        format!(
-                            "teardown finished, but {} resources still carry the tag; run it again",
-                            left.len()
-                        ),
-                        true,
-                    ),
-                    Err(e) => self.say(e, true),
-                }
-            }
-            Msg::Reopened(r) => {
-                let Screen::Wizard(w) = &mut self.screen else {
-                    return;
-                };
-                if w.handle.is_some() {
-                    return; // the task finished before it could be stopped
-                }
-                match r {
-                    Ok(h) => {
-                        w.handle = Some(h);
-                        w.job = None;
-                        w.refresh();
-                        self.say(
-                            "stopped. Everything created so far is saved; apply again to continue",
-                            false,
-                        );
-                    }
-                    Err(e) => {
-                        self.screen = Screen::Picker;
-                        self.say(
-                            format!("stopped, but the session could not be reopened: {e}"),
-                            true,
-                        );
-                        tasks::list_sessions(&self.tx, self.config.home.clone());
-                    }
-                }
-            }
+        }
+    }
+
+    fn on_opened(&mut self, r: Result<Box<crate::session::SessionHandle>, Error>) {
+        let h = match r {
+            Ok(h) => h,
+            Err(e) => return self.error(e.to_string()),
+        };
+        let crashed = h
+            .took_over_from()
+            .map(|pid| format!(" (a run, pid {pid}, stopped before finishing; continuing)"))
+            .unwrap_or_default();
+        let w = Wizard::new(h);
+        let name = w.session.name.clone();
+        let applied = w.session.applied().len();
+        self.show(Screen::Wizard(Box::new(w)));
+        if applied == 0 {
+            self.info(format!(
+                "session `{name}`: step 1 is next — Tab shows its tabs, a applies it{crashed}"
+            ));
+        } else {
+            self.info(format!(
+                "session `{name}`: re-checking the {applied} applied step{} against the account…{crashed}",
+                if applied == 1 { "" } else { "s" }
+            ));
+            self.recheck_all(true);
         }
     }
 
@@ -161,6 +145,12 @@ impl App {
         };
         if let Some(job) = &mut w.job {
             job.waiting = matches!(e, Event::Waiting { .. }).then(|| e.clone());
+            if matches!(
+                e,
+                Event::Created { .. } | Event::Changed { .. } | Event::Deleted { .. }
+            ) {
+                job.changes.push(e.clone());
+            }
         }
         if let Some(Event::Waiting { what, .. }) = w.log.last()
             && let Event::Waiting { what: new, .. } = &e
@@ -177,53 +167,131 @@ impl App {
     pub(super) fn on_applied(
         &mut self,
         step: StepId,
-        result: Result<Vec<crate::model::Check>, String>,
+        result: Result<Vec<crate::model::Check>, Error>,
         handle: Box<crate::session::SessionHandle>,
     ) {
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
         w.handle = Some(handle);
-        w.job = None;
+        let changes = w.job.take().map(|j| j.changes).unwrap_or_default();
         w.refresh();
+        // What was asked for this step before the apply describes the
+        // account before it: drop those answers.
+        w.pending.checks.remove(&step);
+        w.pending.live.remove(&step);
         w.live.remove(&step);
         match result {
             Ok(checks) => {
                 w.checks.insert(step, Load::Ready(checks, Instant::now()));
+                let did = super::words::changes(&changes);
                 let msg = if step == StepId::Done {
                     w.done_screen = true;
-                    "all ten steps are done".to_string()
+                    w.scroll = 0;
+                    format!("all ten steps are done — {did}")
                 } else {
+                    let next = w.session.current_step();
                     if w.selected == step
-                        && let Some(next) = w.session.current_step()
+                        && let Some(next) = next
                     {
-                        w.selected = next;
-                        w.scroll = 0;
+                        w.select(next);
                     }
-                    format!(
-                        "step {} done; step {} unlocked",
-                        step.number(),
-                        step.number() + 1
-                    )
+                    match next {
+                        Some(n) if n > step => {
+                            format!(
+                                "step {} done — {did}; step {} is next",
+                                step.number(),
+                                n.number()
+                            )
+                        }
+                        _ => format!("step {} done — {did}", step.number()),
+                    }
                 };
-                self.say(msg, false);
+                self.notify(Notice::Success(msg));
+                // A repair may have mended earlier steps that failed.
+                self.recheck_failing();
+                self.on_view_change();
+            }
+            Err(Error::NeedsConsent { noun, id, what }) => {
+                let what = crate::session::Consent::change(&noun, &id, &what);
+                self.info("waiting for your answer: nothing of yours has changed yet");
+                self.overlay = Some(Overlay::ConfirmChangeYours { step, what });
             }
             Err(e) => {
                 w.tab = Tab::Checks;
-                self.say(e, true);
+                w.scroll = 0;
+                self.error(e.to_string());
                 self.request_checks(step);
+            }
+        }
+    }
+
+    fn on_torn_down(
+        &mut self,
+        result: Result<Vec<crate::aws::find::Tagged>, Error>,
+        handle: Box<crate::session::SessionHandle>,
+    ) {
+        let Screen::Wizard(w) = &mut self.screen else {
+            return;
+        };
+        w.handle = Some(handle);
+        let changes = w.job.take().map(|j| j.changes).unwrap_or_default();
+        w.refresh();
+        w.checks.clear();
+        w.live.clear();
+        w.pending = super::app::Pending::default();
+        let n = w.session.name.clone();
+        match result {
+            Ok(left) if left.is_empty() => self.notify(Notice::Success(format!(
+                "teardown finished ({}): nothing tagged gatewalk:session={n} remains",
+                super::words::changes(&changes)
+            ))),
+            Ok(left) => self.error(format!(
+                "teardown finished, but {} resources still carry the tag; run it again",
+                left.len()
+            )),
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    fn on_reopened(&mut self, r: Result<Box<crate::session::SessionHandle>, Error>) {
+        let Screen::Wizard(w) = &mut self.screen else {
+            return;
+        };
+        if w.handle.is_some() {
+            return; // the task finished before it could be stopped
+        }
+        match r {
+            Ok(h) => {
+                w.handle = Some(h);
+                w.job = None;
+                w.refresh();
+                self.info("stopped. Everything created so far is saved; apply again to continue");
+            }
+            Err(e) => {
+                self.show(Screen::Picker);
+                self.error(format!(
+                    "stopped, but the session could not be reopened: {e}"
+                ));
+                self.ask(Cmd::ListSessions);
             }
         }
     }
 
     pub(super) fn on_validated(
         &mut self,
-        results: Vec<(StepId, Result<Vec<crate::model::Check>, String>)>,
+        req: Req,
+        results: Vec<(StepId, Result<Vec<crate::model::Check>, Error>)>,
     ) {
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
+        let failing_before = w.session.failing();
         for (step, r) in results {
+            if w.pending.checks.get(&step) != Some(&req.id) {
+                continue; // superseded (an apply, a newer re-check)
+            }
+            w.pending.checks.remove(&step);
             if let (Ok(checks), Some(h)) = (&r, w.handle.as_mut()) {
                 h.session_mut().record_checks(step, checks);
             }
@@ -232,73 +300,136 @@ impl App {
         if let Some(h) = w.handle.as_mut()
             && let Err(e) = h.save()
         {
-            self.say(e.to_string(), true);
-            return;
+            return self.error(e.to_string());
         }
         w.refresh();
-        let failing: Vec<String> = StepId::ALL
+        let failing = w.session.failing();
+        let all = w.pending.recheck_all == Some(req.id);
+        if all {
+            w.pending.recheck_all = None;
+        }
+        let newly: Vec<StepId> = failing
             .iter()
-            .filter(|s| w.session.status(**s) == StepStatus::Failed)
-            .map(|s| s.number().to_string())
+            .filter(|s| !failing_before.contains(s))
+            .copied()
             .collect();
-        if !failing.is_empty() {
-            self.say(
-                format!(
-                    "step {} fails its checks now (changed outside gatewalk?) — see its Checks tab",
-                    failing.join(", ")
-                ),
-                true,
-            );
+        let next = w.session.current_step();
+        let applied = w.session.applied().len();
+        if !newly.is_empty() || (all && !failing.is_empty()) {
+            let shown = if newly.is_empty() { &failing } else { &newly };
+            self.notify(Notice::Warn(super::words::failing(shown)));
+        } else if all {
+            let passed = match applied {
+                1 => "the applied step passes its checks".to_string(),
+                n => format!("all {n} applied steps pass their checks"),
+            };
+            self.notify(Notice::Success(match next {
+                Some(n) => format!("{passed}; step {} ({}) is next", n.number(), n.title()),
+                None => "all ten steps pass their checks".to_string(),
+            }));
         }
     }
 
-    /// Re-checks every applied step in the background (resume, drift).
-    pub(super) fn revalidate_applied(&mut self) {
-        let Some(conn) = self.connection().cloned() else {
-            return;
+    /// Re-checks every applied step in the background (open, `r`, idle);
+    /// `announce`: say what it found when it is back.
+    pub(super) fn recheck_all(&mut self, announce: bool) {
+        let steps = match &self.screen {
+            Screen::Wizard(w) => w.session.applied(),
+            Screen::Picker => return,
         };
+        let id = self.validate(steps);
+        if let (Some(id), true, Screen::Wizard(w)) = (id, announce, &mut self.screen) {
+            w.pending.recheck_all = Some(id);
+        }
+    }
+
+    /// Re-checks the steps that fail now (after an apply that may have
+    /// mended them).
+    fn recheck_failing(&mut self) {
+        if let Screen::Wizard(w) = &self.screen {
+            let steps = w.session.failing();
+            self.validate(steps);
+        }
+    }
+
+    /// Every 30 s with nothing running: re-check the applied steps and
+    /// refresh the selected step's live resources if they are shown.
+    fn recheck_when_idle(&mut self) {
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
-        let steps: Vec<StepId> = StepId::ALL
-            .into_iter()
-            .filter(|s| w.session.status(*s) != StepStatus::NotStarted)
-            .collect();
-        if steps.is_empty() {
+        let busy = w.job.is_some() || !w.pending.checks.is_empty() || self.overlay.is_some();
+        if busy || w.last_recheck.elapsed() < super::app::RECHECK_EVERY {
             return;
         }
-        for s in &steps {
-            w.checks.insert(*s, Load::Loading(Instant::now()));
+        w.last_recheck = Instant::now();
+        let (step, live) = (w.selected, w.tab == Tab::Live);
+        self.recheck_all(false);
+        if live {
+            self.request_live(step);
         }
-        tasks::validate(&self.tx, conn, w.session.clone(), w.inputs.clone(), steps);
+    }
+
+    /// Asks for the checks of `steps`; the request's id, if one was made.
+    fn validate(&mut self, steps: Vec<StepId>) -> Option<u64> {
+        let conn = self.connection().cloned()?;
+        if steps.is_empty() {
+            return None;
+        }
+        let req = self.req();
+        let Screen::Wizard(w) = &mut self.screen else {
+            return None;
+        };
+        w.last_recheck = Instant::now();
+        for s in &steps {
+            w.pending.checks.insert(*s, req.id);
+            if !matches!(w.checks.get(s), Some(Load::Ready(..))) {
+                w.checks.insert(*s, Load::Loading(Instant::now()));
+            }
+        }
+        let (session, inputs) = (w.session.clone(), w.inputs.clone());
+        self.ask(Cmd::Validate(
+            req,
+            conn,
+            Box::new(session),
+            Box::new(inputs),
+            steps,
+        ));
+        Some(req.id)
+    }
+
+    /// Re-checks `step`, keeping what it showed until the answer is back.
+    pub(super) fn request_checks_quietly(&mut self, step: StepId) {
+        self.validate(vec![step]);
     }
 
     pub(super) fn request_checks(&mut self, step: StepId) {
-        let Some(conn) = self.connection().cloned() else {
-            return;
-        };
-        let Screen::Wizard(w) = &mut self.screen else {
-            return;
-        };
-        w.checks.insert(step, Load::Loading(Instant::now()));
-        tasks::validate(
-            &self.tx,
-            conn,
-            w.session.clone(),
-            w.inputs.clone(),
-            vec![step],
-        );
+        if let Screen::Wizard(w) = &mut self.screen {
+            w.checks.insert(step, Load::Loading(Instant::now()));
+        }
+        self.validate(vec![step]);
     }
 
     pub(super) fn request_live(&mut self, step: StepId) {
         let Some(conn) = self.connection().cloned() else {
             return;
         };
+        let req = self.req();
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
-        w.live.insert(step, Load::Loading(Instant::now()));
-        tasks::inspect(&self.tx, conn, w.session.clone(), w.inputs.clone(), step);
+        if !matches!(w.live.get(&step), Some(Load::Ready(..))) {
+            w.live.insert(step, Load::Loading(Instant::now()));
+        }
+        w.pending.live.insert(step, req.id);
+        let (session, inputs) = (w.session.clone(), w.inputs.clone());
+        self.ask(Cmd::Inspect(
+            req,
+            conn,
+            Box::new(session),
+            Box::new(inputs),
+            step,
+        ));
     }
 
     /// Loads what the visible tab needs and does not have yet.
@@ -307,18 +438,18 @@ impl App {
             return;
         };
         let step = w.selected;
-        let applied = w.session.status(step) != StepStatus::NotStarted;
-        match w.tab {
-            Tab::Checks if applied && !w.checks.contains_key(&step) => self.request_checks(step),
-            Tab::Live if !w.live.contains_key(&step) => self.request_live(step),
-            _ => {}
+        if w.tab == Tab::Live && !w.live.contains_key(&step) && !w.pending.live.contains_key(&step)
+        {
+            self.request_live(step);
         }
     }
 
-    /// Opens `name`, reconnecting first when it lives elsewhere (sandbox or AWS).
+    /// Opens `name`, reconnecting first when it lives elsewhere (sandbox or
+    /// AWS) — also when AWS could not be reached and the session lives in
+    /// the sandbox.
     pub fn open_session(&mut self, name: String) {
         if let Err(e) = crate::session::validate_name(&name) {
-            return self.say(e, true);
+            return self.error(e);
         }
         let in_sandbox = self
             .sessions
@@ -329,11 +460,14 @@ impl App {
         let Some(conn) = self.connection().cloned() else {
             if matches!(self.conn, Conn::Connecting) {
                 self.config.session = Some(name); // opened once connected
+            } else if in_sandbox == Some(true) {
+                self.config.session = Some(name);
+                self.reconnect(true);
             } else {
-                self.say(
-                    "not connected to AWS; press s to use the local sandbox",
-                    true,
-                );
+                let key = self.config.keys.label(super::keys::Action::Sandbox);
+                self.error(format!(
+                    "not connected to AWS (see the header); press {key} to use the local sandbox"
+                ));
             }
             return;
         };
@@ -344,8 +478,10 @@ impl App {
                 self.reconnect(there);
             }
             _ => {
-                self.say(format!("opening session `{name}`…"), false);
-                tasks::open(&self.tx, self.config.home.clone(), name, conn);
+                self.info(format!("opening session `{name}`…"));
+                let req = self.req();
+                self.picker_req = Some(req.id);
+                self.ask(Cmd::Open(req, conn, name));
             }
         }
     }
@@ -353,22 +489,12 @@ impl App {
     pub(super) fn reconnect(&mut self, sandbox: bool) {
         self.conn = Conn::Connecting;
         self.identity = None;
-        self.say(
-            if sandbox {
-                "starting the local sandbox…"
-            } else {
-                "connecting to AWS…"
-            },
-            false,
-        );
-        tasks::connect(
-            &self.tx,
-            self.config.home.clone(),
-            self.config.opts.clone(),
-            sandbox,
-            self.config.pace,
-            self.config.engine,
-        );
+        self.info(if sandbox {
+            "starting the local sandbox…"
+        } else {
+            "connecting to AWS…"
+        });
+        self.ask(Cmd::Connect { sandbox });
     }
 }
 
@@ -378,9 +504,9 @@ pub(super) fn current_field(w: &Wizard) -> Option<&'static str> {
         .map(|f| f.name)
 }
 
-fn load<T>(r: Result<T, String>) -> Load<T> {
+fn load<T>(r: Result<T, Error>) -> Load<T> {
     match r {
         Ok(v) => Load::Ready(v, Instant::now()),
-        Err(e) => Load::Failed(e),
+        Err(e) => Load::Failed(e.to_string()),
     }
 }

@@ -25,4 +25,5 @@ mod strict_layer_network;
 mod strict_regressions;
 mod tui_adopt;
 mod tui_flow;
+mod tui_newcomer;
 mod tui_screens;

@@ -22,7 +22,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 pub(crate) struct Harness {
     pub(crate) app: App,
-    rx: UnboundedReceiver<Msg>,
+    pub(crate) rx: UnboundedReceiver<Msg>,
     term: Terminal<TestBackend>,
 }
 
@@ -61,11 +61,11 @@ impl Harness {
 
     pub(crate) fn press(&mut self, code: KeyCode) {
         self.app
-            .update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+            .handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
         self.screen();
     }
 
-    fn chars(&mut self, text: &str) {
+    pub(crate) fn chars(&mut self, text: &str) {
         for c in text.chars() {
             self.press(KeyCode::Char(c));
         }
@@ -85,9 +85,9 @@ impl Harness {
             if let Ok(Some(m)) =
                 tokio::time::timeout(Duration::from_millis(100), self.rx.recv()).await
             {
-                self.app.update(m);
+                self.app.handle(m);
             } else {
-                self.app.update(Msg::Tick);
+                self.app.handle(Msg::Tick);
             }
             self.screen();
         }
@@ -102,7 +102,7 @@ impl Harness {
 
     /// Applies the selected step with `a` and waits until it is done and its
     /// checks are green (emulator caveats skipped, never passed).
-    async fn apply(&mut self, step: StepId) {
+    pub(crate) async fn apply(&mut self, step: StepId) {
         assert_eq!(self.app.wizard().unwrap().selected, step);
         self.press(KeyCode::Char('a'));
         self.until(&format!("step {step}"), Duration::from_secs(120), |a| {
@@ -191,7 +191,9 @@ async fn a_new_user_walks_all_ten_steps_quits_resumes_and_tears_down() {
     for step in &StepId::ALL[..3] {
         h.apply(*step).await;
     }
-    assert!(h.screen().contains("step 3 done; step 4 unlocked"));
+    let said = h.app.notice.as_ref().unwrap().text().to_string();
+    assert!(said.starts_with("step 3 done — created"), "{said}");
+    assert!(said.ends_with("step 4 is next"), "{said}");
     h.press(KeyCode::Char('q'));
     assert!(h.app.quit);
     drop(h);
@@ -251,10 +253,9 @@ async fn a_new_user_walks_all_ten_steps_quits_resumes_and_tears_down() {
     })
     .await;
     assert!(
-        h.app
-            .notice
-            .as_ref()
-            .is_some_and(|(n, _)| n.contains("nothing tagged gatewalk:session=flow remains")),
+        h.app.notice.as_ref().is_some_and(|n| n
+            .text()
+            .contains("nothing tagged gatewalk:session=flow remains")),
         "{:?}",
         h.app.notice
     );
@@ -310,7 +311,7 @@ async fn keys_and_frames_keep_flowing_while_aws_is_slow() {
             handled += 1;
         }
         while let Ok(m) = h.rx.try_recv() {
-            h.app.update(m);
+            h.app.handle(m);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

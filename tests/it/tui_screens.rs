@@ -7,10 +7,10 @@ use gatewalk::progress::Event;
 use gatewalk::session::{CheckSummary, StepStatus, Store};
 use gatewalk::steps::{Check, Resource, StepId};
 use gatewalk::tui::app::{
-    App, Config, Conn, Focus, Job, JobKind, Load, Overlay, Screen, Tab, Wizard,
+    App, Config, Conn, Focus, Job, JobKind, Load, Notice, Overlay, Screen, Tab, Wizard,
 };
 use gatewalk::tui::keys::KeyTable;
-use gatewalk::tui::msg::{Connection, Msg, SessionRow};
+use gatewalk::tui::msg::{Connection, Msg, Req, SessionRow};
 use gatewalk::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -291,10 +291,9 @@ async fn failing_checks() {
         ),
     );
     f.app.screen = Screen::Wizard(Box::new(w));
-    f.app.say(
-        "step 7 fails its checks now (changed outside gatewalk?)",
-        true,
-    );
+    f.app.notify(Notice::Warn(
+        "step 7 fails its checks now (changed outside gatewalk?)".into(),
+    ));
     snap!("checks_failing", f.app);
 }
 
@@ -307,7 +306,8 @@ async fn apply_in_progress() {
     w.job = Some(Job {
         kind: JobKind::Apply(StepId::NatGateway),
         started: Instant::now(),
-        task: Some(tokio::spawn(async {})),
+        req: Req::default(),
+        changes: Vec::new(),
         waiting: Some(Event::Waiting {
             step: Some(StepId::NatGateway),
             what: "the NAT gateway to become available".into(),
@@ -336,7 +336,7 @@ async fn apply_in_progress() {
         w.log.push(e);
     }
     f.app.screen = Screen::Wizard(Box::new(w));
-    f.app.say("applying step 5 — Esc stops safely", false);
+    f.app.info("applying step 5 — Esc stops safely");
     snap!("apply_in_progress", f.app);
 }
 
@@ -347,14 +347,60 @@ async fn done_screen_help_and_too_small() {
     w.done_screen = true;
     f.app.screen = Screen::Wizard(Box::new(w));
     snap!("done_screen", f.app);
+    // At 80×24 it does not fit: the last row says so, and PgDn shows the end.
+    assert!(render(&f.app, 80, 24).contains("PgUp/PgDn scroll"));
+    f.app.update(Msg::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::PageDown,
+    )));
+    snap!("done_screen_scrolled", f.app);
     f.app.overlay = Some(Overlay::ConfirmTeardown {
         typed: "dem".into(),
     });
     snap!("teardown_confirm", f.app);
     f.app.overlay = Some(Overlay::Help);
     snap!("help_overlay", f.app);
-    f.app.overlay = Some(Overlay::CallLog);
+    f.app.overlay = Some(Overlay::CallLog {
+        selected: None,
+        open: false,
+    });
     snap!("call_log_empty", f.app);
     f.app.overlay = None;
     snap!("too_small", f.app, 70, 20);
+}
+
+/// Every prompt on screen names the key the table gives the action: a
+/// rebinding leaves no "press a" behind.
+#[tokio::test]
+async fn prompts_follow_the_key_table() {
+    let mut f = fixture().await;
+    f.app.config.keys = KeyTable::with_overrides(
+        "[keys]\napply = [\"F5\"]\nrecheck = [\"F6\"]\nright = [\"F8\"]\nquit = [\"F10\"]",
+    )
+    .unwrap();
+    let mut w = wizard(&f, 4);
+    w.selected = StepId::NatGateway;
+    w.tab = Tab::Checks;
+    f.app.screen = Screen::Wizard(Box::new(w));
+    let checks = render(&f.app, 100, 30);
+    assert!(checks.contains("Press F5 to apply this step"), "{checks}");
+    let Screen::Wizard(w) = &mut f.app.screen else {
+        unreachable!()
+    };
+    w.tab = Tab::Live;
+    let live = render(&f.app, 100, 30);
+    assert!(live.contains("Press F6 to read"), "{live}");
+    let Screen::Wizard(w) = &mut f.app.screen else {
+        unreachable!()
+    };
+    w.tab = Tab::Configure;
+    w.selected = StepId::TaskDefinition;
+    let configure = render(&f.app, 100, 30);
+    assert!(configure.contains("(F8 focuses this pane)"), "{configure}");
+    assert!(render(&f.app, 60, 20).contains("Press F10"));
+    for screen in [checks, live, configure] {
+        assert!(
+            !screen.contains("ress a ") && !screen.contains("ress r "),
+            "{screen}"
+        );
+    }
 }

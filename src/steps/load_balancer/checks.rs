@@ -108,13 +108,23 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         "an NLB takes at most one subnet per zone; recreate it with one subnet per zone",
     ));
     let mut public = Vec::new();
+    // Step 5's own route table sending 0.0.0.0/0 to the internet gateway
+    // (changed by hand) is step 5's to repair, not a reason to recreate.
+    let mut via_step5 = true;
+    let nat_rt = s.output(crate::model::OutputKey::PrivateRouteTable);
     for sn in &subnets {
         if let Some(rt) = effective_route_table(aws, vpc_id, sn).await?
             && routes_to_igw(&rt)
         {
             public.push(sn.clone());
+            via_step5 &= nat_rt.is_some() && rt.route_table_id() == nat_rt;
         }
     }
+    let fix: crate::model::Fix = if !public.is_empty() && via_step5 {
+        crate::model::Fix::Apply(crate::model::StepId::NatGateway)
+    } else {
+        "an internal NLB for this design sits in private subnets only; recreate it in the private subnet".into()
+    };
     c.push(Check::expect(
         "only private subnets",
         public.is_empty(),
@@ -123,7 +133,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         } else {
             format!("{} reach the internet gateway", public.join(", "))
         },
-        "an internal NLB for this design sits in private subnets only; recreate it in the private subnet",
+        fix,
     ));
     if let Some(private) = s.output(PRIVATE_SUBNET_KEY) {
         c.push(Check::expect(

@@ -47,6 +47,9 @@ pub mod owned {
     );
 }
 
+/// Step 5's private route table (the NAT gateway's), once it exists.
+const NAT_RT: OutputKey = OutputKey::PrivateRouteTable;
+
 /// The private subnet, never mapping public IPs; returns its id.
 async fn ensure_private(
     cx: StepCx<'_>,
@@ -83,6 +86,16 @@ async fn ensure_private(
         && routes_to_igw(&rt)
     {
         let rt_id = rt.route_table_id().unwrap_or("?");
+        if h.session().output(NAT_RT) == Some(rt_id) {
+            // Step 5's table, its route pointed at the internet gateway
+            // (by hand): leaving it would only make step 5 move the subnet
+            // back. Step 5 points the route at the NAT gateway again.
+            cx.progress.warn(format!(
+                "route table {rt_id} (step 5's) sends 0.0.0.0/0 to the internet gateway; \
+                 apply step 5 (NAT gateway) to point it back at the NAT gateway"
+            ));
+            return Ok(got.id);
+        }
         let what = format!("leave route table {rt_id}, which reaches the internet gateway");
         if owned::PRIVATE.may_change(cx, h, &got, &what)? {
             disassociate_subnet(aws, &got.id).await?;
@@ -199,11 +212,18 @@ impl Step for PrivateSubnet {
         match effective_route_table(aws, vpc_id, &id).await? {
             Some(rt) => {
                 let rt_id = rt.route_table_id().unwrap_or("?");
+                // Step 5's own table routes to the internet gateway: the
+                // repair is step 5's (point its route back at the NAT).
+                let fix = if s.output(NAT_RT) == Some(rt_id) {
+                    Fix::Apply(StepId::NatGateway)
+                } else {
+                    format!("remove the igw- route from {rt_id}, or associate the subnet with a table without one").into()
+                };
                 c.push(Check::expect(
                     "private subnet has no route to an internet gateway",
                     !routes_to_igw(&rt),
                     format!("{rt_id}: {}", describe_routes(&rt)),
-                    format!("remove the igw- route from {rt_id}, or associate the subnet with a table without one"),
+                    fix,
                 ));
             }
             None => c.push(Check::pass(

@@ -9,8 +9,9 @@ use crate::tui::keys::Action;
 use crate::tui::theme::THEME;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::Block;
+use ratatui::widgets::Borders;
 
 /// Draws the done screen into `area`.
 pub fn render(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
@@ -84,31 +85,46 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
         for l in built.iter().skip(1).take_while(|l| l.starts_with(' ')) {
             lines.push(Line::styled(l.clone(), THEME.text));
         }
-        for c in &costs {
-            let price = if c.per_hour > 0.0 {
-                format!("${:.4}/h", c.per_hour)
-            } else {
-                c.plus.to_string()
-            };
-            lines.push(Line::styled(
-                format!("  {:<44} {price}", c.what),
-                THEME.muted,
-            ));
-        }
+        cost_lines(&costs, &mut lines);
     }
-    f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(THEME.focus)
-                .title(Span::styled(
-                    format!(" Done — session {} ", s.name),
-                    THEME.title,
-                )),
-        ),
-        main,
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(THEME.focus)
+        .title(Span::styled(
+            format!(" Done — session {} ", s.name),
+            THEME.title,
+        ));
+    let inner = block.inner(main);
+    f.render_widget(block, main);
+    super::scroll::render(
+        f,
+        inner,
+        &Text::from(lines),
+        (w.scroll, None),
+        &w.viewport,
+        &super::scroll_keys(app),
     );
     if let Some((job, p)) = panel {
         progress_panel(app, w, job, f, p);
+    }
+}
+
+/// The per-item cost lines, under their heading.
+fn cost_lines(costs: &[cost::CostLine], lines: &mut Vec<Line<'static>>) {
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        "What it costs per hour while it runs (us-east-1 list prices)",
+        THEME.title,
+    ));
+    for c in costs {
+        let price = if c.per_hour > 0.0 {
+            format!("${:.4}/h", c.per_hour)
+        } else {
+            c.plus.to_string()
+        };
+        lines.push(Line::styled(
+            format!("  {:<44} {price}", c.what),
+            THEME.muted,
+        ));
     }
 }

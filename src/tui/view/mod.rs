@@ -2,13 +2,15 @@
 //! the screen, a notice line and a footer generated from the key table, with
 //! dialogs drawn over it.
 
+mod calls;
 mod done;
 mod overlay;
 mod picker;
+pub mod scroll;
 mod tabs;
 mod wizard;
 
-use super::app::{App, Conn, Screen};
+use super::app::{App, Conn, Notice, Screen};
 use super::theme::THEME;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -31,7 +33,7 @@ pub fn spinner(frame: usize) -> &'static str {
 pub fn draw(app: &App, f: &mut Frame) {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        return too_small(f, area);
+        return too_small(app, f, area);
     }
     let [header, body, notice, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -46,10 +48,15 @@ pub fn draw(app: &App, f: &mut Frame) {
         Screen::Wizard(w) if w.done_screen => done::render(app, w, f, body),
         Screen::Wizard(w) => wizard::render(app, w, f, body),
     }
-    if let Some((text, bad)) = &app.notice {
-        let style = if *bad { THEME.fail } else { THEME.pending };
+    if let Some(n) = &app.notice {
+        let (glyph, style) = match n {
+            Notice::Info(_) => ("", THEME.pending),
+            Notice::Success(_) => ("✓ ", THEME.ok),
+            Notice::Warn(_) => ("! ", THEME.warn),
+            Notice::Error(_) => ("✗ ", THEME.fail),
+        };
         f.render_widget(
-            Paragraph::new(Line::styled(format!(" {text}"), style)),
+            Paragraph::new(Line::styled(format!(" {glyph}{}", n.text()), style)),
             notice,
         );
     }
@@ -59,19 +66,23 @@ pub fn draw(app: &App, f: &mut Frame) {
     }
 }
 
-fn too_small(f: &mut Frame, area: Rect) {
+fn too_small(app: &App, f: &mut Frame, area: Rect) {
     let text = vec![
         Line::styled("gatewalk needs a bigger terminal", THEME.title),
         Line::from(format!(
             "This one is {}×{}; gatewalk needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
             area.width, area.height
         )),
-        Line::from("Enlarge the window or make the font smaller. Press q to quit."),
+        Line::from(format!(
+            "Enlarge the window or make the font smaller. Press {} to quit.",
+            app.config.keys.first(super::keys::Action::Quit)
+        )),
     ];
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
 fn header_line(app: &App) -> Paragraph<'static> {
+    let sandbox = app.config.keys.first(super::keys::Action::Sandbox);
     let mut parts: Vec<String> = vec!["gatewalk".into()];
     if let Some(w) = app.wizard() {
         parts.push(format!("session {}", w.session.name));
@@ -79,7 +90,7 @@ fn header_line(app: &App) -> Paragraph<'static> {
     match &app.conn {
         Conn::Connecting => parts.push(format!("{} connecting…", spinner(app.frame))),
         Conn::Failed(e) => parts.push(format!(
-            "not connected: {} — press s for the local sandbox",
+            "not connected (press {sandbox} for the local sandbox): {}",
             e.lines().next().unwrap_or("")
         )),
         Conn::Ready(c) => {
@@ -87,7 +98,7 @@ fn header_line(app: &App) -> Paragraph<'static> {
                 None => parts.push(format!("{} checking credentials…", spinner(app.frame))),
                 Some(Ok(id)) => parts.push(format!("account {}", id.account)),
                 Some(Err(e)) => parts.push(format!(
-                    "credentials: {} — press s (in the session list) for the local sandbox",
+                    "credentials failed (press {sandbox} in the session list for the local sandbox): {}",
                     e.lines().next().unwrap_or("")
                 )),
             }
@@ -117,6 +128,16 @@ fn footer_line(app: &App) -> Paragraph<'static> {
         spans.push(Span::styled(format!(" {what} "), THEME.muted));
     }
     Paragraph::new(Line::from(spans))
+}
+
+/// The keys that scroll long text, for its position label (`PgUp/PgDn`).
+fn scroll_keys(app: &App) -> String {
+    use super::keys::Action;
+    format!(
+        "{}/{}",
+        app.config.keys.first(Action::PageUp),
+        app.config.keys.first(Action::PageDown)
+    )
 }
 
 /// A rectangle of `w`×`h` centred in `area` (clamped to it).

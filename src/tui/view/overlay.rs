@@ -3,6 +3,7 @@
 
 use super::centered;
 use crate::tui::app::{App, Overlay};
+use crate::tui::text_field::TextField;
 use crate::tui::theme::THEME;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -43,65 +44,19 @@ pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
                 .saturating_add(2);
             ("Keys", lines, 76, h)
         }
-        Overlay::CallLog => {
-            let calls = app
-                .connection()
-                .map(|c| c.aws.calls.snapshot())
-                .unwrap_or_default();
-            let room = area.height.saturating_sub(6) as usize;
-            let mut lines = vec![Line::styled(
-                format!(
-                    "{} AWS calls so far — what the console does behind its buttons",
-                    calls.len()
-                ),
-                THEME.muted,
-            )];
-            let start = calls.len().saturating_sub(room);
-            for (i, c) in calls.iter().enumerate().skip(start) {
-                let (word, st) = if c.ok {
-                    ("ok", THEME.ok)
-                } else {
-                    ("failed", THEME.fail)
-                };
-                let retries = if c.attempts > 1 {
-                    format!("  {} retries", c.attempts - 1)
-                } else {
-                    String::new()
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{:>4} ", i + 1), THEME.muted),
-                    Span::styled(
-                        format!("{:<26}", format!("{} {}", short(&c.service), c.operation)),
-                        THEME.text,
-                    ),
-                    Span::styled(format!("{:>6} ms ", c.duration.as_millis()), THEME.muted),
-                    Span::styled(word, st),
-                    Span::styled(
-                        format!(
-                            "{}{retries}",
-                            c.http_status.map(|s| format!(" ({s})")).unwrap_or_default()
-                        ),
-                        THEME.muted,
-                    ),
-                ]));
-            }
-            (
-                "API call log",
-                lines,
-                area.width.saturating_sub(4),
-                area.height.saturating_sub(2),
-            )
+        Overlay::CallLog { selected, open } => {
+            return super::calls::render(app, *selected, *open, f, area);
         }
         Overlay::NewSession { name, error } => {
             let mut lines = vec![
                 Line::from("Name the deployment. It prefixes every resource gatewalk creates"),
                 Line::from("(letters, digits and -, short, e.g. `workshop-alice`)."),
                 Line::from(""),
-                Line::styled(format!("> {name}█"), THEME.code),
+                prompt(name),
             ];
             lines.push(match error {
                 Some(e) => Line::styled(e.clone(), THEME.fail),
-                None if name.is_empty() => Line::styled("type a name", THEME.muted),
+                None if name.text().is_empty() => Line::styled("type a name", THEME.muted),
                 None => Line::styled("✓ Enter starts it, Esc cancels", THEME.ok),
             });
             ("New session", lines, 72, 8)
@@ -136,7 +91,7 @@ pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
                     Line::from("An execution role or cluster you picked as existing stays."),
                     Line::from(""),
                     Line::from("Type the session name and press Enter (Esc cancels):"),
-                    Line::styled(format!("> {typed}█"), THEME.code),
+                    prompt(typed),
                 ],
                 72,
                 9,
@@ -186,13 +141,11 @@ pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
     );
 }
 
-/// `Elastic Load Balancing v2` → `elbv2`-like short names for the log.
-fn short(service: &str) -> String {
-    match service {
-        "Elastic Load Balancing v2" => "elbv2".into(),
-        "API Gateway" => "apigateway".into(),
-        other => other.to_ascii_lowercase(),
-    }
+/// `> typed█`: a text field with its cursor.
+fn prompt(field: &TextField) -> Line<'static> {
+    let mut spans = vec![Span::styled("> ", THEME.code)];
+    spans.extend(field.spans(THEME.code));
+    Line::from(spans)
 }
 
 /// The adopt dialog: the deployments found, the picked one's resources, the
@@ -200,7 +153,7 @@ fn short(service: &str) -> String {
 fn adopt_dialog<'a>(
     app: &App,
     picked: usize,
-    name: &str,
+    name: &TextField,
     error: Option<&str>,
 ) -> (&'static str, Vec<Line<'a>>, u16, u16) {
     use crate::tui::app::Load;
@@ -251,7 +204,7 @@ fn adopt_dialog<'a>(
     }
     lines.push(Line::from(""));
     lines.push(Line::from("Session name:"));
-    lines.push(Line::styled(format!("> {name}█"), THEME.code));
+    lines.push(prompt(name));
     lines.push(match error {
         Some(e) => Line::styled(e.to_string(), THEME.fail),
         None => Line::styled("↑/↓ pick · Enter continues it · Esc cancels", THEME.ok),

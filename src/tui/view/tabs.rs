@@ -5,80 +5,83 @@ use super::{elapsed, spinner};
 use crate::model::{ChangeAction, CheckStatus, Fix, StepId};
 use crate::session::StepStatus;
 use crate::tui::app::{App, Focus, Load, Tab, Wizard};
+use crate::tui::keys::{Action, KeyTable};
 use crate::tui::theme::THEME;
 use crate::tui::{form, markdown};
 use ratatui::text::{Line, Span, Text};
 
 /// A fix as the wizard says it: keys, not command lines.
-fn worded(fix: &Fix, here: StepId) -> String {
+fn worded(fix: &Fix, here: StepId, keys: &KeyTable) -> String {
     match fix {
-        Fix::Apply(s) if *s == here => "press a to apply this step".into(),
+        Fix::Apply(s) if *s == here => {
+            format!("press {} to apply this step", keys.first(Action::Apply))
+        }
         Fix::Apply(s) => format!("apply step {} ({}) first", s.number(), s.title()),
         Fix::Aws(c) => format!("by hand, in a shell: {c}"),
         Fix::Text(t) => t.clone(),
     }
 }
 
-/// The selected tab's content.
-pub fn content(app: &App, w: &Wizard) -> Text<'static> {
+/// The selected tab's content, and the line that must stay in view (the
+/// Configure form's selected field).
+pub fn content(app: &App, w: &Wizard) -> (Text<'static>, Option<usize>) {
     match w.tab {
-        Tab::Explain => markdown::render(w.selected.explain()),
-        Tab::Configure => configure(w),
-        Tab::Plan => plan(app, w),
-        Tab::Checks => checks(app, w),
-        Tab::Live => live(app, w),
+        Tab::Explain => (markdown::render(w.selected.explain()), None),
+        Tab::Configure => configure(&app.config.keys, w),
+        Tab::Plan => (plan(app, w), None),
+        Tab::Checks => (checks(app, w), None),
+        Tab::Live => (live(app, w), None),
     }
 }
 
-fn not_applied(w: &Wizard) -> Line<'static> {
-    if w.can_apply(w.selected) {
-        Line::styled(
-            "Not applied yet. Press a to apply this step; its checks run right after.",
-            THEME.muted,
-        )
-    } else {
-        let cur = w.session.current_step().unwrap_or(StepId::Done);
-        Line::styled(
+fn not_applied(keys: &KeyTable, w: &Wizard) -> Line<'static> {
+    match w.locked_by(w.selected) {
+        None => Line::styled(
             format!(
-                "Locked until step {} ({}) is done. You can read everything here meanwhile.",
-                cur.number(),
-                cur.title()
+                "Not applied yet. Press {} to apply this step; its checks run right after.",
+                keys.first(Action::Apply)
             ),
             THEME.muted,
-        )
+        ),
+        Some(first) => Line::styled(
+            format!(
+                "Locked until step {} ({}) is applied. You can read everything here meanwhile.",
+                first.number(),
+                first.title()
+            ),
+            THEME.muted,
+        ),
     }
 }
 
-fn configure(w: &Wizard) -> Text<'static> {
+fn configure(keys: &KeyTable, w: &Wizard) -> (Text<'static>, Option<usize>) {
     let fields = form::values(&w.inputs, w.selected);
     if fields.is_empty() {
-        return Text::from(vec![Line::styled(
-            "This step has no inputs: it works on what the earlier steps made.",
-            THEME.muted,
-        )]);
+        return (
+            Text::from(vec![Line::styled(
+                "This step has no inputs: it works on what the earlier steps made.",
+                THEME.muted,
+            )]),
+            None,
+        );
     }
     let mut lines = vec![Line::styled(
-        "Enter edits the selected field (→ or l focuses this pane); values are checked as you type \
-         and saved in the session on Enter.",
+        format!(
+            "{} edits the selected field ({} focuses this pane); values are checked as you type \
+             and saved in the session on Enter.",
+            keys.first(Action::Select),
+            keys.label(Action::Right).replace('/', " or ")
+        ),
         THEME.muted,
     )];
     lines.push(Line::from(""));
-    // Keep the selected field in view: start one field above it.
-    let first = w.form.field.saturating_sub(1);
-    if first > 0 {
-        lines.push(Line::styled(format!("  ↑ {first} more above"), THEME.muted));
-    }
-    for (i, (f, value)) in fields.iter().enumerate().skip(first) {
-        let selected = i == w.form.field && w.focus == Focus::Content;
+    let field = w.form.field.min(fields.len() - 1);
+    let mut keep = None;
+    for (i, (f, value)) in fields.iter().enumerate() {
+        let selected = i == field && w.focus == Focus::Content;
+
         let editing = selected && w.form.editing.is_some();
-        let shown = if editing {
-            format!("{}█", w.form.editing.clone().unwrap_or_default())
-        } else if value.is_empty() {
-            "(empty)".to_string()
-        } else {
-            value.clone()
-        };
-        lines.push(Line::from(vec![
+        let mut row = vec![
             Span::styled(
                 format!("{} {}", if selected { "▸" } else { " " }, f.name),
                 if selected {
@@ -88,13 +91,25 @@ fn configure(w: &Wizard) -> Text<'static> {
                 },
             ),
             Span::styled(" = ", THEME.muted),
-            Span::styled(shown, if editing { THEME.pending } else { THEME.code }),
-        ]));
-        lines.push(Line::styled(format!("    {}", f.meaning), THEME.muted));
+        ];
+        match &w.form.editing {
+            Some(t) if editing => row.extend(t.spans(THEME.pending)),
+            _ if value.is_empty() => row.push(Span::styled("(empty)", THEME.muted)),
+            _ => row.push(Span::styled(value.clone(), THEME.code)),
+        }
+        lines.push(Line::from(row));
+        lines.push(Line::styled(
+            format!("    {}", form::meaning(&w.inputs, w.selected, f)),
+            THEME.muted,
+        ));
         if editing {
-            lines.push(match &w.form.error {
-                Some(e) => Line::styled(format!("    ✗ {e}"), THEME.fail),
-                None => Line::styled("    ✓ valid — Enter saves, Esc cancels", THEME.ok),
+            lines.push(match (&w.form.error, &w.form.note) {
+                (Some(e), _) => Line::styled(format!("    ✗ {e}"), THEME.fail),
+                (None, Some(n)) => Line::styled(
+                    format!("    ✓ valid ({n}) — Enter saves, Esc cancels"),
+                    THEME.ok,
+                ),
+                (None, None) => Line::styled("    ✓ valid — Enter saves, Esc cancels", THEME.ok),
             });
             match &w.form.candidates {
                 Some(Load::Loading(t)) => lines.push(Line::styled(
@@ -130,8 +145,11 @@ fn configure(w: &Wizard) -> Text<'static> {
                 None => {}
             }
         }
+        if i == field {
+            keep = Some(lines.len() - 1);
+        }
     }
-    Text::from(lines)
+    (Text::from(lines), keep)
 }
 
 fn plan(app: &App, w: &Wizard) -> Text<'static> {
@@ -139,10 +157,11 @@ fn plan(app: &App, w: &Wizard) -> Text<'static> {
         Ok(c) => c,
         Err(e) => return Text::from(Line::styled(e.to_string(), THEME.fail)),
     };
-    let mut lines = vec![Line::styled(
+    let mut lines = repairs(w);
+    lines.push(Line::styled(
         "What apply does here, and the aws CLI command that would do the same:",
         THEME.muted,
-    )];
+    ));
     for c in changes {
         let (sign, style) = match c.action {
             ChangeAction::Create => ("+ create", THEME.ok),
@@ -161,6 +180,45 @@ fn plan(app: &App, w: &Wizard) -> Text<'static> {
     Text::from(lines)
 }
 
+/// For a step that fails its checks now: what apply will put back (the
+/// plan's `= keep` lines say a resource stays, not that it is right).
+fn repairs(w: &Wizard) -> Vec<Line<'static>> {
+    let Some(Load::Ready(checks, _)) = w.checks.get(&w.selected) else {
+        return Vec::new();
+    };
+    let failing: Vec<_> = checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Fail)
+        .collect();
+    if failing.is_empty() || w.session.status(w.selected) != StepStatus::Failed {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::styled(
+        "This step fails its checks now; applying it repairs what it owns:",
+        THEME.fail,
+    )];
+    for c in failing {
+        lines.push(Line::from(vec![
+            Span::styled("~ repair ", THEME.warn),
+            Span::styled(format!("{} (now: {})", c.name, c.observed), THEME.text),
+        ]));
+        if let Some(Fix::Apply(other)) = &c.fix
+            && *other != w.selected
+        {
+            lines.push(Line::styled(
+                format!(
+                    "    this one is step {}'s to repair ({})",
+                    other.number(),
+                    other.title()
+                ),
+                THEME.muted,
+            ));
+        }
+    }
+    lines.push(Line::from(""));
+    lines
+}
+
 fn checks(app: &App, w: &Wizard) -> Text<'static> {
     let step = w.selected;
     let rec = w.session.step(step);
@@ -175,9 +233,14 @@ fn checks(app: &App, w: &Wizard) -> Text<'static> {
         lines.push(Line::from(""));
     }
     match w.checks.get(&step) {
-        None if rec.status == StepStatus::NotStarted => lines.push(not_applied(w)),
+        None if rec.status == StepStatus::NotStarted => {
+            lines.push(not_applied(&app.config.keys, w));
+        }
         None => lines.push(Line::styled(
-            "Press r to check the live account.",
+            format!(
+                "Press {} to check the live account.",
+                app.config.keys.first(Action::Recheck)
+            ),
             THEME.muted,
         )),
         Some(Load::Loading(t)) => lines.push(reading(app, t)),
@@ -192,13 +255,14 @@ fn checks(app: &App, w: &Wizard) -> Text<'static> {
             let count = |s: CheckStatus| checks.iter().filter(|c| c.status == s).count();
             lines.push(Line::styled(
                 format!(
-                    "checked {} ago: {} pass, {} fail, {} warn, {} pending, {} skipped   (r re-checks)",
+                    "checked {} ago: {} pass, {} fail, {} warn, {} pending, {} skipped   ({} re-checks)",
                     elapsed(at.elapsed().as_secs()),
                     count(CheckStatus::Pass),
                     count(CheckStatus::Fail),
                     count(CheckStatus::Warn),
                     count(CheckStatus::Pending),
-                    count(CheckStatus::Skipped)
+                    count(CheckStatus::Skipped),
+                    app.config.keys.first(Action::Recheck)
                 ),
                 THEME.muted,
             ));
@@ -217,7 +281,7 @@ fn checks(app: &App, w: &Wizard) -> Text<'static> {
                 lines.push(Line::styled(format!("    {}", c.observed), THEME.muted));
                 if let Some(fix) = &c.fix {
                     lines.push(Line::styled(
-                        format!("    fix: {}", worded(fix, w.selected)),
+                        format!("    fix: {}", worded(fix, w.selected, &app.config.keys)),
                         st,
                     ));
                 }
@@ -243,7 +307,10 @@ fn live(app: &App, w: &Wizard) -> Text<'static> {
     let mut lines = Vec::new();
     match w.live.get(&w.selected) {
         None => lines.push(Line::styled(
-            "Press r to read the live resources.",
+            format!(
+                "Press {} to read the live resources.",
+                app.config.keys.first(Action::Recheck)
+            ),
             THEME.muted,
         )),
         Some(Load::Loading(t)) => lines.push(reading(app, t)),
@@ -252,7 +319,7 @@ fn live(app: &App, w: &Wizard) -> Text<'static> {
         }
         Some(Load::Ready(res, _)) if res.is_empty() => {
             if w.session.status(w.selected) == StepStatus::NotStarted {
-                lines.push(not_applied(w));
+                lines.push(not_applied(&app.config.keys, w));
             } else {
                 lines.push(Line::styled("Nothing of this step's is live.", THEME.muted));
             }
@@ -260,11 +327,19 @@ fn live(app: &App, w: &Wizard) -> Text<'static> {
         Some(Load::Ready(res, at)) => {
             lines.push(Line::styled(
                 format!(
-                    "read {} ago   (r refreshes)",
-                    elapsed(at.elapsed().as_secs())
+                    "read {} ago   ({} refreshes; every 30 s while nothing runs)",
+                    elapsed(at.elapsed().as_secs()),
+                    app.config.keys.first(Action::Recheck)
                 ),
                 THEME.muted,
             ));
+            if app.connection().is_some_and(|c| c.aws.is_emulated()) {
+                lines.push(Line::styled(
+                    "No console links: these resources live in the local sandbox (an emulator), \
+                     not in an AWS account the console can show.",
+                    THEME.muted,
+                ));
+            }
             for r in res {
                 let st = if r.state == "missing" {
                     THEME.fail
@@ -295,18 +370,24 @@ mod tests {
     #[test]
     fn the_wizard_words_a_fix_as_keys_not_commands() {
         let here = StepId::VpcLink;
+        let keys = KeyTable::default();
         assert_eq!(
-            worded(&Fix::Apply(here), here),
+            worded(&Fix::Apply(here), here, &keys),
             "press a to apply this step"
         );
         assert_eq!(
-            worded(&Fix::Apply(StepId::LoadBalancer), here),
+            worded(&Fix::Apply(StepId::LoadBalancer), here, &keys),
             "apply step 4 (Internal load balancer) first"
         );
-        assert!(!worded(&Fix::Apply(here), here).contains("gatewalk apply"));
+        assert!(!worded(&Fix::Apply(here), here, &keys).contains("gatewalk apply"));
         assert_eq!(
-            worded(&Fix::Aws("aws ec2 x".into()), here),
+            worded(&Fix::Aws("aws ec2 x".into()), here, &keys),
             "by hand, in a shell: aws ec2 x"
+        );
+        let rebound = KeyTable::with_overrides("[keys]\napply = [\"F5\"]").unwrap();
+        assert_eq!(
+            worded(&Fix::Apply(here), here, &rebound),
+            "press F5 to apply this step"
         );
     }
 }

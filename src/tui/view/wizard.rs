@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Tabs, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Tabs};
 
 /// The sidebar's glyph and style for a mark.
 pub fn mark_style(m: StepMark, frame: usize) -> (&'static str, Style) {
@@ -65,12 +65,14 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
             ),
         tab_row,
     );
-    let text = tabs::content(app, w);
-    f.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .scroll((w.scroll, 0)),
+    let (text, keep) = tabs::content(app, w);
+    super::scroll::render(
+        f,
         body,
+        &text,
+        (w.scroll, keep),
+        &w.viewport,
+        &super::scroll_keys(app),
     );
     if let Some((job, p)) = panel {
         progress_panel(app, w, job, f, p);

@@ -1,0 +1,263 @@
+//! The API call log: every call gatewalk made, in columns sized to what
+//! they hold; a lookup that found nothing is said as such (gatewalk asks
+//! before it creates), not as a failure; Enter opens a call to show its
+//! parameters and its error.
+
+use crate::aws::calls::CallRecord;
+use crate::tui::app::App;
+use crate::tui::keys::Action;
+use crate::tui::theme::THEME;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Clear};
+
+/// `Elastic Load Balancing v2` → `elbv2`-like short names for the log.
+fn short(service: &str) -> String {
+    match service {
+        "Elastic Load Balancing v2" => "elbv2".into(),
+        "API Gateway" => "apigateway".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+/// How a call ended, in a word or two, with its style.
+fn outcome(c: &CallRecord) -> (String, ratatui::style::Style) {
+    let code = c
+        .code
+        .clone()
+        .or(c.http_status.map(|s| format!("HTTP {s}")));
+    if c.ok {
+        ("ok".into(), THEME.ok)
+    } else if c.not_found() {
+        (
+            format!("not found — a lookup ({})", code.unwrap_or_default()),
+            THEME.muted,
+        )
+    } else {
+        (
+            format!("failed: {}", code.unwrap_or_else(|| "no response".into())),
+            THEME.fail,
+        )
+    }
+}
+
+/// Draws the log (or the opened call) over the body of the screen, between
+/// the header and the notice line, which it leaves alone.
+pub fn render(app: &App, selected: Option<usize>, open: bool, f: &mut Frame, area: Rect) {
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(3),
+        ..area
+    };
+    let calls = app
+        .connection()
+        .map(|c| c.aws.calls.snapshot())
+        .unwrap_or_default();
+    let at = selected.unwrap_or(calls.len().saturating_sub(1));
+    let keys = &app.config.keys;
+    let title = format!(
+        " API call log — {} calls · {} picks · {} {} · {} closes ",
+        calls.len(),
+        keys.label(Action::Up)
+            .split('/')
+            .next()
+            .unwrap_or("↑")
+            .to_owned()
+            + "/↓",
+        keys.first(Action::Select),
+        if open {
+            "back to the list"
+        } else {
+            "opens one"
+        },
+        keys.first(Action::Back),
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(THEME.focus)
+        .title(Span::styled(title, THEME.title));
+    let inner = block.inner(body);
+    f.render_widget(Clear, body);
+    f.render_widget(block, body);
+    let text = match calls.get(at) {
+        Some(c) if open => detail(at, c),
+        _ => list(&calls, at, inner.height),
+    };
+    super::scroll::render(
+        f,
+        inner,
+        &text,
+        (0, None),
+        &crate::tui::app::Viewport::default(),
+        "",
+    );
+}
+
+/// One row per call, the highlighted one kept in view.
+fn list(calls: &[CallRecord], at: usize, rows: u16) -> Text<'static> {
+    if calls.is_empty() {
+        return Text::from(Line::styled("No AWS call has been made yet.", THEME.muted));
+    }
+    let names: Vec<String> = calls
+        .iter()
+        .map(|c| format!("{} {}", short(&c.service), c.operation))
+        .collect();
+    let wide = names.iter().map(String::len).max().unwrap_or(0);
+    let room = usize::from(rows).max(1);
+    let start = (at + 1).saturating_sub(room);
+    let mut lines = Vec::new();
+    for (i, c) in calls.iter().enumerate().skip(start).take(room) {
+        let (word, st) = outcome(c);
+        let retries = if c.attempts > 1 {
+            format!(" · {} retries", c.attempts - 1)
+        } else {
+            String::new()
+        };
+        let row = if i == at { THEME.selected } else { THEME.text };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>4} ", i + 1), THEME.muted),
+            Span::styled(format!("{:<wide$}", names[i]), row),
+            Span::styled(format!(" {:>6} ms  ", c.duration.as_millis()), THEME.muted),
+            Span::styled(format!("{word}{retries}"), st),
+        ]));
+    }
+    Text::from(lines)
+}
+
+/// One call: what was asked, how it ended.
+fn detail(i: usize, c: &CallRecord) -> Text<'static> {
+    let (word, st) = outcome(c);
+    let mut lines = vec![
+        Line::styled(
+            format!("#{} {} {}", i + 1, short(&c.service), c.operation),
+            THEME.title,
+        ),
+        Line::from(vec![
+            Span::styled("outcome    ", THEME.muted),
+            Span::styled(word, st),
+        ]),
+        Line::styled(
+            format!(
+                "took       {} ms, {} attempt{}{}",
+                c.duration.as_millis(),
+                c.attempts,
+                if c.attempts == 1 { "" } else { "s" },
+                c.http_status
+                    .map(|s| format!(", HTTP {s}"))
+                    .unwrap_or_default()
+            ),
+            THEME.muted,
+        ),
+    ];
+    if let Some(code) = &c.code {
+        lines.push(Line::styled(format!("code       {code}"), THEME.text));
+    }
+    if let Some(m) = &c.message {
+        lines.push(Line::styled(format!("message    {m}"), THEME.text));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled("Parameters", THEME.title));
+    lines.extend(
+        params(&c.params)
+            .into_iter()
+            .map(|l| Line::styled(l, THEME.code)),
+    );
+    Text::from(lines)
+}
+
+/// The SDK's `CreateVpcInput { cidr_block: Some("10.0.0.0/16"), tag: None }`
+/// as `cidr_block  10.0.0.0/16` lines: fields left unset are left out.
+fn params(debug: &str) -> Vec<String> {
+    // Unwrap `Input { field: CreateVpcInput { … } }` down to the struct
+    // that holds the fields.
+    let mut body = debug.trim();
+    while let Some((head, rest)) = body.split_once(" { ")
+        && !head.contains(['(', '[', ','])
+        && let Some(inner) = rest.strip_suffix(" }").or_else(|| rest.strip_suffix('}'))
+    {
+        body = inner.trim();
+        if top_level(body).len() > 1 {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    for f in top_level(body) {
+        if let Some((k, v)) = f.trim().split_once(": ") {
+            let v = v.trim();
+            if v == "None" || v.is_empty() {
+                continue;
+            }
+            let v = v
+                .strip_prefix("Some(")
+                .and_then(|x| x.strip_suffix(')'))
+                .unwrap_or(v);
+            out.push(format!("  {k:<22} {}", v.trim_matches('"')));
+        }
+    }
+    if out.is_empty() {
+        out.push("  (none)".into());
+    }
+    out
+}
+
+/// `a: 1, b: Some([x, y])` split at its top-level commas.
+fn top_level(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut quoted) = (0i32, 0, false);
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '"' => quoted = !quoted,
+            '(' | '[' | '{' if !quoted => depth += 1,
+            ')' | ']' | '}' if !quoted => depth -= 1,
+            ',' if depth == 0 && !quoted => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_read_as_fields_with_unset_ones_left_out() {
+        let p = params(
+            r#"Input { field: CreateVpcInput { cidr_block: Some("10.0.0.0/16"), tag_specifications: Some([TagSpecification { resource_type: Some(Vpc), tags: None }]), dry_run: None } }"#,
+        );
+        assert!(
+            p.iter()
+                .any(|l| l.contains("cidr_block") && l.contains("10.0.0.0/16")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|l| l.contains("tag_specifications")), "{p:?}");
+        assert!(!p.iter().any(|l| l.contains("dry_run")), "{p:?}");
+    }
+
+    #[test]
+    fn a_lookup_that_finds_nothing_is_not_a_failure() {
+        let c = CallRecord {
+            service: "IAM".into(),
+            operation: "GetRole".into(),
+            duration: std::time::Duration::from_millis(5),
+            attempts: 1,
+            http_status: Some(404),
+            ok: false,
+            params: String::new(),
+            code: Some("NoSuchEntity".into()),
+            message: None,
+        };
+        assert!(outcome(&c).0.starts_with("not found"));
+        let denied = CallRecord {
+            http_status: Some(403),
+            code: Some("AccessDenied".into()),
+            ..c
+        };
+        assert_eq!(outcome(&denied).0, "failed: AccessDenied");
+    }
+}
