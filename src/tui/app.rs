@@ -248,6 +248,8 @@ pub struct Wizard {
     pub last_recheck: Instant,
     /// The content pane as last drawn.
     pub viewport: Viewport,
+    /// What each step's last apply in this run did, when it ended.
+    pub last_apply: BTreeMap<StepId, (Instant, Vec<String>)>,
 }
 
 impl Wizard {
@@ -274,6 +276,7 @@ impl Wizard {
             pending: Pending::default(),
             last_recheck: Instant::now(),
             viewport: Viewport::default(),
+            last_apply: BTreeMap::new(),
         }
     }
 
@@ -432,6 +435,8 @@ pub struct App {
     pub cmds: Vec<Cmd>,
     /// Runs the commands.
     pub runner: Runner,
+    /// The connection being made (or last made) is the sandbox.
+    pub sandbox_asked: bool,
 }
 
 /// Something to tell the user, by how it went.
@@ -488,6 +493,7 @@ impl App {
             picker_req: None,
             cmds: Vec::new(),
             runner,
+            sandbox_asked: false,
         }
     }
 

@@ -10,6 +10,7 @@ use super::msg::{Msg, Req};
 use crate::Error;
 use crate::model::StepId;
 use crate::progress::Event;
+use crate::session::StepStatus;
 use std::time::Instant;
 
 /// Progress lines kept per session.
@@ -18,6 +19,7 @@ const LOG_LINES: usize = 500;
 impl App {
     /// Starts connecting and listing sessions.
     pub fn start(&mut self) {
+        self.sandbox_asked = self.config.sandbox;
         self.ask(Cmd::ListSessions);
         self.ask(Cmd::Connect {
             sandbox: self.config.sandbox,
@@ -108,7 +110,16 @@ impl App {
             }
             Err(e) => {
                 self.conn = Conn::Failed(e.to_string());
-                self.config.session = None;
+                // A session asked for that lives in the sandbox opens there
+                // (as the CLI does); another one says why it cannot open.
+                // (Not when it was the sandbox that failed: no loop.)
+                if !self.sandbox_asked
+                    && let Some(name) = self.config.session.take()
+                {
+                    self.open_session(name);
+                } else {
+                    self.config.session = None;
+                }
             }
         }
     }
@@ -181,16 +192,32 @@ impl App {
         w.pending.checks.remove(&step);
         w.pending.live.remove(&step);
         w.live.remove(&step);
+        let lines = super::words::change_lines(&changes);
+        if !lines.is_empty() {
+            w.last_apply.insert(step, (Instant::now(), lines.clone()));
+        }
         match result {
             Ok(checks) => {
                 w.checks.insert(step, Load::Ready(checks, Instant::now()));
-                let did = super::words::changes(&changes);
+                let did = match lines.len() {
+                    0 | 1 => super::words::changes(&changes),
+                    _ => format!(
+                        "{} (step {}'s Checks tab lists them)",
+                        super::words::changes(&changes),
+                        step.number()
+                    ),
+                };
                 let msg = if step == StepId::Done {
                     w.done_screen = true;
                     w.scroll = 0;
                     format!("all ten steps are done — {did}")
                 } else {
-                    let next = w.session.current_step();
+                    // The next step after this one still to do (an earlier
+                    // one this apply repaired turns green once re-checked).
+                    let next = StepId::ALL
+                        .into_iter()
+                        .find(|s| *s > step && w.session.status(*s) != StepStatus::Done)
+                        .or_else(|| w.session.current_step());
                     if w.selected == step
                         && let Some(next) = next
                     {
@@ -451,12 +478,20 @@ impl App {
         if let Err(e) = crate::session::validate_name(&name) {
             return self.error(e);
         }
+        // Where it lives: from the list, or (before the list is back) from
+        // its file — a small read, no AWS.
         let in_sandbox = self
             .sessions
             .iter()
             .find(|r| r.name == name)
             .and_then(|r| r.session.as_ref().ok())
-            .map(|s| s.sandbox_instance.is_some());
+            .map(|s| s.sandbox_instance.is_some())
+            .or_else(|| {
+                crate::session::Store::new(&self.config.home)
+                    .load(&name)
+                    .ok()
+                    .map(|s| s.sandbox_instance.is_some())
+            });
         let Some(conn) = self.connection().cloned() else {
             if matches!(self.conn, Conn::Connecting) {
                 self.config.session = Some(name); // opened once connected
@@ -488,6 +523,7 @@ impl App {
 
     pub(super) fn reconnect(&mut self, sandbox: bool) {
         self.conn = Conn::Connecting;
+        self.sandbox_asked = sandbox;
         self.identity = None;
         self.info(if sandbox {
             "starting the local sandbox…"

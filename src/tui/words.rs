@@ -22,17 +22,15 @@ pub fn failing(list: &[StepId]) -> String {
         ("fail", "their")
     };
     format!(
-        "{} {verb} {their} checks now (changed outside gatewalk?) — the Checks tab says why; \
-         apply the step the fix names to repair it",
+        "{} {verb} {their} checks now (changed outside gatewalk?); see Checks",
         steps(list)
     )
 }
 
-/// What an apply or teardown did, from its events: `created VPC vpc-1;
-/// changed route table rtb-2: default route to nat-3`, or `nothing needed
-/// changing`. Long lists are counted, not listed.
-pub fn changes(events: &[Event]) -> String {
-    let said: Vec<String> = events
+/// Each thing an apply or teardown did, from its events: `created VPC
+/// vpc-1`, `changed route table rtb-2: default route to nat-3`.
+pub fn change_lines(events: &[Event]) -> Vec<String> {
+    events
         .iter()
         .filter_map(|e| match e {
             Event::Created { kind, id, .. } => {
@@ -47,18 +45,25 @@ pub fn changes(events: &[Event]) -> String {
             )),
             _ => None,
         })
-        .collect();
-    match said.len() {
-        0 => "nothing needed changing".into(),
-        1..=3 => said.join("; "),
-        n => {
+        .collect()
+}
+
+/// What an apply or teardown did, short enough for the status line: the
+/// one thing it did, or how many of each (`created 3, changed 2`), or
+/// `nothing needed changing`.
+pub fn changes(events: &[Event]) -> String {
+    let said = change_lines(events);
+    match said.as_slice() {
+        [] => "nothing needed changing".into(),
+        [one] => one.clone(),
+        _ => {
             let count = |w: &str| said.iter().filter(|s| s.starts_with(w)).count();
-            format!(
-                "{} created, {} changed, {} deleted ({n} in all; the progress log lists them)",
-                count("created"),
-                count("changed"),
-                count("deleted")
-            )
+            let parts: Vec<String> = ["created", "changed", "deleted"]
+                .into_iter()
+                .filter(|w| count(w) > 0)
+                .map(|w| format!("{w} {}", count(w)))
+                .collect();
+            parts.join(", ")
         }
     }
 }
@@ -93,5 +98,11 @@ mod tests {
             "changed private route table rtb-1: default route to nat-2"
         );
         assert_eq!(changes(&[]), "nothing needed changing");
+        let created = Event::Created {
+            step: None,
+            kind: "VPC".into(),
+            id: "vpc-1".into(),
+        };
+        assert_eq!(changes(&[created.clone(), created]), "created 2");
     }
 }

@@ -352,3 +352,19 @@ async fn drift_shows_by_itself_and_the_step_that_owns_it_repairs_it() {
     })
     .await;
 }
+
+/// A name typed and entered while gatewalk is still connecting opens that
+/// session once connected (a fast typist in a workshop).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_named_before_the_connection_is_up_opens_once_it_is() {
+    let w = World::new().await;
+    let mut h = Harness::new(&w, None, None);
+    assert!(matches!(h.app.conn, Conn::Connecting));
+    h.press(KeyCode::Char('n'));
+    h.chars("early");
+    h.press(KeyCode::Enter);
+    h.until("the session", MIN, |a| {
+        a.wizard().is_some_and(|w| w.session.name == "early")
+    })
+    .await;
+}

@@ -55,10 +55,17 @@ pub fn draw(app: &App, f: &mut Frame) {
             Notice::Warn(_) => ("! ", THEME.warn),
             Notice::Error(_) => ("✗ ", THEME.fail),
         };
-        f.render_widget(
-            Paragraph::new(Line::styled(format!(" {glyph}{}", n.text()), style)),
-            notice,
-        );
+        let mut text = format!(" {glyph}{}", n.text());
+        let room = usize::from(notice.width);
+        if Span::raw(text.as_str()).width() > room {
+            // Cut where it shows, and say so, rather than mid-word at the edge.
+            text = text
+                .chars()
+                .take(room.saturating_sub(1))
+                .collect::<String>()
+                + "…";
+        }
+        f.render_widget(Paragraph::new(Line::styled(text, style)), notice);
     }
     f.render_widget(footer_line(app), footer);
     if let Some(ov) = &app.overlay {

@@ -223,6 +223,16 @@ fn checks(app: &App, w: &Wizard) -> Text<'static> {
     let step = w.selected;
     let rec = w.session.step(step);
     let mut lines = Vec::new();
+    if let Some((at, did)) = w.last_apply.get(&step) {
+        lines.push(Line::styled(
+            format!("Last apply, {} ago:", elapsed(at.elapsed().as_secs())),
+            THEME.title,
+        ));
+        for d in did {
+            lines.push(Line::styled(format!("  • {d}"), THEME.text));
+        }
+        lines.push(Line::from(""));
+    }
     if let Some(e) = &rec.last_error
         && rec.status == StepStatus::Failed
     {
