@@ -14,7 +14,7 @@ use std::io::IsTerminal;
 
 /// `gatewalk plan`: the changes apply would make. A session with resources
 /// of yours (bound by `adopt`) is also checked live, read-only: each failing
-/// check of a step that holds one is a `~ change (yours)` apply makes only
+/// check of a step that holds one is a `~ change your …` apply makes only
 /// with `--yes`.
 pub(super) async fn plan(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Result<u8> {
     let session = cx.provisional()?;
@@ -46,7 +46,7 @@ pub(super) async fn plan(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Re
             for c in blocking(&r?) {
                 changes.push(Change {
                     action: ChangeAction::ChangeYours,
-                    resource: format!("{}: now {}", c.name, c.observed),
+                    resource: format!("resource so that {} (now: {})", c.name, c.observed),
                     cli: c
                         .fix
                         .as_ref()

@@ -119,7 +119,7 @@ pub enum Command {
         /// Stop after this step (default: all ten).
         #[arg(long)]
         through: Option<StepId>,
-        /// Agree to the changes `plan` lists as `~ change (yours)`: apply may
+        /// Agree to the changes `plan` lists as `~ change your …`: apply may
         /// bring resources of yours (bound by `adopt`) to the walkthrough's shape.
         #[arg(long)]
         yes: bool,

@@ -293,22 +293,23 @@ impl Printer {
         if self.json() {
             let v: Vec<_> = plans
                 .iter()
-                .map(|(s, c)| json!({ "step": s, "changes": c }))
+                .map(|(s, changes)| {
+                    let c: Vec<_> = changes
+                        .iter()
+                        .map(|c| json!({ "action": c.action, "resource": c.resource, "line": c.line(), "cli": c.command() }))
+                        .collect();
+                    json!({ "step": s, "changes": c })
+                })
                 .collect();
             return print_json(&v);
         }
         for (step, changes) in plans {
             println!("step {} {} — {}", step.number(), step, step.title());
             for c in changes {
-                let sym = match c.action {
-                    ChangeAction::Create => "+",
-                    ChangeAction::Keep => "=",
-                    ChangeAction::Update => "~",
-                    ChangeAction::Delete => "-",
-                    ChangeAction::ChangeYours => "~ change (yours)",
-                };
-                println!("  {sym} {}", c.resource);
-                println!("      $ {}", c.cli);
+                println!("  {}", c.line());
+                if let Some(cli) = c.command() {
+                    println!("      $ {cli}");
+                }
             }
             println!();
         }
@@ -319,7 +320,7 @@ impl Printer {
             .any(|c| c.action == ChangeAction::ChangeYours);
         if yours {
             println!(
-                "~ change (yours): a resource of yours that apply changes only with `gatewalk apply --yes`"
+                "~ change your …: a resource of yours that apply changes only with `gatewalk apply --yes`"
             );
         }
     }
