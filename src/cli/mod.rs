@@ -6,6 +6,7 @@ mod commands;
 mod deploy;
 mod doctor;
 mod output;
+mod report;
 
 use crate::engine::Engine;
 use crate::model::StepId;
