@@ -2,7 +2,8 @@
 //! engine (the session's commands are in [`super::deploy`]), hand results to
 //! [`super::output`].
 
-use super::output::{self, Printer};
+use super::hints::Scope;
+use super::output::Printer;
 use super::{
     Args, Command, EXIT_ERROR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputArgs, SandboxAction,
     SessionsAction,
@@ -24,7 +25,7 @@ use std::path::Path;
 pub const DEFAULT_SESSION: &str = "demo";
 
 pub(super) async fn dispatch(args: Args, engine: &'static dyn Engine) -> u8 {
-    let out = Printer::new(args.output);
+    let out = Printer::new(args.output).scoped(scope(&args));
     match Box::pin(run(&args, out, engine)).await {
         Ok(code) => code,
         Err(e) => {
@@ -32,6 +33,42 @@ pub(super) async fn dispatch(args: Args, engine: &'static dyn Engine) -> u8 {
             exit_code(&e)
         }
     }
+}
+
+/// How the commands this run prints name its session: always by name (and
+/// `--sandbox` for a session there) when the command acts on one session, so
+/// a printed command works as printed even when several sessions exist
+/// (docs/decisions.md, Issue 14). Best effort: a session that cannot be
+/// named here is refused by the command itself.
+fn scope(args: &Args) -> Scope {
+    let about_one = matches!(
+        args.command,
+        Some(
+            Command::Status
+                | Command::Plan { .. }
+                | Command::Inputs { .. }
+                | Command::Apply { .. }
+                | Command::Validate { .. }
+                | Command::Inspect { .. }
+                | Command::Teardown { .. }
+        )
+    );
+    let Some(store) = about_one
+        .then(home_dir)
+        .and_then(Result::ok)
+        .map(|h| Store::new(&h))
+    else {
+        return Scope::default();
+    };
+    let Ok(name) = session_name(args, &store) else {
+        return Scope::default();
+    };
+    let sandbox = args.sandbox
+        || (args.endpoint_url.is_none()
+            && store
+                .load(&name)
+                .is_ok_and(|s| s.sandbox_instance.is_some()));
+    Scope::of(&name, sandbox)
 }
 
 /// The exit code of a failed command (the contract is in `gatewalk --help`).
@@ -475,10 +512,9 @@ impl Printer {
     /// A progress handle whose events are printed to stderr by a background task.
     pub(super) fn progress(self) -> (Progress, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-        let json = self.json();
         let task = tokio::spawn(async move {
             while let Some(e) = rx.recv().await {
-                output::event(&e, json);
+                self.event(&e);
             }
         });
         (Progress::new(tx), task)

@@ -3,6 +3,7 @@
 //! a session that is never saved.
 
 use super::commands::Ctx;
+use super::hints::{Scope, free_name};
 use super::output::Printer;
 use super::{EXIT_CHECKS, EXIT_ERROR, EXIT_OK};
 use crate::discover::examine::{StepSeen, examine, next_step};
@@ -33,6 +34,7 @@ pub(super) fn check_vpc(vpc: Option<&str>) -> Result<Option<String>> {
 /// `gatewalk doctor`.
 pub(super) async fn doctor(cx: &Ctx<'_>, vpc: Option<String>, out: Printer) -> Result<u8> {
     cx.first_contact(out).await?;
+    let fresh = Scope::of(&free_name(cx.store), cx.sandbox_instance().is_some());
     let mut found = discover(&cx.aws).await?.deployments;
     if let Some(v) = &vpc {
         found.retain(|d| d.vpc == *v);
@@ -47,7 +49,8 @@ pub(super) async fn doctor(cx: &Ctx<'_>, vpc: Option<String>, out: Printer) -> R
         } else {
             println!(
                 "no deployment of this shape in {where_}: no internal NLB, ECS service or gatewalk \
-                 session there. Start one with `gatewalk apply`."
+                 session there. Start one with `{}`.",
+                fresh.cmd("apply")
             );
         }
         return Ok(EXIT_OK);
@@ -85,7 +88,7 @@ pub(super) async fn doctor(cx: &Ctx<'_>, vpc: Option<String>, out: Printer) -> R
             println!("{} deployments found in {}\n", found.len(), cx.aws.region);
         }
         for (d, seen, notes, here) in &reports {
-            print_report(d, seen, notes, here.as_deref());
+            print_report(d, seen, notes, here.as_deref(), fresh);
         }
     }
     Ok(code)
@@ -125,7 +128,14 @@ fn report_json(
     })
 }
 
-fn print_report(d: &Deployment, seen: &[StepSeen], notes: &[String], here: Option<&str>) {
+/// `fresh`: how printed commands name a new session (one no session here has).
+fn print_report(
+    d: &Deployment,
+    seen: &[StepSeen],
+    notes: &[String],
+    here: Option<&str>,
+    fresh: Scope,
+) {
     let name = if d.vpc_name.is_empty() {
         String::new()
     } else {
@@ -147,10 +157,11 @@ fn print_report(d: &Deployment, seen: &[StepSeen], notes: &[String], here: Optio
             n.title(),
         ),
         (Some(n), None) => println!(
-            "  next: step {} ({}) — `gatewalk adopt --vpc {}` makes it a session, then `gatewalk apply` carries on",
+            "  next: step {} ({}) — `{}` makes it a session, then `{}` carries on",
             n.number(),
             n.title(),
-            d.vpc
+            fresh.cmd(&format!("adopt --vpc {}", d.vpc)),
+            fresh.cmd("apply"),
         ),
         (None, _) => println!("  all ten steps present and passing"),
     }

@@ -5,6 +5,7 @@ mod adopt;
 mod commands;
 mod deploy;
 mod doctor;
+mod hints;
 mod output;
 mod report;
 

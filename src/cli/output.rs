@@ -2,6 +2,7 @@
 //! progress and errors go to stderr.
 
 use super::Output;
+use super::hints::Scope;
 use crate::aws::find::Tagged;
 use crate::error::Error;
 use crate::inputs::Inputs;
@@ -18,17 +19,8 @@ use serde_json::json;
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
     format: Output,
-}
-
-/// Prints one progress event to stderr.
-pub fn event(e: &Event, json: bool) {
-    if json {
-        if let Ok(s) = serde_json::to_string(e) {
-            eprintln!("{s}");
-        }
-    } else {
-        eprintln!("  {}", crate::text::clean(&e.to_string()));
-    }
+    /// How the commands it prints name the session.
+    scope: Scope,
 }
 
 /// Where a session lives, in full.
@@ -62,7 +54,38 @@ pub(super) fn print_json(v: &impl serde::Serialize) {
 impl Printer {
     /// A printer for `format`.
     pub fn new(format: Output) -> Self {
-        Self { format }
+        Self {
+            format,
+            scope: Scope::default(),
+        }
+    }
+
+    /// The same printer, naming the run's session in the commands it prints.
+    pub fn scoped(self, scope: Scope) -> Self {
+        Self { scope, ..self }
+    }
+
+    /// A `gatewalk …` command to print for the user to run: `args` with the
+    /// session named (`--session NAME`, `--sandbox` when it lives there).
+    pub fn cmd(self, args: &str) -> String {
+        self.scope.cmd(args)
+    }
+
+    /// `text` (a message, an error, a fix) with the session named in every
+    /// quoted `gatewalk` command it holds.
+    pub fn qualify(self, text: &str) -> String {
+        self.scope.qualify(text)
+    }
+
+    /// Prints one progress event to stderr.
+    pub fn event(self, e: &Event) {
+        if self.json() {
+            if let Ok(s) = serde_json::to_string(e) {
+                eprintln!("{s}");
+            }
+        } else {
+            eprintln!("  {}", self.qualify(&crate::text::clean(&e.to_string())));
+        }
     }
 
     /// Whether output is JSON.
@@ -74,7 +97,7 @@ impl Printer {
     pub fn error(self, e: &Error) {
         // Whatever the error quotes (a value typed, a file's text, an
         // endpoint's answer) reaches the terminal cleaned and cut.
-        let text = crate::text::clean(&e.to_string());
+        let text = self.qualify(&crate::text::clean(&e.to_string()));
         if self.json() {
             let mut v = json!({ "error": text, "exit_code": super::commands::exit_code(e) });
             if let Some(a) = e.as_aws() {
@@ -111,9 +134,8 @@ impl Printer {
     }
 
     /// A short note for people (stderr, so JSON stdout stays clean).
-    #[allow(clippy::unused_self)] // every message goes through the printer, notes too
     pub fn note(self, msg: &str) {
-        eprintln!("{msg}");
+        eprintln!("{}", self.qualify(msg));
     }
 
     /// `gatewalk` with no subcommand.
@@ -124,13 +146,28 @@ impl Printer {
         println!(
             "gatewalk — from an empty AWS account to Fargate behind API Gateway, one checked step at a time.\n"
         );
-        if list.is_empty() {
-            println!("No sessions yet. Try it locally, no AWS account needed:");
-        } else {
-            self.sessions(list);
-            println!("\nContinue with:");
-        }
-        let cmd = std::env::var("GATEWALK_CMD").unwrap_or_else(|_| "gatewalk".into());
+        let latest = list
+            .iter()
+            .filter_map(|l| l.session.as_ref().ok())
+            .max_by_key(|s| s.updated_at);
+        let scope = match latest {
+            None => {
+                if !list.is_empty() {
+                    self.sessions(list);
+                    println!();
+                }
+                println!("No sessions to continue. Try it locally, no AWS account needed:");
+                Scope::with_flags("--sandbox")
+            }
+            Some(s) => {
+                self.sessions(list);
+                println!(
+                    "\nContinue with session `{}` (the last one used; --session NAME picks another):",
+                    s.name
+                );
+                Scope::of(&s.name, s.sandbox_instance.is_some())
+            }
+        };
         for (args, what) in [
             ("plan", "what will be built, with aws CLI equivalents"),
             ("apply", "build all ten steps, checking each"),
@@ -138,11 +175,13 @@ impl Printer {
             ("inspect", "see each step's resources"),
             ("teardown --yes", "remove it all"),
         ] {
-            println!("  {:<58} # {what}", format!("{cmd} --sandbox {args}"));
+            println!("  {:<58} # {what}", scope.cmd(args));
         }
-        println!(
-            "\nWithout --sandbox the same commands use your AWS credentials (--profile, --region)."
-        );
+        if latest.is_none() {
+            println!(
+                "\nWithout --sandbox the same commands use your AWS credentials (--profile, --region)."
+            );
+        }
         println!(
             "Run `gatewalk` in a terminal for the interactive wizard; `gatewalk --help` lists every command."
         );
@@ -281,8 +320,11 @@ impl Printer {
             }
         }
         match s.current_step() {
-            Some(next) => println!("\nnext: gatewalk apply --through {next}"),
-            None => println!("\nall ten steps are done; `gatewalk validate` re-checks them"),
+            Some(next) => println!("\nnext: {}", self.cmd(&format!("apply --through {next}"))),
+            None => println!(
+                "\nall ten steps are done; `{}` re-checks them",
+                self.cmd("validate")
+            ),
         }
     }
 
@@ -319,9 +361,10 @@ impl Printer {
             println!("\ninvoke URL: {url}");
         }
         match s.current_step() {
-            Some(next) => println!("\nnext: gatewalk apply --through {next}"),
+            Some(next) => println!("\nnext: {}", self.cmd(&format!("apply --through {next}"))),
             None => println!(
-                "\nall ten steps done. It costs money while it runs: `gatewalk teardown` removes it all."
+                "\nall ten steps done. It costs money while it runs: `{}` removes it all.",
+                self.cmd("teardown")
             ),
         }
     }
@@ -345,7 +388,8 @@ impl Printer {
                 println!("  {} {}", t.kind, t.id);
             }
             println!(
-                "run `gatewalk teardown` again in a few minutes, or delete them in the console"
+                "run `{}` again in a few minutes, or delete them in the console",
+                self.cmd("teardown")
             );
         }
         self.kept_yours(s);
@@ -362,7 +406,10 @@ impl Printer {
         for (k, id) in &yours {
             println!("  {:<26} {id}", k.noun());
         }
-        println!("`gatewalk teardown --include-yours` removes them too");
+        println!(
+            "`{}` removes them too",
+            self.cmd("teardown --include-yours")
+        );
     }
 
     /// `gatewalk sandbox status|start`.

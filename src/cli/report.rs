@@ -43,7 +43,8 @@ impl Printer {
             .any(|c| c.action == ChangeAction::ChangeYours);
         if yours {
             println!(
-                "~ change your …: a resource of yours that apply changes only with `gatewalk apply --yes`"
+                "~ change your …: a resource of yours that apply changes only with `{}`",
+                self.cmd("apply --yes")
             );
         }
     }
@@ -144,7 +145,7 @@ impl Printer {
                         if c.status != CheckStatus::Pass
                             && let Some(f) = &c.fix
                         {
-                            println!("        fix: {}", f.for_cli());
+                            println!("        fix: {}", self.qualify(&f.for_cli()));
                         }
                     }
                 }

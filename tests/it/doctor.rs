@@ -95,7 +95,7 @@ async fn the_cdk_security_group_bug_is_named_and_repaired_only_with_consent() {
         e.contains("needs a change: allow TCP 8080 from 10.0.0.0/16"),
         "{e}"
     );
-    assert!(e.contains("gatewalk apply --yes"), "{e}");
+    assert!(e.contains("apply --yes`"), "{e}");
     assert!(
         !sg_rules(&w, &r.sg)
             .await

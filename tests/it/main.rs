@@ -10,6 +10,7 @@ mod adopt;
 
 mod bad_input;
 mod cli;
+mod cli_hints;
 mod cli_plan;
 mod crash_safety;
 mod doctor;
