@@ -82,6 +82,13 @@ pub(super) fn exit_code(e: &Error) -> u8 {
 
 async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u8> {
     check_pace(args)?;
+    if let Some(Command::Completions { shell }) = &args.command {
+        // Needs no home, session or AWS: the script is made from the clap
+        // definitions alone.
+        let mut cmd = <Args as clap::CommandFactory>::command();
+        clap_complete::generate(*shell, &mut cmd, "gatewalk", &mut std::io::stdout());
+        return Ok(EXIT_OK);
+    }
     let home = home_dir()?;
     let store = Store::new(&home);
     let Some(cmd) = &args.command else {
@@ -97,6 +104,7 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
         Command::Sessions { action } => sessions_cmd(&store, action.as_ref(), out),
         Command::Sandbox { action } => sandbox_cmd(&home, action, args.pace, out).await,
         Command::Keys => keys_cmd(out),
+        Command::Completions { .. } => Ok(EXIT_OK),
         Command::Status => {
             let name = session_name(args, &store)?;
             out.status(&store.load(&name)?);

@@ -183,6 +183,12 @@ pub enum Command {
     },
     /// Show the wizard's keys (defaults with keys.toml applied), and check keys.toml.
     Keys,
+    /// Print a shell completion script, e.g. `source <(gatewalk completions bash)`
+    /// in ~/.bashrc, or `gatewalk completions zsh > ~/.zfunc/_gatewalk`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
     /// Manage the local sandbox.
     Sandbox {
         /// What to do.

@@ -12,6 +12,7 @@ mod bad_input;
 mod cli;
 mod cli_hints;
 mod cli_plan;
+mod cli_shell;
 mod crash_safety;
 mod doctor;
 mod full_deployment;
