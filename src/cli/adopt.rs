@@ -13,6 +13,7 @@ use crate::discover::{Deployment, Maker, discover};
 use crate::error::{Error, Result};
 use crate::model::{InputError, OutputKey, blocking};
 use crate::session::Store;
+use anstream::{eprint, println};
 use serde_json::json;
 use std::io::IsTerminal;
 

@@ -18,6 +18,7 @@ use crate::progress::{Event, Progress};
 use crate::sandbox::{self, SandboxState};
 use crate::session::store::home_dir;
 use crate::session::{Session, SessionHandle, Store};
+use anstream::eprintln;
 use std::io::IsTerminal;
 use std::path::Path;
 

@@ -10,6 +10,7 @@ use crate::inputs::Inputs;
 use crate::model::{Change, ChangeAction, StepId, blocking};
 use crate::progress::Progress;
 use crate::session::{Consent, Session, SessionHandle, StepStatus};
+use anstream::{eprint, eprintln};
 use std::io::IsTerminal;
 
 /// `gatewalk plan`: the changes apply would make. A session with resources

@@ -5,11 +5,13 @@
 use super::commands::Ctx;
 use super::hints::{Scope, free_name};
 use super::output::Printer;
+use super::paint::{mark, verdict};
 use super::{EXIT_CHECKS, EXIT_ERROR, EXIT_OK};
 use crate::discover::examine::{StepSeen, examine, next_step};
 use crate::discover::{Deployment, discover};
 use crate::error::{Error, Result};
 use crate::model::{Check, CheckStatus, InputError, OutputKey, blocking};
+use anstream::println;
 use serde_json::json;
 
 /// `--vpc`, checked before any call: `vpc-` and 8 or 17 hex digits.
@@ -145,8 +147,8 @@ fn print_report(
     for s in seen {
         let head = format!("step {:>2} {:<18}", s.step.number(), s.step.as_str());
         match &s.checks {
-            None => println!("  - {head} missing"),
-            Some(Err(e)) => println!("  ✗ {head} present, could not check: {e}"),
+            None => println!("  {} {head} missing", mark(CheckStatus::Skipped)),
+            Some(Err(e)) => println!("  {} {head} present, could not check: {e}", verdict(false)),
             Some(Ok(checks)) => print_checks(&head, checks),
         }
     }
@@ -180,29 +182,27 @@ fn print_checks(head: &str, checks: &[Check]) {
             extra = format!(", {} could not run here", count(CheckStatus::Skipped));
         }
         println!(
-            "  ✓ {head} present, {} checks pass{extra}",
+            "  {} {head} present, {} checks pass{extra}",
+            verdict(true),
             count(CheckStatus::Pass)
         );
     } else if bad.iter().all(|c| c.status == CheckStatus::Pending) {
         println!(
-            "  … {head} present, {} of {} checks still waiting for AWS (run doctor again in a minute)",
+            "  {} {head} present, {} of {} checks still waiting for AWS (run doctor again in a minute)",
+            mark(CheckStatus::Pending),
             bad.len(),
             checks.len()
         );
     } else {
         println!(
-            "  ✗ {head} present, {} of {} checks fail",
+            "  {} {head} present, {} of {} checks fail",
+            verdict(false),
             bad.len(),
             checks.len()
         );
     }
     for c in checks.iter().filter(|c| c.status != CheckStatus::Pass) {
-        println!(
-            "      {} {}: {}",
-            super::output::mark(c.status),
-            c.name,
-            c.observed
-        );
+        println!("      {} {}: {}", mark(c.status), c.name, c.observed);
         if let Some(f) = &c.fix {
             println!("        fix: {}", f.for_cli());
         }

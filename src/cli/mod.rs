@@ -7,10 +7,12 @@ mod deploy;
 mod doctor;
 mod hints;
 mod output;
+mod paint;
 mod report;
 
 use crate::engine::Engine;
 use crate::model::StepId;
+use anstream::eprintln;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;

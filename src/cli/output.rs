@@ -3,6 +3,7 @@
 
 use super::Output;
 use super::hints::Scope;
+use super::paint::{self, Role, paint};
 use crate::aws::find::Tagged;
 use crate::error::Error;
 use crate::inputs::Inputs;
@@ -13,6 +14,7 @@ use crate::sandbox::SandboxState;
 use crate::session::Session;
 use crate::session::store::Listed;
 use crate::summary::cost;
+use anstream::{eprintln, println};
 use serde_json::json;
 
 /// Prints results in the chosen format.
@@ -31,16 +33,6 @@ fn place(s: &Session) -> String {
         e.clone()
     } else {
         "aws".into()
-    }
-}
-
-pub(super) fn mark(s: CheckStatus) -> &'static str {
-    match s {
-        CheckStatus::Pass => "✓",
-        CheckStatus::Fail => "✗",
-        CheckStatus::Warn => "!",
-        CheckStatus::Pending => "…",
-        CheckStatus::Skipped => "-",
     }
 }
 
@@ -84,7 +76,18 @@ impl Printer {
                 eprintln!("{s}");
             }
         } else {
-            eprintln!("  {}", self.qualify(&crate::text::clean(&e.to_string())));
+            let text = self.qualify(&crate::text::clean(&e.to_string()));
+            let role = match e {
+                Event::Created { .. } => Some(Role::Ok),
+                Event::Deleted { .. } => Some(Role::Fail),
+                Event::Changed { .. } | Event::Warning { .. } => Some(Role::Warn),
+                Event::Waiting { .. } | Event::Retry { .. } => Some(Role::Muted),
+                Event::Info { .. } | Event::Reused { .. } => None,
+            };
+            match role {
+                Some(r) => eprintln!("  {}", paint(r, text)),
+                None => eprintln!("  {text}"),
+            }
         }
     }
 
@@ -108,7 +111,7 @@ impl Printer {
             }
             eprintln!("{v}");
         } else {
-            eprintln!("gatewalk: {text}");
+            eprintln!("{} {text}", paint(Role::Error, "gatewalk:"));
         }
     }
 
@@ -351,7 +354,8 @@ impl Printer {
                 ));
             }
             println!(
-                "✓ step {} {:<18} {} checks pass{extra}",
+                "{} step {} {:<18} {} checks pass{extra}",
+                paint::verdict(true),
                 st.number(),
                 st.as_str(),
                 count(CheckStatus::Pass)

@@ -1,13 +1,15 @@
 //! The reports of the deployment commands that only read: plan, inputs,
 //! validate's checks and inspect's resources (text and JSON).
 
-use super::output::{Printer, mark, print_json};
+use super::output::{Printer, print_json};
+use super::paint::{self, Role, mark, paint};
 use crate::error::Result;
 use crate::inputs::Inputs;
 use crate::model::{
     Change, ChangeAction, Check, CheckStatus, OutputKey, Resource, StepId, blocking,
 };
 use crate::session::Session;
+use anstream::println;
 use serde_json::json;
 
 impl Printer {
@@ -29,14 +31,20 @@ impl Printer {
         for (step, changes) in plans {
             println!("step {} {} — {}", step.number(), step, step.title());
             for c in changes {
-                println!("  {}", c.line());
+                println!("  {}", paint(paint::change(c.action), c.line()));
                 if let Some(cli) = c.command() {
                     println!("      $ {cli}");
                 }
             }
             println!();
         }
-        println!("+ create   = exists already, kept   ~ change   - delete");
+        println!(
+            "{}",
+            paint(
+                Role::Muted,
+                "+ create   = exists already, kept   ~ change   - delete"
+            )
+        );
         let yours = plans
             .iter()
             .flat_map(|(_, c)| c)
@@ -135,7 +143,7 @@ impl Printer {
                     let ok = blocking(checks).is_empty();
                     println!(
                         "{} step {} {} — {}",
-                        if ok { "✓" } else { "✗" },
+                        paint::verdict(ok),
                         s.number(),
                         s,
                         s.title()
@@ -149,7 +157,12 @@ impl Printer {
                         }
                     }
                 }
-                Err(e) => println!("✗ step {} {} — could not check: {e}", s.number(), s),
+                Err(e) => println!(
+                    "{} step {} {} — could not check: {e}",
+                    paint::verdict(false),
+                    s.number(),
+                    s
+                ),
             }
         }
     }
