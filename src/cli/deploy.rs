@@ -174,7 +174,12 @@ pub(super) async fn inspect(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) ->
     for s in steps {
         all.push((s, cx.engine.inspect(s, &cx.aws, &inputs, &session).await?));
     }
-    out.resources(&all);
+    let emulated = match (cx.sandbox_instance(), &cx.aws.endpoint_url) {
+        (Some(_), _) => Some("the local sandbox (an emulator)".to_string()),
+        (None, Some(e)) => Some(format!("the emulator at {e}")),
+        (None, None) => None,
+    };
+    out.resources(&all, emulated.as_deref());
     Ok(EXIT_OK)
 }
 

@@ -167,17 +167,45 @@ impl Printer {
         }
     }
 
-    /// `gatewalk inspect`.
-    pub fn resources(self, all: &[(StepId, Vec<Resource>)]) {
+    /// `gatewalk inspect`. `emulated`: where the resources live when that is
+    /// not an AWS account (the local sandbox, an emulator's endpoint), which
+    /// is why they have no console links.
+    pub fn resources(self, all: &[(StepId, Vec<Resource>)], emulated: Option<&str>) {
+        let no_links = emulated.map(|place| {
+            format!(
+                "none: these resources live in {place}, not in an AWS account, so the AWS console cannot show them"
+            )
+        });
         if self.json() {
-            let v: Vec<_> = all
+            // Serialized straight from the structs, so each resource's
+            // attributes keep their display order.
+            #[derive(serde::Serialize)]
+            struct Step<'a> {
+                step: StepId,
+                resources: &'a [Resource],
+            }
+            #[derive(serde::Serialize)]
+            struct Report<'a> {
+                steps: Vec<Step<'a>>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                console_links: Option<String>,
+            }
+            let steps = all
                 .iter()
-                .map(|(s, r)| json!({ "step": s, "resources": r }))
+                .map(|(step, r)| Step {
+                    step: *step,
+                    resources: r,
+                })
                 .collect();
-            return print_json(&v);
+            return print_json(&Report {
+                steps,
+                console_links: no_links,
+            });
         }
         if all.is_empty() {
             println!("nothing is live for this session yet");
+        } else if let Some(n) = &no_links {
+            println!("{}", paint(Role::Muted, format!("console links: {n}")));
         }
         for (s, rs) in all {
             println!("step {} {}", s.number(), s);

@@ -291,11 +291,33 @@ pub struct Resource {
     pub id: String,
     /// Current state as AWS reports it ("available"), or "missing".
     pub state: String,
-    /// Key attributes, in display order.
+    /// Key attributes, in display order. In JSON, an object in the same
+    /// order (see [`attributes_object`]).
+    #[serde(serialize_with = "attributes_object")]
     pub attributes: Vec<(String, String)>,
     /// AWS console link (none against an emulator).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub console_url: Option<String>,
+}
+
+/// A resource's attributes as one JSON object, `{"key": "value", …}`, in
+/// display order. A key met again (two cost lines of one kind) gets its
+/// number: `key (2)`, so no value is lost and every key is unique.
+fn attributes_object<S: serde::Serializer>(
+    attrs: &[(String, String)],
+    ser: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = ser.serialize_map(Some(attrs.len()))?;
+    for (i, (k, v)) in attrs.iter().enumerate() {
+        let seen = attrs[..i].iter().filter(|(p, _)| p == k).count();
+        if seen == 0 {
+            map.serialize_entry(k, v)?;
+        } else {
+            map.serialize_entry(&format!("{k} ({})", seen + 1), v)?;
+        }
+    }
+    map.end()
 }
 
 impl Resource {

@@ -131,7 +131,7 @@ async fn json_output_and_exit_codes() {
         "load-balancer",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&run(c).stdout).unwrap();
-    let res = v[0]["resources"].as_array().unwrap();
+    let res = v["steps"][0]["resources"].as_array().unwrap();
     assert_eq!(res[0]["state"], "active");
 
     let mut c = w.bin();
