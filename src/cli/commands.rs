@@ -14,7 +14,6 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::inputs::{Inputs, Override, parse_file, parse_set};
 use crate::model::{InputError, StepId};
-use crate::progress::{Event, Progress};
 use crate::sandbox::{self, SandboxState};
 use crate::session::store::home_dir;
 use crate::session::{Session, SessionHandle, Store};
@@ -26,7 +25,13 @@ use std::path::Path;
 pub const DEFAULT_SESSION: &str = "demo";
 
 pub(super) async fn dispatch(args: Args, engine: &'static dyn Engine) -> u8 {
-    let out = Printer::new(args.output).scoped(scope(&args));
+    let mut out = Printer::new(args.output).scoped(scope(&args));
+    if matches!(
+        args.command,
+        Some(Command::Apply { .. } | Command::Teardown { .. })
+    ) {
+        out = out.in_lines();
+    }
     match Box::pin(run(&args, out, engine)).await {
         Ok(code) => code,
         Err(e) => {
@@ -515,17 +520,4 @@ impl<'a> Ctx<'a> {
 
 fn check_endpoint(e: &str) -> Result<()> {
     crate::aws::validate_endpoint(e, "--endpoint-url").map_err(Error::Config)
-}
-
-impl Printer {
-    /// A progress handle whose events are printed to stderr by a background task.
-    pub(super) fn progress(self) -> (Progress, tokio::task::JoinHandle<()>) {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-        let task = tokio::spawn(async move {
-            while let Some(e) = rx.recv().await {
-                self.event(&e);
-            }
-        });
-        (Progress::new(tx), task)
-    }
 }

@@ -113,9 +113,9 @@ pub(super) async fn apply(cx: &Ctx<'_>, through: StepId, yes: bool, out: Printer
     .await;
     cx.aws.calls.stop_reporting();
     drop(progress);
-    let _ = printer.await;
+    let changes = printer.await.unwrap_or_default();
     let results = r?;
-    out.applied(h.session(), &results);
+    out.applied(h.session(), &results, &changes);
     Ok(EXIT_OK)
 }
 
@@ -136,6 +136,7 @@ pub(super) async fn validate(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -
     };
     if steps.is_empty() {
         out.note("nothing has been applied in this session yet; run `gatewalk apply`");
+        out.checks(&[]); // JSON: an empty list, so stdout is JSON whatever happens
         return Ok(EXIT_OK);
     }
     let results = cx

@@ -2,6 +2,7 @@
 //! and AWS setup shared by every command, and exit codes.
 
 mod adopt;
+mod applied;
 mod commands;
 mod deploy;
 mod doctor;

@@ -3,12 +3,12 @@
 
 use super::Output;
 use super::hints::Scope;
-use super::paint::{self, Role, paint};
+use super::paint::{Role, paint};
 use crate::aws::find::Tagged;
 use crate::error::Error;
 use crate::inputs::Inputs;
+use crate::model::StepId;
 use crate::model::keys::INVOKE_URL;
-use crate::model::{Check, CheckStatus, StepId};
 use crate::progress::Event;
 use crate::sandbox::SandboxState;
 use crate::session::Session;
@@ -23,6 +23,9 @@ pub struct Printer {
     format: Output,
     /// How the commands it prints name the session.
     scope: Scope,
+    /// JSON as lines on stdout (apply, teardown): each progress event as
+    /// it happens, then the result or the error.
+    lines: bool,
 }
 
 /// Where a session lives, in full.
@@ -33,6 +36,14 @@ fn place(s: &Session) -> String {
         e.clone()
     } else {
         "aws".into()
+    }
+}
+
+/// One JSON value on one line of stdout (a line of `--output json` lines).
+pub(super) fn print_line(v: &impl serde::Serialize) {
+    match serde_json::to_string(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("gatewalk: cannot encode output: {e}"),
     }
 }
 
@@ -49,7 +60,23 @@ impl Printer {
         Self {
             format,
             scope: Scope::default(),
+            lines: false,
         }
+    }
+
+    /// The same printer, for a command whose JSON is lines on stdout:
+    /// progress events as they happen, then one line with the result (or
+    /// the error).
+    pub fn in_lines(self) -> Self {
+        Self {
+            lines: true,
+            ..self
+        }
+    }
+
+    /// Whether JSON goes out as lines (see [`Printer::in_lines`]).
+    pub fn json_lines(self) -> bool {
+        self.json() && self.lines
     }
 
     /// The same printer, naming the run's session in the commands it prints.
@@ -69,12 +96,11 @@ impl Printer {
         self.scope.qualify(text)
     }
 
-    /// Prints one progress event to stderr.
+    /// Prints one progress event: a JSON line on stdout, or a line of text
+    /// on stderr.
     pub fn event(self, e: &Event) {
         if self.json() {
-            if let Ok(s) = serde_json::to_string(e) {
-                eprintln!("{s}");
-            }
+            print_line(e);
         } else {
             let text = self.qualify(&crate::text::clean(&e.to_string()));
             let role = match e {
@@ -109,7 +135,13 @@ impl Printer {
             if let Error::Inputs(list) = e {
                 v["inputs"] = json!(list);
             }
-            eprintln!("{v}");
+            if self.json_lines() {
+                // The last line of the stream on stdout, where the reader is.
+                v["event"] = json!("error");
+                println!("{v}");
+            } else {
+                eprintln!("{v}");
+            }
         } else {
             eprintln!("{} {text}", paint(Role::Error, "gatewalk:"));
         }
@@ -331,48 +363,6 @@ impl Printer {
         }
     }
 
-    /// After apply.
-    pub fn applied(self, s: &Session, results: &[(StepId, Vec<Check>)]) {
-        if self.json() {
-            let v: Vec<_> = results
-                .iter()
-                .map(|(st, c)| json!({ "step": st, "status": s.status(*st), "checks": c }))
-                .collect();
-            return print_json(&json!({ "session": s.name, "steps": v }));
-        }
-        println!();
-        for (st, checks) in results {
-            let count = |k: CheckStatus| checks.iter().filter(|c| c.status == k).count();
-            let mut extra = String::new();
-            if count(CheckStatus::Warn) > 0 {
-                extra.push_str(&format!(", {} warnings", count(CheckStatus::Warn)));
-            }
-            if count(CheckStatus::Skipped) > 0 {
-                extra.push_str(&format!(
-                    ", {} skipped in the emulator",
-                    count(CheckStatus::Skipped)
-                ));
-            }
-            println!(
-                "{} step {} {:<18} {} checks pass{extra}",
-                paint::verdict(true),
-                st.number(),
-                st.as_str(),
-                count(CheckStatus::Pass)
-            );
-        }
-        if let Some(url) = s.output(INVOKE_URL) {
-            println!("\ninvoke URL: {url}");
-        }
-        match s.current_step() {
-            Some(next) => println!("\nnext: {}", self.cmd(&format!("apply --through {next}"))),
-            None => println!(
-                "\nall ten steps done. It costs money while it runs: `{}` removes it all.",
-                self.cmd("teardown")
-            ),
-        }
-    }
-
     /// After teardown.
     pub fn torn_down(self, s: &Session, left: &[Tagged]) {
         let name = &s.name;
@@ -382,7 +372,9 @@ impl Printer {
             .map(|(k, id)| json!({ "output": k, "what": k.noun(), "id": id }))
             .collect();
         if self.json() {
-            return print_json(&json!({ "session": name, "remaining": left, "kept_yours": kept }));
+            return print_line(
+                &json!({ "event": "result", "session": name, "remaining": left, "kept_yours": kept }),
+            );
         }
         if left.is_empty() {
             println!("\nteardown finished: nothing tagged gatewalk:session={name} remains");

@@ -112,7 +112,8 @@ async fn json_output_and_exit_codes() {
     ]);
     let out = run(c);
     assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("apply prints JSON");
+    let last = stdout(&out).lines().last().unwrap_or_default().to_string();
+    let v: serde_json::Value = serde_json::from_str(&last).expect("apply ends with its result");
     assert_eq!(v["steps"].as_array().unwrap().len(), 4);
 
     let mut c = w.bin();
