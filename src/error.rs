@@ -62,7 +62,7 @@ pub enum Error {
     /// A resource of yours (bound by `adopt`) needs a change that apply
     /// makes only when you agree; nothing of it was changed.
     #[error(
-        "your {noun} {} needs a change: {what}. gatewalk changes a resource of yours only when you agree.\n  hint: `gatewalk plan` lists it as `~ change (yours)`; run `gatewalk apply --yes` to agree, or make the change yourself",
+        "your {noun} {} needs a change: {what}. gatewalk changes a resource of yours only when you agree.\n  hint: `gatewalk plan` lists it as `~ change your …`; run `gatewalk apply --yes` to agree, or make the change yourself",
         crate::text::short_arn(.id)
     )]
     NeedsConsent {

@@ -5,6 +5,7 @@
 //! first one missing or failing.
 
 use super::commands::{Ctx, DEFAULT_SESSION};
+use super::hints::Scope;
 use super::output::Printer;
 use super::{Args, EXIT_OK};
 use crate::discover::examine::{StepSeen, next_step};
@@ -12,6 +13,7 @@ use crate::discover::{Deployment, Maker, discover};
 use crate::error::{Error, Result};
 use crate::model::{InputError, OutputKey, blocking};
 use crate::session::Store;
+use anstream::{eprint, println};
 use serde_json::json;
 use std::io::IsTerminal;
 
@@ -77,7 +79,13 @@ pub(super) fn session_for(args: &Args, store: &Store) -> Result<String> {
 }
 
 /// The deployment to adopt: the one `--vpc` names, else the only one.
-fn choose(found: Vec<Deployment>, vpc: Option<&str>, region: &str) -> Result<Deployment> {
+/// `start`: the command that starts a deployment instead, for when there is none.
+fn choose(
+    found: Vec<Deployment>,
+    vpc: Option<&str>,
+    region: &str,
+    start: &str,
+) -> Result<Deployment> {
     let listed = |f: &[Deployment]| {
         f.iter()
             .map(|d| format!("{} ({})", d.vpc, d.maker))
@@ -97,7 +105,7 @@ fn choose(found: Vec<Deployment>, vpc: Option<&str>, region: &str) -> Result<Dep
             if all.is_empty() { "none".into() } else { all }
         ))),
         0 => Err(Error::Config(format!(
-            "no deployment of this shape in {region}: nothing to adopt. Start one with `gatewalk apply`"
+            "no deployment of this shape in {region}: nothing to adopt. Start one with `{start}`"
         ))),
         _ => Err(Error::Config(format!(
             "{} deployments found: {all}; pick one with --vpc VPC_ID (`gatewalk doctor` shows them)",
@@ -122,7 +130,13 @@ pub(super) async fn adopt(
     }
     cx.first_contact(out).await?;
     let found = discover(&cx.aws).await?;
-    let mut d = choose(found.deployments.clone(), vpc.as_deref(), &cx.aws.region)?;
+    let start = Scope::of(&cx.name, cx.sandbox_instance().is_some()).cmd("apply");
+    let mut d = choose(
+        found.deployments.clone(),
+        vpc.as_deref(),
+        &cx.aws.region,
+        &start,
+    )?;
     if let Maker::Gatewalk(s) = &d.maker
         && cx.store.exists(s)
     {

@@ -2,7 +2,8 @@
 //! engine (the session's commands are in [`super::deploy`]), hand results to
 //! [`super::output`].
 
-use super::output::{self, Printer};
+use super::hints::Scope;
+use super::output::Printer;
 use super::{
     Args, Command, EXIT_ERROR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputArgs, SandboxAction,
     SessionsAction,
@@ -13,10 +14,10 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::inputs::{Inputs, Override, parse_file, parse_set};
 use crate::model::{InputError, StepId};
-use crate::progress::{Event, Progress};
 use crate::sandbox::{self, SandboxState};
 use crate::session::store::home_dir;
 use crate::session::{Session, SessionHandle, Store};
+use anstream::eprintln;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -24,7 +25,13 @@ use std::path::Path;
 pub const DEFAULT_SESSION: &str = "demo";
 
 pub(super) async fn dispatch(args: Args, engine: &'static dyn Engine) -> u8 {
-    let out = Printer::new(args.output);
+    let mut out = Printer::new(args.output).scoped(scope(&args));
+    if matches!(
+        args.command,
+        Some(Command::Apply { .. } | Command::Teardown { .. })
+    ) {
+        out = out.in_lines();
+    }
     match Box::pin(run(&args, out, engine)).await {
         Ok(code) => code,
         Err(e) => {
@@ -32,6 +39,42 @@ pub(super) async fn dispatch(args: Args, engine: &'static dyn Engine) -> u8 {
             exit_code(&e)
         }
     }
+}
+
+/// How the commands this run prints name its session: always by name (and
+/// `--sandbox` for a session there) when the command acts on one session, so
+/// a printed command works as printed even when several sessions exist
+/// (docs/decisions.md, Issue 14). Best effort: a session that cannot be
+/// named here is refused by the command itself.
+fn scope(args: &Args) -> Scope {
+    let about_one = matches!(
+        args.command,
+        Some(
+            Command::Status
+                | Command::Plan { .. }
+                | Command::Inputs { .. }
+                | Command::Apply { .. }
+                | Command::Validate { .. }
+                | Command::Inspect { .. }
+                | Command::Teardown { .. }
+        )
+    );
+    let Some(store) = about_one
+        .then(home_dir)
+        .and_then(Result::ok)
+        .map(|h| Store::new(&h))
+    else {
+        return Scope::default();
+    };
+    let Ok(name) = session_name(args, &store) else {
+        return Scope::default();
+    };
+    let sandbox = args.sandbox
+        || (args.endpoint_url.is_none()
+            && store
+                .load(&name)
+                .is_ok_and(|s| s.sandbox_instance.is_some()));
+    Scope::of(&name, sandbox)
 }
 
 /// The exit code of a failed command (the contract is in `gatewalk --help`).
@@ -45,6 +88,13 @@ pub(super) fn exit_code(e: &Error) -> u8 {
 
 async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u8> {
     check_pace(args)?;
+    if let Some(Command::Completions { shell }) = &args.command {
+        // Needs no home, session or AWS: the script is made from the clap
+        // definitions alone.
+        let mut cmd = <Args as clap::CommandFactory>::command();
+        clap_complete::generate(*shell, &mut cmd, "gatewalk", &mut std::io::stdout());
+        return Ok(EXIT_OK);
+    }
     let home = home_dir()?;
     let store = Store::new(&home);
     let Some(cmd) = &args.command else {
@@ -60,6 +110,7 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
         Command::Sessions { action } => sessions_cmd(&store, action.as_ref(), out),
         Command::Sandbox { action } => sandbox_cmd(&home, action, args.pace, out).await,
         Command::Keys => keys_cmd(out),
+        Command::Completions { .. } => Ok(EXIT_OK),
         Command::Status => {
             let name = session_name(args, &store)?;
             out.status(&store.load(&name)?);
@@ -469,18 +520,4 @@ impl<'a> Ctx<'a> {
 
 fn check_endpoint(e: &str) -> Result<()> {
     crate::aws::validate_endpoint(e, "--endpoint-url").map_err(Error::Config)
-}
-
-impl Printer {
-    /// A progress handle whose events are printed to stderr by a background task.
-    pub(super) fn progress(self) -> (Progress, tokio::task::JoinHandle<()>) {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-        let json = self.json();
-        let task = tokio::spawn(async move {
-            while let Some(e) = rx.recv().await {
-                output::event(&e, json);
-            }
-        });
-        (Progress::new(tx), task)
-    }
 }

@@ -10,11 +10,12 @@ use crate::inputs::Inputs;
 use crate::model::{Change, ChangeAction, StepId, blocking};
 use crate::progress::Progress;
 use crate::session::{Consent, Session, SessionHandle, StepStatus};
+use anstream::{eprint, eprintln};
 use std::io::IsTerminal;
 
 /// `gatewalk plan`: the changes apply would make. A session with resources
 /// of yours (bound by `adopt`) is also checked live, read-only: each failing
-/// check of a step that holds one is a `~ change (yours)` apply makes only
+/// check of a step that holds one is a `~ change your …` apply makes only
 /// with `--yes`.
 pub(super) async fn plan(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Result<u8> {
     let session = cx.provisional()?;
@@ -46,7 +47,7 @@ pub(super) async fn plan(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -> Re
             for c in blocking(&r?) {
                 changes.push(Change {
                     action: ChangeAction::ChangeYours,
-                    resource: format!("{}: now {}", c.name, c.observed),
+                    resource: format!("resource so that {} (now: {})", c.name, c.observed),
                     cli: c
                         .fix
                         .as_ref()
@@ -112,9 +113,9 @@ pub(super) async fn apply(cx: &Ctx<'_>, through: StepId, yes: bool, out: Printer
     .await;
     cx.aws.calls.stop_reporting();
     drop(progress);
-    let _ = printer.await;
+    let changes = printer.await.unwrap_or_default();
     let results = r?;
-    out.applied(h.session(), &results);
+    out.applied(h.session(), &results, &changes);
     Ok(EXIT_OK)
 }
 
@@ -135,6 +136,7 @@ pub(super) async fn validate(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -
     };
     if steps.is_empty() {
         out.note("nothing has been applied in this session yet; run `gatewalk apply`");
+        out.checks(&[]); // JSON: an empty list, so stdout is JSON whatever happens
         return Ok(EXIT_OK);
     }
     let results = cx
@@ -173,7 +175,12 @@ pub(super) async fn inspect(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) ->
     for s in steps {
         all.push((s, cx.engine.inspect(s, &cx.aws, &inputs, &session).await?));
     }
-    out.resources(&all);
+    let emulated = match (cx.sandbox_instance(), &cx.aws.endpoint_url) {
+        (Some(_), _) => Some("the local sandbox (an emulator)".to_string()),
+        (None, Some(e)) => Some(format!("the emulator at {e}")),
+        (None, None) => None,
+    };
+    out.resources(&all, emulated.as_deref());
     Ok(EXIT_OK)
 }
 

@@ -3,12 +3,15 @@
 //! a session that is never saved.
 
 use super::commands::Ctx;
+use super::hints::{Scope, free_name};
 use super::output::Printer;
+use super::paint::{mark, verdict};
 use super::{EXIT_CHECKS, EXIT_ERROR, EXIT_OK};
 use crate::discover::examine::{StepSeen, examine, next_step};
 use crate::discover::{Deployment, discover};
 use crate::error::{Error, Result};
 use crate::model::{Check, CheckStatus, InputError, OutputKey, blocking};
+use anstream::println;
 use serde_json::json;
 
 /// `--vpc`, checked before any call: `vpc-` and 8 or 17 hex digits.
@@ -33,6 +36,7 @@ pub(super) fn check_vpc(vpc: Option<&str>) -> Result<Option<String>> {
 /// `gatewalk doctor`.
 pub(super) async fn doctor(cx: &Ctx<'_>, vpc: Option<String>, out: Printer) -> Result<u8> {
     cx.first_contact(out).await?;
+    let fresh = Scope::of(&free_name(cx.store), cx.sandbox_instance().is_some());
     let mut found = discover(&cx.aws).await?.deployments;
     if let Some(v) = &vpc {
         found.retain(|d| d.vpc == *v);
@@ -47,7 +51,8 @@ pub(super) async fn doctor(cx: &Ctx<'_>, vpc: Option<String>, out: Printer) -> R
         } else {
             println!(
                 "no deployment of this shape in {where_}: no internal NLB, ECS service or gatewalk \
-                 session there. Start one with `gatewalk apply`."
+                 session there. Start one with `{}`.",
+                fresh.cmd("apply")
             );
         }
         return Ok(EXIT_OK);
@@ -85,7 +90,7 @@ pub(super) async fn doctor(cx: &Ctx<'_>, vpc: Option<String>, out: Printer) -> R
             println!("{} deployments found in {}\n", found.len(), cx.aws.region);
         }
         for (d, seen, notes, here) in &reports {
-            print_report(d, seen, notes, here.as_deref());
+            print_report(d, seen, notes, here.as_deref(), fresh);
         }
     }
     Ok(code)
@@ -125,7 +130,14 @@ fn report_json(
     })
 }
 
-fn print_report(d: &Deployment, seen: &[StepSeen], notes: &[String], here: Option<&str>) {
+/// `fresh`: how printed commands name a new session (one no session here has).
+fn print_report(
+    d: &Deployment,
+    seen: &[StepSeen],
+    notes: &[String],
+    here: Option<&str>,
+    fresh: Scope,
+) {
     let name = if d.vpc_name.is_empty() {
         String::new()
     } else {
@@ -135,8 +147,8 @@ fn print_report(d: &Deployment, seen: &[StepSeen], notes: &[String], here: Optio
     for s in seen {
         let head = format!("step {:>2} {:<18}", s.step.number(), s.step.as_str());
         match &s.checks {
-            None => println!("  - {head} missing"),
-            Some(Err(e)) => println!("  ✗ {head} present, could not check: {e}"),
+            None => println!("  {} {head} missing", mark(CheckStatus::Skipped)),
+            Some(Err(e)) => println!("  {} {head} present, could not check: {e}", verdict(false)),
             Some(Ok(checks)) => print_checks(&head, checks),
         }
     }
@@ -147,10 +159,11 @@ fn print_report(d: &Deployment, seen: &[StepSeen], notes: &[String], here: Optio
             n.title(),
         ),
         (Some(n), None) => println!(
-            "  next: step {} ({}) — `gatewalk adopt --vpc {}` makes it a session, then `gatewalk apply` carries on",
+            "  next: step {} ({}) — `{}` makes it a session, then `{}` carries on",
             n.number(),
             n.title(),
-            d.vpc
+            fresh.cmd(&format!("adopt --vpc {}", d.vpc)),
+            fresh.cmd("apply"),
         ),
         (None, _) => println!("  all ten steps present and passing"),
     }
@@ -169,29 +182,27 @@ fn print_checks(head: &str, checks: &[Check]) {
             extra = format!(", {} could not run here", count(CheckStatus::Skipped));
         }
         println!(
-            "  ✓ {head} present, {} checks pass{extra}",
+            "  {} {head} present, {} checks pass{extra}",
+            verdict(true),
             count(CheckStatus::Pass)
         );
     } else if bad.iter().all(|c| c.status == CheckStatus::Pending) {
         println!(
-            "  … {head} present, {} of {} checks still waiting for AWS (run doctor again in a minute)",
+            "  {} {head} present, {} of {} checks still waiting for AWS (run doctor again in a minute)",
+            mark(CheckStatus::Pending),
             bad.len(),
             checks.len()
         );
     } else {
         println!(
-            "  ✗ {head} present, {} of {} checks fail",
+            "  {} {head} present, {} of {} checks fail",
+            verdict(false),
             bad.len(),
             checks.len()
         );
     }
     for c in checks.iter().filter(|c| c.status != CheckStatus::Pass) {
-        println!(
-            "      {} {}: {}",
-            super::output::mark(c.status),
-            c.name,
-            c.observed
-        );
+        println!("      {} {}: {}", mark(c.status), c.name, c.observed);
         if let Some(f) = &c.fix {
             println!("        fix: {}", f.for_cli());
         }

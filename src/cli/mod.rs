@@ -2,13 +2,18 @@
 //! and AWS setup shared by every command, and exit codes.
 
 mod adopt;
+mod applied;
 mod commands;
 mod deploy;
 mod doctor;
+mod hints;
 mod output;
+mod paint;
+mod report;
 
 use crate::engine::Engine;
 use crate::model::StepId;
+use anstream::eprintln;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,7 +124,7 @@ pub enum Command {
         /// Stop after this step (default: all ten).
         #[arg(long)]
         through: Option<StepId>,
-        /// Agree to the changes `plan` lists as `~ change (yours)`: apply may
+        /// Agree to the changes `plan` lists as `~ change your …`: apply may
         /// bring resources of yours (bound by `adopt`) to the walkthrough's shape.
         #[arg(long)]
         yes: bool,
@@ -181,6 +186,12 @@ pub enum Command {
     },
     /// Show the wizard's keys (defaults with keys.toml applied), and check keys.toml.
     Keys,
+    /// Print a shell completion script, e.g. `source <(gatewalk completions bash)`
+    /// in ~/.bashrc, or `gatewalk completions zsh > ~/.zfunc/_gatewalk`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
     /// Manage the local sandbox.
     Sandbox {
         /// What to do.

@@ -2,35 +2,30 @@
 //! progress and errors go to stderr.
 
 use super::Output;
+use super::hints::Scope;
+use super::paint::{Role, paint};
 use crate::aws::find::Tagged;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::inputs::Inputs;
+use crate::model::StepId;
 use crate::model::keys::INVOKE_URL;
-use crate::model::{
-    Change, ChangeAction, Check, CheckStatus, OutputKey, Resource, StepId, blocking,
-};
 use crate::progress::Event;
 use crate::sandbox::SandboxState;
 use crate::session::Session;
 use crate::session::store::Listed;
 use crate::summary::cost;
+use anstream::{eprintln, println};
 use serde_json::json;
 
 /// Prints results in the chosen format.
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
     format: Output,
-}
-
-/// Prints one progress event to stderr.
-pub fn event(e: &Event, json: bool) {
-    if json {
-        if let Ok(s) = serde_json::to_string(e) {
-            eprintln!("{s}");
-        }
-    } else {
-        eprintln!("  {}", crate::text::clean(&e.to_string()));
-    }
+    /// How the commands it prints name the session.
+    scope: Scope,
+    /// JSON as lines on stdout (apply, teardown): each progress event as
+    /// it happens, then the result or the error.
+    lines: bool,
 }
 
 /// Where a session lives, in full.
@@ -44,17 +39,15 @@ fn place(s: &Session) -> String {
     }
 }
 
-pub(super) fn mark(s: CheckStatus) -> &'static str {
-    match s {
-        CheckStatus::Pass => "✓",
-        CheckStatus::Fail => "✗",
-        CheckStatus::Warn => "!",
-        CheckStatus::Pending => "…",
-        CheckStatus::Skipped => "-",
+/// One JSON value on one line of stdout (a line of `--output json` lines).
+pub(super) fn print_line(v: &impl serde::Serialize) {
+    match serde_json::to_string(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("gatewalk: cannot encode output: {e}"),
     }
 }
 
-fn print_json(v: &impl serde::Serialize) {
+pub(super) fn print_json(v: &impl serde::Serialize) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("gatewalk: cannot encode output: {e}"),
@@ -64,7 +57,64 @@ fn print_json(v: &impl serde::Serialize) {
 impl Printer {
     /// A printer for `format`.
     pub fn new(format: Output) -> Self {
-        Self { format }
+        Self {
+            format,
+            scope: Scope::default(),
+            lines: false,
+        }
+    }
+
+    /// The same printer, for a command whose JSON is lines on stdout:
+    /// progress events as they happen, then one line with the result (or
+    /// the error).
+    pub fn in_lines(self) -> Self {
+        Self {
+            lines: true,
+            ..self
+        }
+    }
+
+    /// Whether JSON goes out as lines (see [`Printer::in_lines`]).
+    pub fn json_lines(self) -> bool {
+        self.json() && self.lines
+    }
+
+    /// The same printer, naming the run's session in the commands it prints.
+    pub fn scoped(self, scope: Scope) -> Self {
+        Self { scope, ..self }
+    }
+
+    /// A `gatewalk …` command to print for the user to run: `args` with the
+    /// session named (`--session NAME`, `--sandbox` when it lives there).
+    pub fn cmd(self, args: &str) -> String {
+        self.scope.cmd(args)
+    }
+
+    /// `text` (a message, an error, a fix) with the session named in every
+    /// quoted `gatewalk` command it holds.
+    pub fn qualify(self, text: &str) -> String {
+        self.scope.qualify(text)
+    }
+
+    /// Prints one progress event: a JSON line on stdout, or a line of text
+    /// on stderr.
+    pub fn event(self, e: &Event) {
+        if self.json() {
+            print_line(e);
+        } else {
+            let text = self.qualify(&crate::text::clean(&e.to_string()));
+            let role = match e {
+                Event::Created { .. } => Some(Role::Ok),
+                Event::Deleted { .. } => Some(Role::Fail),
+                Event::Changed { .. } | Event::Warning { .. } => Some(Role::Warn),
+                Event::Waiting { .. } | Event::Retry { .. } => Some(Role::Muted),
+                Event::Info { .. } | Event::Reused { .. } => None,
+            };
+            match role {
+                Some(r) => eprintln!("  {}", paint(r, text)),
+                None => eprintln!("  {text}"),
+            }
+        }
     }
 
     /// Whether output is JSON.
@@ -76,7 +126,7 @@ impl Printer {
     pub fn error(self, e: &Error) {
         // Whatever the error quotes (a value typed, a file's text, an
         // endpoint's answer) reaches the terminal cleaned and cut.
-        let text = crate::text::clean(&e.to_string());
+        let text = self.qualify(&crate::text::clean(&e.to_string()));
         if self.json() {
             let mut v = json!({ "error": text, "exit_code": super::commands::exit_code(e) });
             if let Some(a) = e.as_aws() {
@@ -85,9 +135,15 @@ impl Printer {
             if let Error::Inputs(list) = e {
                 v["inputs"] = json!(list);
             }
-            eprintln!("{v}");
+            if self.json_lines() {
+                // The last line of the stream on stdout, where the reader is.
+                v["event"] = json!("error");
+                println!("{v}");
+            } else {
+                eprintln!("{v}");
+            }
         } else {
-            eprintln!("gatewalk: {text}");
+            eprintln!("{} {text}", paint(Role::Error, "gatewalk:"));
         }
     }
 
@@ -113,9 +169,8 @@ impl Printer {
     }
 
     /// A short note for people (stderr, so JSON stdout stays clean).
-    #[allow(clippy::unused_self)] // every message goes through the printer, notes too
     pub fn note(self, msg: &str) {
-        eprintln!("{msg}");
+        eprintln!("{}", self.qualify(msg));
     }
 
     /// `gatewalk` with no subcommand.
@@ -126,13 +181,28 @@ impl Printer {
         println!(
             "gatewalk — from an empty AWS account to Fargate behind API Gateway, one checked step at a time.\n"
         );
-        if list.is_empty() {
-            println!("No sessions yet. Try it locally, no AWS account needed:");
-        } else {
-            self.sessions(list);
-            println!("\nContinue with:");
-        }
-        let cmd = std::env::var("GATEWALK_CMD").unwrap_or_else(|_| "gatewalk".into());
+        let latest = list
+            .iter()
+            .filter_map(|l| l.session.as_ref().ok())
+            .max_by_key(|s| s.updated_at);
+        let scope = match latest {
+            None => {
+                if !list.is_empty() {
+                    self.sessions(list);
+                    println!();
+                }
+                println!("No sessions to continue. Try it locally, no AWS account needed:");
+                Scope::with_flags("--sandbox")
+            }
+            Some(s) => {
+                self.sessions(list);
+                println!(
+                    "\nContinue with session `{}` (the last one used; --session NAME picks another):",
+                    s.name
+                );
+                Scope::of(&s.name, s.sandbox_instance.is_some())
+            }
+        };
         for (args, what) in [
             ("plan", "what will be built, with aws CLI equivalents"),
             ("apply", "build all ten steps, checking each"),
@@ -140,11 +210,13 @@ impl Printer {
             ("inspect", "see each step's resources"),
             ("teardown --yes", "remove it all"),
         ] {
-            println!("  {:<58} # {what}", format!("{cmd} --sandbox {args}"));
+            println!("  {:<58} # {what}", scope.cmd(args));
         }
-        println!(
-            "\nWithout --sandbox the same commands use your AWS credentials (--profile, --region)."
-        );
+        if latest.is_none() {
+            println!(
+                "\nWithout --sandbox the same commands use your AWS credentials (--profile, --region)."
+            );
+        }
         println!(
             "Run `gatewalk` in a terminal for the interactive wizard; `gatewalk --help` lists every command."
         );
@@ -283,215 +355,11 @@ impl Printer {
             }
         }
         match s.current_step() {
-            Some(next) => println!("\nnext: gatewalk apply --through {next}"),
-            None => println!("\nall ten steps are done; `gatewalk validate` re-checks them"),
-        }
-    }
-
-    /// `gatewalk plan`.
-    pub fn plan(self, plans: &[(StepId, Vec<Change>)]) {
-        if self.json() {
-            let v: Vec<_> = plans
-                .iter()
-                .map(|(s, c)| json!({ "step": s, "changes": c }))
-                .collect();
-            return print_json(&v);
-        }
-        for (step, changes) in plans {
-            println!("step {} {} — {}", step.number(), step, step.title());
-            for c in changes {
-                let sym = match c.action {
-                    ChangeAction::Create => "+",
-                    ChangeAction::Keep => "=",
-                    ChangeAction::Update => "~",
-                    ChangeAction::Delete => "-",
-                    ChangeAction::ChangeYours => "~ change (yours)",
-                };
-                println!("  {sym} {}", c.resource);
-                println!("      $ {}", c.cli);
-            }
-            println!();
-        }
-        println!("+ create   = exists already, kept   ~ change   - delete");
-        let yours = plans
-            .iter()
-            .flat_map(|(_, c)| c)
-            .any(|c| c.action == ChangeAction::ChangeYours);
-        if yours {
-            println!(
-                "~ change (yours): a resource of yours that apply changes only with `gatewalk apply --yes`"
-            );
-        }
-    }
-
-    /// `gatewalk inputs`: each step's inputs, and the resources bound to it
-    /// — yours (by `adopt`) or made by gatewalk.
-    pub fn inputs(self, steps: &[StepId], session: &Session, current: &Inputs, defaults: &Inputs) {
-        let bound = |s: StepId| -> Vec<(OutputKey, &str, bool)> {
-            OutputKey::ALL
-                .into_iter()
-                .filter(|k| k.step() == s && k.is_resource())
-                .filter_map(|k| session.output(k).map(|id| (k, id, session.is_yours(k))))
-                .collect()
-        };
-        if self.json() {
-            let v: Vec<_> = steps
-                .iter()
-                .map(|s| {
-                    let res: Vec<_> = bound(*s)
-                        .into_iter()
-                        .map(|(k, id, y)| json!({ "output": k, "id": id, "yours": y }))
-                        .collect();
-                    let cur = current.step_value(*s).unwrap_or_default();
-                    let def = defaults.step_value(*s).unwrap_or_default();
-                    let fields: Vec<_> = Inputs::fields(*s)
-                        .iter()
-                        .map(|f| json!({ "field": f.name, "value": cur.get(f.name), "default": def.get(f.name), "meaning": f.meaning }))
-                        .collect();
-                    json!({ "step": s, "fields": fields, "resources": res })
-                })
-                .collect();
-            return print_json(&v);
-        }
-        let show = |v: Option<&serde_json::Value>| match v {
-            Some(serde_json::Value::String(s)) if s.is_empty() => "(empty)".to_string(),
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Array(a)) if a.is_empty() => "(automatic)".to_string(),
-            Some(serde_json::Value::Array(a)) => a
-                .iter()
-                .filter_map(|x| x.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            Some(v) => v.to_string(),
-            None => String::new(),
-        };
-        for s in steps {
-            println!("step {} {}", s.number(), s);
-            let fields = Inputs::fields(*s);
-            if fields.is_empty() {
-                println!("  (no inputs)");
-            }
-            let cur = current.step_value(*s).unwrap_or_default();
-            let def = defaults.step_value(*s).unwrap_or_default();
-            for f in fields {
-                let (c, d) = (show(cur.get(f.name)), show(def.get(f.name)));
-                let changed = if c == d {
-                    String::new()
-                } else {
-                    format!("  (default {d})")
-                };
-                println!("  {s}.{:<28} = {c}{changed}", f.name);
-                println!("      {}", f.meaning);
-            }
-            for (k, id, yours) in bound(*s) {
-                let who = if yours { "yours" } else { "made by gatewalk" };
-                println!("  {:<33}   {id}  ({who})", k.noun());
-            }
-            println!();
-        }
-        println!("change with --set STEP.FIELD=VALUE or --inputs FILE.toml");
-    }
-
-    /// After apply.
-    pub fn applied(self, s: &Session, results: &[(StepId, Vec<Check>)]) {
-        if self.json() {
-            let v: Vec<_> = results
-                .iter()
-                .map(|(st, c)| json!({ "step": st, "status": s.status(*st), "checks": c }))
-                .collect();
-            return print_json(&json!({ "session": s.name, "steps": v }));
-        }
-        println!();
-        for (st, checks) in results {
-            let count = |k: CheckStatus| checks.iter().filter(|c| c.status == k).count();
-            let mut extra = String::new();
-            if count(CheckStatus::Warn) > 0 {
-                extra.push_str(&format!(", {} warnings", count(CheckStatus::Warn)));
-            }
-            if count(CheckStatus::Skipped) > 0 {
-                extra.push_str(&format!(
-                    ", {} skipped in the emulator",
-                    count(CheckStatus::Skipped)
-                ));
-            }
-            println!(
-                "✓ step {} {:<18} {} checks pass{extra}",
-                st.number(),
-                st.as_str(),
-                count(CheckStatus::Pass)
-            );
-        }
-        if let Some(url) = s.output(INVOKE_URL) {
-            println!("\ninvoke URL: {url}");
-        }
-        match s.current_step() {
-            Some(next) => println!("\nnext: gatewalk apply --through {next}"),
+            Some(next) => println!("\nnext: {}", self.cmd(&format!("apply --through {next}"))),
             None => println!(
-                "\nall ten steps done. It costs money while it runs: `gatewalk teardown` removes it all."
+                "\nall ten steps are done; `{}` re-checks them",
+                self.cmd("validate")
             ),
-        }
-    }
-
-    /// `gatewalk validate`.
-    pub fn checks(self, results: &[(StepId, Result<Vec<Check>>)]) {
-        if self.json() {
-            let v: Vec<_> = results
-                .iter()
-                .map(|(s, r)| match r {
-                    Ok(c) => json!({ "step": s, "ok": blocking(c).is_empty(), "checks": c }),
-                    Err(e) => json!({ "step": s, "ok": false, "error": e.to_string() }),
-                })
-                .collect();
-            return print_json(&v);
-        }
-        for (s, r) in results {
-            match r {
-                Ok(checks) => {
-                    let ok = blocking(checks).is_empty();
-                    println!(
-                        "{} step {} {} — {}",
-                        if ok { "✓" } else { "✗" },
-                        s.number(),
-                        s,
-                        s.title()
-                    );
-                    for c in checks {
-                        println!("    {} {:<52} {}", mark(c.status), c.name, c.observed);
-                        if c.status != CheckStatus::Pass
-                            && let Some(f) = &c.fix
-                        {
-                            println!("        fix: {}", f.for_cli());
-                        }
-                    }
-                }
-                Err(e) => println!("✗ step {} {} — could not check: {e}", s.number(), s),
-            }
-        }
-    }
-
-    /// `gatewalk inspect`.
-    pub fn resources(self, all: &[(StepId, Vec<Resource>)]) {
-        if self.json() {
-            let v: Vec<_> = all
-                .iter()
-                .map(|(s, r)| json!({ "step": s, "resources": r }))
-                .collect();
-            return print_json(&v);
-        }
-        if all.is_empty() {
-            println!("nothing is live for this session yet");
-        }
-        for (s, rs) in all {
-            println!("step {} {}", s.number(), s);
-            for r in rs {
-                println!("  {} {}  [{}]", r.kind, r.id, r.state);
-                for (k, v) in &r.attributes {
-                    println!("      {k:<16} {v}");
-                }
-                if let Some(u) = &r.console_url {
-                    println!("      {:<16} {u}", "console");
-                }
-            }
         }
     }
 
@@ -504,7 +372,9 @@ impl Printer {
             .map(|(k, id)| json!({ "output": k, "what": k.noun(), "id": id }))
             .collect();
         if self.json() {
-            return print_json(&json!({ "session": name, "remaining": left, "kept_yours": kept }));
+            return print_line(
+                &json!({ "event": "result", "session": name, "remaining": left, "kept_yours": kept }),
+            );
         }
         if left.is_empty() {
             println!("\nteardown finished: nothing tagged gatewalk:session={name} remains");
@@ -514,7 +384,8 @@ impl Printer {
                 println!("  {} {}", t.kind, t.id);
             }
             println!(
-                "run `gatewalk teardown` again in a few minutes, or delete them in the console"
+                "run `{}` again in a few minutes, or delete them in the console",
+                self.cmd("teardown")
             );
         }
         self.kept_yours(s);
@@ -531,7 +402,10 @@ impl Printer {
         for (k, id) in &yours {
             println!("  {:<26} {id}", k.noun());
         }
-        println!("`gatewalk teardown --include-yours` removes them too");
+        println!(
+            "`{}` removes them too",
+            self.cmd("teardown --include-yours")
+        );
     }
 
     /// `gatewalk sandbox status|start`.

@@ -291,11 +291,33 @@ pub struct Resource {
     pub id: String,
     /// Current state as AWS reports it ("available"), or "missing".
     pub state: String,
-    /// Key attributes, in display order.
+    /// Key attributes, in display order. In JSON, an object in the same
+    /// order (see [`attributes_object`]).
+    #[serde(serialize_with = "attributes_object")]
     pub attributes: Vec<(String, String)>,
     /// AWS console link (none against an emulator).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub console_url: Option<String>,
+}
+
+/// A resource's attributes as one JSON object, `{"key": "value", …}`, in
+/// display order. A key met again (two cost lines of one kind) gets its
+/// number: `key (2)`, so no value is lost and every key is unique.
+fn attributes_object<S: serde::Serializer>(
+    attrs: &[(String, String)],
+    ser: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = ser.serialize_map(Some(attrs.len()))?;
+    for (i, (k, v)) in attrs.iter().enumerate() {
+        let seen = attrs[..i].iter().filter(|(p, _)| p == k).count();
+        if seen == 0 {
+            map.serialize_entry(k, v)?;
+        } else {
+            map.serialize_entry(&format!("{k} ({})", seen + 1), v)?;
+        }
+    }
+    map.end()
 }
 
 impl Resource {
@@ -328,14 +350,47 @@ pub enum ChangeAction {
     ChangeYours,
 }
 
+impl ChangeAction {
+    /// The plan's mark for it: `+`, `=`, `~` or `-`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ChangeAction::Create => "+",
+            ChangeAction::Keep => "=",
+            ChangeAction::Update | ChangeAction::ChangeYours => "~",
+            ChangeAction::Delete => "-",
+        }
+    }
+
+    /// The verb that goes before a change's resource: `create` VPC …,
+    /// `change your` listener ….
+    pub fn verb(self) -> &'static str {
+        match self {
+            ChangeAction::Create => "create",
+            ChangeAction::Keep => "keep",
+            ChangeAction::Update => "update",
+            ChangeAction::Delete => "delete",
+            ChangeAction::ChangeYours => "change your",
+        }
+    }
+}
+
+/// The verbs a change's `resource` may begin with when the change is none of
+/// its action's verbs (`attach policy … to role …`, `run the smoke test …`):
+/// the resource is then the whole sentence.
+pub const OWN_VERBS: [&str; 2] = ["attach", "run"];
+
 /// One planned change, with the AWS CLI command that does the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     /// What happens.
     pub action: ChangeAction,
-    /// The resource, in words ("VPC 10.0.0.0/16").
+    /// The resource, in words ("VPC 10.0.0.0/16"): a noun phrase the
+    /// action's verb goes before, or a sentence of its own beginning with
+    /// one of [`OWN_VERBS`]. Read it with [`Change::sentence`].
     pub resource: String,
-    /// The equivalent `aws …` command; `$NAME` stands for an id known only at apply time.
+    /// The equivalent `aws …` command, pasteable into a shell: `$NAME`
+    /// stands for an id known only at apply time, and is never inside
+    /// single quotes.
     pub cli: String,
 }
 
@@ -359,6 +414,36 @@ impl Change {
                 cli: cli.into(),
             },
         }
+    }
+
+    /// What the change does, as a sentence without its mark:
+    /// `create VPC 10.0.0.0/16 with DNS hostnames`, `attach policy … to role …`,
+    /// `update the NLB listener on port 80 …`.
+    pub fn sentence(&self) -> String {
+        let what = self.resource.trim();
+        if self.has_own_verb() {
+            what.to_string()
+        } else {
+            format!("{} {what}", self.action.verb())
+        }
+    }
+
+    /// The plan line: mark and sentence (`+ create VPC 10.0.0.0/16 …`). The
+    /// CLI prints it, and the wizard's Plan tab can too.
+    pub fn line(&self) -> String {
+        format!("{} {}", self.action.symbol(), self.sentence())
+    }
+
+    /// The command to show under the line: none for a resource kept as it
+    /// is (its `cli` is how it was made, not something to run again).
+    pub fn command(&self) -> Option<&str> {
+        let kept = self.action == ChangeAction::Keep && !self.has_own_verb();
+        (!kept && !self.cli.is_empty()).then_some(self.cli.as_str())
+    }
+
+    fn has_own_verb(&self) -> bool {
+        let first = self.resource.split_whitespace().next().unwrap_or("");
+        OWN_VERBS.contains(&first)
     }
 }
 

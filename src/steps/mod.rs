@@ -134,6 +134,16 @@ macro_rules! dispatch {
     };
 }
 
+/// A plan's resource text, with what apply does once it has made it
+/// (`then wait until available`) while it is still to be made: a resource
+/// kept as it is waits for nothing.
+pub(crate) fn then_if_new(recorded: Option<&str>, what: String, then: &str) -> String {
+    match recorded {
+        Some(_) => what,
+        None => format!("{what}, {then}"),
+    }
+}
+
 /// Plan of one step.
 pub fn plan(id: StepId, inputs: &Inputs, session: &Session) -> Result<Vec<Change>> {
     dispatch!(id, s => Ok(s.plan(inputs, session)))
@@ -188,6 +198,25 @@ mod tests {
             Fix::from("run `gatewalk apply --through nowhere`"),
             Fix::Text(_)
         ));
+    }
+
+    #[test]
+    fn a_change_reads_as_a_sentence_and_a_kept_one_shows_no_command() {
+        let keep = Change::create_or_keep(Some("vpc-1"), "VPC 10.0.0.0/16", "aws ec2 create-vpc");
+        assert_eq!(keep.line(), "= keep VPC 10.0.0.0/16 (vpc-1)");
+        assert_eq!(keep.command(), None);
+        let attach = Change::create_or_keep(None, "attach policy P to role R", "aws iam x");
+        assert_eq!(attach.line(), "+ attach policy P to role R");
+        assert_eq!(attach.command(), Some("aws iam x"));
+        let run = Change {
+            action: ChangeAction::Keep,
+            resource: "run the smoke test".into(),
+            cli: "curl x".into(),
+        };
+        assert_eq!(
+            (run.line().as_str(), run.command()),
+            ("= run the smoke test", Some("curl x"))
+        );
     }
 
     #[test]

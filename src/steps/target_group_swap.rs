@@ -143,7 +143,7 @@ impl Step for TargetGroupSwap {
         let mut v = vec![Change {
             action: ChangeAction::Update,
             resource: format!(
-                "make sure the NLB listener on {port} forwards to the service's target group, then wait for healthy targets"
+                "the NLB listener on port {port} to forward to the service's target group (if it does not yet), then wait for healthy targets"
             ),
             cli: "aws elbv2 modify-listener --listener-arn $LISTENER_ARN --default-actions Type=forward,TargetGroupArn=$TG_ARN && aws elbv2 wait target-in-service --target-group-arn $TG_ARN".to_string(),
         }];

@@ -5,7 +5,7 @@
 use super::inputs::Inputs;
 use super::load_balancer::keys as lb_keys;
 use super::load_balancer::wait_active;
-use super::{Change, Check, Resource, Step, StepCx, StepId};
+use super::{Change, Check, Resource, Step, StepCx, StepId, then_if_new};
 use crate::aws::CallExt;
 use crate::aws::apigateway::VpcLinks;
 use crate::aws::kind::At;
@@ -64,9 +64,13 @@ impl Step for VpcLinkStep {
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         vec![LINK.change(
             s,
-            format!(
-                "VPC Link {} to the internal NLB (after the NLB is active), then wait until AVAILABLE",
-                inputs.vpc_link.vpc_link_name
+            then_if_new(
+                LINK.recorded(s),
+                format!(
+                    "VPC Link {} to the internal NLB",
+                    inputs.vpc_link.vpc_link_name
+                ),
+                "after the NLB is active, then wait until AVAILABLE",
             ),
             format!(
                 "aws apigateway create-vpc-link --name {} --target-arns $NLB_ARN --tags {SESSION_KEY}={},{ROLE_KEY}=vpc-link && aws apigateway get-vpc-link --vpc-link-id $VPC_LINK_ID",

@@ -112,7 +112,8 @@ async fn json_output_and_exit_codes() {
     ]);
     let out = run(c);
     assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("apply prints JSON");
+    let last = stdout(&out).lines().last().unwrap_or_default().to_string();
+    let v: serde_json::Value = serde_json::from_str(&last).expect("apply ends with its result");
     assert_eq!(v["steps"].as_array().unwrap().len(), 4);
 
     let mut c = w.bin();
@@ -131,7 +132,7 @@ async fn json_output_and_exit_codes() {
         "load-balancer",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&run(c).stdout).unwrap();
-    let res = v[0]["resources"].as_array().unwrap();
+    let res = v["steps"][0]["resources"].as_array().unwrap();
     assert_eq!(res[0]["state"], "active");
 
     let mut c = w.bin();

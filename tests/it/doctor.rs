@@ -95,7 +95,7 @@ async fn the_cdk_security_group_bug_is_named_and_repaired_only_with_consent() {
         e.contains("needs a change: allow TCP 8080 from 10.0.0.0/16"),
         "{e}"
     );
-    assert!(e.contains("gatewalk apply --yes"), "{e}");
+    assert!(e.contains("apply --yes`"), "{e}");
     assert!(
         !sg_rules(&w, &r.sg)
             .await
@@ -360,7 +360,10 @@ async fn a_console_listener_of_yours_is_swapped_with_consent_and_pointed_back() 
     assert_eq!(gw(&w, &["adopt", "--yes"]).status.code(), Some(0));
     let out = gw(&w, &["plan", "service"]);
     let t = text(&out);
-    assert!(t.contains(&format!("~ change (yours) listener {l}")), "{t}");
+    assert!(
+        t.contains(&format!("~ change your listener {l} to forward")),
+        "{t}"
+    );
 
     let out = gw(&w, &["apply"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));

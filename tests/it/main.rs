@@ -10,6 +10,10 @@ mod adopt;
 
 mod bad_input;
 mod cli;
+mod cli_hints;
+mod cli_output;
+mod cli_plan;
+mod cli_shell;
 mod crash_safety;
 mod doctor;
 mod full_deployment;

@@ -45,11 +45,11 @@ impl Step for Done {
         vec![Change {
             action: super::ChangeAction::Keep,
             resource: format!(
-                "smoke test: GET {} (nothing is created), then a summary and the hourly cost",
+                "run the smoke test: GET {} (nothing is created), then a summary and the hourly cost",
                 smoke_url(url, &inputs.done.smoke_path)
             ),
             cli: format!(
-                "curl -sS -o /dev/null -w '%{{http_code}} %{{time_total}}s\\n' '{}'",
+                "curl -sS -o /dev/null -w '%{{http_code}} %{{time_total}}s\\n' \"{}\"",
                 smoke_url(url, &inputs.done.smoke_path)
             ),
         }]

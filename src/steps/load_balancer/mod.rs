@@ -261,7 +261,7 @@ impl Step for LoadBalancer {
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.load_balancer;
         let port = inputs.task_definition.container_port;
-        vec![
+        let mut v = vec![
             owned::PLACEHOLDER.change(
                 s,
                 format!(
@@ -275,16 +275,26 @@ impl Step for LoadBalancer {
             ),
             owned::NLB.change(
                 s,
-                format!(
-                    "internal network load balancer {} in the private subnet, then wait until active",
-                    i.nlb_name
+                super::then_if_new(
+                    owned::NLB.recorded(s),
+                    format!(
+                        "internal network load balancer {} in the private subnet",
+                        i.nlb_name
+                    ),
+                    "then wait until active",
                 ),
                 format!(
                     "aws elbv2 create-load-balancer --name {} --type network --scheme internal --subnets $PRIVATE_SUBNET_ID --tags Key={SESSION_KEY},Value={} && aws elbv2 wait load-balancer-available --load-balancer-arns $NLB_ARN",
                     i.nlb_name, s.name
                 ),
             ),
-        ]
+        ];
+        // Step 7 deleted it once the service's target group took over:
+        // step 4 neither remakes nor keeps it.
+        if placeholder_retired(s) {
+            v.remove(0);
+        }
+        v
     }
 
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {

@@ -78,10 +78,13 @@ impl Step for NatGateway {
             ),
             owned::NAT.change(
                 s,
-                format!(
-                    "NAT gateway in public subnet A {}, then wait until available (1–2 minutes)",
-                    s.output(vpc_keys::SUBNET_A)
-                        .unwrap_or("")
+                super::then_if_new(
+                    owned::NAT.recorded(s),
+                    match s.output(vpc_keys::SUBNET_A) {
+                        Some(id) => format!("NAT gateway in public subnet A {id}"),
+                        None => "NAT gateway in public subnet A".to_string(),
+                    },
+                    "then wait until available (1–2 minutes)",
                 ),
                 format!(
                     "aws ec2 create-nat-gateway --subnet-id $SUBNET_A_ID --allocation-id $EIP_ALLOCATION_ID --client-token $TOKEN {} && aws ec2 wait nat-gateway-available --nat-gateway-ids $NAT_ID",

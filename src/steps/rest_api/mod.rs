@@ -196,7 +196,7 @@ impl Step for RestApi {
             cli.push_str(&format!(
                 "aws apigateway put-method --rest-api-id $API_ID --resource-id $RESOURCE_ID --http-method {m} --authorization-type NONE{mp} && \
                  aws apigateway put-integration --rest-api-id $API_ID --resource-id $RESOURCE_ID --http-method {m} --type HTTP_PROXY \
-                 --integration-http-method {m} --connection-type VPC_LINK --connection-id $VPC_LINK_ID --uri '{uri}'{ip}",
+                 --integration-http-method {m} --connection-type VPC_LINK --connection-id $VPC_LINK_ID --uri \"{uri}\"{ip}",
                 m = r.method,
                 mp = opt("--request-parameters", &mparams),
                 uri = r.uri("$NLB_DNS", port),
@@ -218,9 +218,10 @@ impl Step for RestApi {
         }
         out.push(Change::create_or_keep(
             s.output(DEPLOYMENT),
-            format!(
-                "deployment to stage `{}` once the VPC Link is AVAILABLE (redeployed whenever the routes change)",
-                i.stage_name
+            super::then_if_new(
+                s.output(DEPLOYMENT),
+                format!("deployment to stage `{}`", i.stage_name),
+                "once the VPC Link is AVAILABLE (redeployed whenever the routes change)",
             ),
             format!(
                 "aws apigateway create-deployment --rest-api-id $API_ID --stage-name {}",

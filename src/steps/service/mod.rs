@@ -197,12 +197,16 @@ impl Step for Service {
             ),
             Change::create_or_keep(
                 out(SERVICE),
-                format!(
-                    "ECS service {} on Fargate: {} task(s) in the private subnet, no public IP, circuit breaker with rollback; wait for steady state",
-                    i.service_name, i.desired_count
+                super::then_if_new(
+                    out(SERVICE),
+                    format!(
+                        "ECS service {} on Fargate: {} task(s) in the private subnet, no public IP, circuit breaker with rollback",
+                        i.service_name, i.desired_count
+                    ),
+                    "then wait for steady state",
                 ),
                 format!(
-                    "aws ecs create-service --cluster {} --service-name {} --task-definition {} --desired-count {} --launch-type FARGATE --network-configuration 'awsvpcConfiguration={{subnets=[$PRIVATE_SUBNET_ID],securityGroups=[$SG_ID],assignPublicIp=DISABLED}}' --load-balancers targetGroupArn=$TG_ARN,containerName={},containerPort={port} --deployment-configuration 'deploymentCircuitBreaker={{enable=true,rollback=true}}' && aws ecs wait services-stable --cluster {} --services {}",
+                    "aws ecs create-service --cluster {} --service-name {} --task-definition {} --desired-count {} --launch-type FARGATE --network-configuration \"awsvpcConfiguration={{subnets=[$PRIVATE_SUBNET_ID],securityGroups=[$SG_ID],assignPublicIp=DISABLED}}\" --load-balancers targetGroupArn=$TG_ARN,containerName={},containerPort={port} --deployment-configuration 'deploymentCircuitBreaker={{enable=true,rollback=true}}' && aws ecs wait services-stable --cluster {} --services {}",
                     inputs.cluster_vpc.cluster_name,
                     i.service_name,
                     td.family,
@@ -217,7 +221,7 @@ impl Step for Service {
             v.push(Change {
                 action: ChangeAction::ChangeYours,
                 resource: format!(
-                    "listener {l}: forward to the service's target group (the walkthrough's step 7), \
+                    "listener {l} to forward to the service's target group (the walkthrough's step 7), \
                      unless it already does; teardown points it back"
                 ),
                 cli: format!(

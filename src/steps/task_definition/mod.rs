@@ -6,7 +6,7 @@ mod checks;
 pub use crate::inputs::task_definition::{TaskDefinitionInputs, check_port, fargate_size};
 
 use super::inputs::Inputs;
-use super::{Change, Check, Resource, Step, StepCx, StepId};
+use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
 use crate::aws::ecs::Revision;
 use crate::aws::error::returned;
 use crate::aws::kind::At;
@@ -182,8 +182,8 @@ impl Step for TaskDefinition {
         let mut v = Vec::new();
         if i.uses_existing_role() {
             v.push(Change::create_or_keep(
-                Some("your existing role"),
-                format!("use execution role {role}"),
+                Some("yours"),
+                format!("execution role {role}"),
                 format!("aws iam get-role --role-name {role}"),
             ));
         } else {
@@ -195,11 +195,23 @@ impl Step for TaskDefinition {
                     session.name
                 ),
             ));
-            v.push(Change::create_or_keep(
-                out(ROLE_KEY).map(|_| "attached"),
-                "attach AmazonECSTaskExecutionRolePolicy to the role".to_string(),
-                format!("aws iam attach-role-policy --role-name {role} --policy-arn arn:aws:iam::aws:{EXECUTION_POLICY}"),
-            ));
+            let policy = EXECUTION_POLICY
+                .rsplit('/')
+                .next()
+                .unwrap_or(EXECUTION_POLICY);
+            v.push(Change {
+                action: if out(ROLE_KEY).is_some() {
+                    ChangeAction::Keep
+                } else {
+                    ChangeAction::Create
+                },
+                resource: if out(ROLE_KEY).is_some() {
+                    format!("policy {policy} attached to role {role}")
+                } else {
+                    format!("attach policy {policy} to role {role}")
+                },
+                cli: format!("aws iam attach-role-policy --role-name {role} --policy-arn arn:aws:iam::aws:{EXECUTION_POLICY}"),
+            });
         }
         v.push(owned::TASKDEF.change(
             session,
