@@ -404,3 +404,34 @@ async fn prompts_follow_the_key_table() {
         );
     }
 }
+
+/// The Plan tab says each change as a sentence and shows no command under
+/// a resource it keeps (issue 14: `+ create attach …`, commands on `= keep`).
+#[tokio::test]
+async fn the_plan_tab_reads_as_sentences() {
+    let mut f = fixture().await;
+    let mut w = wizard(&f, 4);
+    w.selected = StepId::TaskDefinition;
+    w.tab = Tab::Plan;
+    f.app.screen = Screen::Wizard(Box::new(w));
+    let screen = render(&f.app, 240, 60);
+    assert!(screen.contains("+ attach"), "{screen}");
+    assert!(!screen.contains("create attach"), "{screen}");
+    assert!(!screen.contains("update make sure"), "{screen}");
+    let rows: Vec<&str> = screen.lines().collect();
+    for (i, row) in rows.iter().enumerate() {
+        if row.contains("= keep") {
+            let next = rows[i + 1..]
+                .iter()
+                .find(|r| {
+                    r.chars()
+                        .any(|c| c.is_alphanumeric() || c == '$' || c == '+')
+                })
+                .unwrap();
+            assert!(
+                !next.contains("$ aws"),
+                "a command under a kept line:\n{row}\n{next}"
+            );
+        }
+    }
+}

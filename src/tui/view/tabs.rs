@@ -163,19 +163,20 @@ fn plan(app: &App, w: &Wizard) -> Text<'static> {
         THEME.muted,
     ));
     for c in changes {
-        let (sign, style) = match c.action {
-            ChangeAction::Create => ("+ create", THEME.ok),
-            ChangeAction::Keep => ("= keep  ", THEME.muted),
-            ChangeAction::Update => ("~ update", THEME.warn),
-            ChangeAction::Delete => ("- delete", THEME.fail),
-            ChangeAction::ChangeYours => ("~ yours ", THEME.warn),
+        let style = match c.action {
+            ChangeAction::Create => THEME.ok,
+            ChangeAction::Keep => THEME.muted,
+            ChangeAction::Update | ChangeAction::ChangeYours => THEME.warn,
+            ChangeAction::Delete => THEME.fail,
         };
         lines.push(Line::from(""));
         lines.push(Line::from(vec![
-            Span::styled(format!("{sign} "), style),
-            Span::styled(c.resource, THEME.text),
+            Span::styled(format!("{} ", c.action.symbol()), style),
+            Span::styled(c.sentence(), THEME.text),
         ]));
-        lines.push(Line::styled(format!("    $ {}", c.cli), THEME.code));
+        if let Some(cmd) = c.command() {
+            lines.push(Line::styled(format!("    $ {cmd}"), THEME.code));
+        }
     }
     Text::from(lines)
 }
