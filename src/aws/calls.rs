@@ -43,9 +43,14 @@ pub struct CallRecord {
 
 impl CallRecord {
     /// A failure that is how gatewalk looks for something (`GetRole` of a
-    /// role that does not exist yet): an answer, not a fault.
+    /// role that does not exist yet): an answer, not a fault. Only reads
+    /// count; a delete or change that finds nothing is a failure.
     pub fn not_found(&self) -> bool {
+        let lookup = ["Describe", "Get", "List"]
+            .iter()
+            .any(|p| self.operation.starts_with(p));
         !self.ok
+            && lookup
             && (self.http_status == Some(404)
                 || self.code.as_deref().is_some_and(|c| {
                     c.contains("NotFound")
@@ -72,28 +77,61 @@ fn debug_field(debug: &str, field: &str) -> Option<String> {
     None
 }
 
-/// Shared, append-only list of calls. Cloning shares the same list.
+/// How many calls the log keeps; older ones are let go (a wizard left open
+/// re-checks every 30 s, for hours).
+pub const KEPT_CALLS: usize = 2000;
+
+/// The calls kept, and how many older ones were let go.
+#[derive(Debug, Default)]
+struct Kept {
+    calls: Vec<CallRecord>,
+    dropped: usize,
+}
+
+/// Shared, append-only list of calls (the newest [`KEPT_CALLS`]). Cloning
+/// shares the same list. Calls are numbered from 0 in the order they
+/// finished, for the whole run.
 #[derive(Debug, Clone, Default)]
 pub struct CallLog {
-    inner: Arc<Mutex<Vec<CallRecord>>>,
+    inner: Arc<Mutex<Kept>>,
     /// Where retries are reported as they happen (the front end's progress).
     listener: Arc<Mutex<Option<Progress>>>,
 }
 
 impl CallLog {
-    /// A copy of every call recorded so far.
+    /// A copy of every call kept.
     pub fn snapshot(&self) -> Vec<CallRecord> {
-        self.lock().clone()
+        self.lock().calls.clone()
+    }
+
+    /// The calls numbered `from` to `from + n` that are still kept, with
+    /// their numbers (a screenful, without copying the whole log).
+    pub fn window(&self, from: usize, n: usize) -> Vec<(usize, CallRecord)> {
+        let k = self.lock();
+        let start = from.saturating_sub(k.dropped);
+        k.calls
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(n)
+            .map(|(i, c)| (i + k.dropped, c.clone()))
+            .collect()
+    }
+
+    /// The first call number still kept.
+    pub fn first_kept(&self) -> usize {
+        self.lock().dropped
     }
 
     /// The most recent finished call.
     pub fn last(&self) -> Option<CallRecord> {
-        self.lock().last().cloned()
+        self.lock().calls.last().cloned()
     }
 
-    /// How many calls have finished.
+    /// How many calls have finished (those let go included).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        let k = self.lock();
+        k.dropped + k.calls.len()
     }
 
     /// True when no call has finished.
@@ -103,7 +141,11 @@ impl CallLog {
 
     /// Operation names in the order they finished, e.g. `["CreateVpc", ...]`.
     pub fn operations(&self) -> Vec<String> {
-        self.lock().iter().map(|c| c.operation.clone()).collect()
+        self.lock()
+            .calls
+            .iter()
+            .map(|c| c.operation.clone())
+            .collect()
     }
 
     /// Reports every retry to `progress` from now on.
@@ -133,10 +175,16 @@ impl CallLog {
     }
 
     fn push(&self, rec: CallRecord) {
-        self.lock().push(rec);
+        let mut k = self.lock();
+        k.calls.push(rec);
+        if k.calls.len() > KEPT_CALLS {
+            let over = k.calls.len() - KEPT_CALLS;
+            k.calls.drain(..over);
+            k.dropped += over;
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<CallRecord>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
         // A poisoned lock only means another thread panicked mid-push; the
         // list itself is still a valid Vec, so keep using it.
         self.inner
@@ -314,5 +362,51 @@ mod tests {
             Some("The role with name x cannot be found.")
         );
         assert_eq!(debug_field("no error", "code"), None);
+    }
+}
+
+#[cfg(test)]
+mod kept_tests {
+    use super::*;
+
+    fn call(op: &str) -> CallRecord {
+        CallRecord {
+            service: "EC2".into(),
+            operation: op.into(),
+            duration: Duration::ZERO,
+            attempts: 1,
+            http_status: Some(200),
+            ok: true,
+            params: String::new(),
+            code: None,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn the_log_keeps_the_newest_calls_and_numbers_them_for_the_run() {
+        let log = CallLog::default();
+        for i in 0..KEPT_CALLS + 10 {
+            log.push(call(&format!("Op{i}")));
+        }
+        assert_eq!(log.len(), KEPT_CALLS + 10);
+        assert_eq!(log.first_kept(), 10);
+        assert_eq!(log.snapshot().len(), KEPT_CALLS);
+        let w = log.window(0, 2);
+        assert_eq!((w[0].0, w[0].1.operation.as_str()), (10, "Op10"));
+        let w = log.window(KEPT_CALLS + 9, 5);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].1.operation, format!("Op{}", KEPT_CALLS + 9));
+    }
+
+    #[test]
+    fn only_a_read_that_finds_nothing_is_a_lookup() {
+        let mut c = call("GetRole");
+        c.ok = false;
+        c.http_status = Some(404);
+        c.code = Some("NoSuchEntity".into());
+        assert!(c.not_found());
+        c.operation = "DeleteRole".into();
+        assert!(!c.not_found());
     }
 }

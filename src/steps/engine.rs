@@ -79,17 +79,85 @@ pub async fn apply_through(
     progress: &Progress,
 ) -> Result<Vec<(StepId, Vec<Check>)>> {
     let mut results = Vec::new();
+    // (step, the later step that repairs it)
+    let mut deferred: Vec<(StepId, StepId)> = Vec::new();
     for step in StepId::ALL.into_iter().filter(|s| *s <= through) {
-        let checks = apply_step(aws, h, inputs, step, progress).await?;
-        results.push((step, checks));
+        let checks = apply_unchecked(aws, h, inputs, step, progress).await?;
+        let p = progress.for_step(step);
+        // A step failing only on what a later step of this run owns (step
+        // 5's route pointed elsewhere fails step 3's checks too) waits for
+        // that step instead of stopping the run before its repair.
+        if let Some(later) = repaired_later(&checks, step, through) {
+            p.warn(format!(
+                "step {} fails on what step {} ({}) owns; checking it again once that step has run",
+                step.number(),
+                later.number(),
+                later.title()
+            ));
+            deferred.push((step, later));
+            results.push((step, checks));
+            continue;
+        }
+        results.push((step, settle(h, step, &checks, &p)?));
+        // The steps that waited for this one: checked again now, before
+        // anything later relies on them.
+        let due: Vec<StepId> = deferred
+            .iter()
+            .filter(|(_, later)| *later <= step)
+            .map(|(s, _)| *s)
+            .collect();
+        deferred.retain(|(_, later)| *later > step);
+        for waited in due {
+            let p = progress.for_step(waited);
+            let cx = StepCx {
+                aws,
+                inputs,
+                progress: &p,
+            };
+            let checks = super::validate(waited, cx, h.session()).await?;
+            h.session_mut().record_checks(waited, &checks);
+            let checks = settle(h, waited, &checks, &p)?;
+            if let Some(r) = results.iter_mut().find(|(s, _)| *s == waited) {
+                r.1 = checks;
+            }
+        }
     }
     Ok(results)
+}
+
+/// The later step (within `through`) that every blocking check of `step`
+/// names as its fix, if they all name one.
+fn repaired_later(checks: &[Check], step: StepId, through: StepId) -> Option<StepId> {
+    let failing = blocking(checks);
+    let later: Vec<StepId> = failing
+        .iter()
+        .filter_map(|c| match c.fix {
+            Some(crate::model::Fix::Apply(s)) if s > step && s <= through => Some(s),
+            _ => None,
+        })
+        .collect();
+    (!failing.is_empty() && later.len() == failing.len())
+        .then(|| later.into_iter().max())
+        .flatten()
 }
 
 /// Applies one step and validates it, with the session bookkeeping: inputs
 /// saved, status `applying` while it runs, then `done` or `failed` with the
 /// error. A failing check is returned as [`Error::ChecksFailed`].
 pub async fn apply_step(
+    aws: &AwsContext,
+    h: &mut SessionHandle,
+    inputs: &Inputs,
+    step: StepId,
+    progress: &Progress,
+) -> Result<Vec<Check>> {
+    let checks = apply_unchecked(aws, h, inputs, step, progress).await?;
+    settle(h, step, &checks, &progress.for_step(step))
+}
+
+/// Applies one step and checks it (the checks recorded in the session,
+/// whatever they say).
+async fn apply_unchecked(
     aws: &AwsContext,
     h: &mut SessionHandle,
     inputs: &Inputs,
@@ -118,7 +186,20 @@ pub async fn apply_step(
     }
     let checks = super::validate(step, cx, h.session()).await?;
     h.session_mut().record_checks(step, &checks);
-    let failing: Vec<String> = blocking(&checks)
+    h.save()?;
+    Ok(checks)
+}
+
+/// A step's checks as the run's outcome: failing ones are
+/// [`Error::ChecksFailed`] (kept as the step's last error), passing ones
+/// are said.
+fn settle(
+    h: &mut SessionHandle,
+    step: StepId,
+    checks: &[Check],
+    p: &Progress,
+) -> Result<Vec<Check>> {
+    let failing: Vec<String> = blocking(checks)
         .iter()
         .map(|c| {
             format!(
@@ -160,7 +241,7 @@ pub async fn apply_step(
     } else {
         format!("step {} done: {passed} checks pass", step.number())
     });
-    Ok(checks)
+    Ok(checks.to_vec())
 }
 
 /// Validates several steps concurrently (their reads overlap in time).

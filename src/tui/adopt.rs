@@ -18,7 +18,7 @@ impl App {
         };
         self.adoptable = Some(Load::Loading(Instant::now()));
         let req = self.req();
-        self.picker_req = Some(req.id);
+        self.discover_req = Some(req.id);
         self.ask(Cmd::Discover(req, conn));
         let taken = |n: &str| self.sessions.iter().any(|r| r.name == n);
         let name = (1..=99)

@@ -156,8 +156,6 @@ pub struct Job {
     pub started: Instant,
     /// The request it answers.
     pub req: Req,
-    /// What it created, changed and deleted so far (said when it ends).
-    pub changes: Vec<Event>,
     /// The latest wait, shown with its elapsed time.
     pub waiting: Option<Event>,
     /// Esc was pressed; waiting for the task to let go of the session.
@@ -310,20 +308,45 @@ impl Wizard {
         }
     }
 
-    /// Whether `step` may be applied now: every earlier step has been
-    /// applied. An earlier step that fails its checks now (drift) does not
-    /// lock a later one — the repair may well be that later step (a route
-    /// of step 5 pointed elsewhere fails step 3's checks too).
+    /// Whether `step` may be applied now: every earlier step is done, or
+    /// was done once and fails now (drift) — the repair may well be a later
+    /// step (a route of step 5 pointed elsewhere fails step 3's checks
+    /// too). A step that never got done locks every step after it.
     pub fn can_apply(&self, step: StepId) -> bool {
         self.locked_by(step).is_none()
     }
 
-    /// The first earlier step never applied, which locks `step`.
+    /// The first earlier step that locks `step`: never applied, or not done
+    /// and never got past (no step after it was ever applied, so it was
+    /// never done).
     pub fn locked_by(&self, step: StepId) -> Option<StepId> {
+        let s = &self.session;
+        let applied_after = |x: StepId| {
+            StepId::ALL
+                .into_iter()
+                .any(|t| t > x && s.status(t) != StepStatus::NotStarted)
+        };
         StepId::ALL
             .into_iter()
-            .take_while(|s| *s < step)
-            .find(|s| self.session.status(*s) == StepStatus::NotStarted)
+            .take_while(|x| *x < step)
+            .find(|x| match s.status(*x) {
+                StepStatus::Done => false,
+                StepStatus::NotStarted => true,
+                _ => !applied_after(*x),
+            })
+    }
+
+    /// A job gave the handle back: no job runs any more, and every check
+    /// asked for before it ended describes the account before it (those
+    /// answers will be dropped); the steps they were for.
+    pub fn job_ended(&mut self, handle: Box<SessionHandle>) -> Vec<StepId> {
+        self.handle = Some(handle);
+        self.job = None;
+        self.refresh();
+        self.pending.recheck_all = None;
+        let stale: Vec<StepId> = self.pending.checks.keys().copied().collect();
+        self.pending.checks.clear();
+        stale
     }
 
     /// Takes a fresh copy of the session from the handle.
@@ -348,6 +371,8 @@ pub enum Overlay {
         selected: Option<usize>,
         /// Showing the highlighted call's parameters and error.
         open: bool,
+        /// How far the opened call is scrolled.
+        scroll: u16,
     },
     /// Naming a new session.
     NewSession {
@@ -429,8 +454,13 @@ pub struct App {
     pub generation: u64,
     /// The last request number handed out.
     pub last_req: u64,
-    /// The request the picker waits for (open, adopt, discover).
+    /// The open (or adopt) the picker waits for; another is not started
+    /// meanwhile.
     pub picker_req: Option<u64>,
+    /// The look for deployments the adopt dialog waits for.
+    pub discover_req: Option<u64>,
+    /// The connection attempt whose answers are wanted.
+    pub conn_epoch: u64,
     /// Commands asked for during this update (returned by it).
     pub cmds: Vec<Cmd>,
     /// Runs the commands.
@@ -491,6 +521,8 @@ impl App {
             generation: 0,
             last_req: 0,
             picker_req: None,
+            discover_req: None,
+            conn_epoch: 0,
             cmds: Vec::new(),
             runner,
             sandbox_asked: false,

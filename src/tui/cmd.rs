@@ -21,6 +21,8 @@ pub enum Cmd {
     Connect {
         /// Use the local sandbox.
         sandbox: bool,
+        /// The attempt's number, carried by its answers.
+        epoch: u64,
     },
     /// List the sessions on disk.
     ListSessions,
@@ -103,8 +105,8 @@ impl Runner {
         let tx = self.tx.clone();
         let s = self.setup.clone();
         let (req, handle) = match cmd {
-            Cmd::Connect { sandbox } => {
-                tokio::spawn(tasks::connect(tx, s, sandbox));
+            Cmd::Connect { sandbox, epoch } => {
+                tokio::spawn(tasks::connect(tx, s, (sandbox, epoch)));
                 return;
             }
             Cmd::ListSessions => {

@@ -143,7 +143,11 @@ impl App {
                     self.overlay = None;
                 }
             }
-            Overlay::CallLog { selected, open } => self.on_call_log_key(action, selected, open),
+            Overlay::CallLog {
+                selected,
+                open,
+                scroll,
+            } => self.on_call_log_key(action, selected, (open, scroll)),
             // `y`, or the quit key again (Ctrl-C twice quits at once).
             Overlay::ConfirmQuit => match k.code {
                 _ if action == Some(Action::Quit) || k.code == KeyCode::Char('y') => {
@@ -223,28 +227,54 @@ impl App {
         }
     }
 
-    /// ↑/↓ pick a call, Enter opens it (parameters, error), Esc closes it
-    /// and then the log.
-    fn on_call_log_key(&mut self, action: Option<Action>, selected: Option<usize>, open: bool) {
-        let n = self.connection().map_or(0, |c| c.aws.calls.len());
+    /// ↑/↓ pick a call, Enter opens it (parameters, error) and then ↑/↓
+    /// scroll it, Esc goes back to the list and then closes the log.
+    fn on_call_log_key(
+        &mut self,
+        action: Option<Action>,
+        selected: Option<usize>,
+        (open, scroll): (bool, u16),
+    ) {
+        let (n, first) = self
+            .connection()
+            .map_or((0, 0), |c| (c.aws.calls.len(), c.aws.calls.first_kept()));
         let last = n.saturating_sub(1);
-        let at = selected.unwrap_or(last).min(last);
-        let (selected, open) = match action {
-            Some(Action::Back) if open => (Some(at), false),
+        let at = selected.unwrap_or(last).clamp(first, last.max(first));
+        let mut next = (selected, open, scroll);
+        match action {
+            Some(Action::Back | Action::Select) if open => next = (Some(at), false, 0),
             Some(Action::Back | Action::CallLog | Action::Quit | Action::Help) => {
                 self.overlay = None;
                 return;
             }
-            Some(Action::Up) => (Some(at.saturating_sub(1)), open),
-            Some(Action::Down) if at >= last => (None, open),
-            Some(Action::Down) => (Some(at + 1), open),
-            Some(Action::PageUp) => (Some(at.saturating_sub(10)), open),
-            Some(Action::PageDown) => (Some((at + 10).min(last)), open),
-            Some(Action::Top) => (Some(0), open),
-            Some(Action::Bottom) => (None, open),
-            Some(Action::Select) if n > 0 => (Some(at), !open),
-            _ => (selected, open),
-        };
-        self.overlay = Some(Overlay::CallLog { selected, open });
+            Some(Action::Select) if n > 0 => next = (Some(at), true, 0),
+            Some(a) if open => {
+                let by: i32 = match a {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -10,
+                    Action::PageDown => 10,
+                    Action::Top => -i32::from(u16::MAX),
+                    Action::Bottom => i32::from(u16::MAX),
+                    _ => 0,
+                };
+                let s = (i32::from(scroll) + by).clamp(0, 500);
+                next.2 = u16::try_from(s).unwrap_or(0);
+            }
+            Some(Action::Up) => next.0 = Some(at.saturating_sub(1).max(first)),
+            Some(Action::Down) if at >= last => next.0 = None,
+            Some(Action::Down) => next.0 = Some(at + 1),
+            Some(Action::PageUp) => next.0 = Some(at.saturating_sub(10).max(first)),
+            Some(Action::PageDown) => next.0 = Some((at + 10).min(last)),
+            Some(Action::Top) => next.0 = Some(first),
+            Some(Action::Bottom) => next.0 = None,
+            _ => {}
+        }
+        let (selected, open, scroll) = next;
+        self.overlay = Some(Overlay::CallLog {
+            selected,
+            open,
+            scroll,
+        });
     }
 }

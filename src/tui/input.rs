@@ -40,6 +40,7 @@ impl App {
                 self.overlay = Some(Overlay::CallLog {
                     selected: None,
                     open: false,
+                    scroll: 0,
                 });
             }
             _ if matches!(self.screen, Screen::Picker) => self.on_picker_action(action),
@@ -83,38 +84,12 @@ impl App {
         }
     }
 
-    #[expect(clippy::too_many_lines, reason = "one arm per key action")]
     pub(super) fn on_wizard_action(&mut self, action: Action) {
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
         match action {
-            Action::Up | Action::Down => {
-                let down = action == Action::Down;
-                match (w.focus, w.tab) {
-                    (Focus::Steps, _) if !w.done_screen => {
-                        let i = w.selected.number() - 1;
-                        let j = if down {
-                            (i + 1).min(9)
-                        } else {
-                            i.saturating_sub(1)
-                        };
-                        if i != j {
-                            w.select(StepId::ALL[j]);
-                            self.on_step_selected();
-                        }
-                    }
-                    (Focus::Content, Tab::Configure) if !w.done_screen => {
-                        let n = crate::inputs::Inputs::fields(w.selected).len();
-                        w.form.field = if down {
-                            (w.form.field + 1).min(n.saturating_sub(1))
-                        } else {
-                            w.form.field.saturating_sub(1)
-                        };
-                    }
-                    _ => scroll(w, if down { 1 } else { -1 }),
-                }
-            }
+            Action::Up | Action::Down => self.on_move(action == Action::Down),
             Action::PageUp | Action::PageDown => {
                 let page = i32::from(w.viewport.page.get().saturating_sub(1).max(1));
                 scroll(
@@ -163,6 +138,12 @@ impl App {
                 }
             }
             Action::Apply => self.start_apply(),
+            Action::Recheck if w.job.is_some() => {
+                let back = self.config.keys.first(Action::Back);
+                self.info(format!(
+                    "a step is running; its checks come when it ends ({back} stops it)"
+                ));
+            }
             Action::Recheck => {
                 let step = w.selected;
                 let live = w.tab == Tab::Live;
@@ -229,7 +210,6 @@ impl App {
             kind: JobKind::Apply(step),
             started: Instant::now(),
             req,
-            changes: Vec::new(),
             waiting: None,
             cancelling: false,
         });
@@ -257,7 +237,6 @@ impl App {
             kind: JobKind::Teardown,
             started: Instant::now(),
             req,
-            changes: Vec::new(),
             waiting: None,
             cancelling: false,
         });
@@ -282,6 +261,36 @@ impl App {
         let req = job.req;
         self.ask(Cmd::CancelJob(req, name));
         self.info("stopping at the next safe point…");
+    }
+
+    /// ↑/↓: the step list, the form's fields, or the text, by focus.
+    fn on_move(&mut self, down: bool) {
+        let Screen::Wizard(w) = &mut self.screen else {
+            return;
+        };
+        match (w.focus, w.tab) {
+            (Focus::Steps, _) if !w.done_screen => {
+                let i = w.selected.number() - 1;
+                let j = if down {
+                    (i + 1).min(9)
+                } else {
+                    i.saturating_sub(1)
+                };
+                if i != j {
+                    w.select(StepId::ALL[j]);
+                    self.on_step_selected();
+                }
+            }
+            (Focus::Content, Tab::Configure) if !w.done_screen => {
+                let n = crate::inputs::Inputs::fields(w.selected).len();
+                w.form.field = if down {
+                    (w.form.field + 1).min(n.saturating_sub(1))
+                } else {
+                    w.form.field.saturating_sub(1)
+                };
+            }
+            _ => scroll(w, if down { 1 } else { -1 }),
+        }
     }
 
     /// A step was selected: re-check it in the background, and load what

@@ -56,10 +56,12 @@ pub enum Msg {
     Key(KeyEvent),
     /// Time passed (spinners, elapsed times, the idle re-check).
     Tick,
-    /// Clients are set up (or could not be).
-    Connected(Result<Connection, Error>),
-    /// The caller's identity, read from STS.
-    Identity(Result<Identity, Error>),
+    /// Clients are set up (or could not be), for the connection attempt
+    /// numbered so ([`super::app::App::conn_epoch`]; an older one's answer
+    /// is dropped).
+    Connected(u64, Result<Connection, Error>),
+    /// The caller's identity, read from STS, for that attempt.
+    Identity(u64, Result<Identity, Error>),
     /// The sessions on disk.
     Sessions(Vec<SessionRow>),
     /// A session was opened, locked and bound to the account.
@@ -79,6 +81,9 @@ pub enum Msg {
         result: Result<Vec<Check>, Error>,
         /// The session handle the task borrowed.
         handle: Box<SessionHandle>,
+        /// What it created, changed and deleted (every such progress event
+        /// was sent before this message).
+        changes: Vec<Event>,
     },
     /// Checks of some steps, read live.
     Validated(Req, Vec<(StepId, Result<Vec<Check>, Error>)>),
@@ -101,6 +106,8 @@ pub enum Msg {
         result: Result<Vec<Tagged>, Error>,
         /// The session handle the task borrowed.
         handle: Box<SessionHandle>,
+        /// What it deleted.
+        changes: Vec<Event>,
     },
     /// After a cancelled task: the session opened again (its lock was
     /// released when the task was dropped).

@@ -19,16 +19,16 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 /// Sets up clients (starting the sandbox when asked), then reads the identity.
-pub async fn connect(tx: UnboundedSender<Msg>, s: Setup, use_sandbox: bool) {
+pub async fn connect(tx: UnboundedSender<Msg>, s: Setup, (use_sandbox, epoch): (bool, u64)) {
     let r = connection(s, use_sandbox).await;
     let aws = r.as_ref().ok().map(|c| c.aws.clone());
     if let Some(aws) = &aws {
         aws.calls.report_retries_to(progress(&tx, None));
     }
-    let _ = tx.send(Msg::Connected(r));
+    let _ = tx.send(Msg::Connected(epoch, r));
     if let Some(aws) = aws {
         let id = aws.identity().await.cloned();
-        let _ = tx.send(Msg::Identity(id));
+        let _ = tx.send(Msg::Identity(epoch, id));
     }
 }
 
@@ -122,6 +122,43 @@ pub async fn open(tx: UnboundedSender<Msg>, req: Req, s: Setup, conn: Connection
     let _ = tx.send(Msg::Opened(req, r));
 }
 
+/// Runs `work` with a progress handle whose events come back as messages
+/// for `req` — every one of them before this returns — and collects what
+/// they say was created, changed or deleted.
+async fn with_progress<T>(
+    tx: &UnboundedSender<Msg>,
+    req: Req,
+    work: impl AsyncFnOnce(&Progress) -> T,
+) -> (T, Vec<Event>) {
+    let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let p = Progress::new(ptx);
+    let mut changes = Vec::new();
+    let pass = |e: Event, changes: &mut Vec<Event>| {
+        if matches!(
+            e,
+            Event::Created { .. } | Event::Changed { .. } | Event::Deleted { .. }
+        ) {
+            changes.push(e.clone());
+        }
+        let _ = tx.send(Msg::Progress(Some(req), e));
+    };
+    let out = {
+        let fut = work(&p);
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                out = &mut fut => break out,
+                Some(e) = prx.recv() => pass(e, &mut changes),
+            }
+        }
+    };
+    drop(p);
+    while let Ok(e) = prx.try_recv() {
+        pass(e, &mut changes);
+    }
+    (out, changes)
+}
+
 /// A progress handle whose events come back as messages for `req`.
 fn progress(tx: &UnboundedSender<Msg>, req: Option<Req>) -> Progress {
     let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel::<Event>();
@@ -145,16 +182,18 @@ pub async fn apply(
     inputs: Inputs,
     step: StepId,
 ) {
-    let p = progress(&tx, Some(req));
-    let result = conn
-        .engine
-        .apply_step(&conn.aws, &mut handle, &inputs, step, &p)
-        .await;
+    let (result, changes) = with_progress(&tx, req, async |p: &Progress| {
+        conn.engine
+            .apply_step(&conn.aws, &mut handle, &inputs, step, p)
+            .await
+    })
+    .await;
     let _ = tx.send(Msg::Applied {
         req,
         step,
         result,
         handle,
+        changes,
     });
 }
 
@@ -166,15 +205,17 @@ pub async fn teardown(
     mut handle: Box<SessionHandle>,
     inputs: Inputs,
 ) {
-    let p = progress(&tx, Some(req));
-    let result = conn
-        .engine
-        .teardown_all(&conn.aws, &mut handle, &inputs, &p)
-        .await;
+    let (result, changes) = with_progress(&tx, req, async |p: &Progress| {
+        conn.engine
+            .teardown_all(&conn.aws, &mut handle, &inputs, p)
+            .await
+    })
+    .await;
     let _ = tx.send(Msg::TornDown {
         req,
         result,
         handle,
+        changes,
     });
 }
 

@@ -6,6 +6,7 @@
 
 use super::app::{App, Conn, Load, Notice, Overlay, Screen, Tab, Wizard};
 use super::cmd::Cmd;
+use super::keys::Action;
 use super::msg::{Msg, Req};
 use crate::Error;
 use crate::model::StepId;
@@ -23,6 +24,7 @@ impl App {
         self.ask(Cmd::ListSessions);
         self.ask(Cmd::Connect {
             sandbox: self.config.sandbox,
+            epoch: self.conn_epoch,
         });
         self.run_asked();
     }
@@ -50,8 +52,10 @@ impl App {
                 self.frame = self.frame.wrapping_add(1);
                 self.recheck_when_idle();
             }
-            Msg::Connected(r) => self.on_connected(r),
-            Msg::Identity(r) => self.identity = Some(r.map_err(|e| e.to_string())),
+            Msg::Connected(epoch, r) if epoch == self.conn_epoch => self.on_connected(r),
+            Msg::Identity(epoch, r) if epoch == self.conn_epoch => {
+                self.identity = Some(r.map_err(|e| e.to_string()));
+            }
             Msg::Sessions(rows) => {
                 self.sessions = rows;
                 self.picked = self.picked.min(self.sessions.len().saturating_sub(1));
@@ -59,7 +63,7 @@ impl App {
             Msg::Opened(req, r) if self.picker_req == Some(req.id) && self.current(req) => {
                 self.on_opened(r);
             }
-            Msg::Discovered(req, r) if self.picker_req == Some(req.id) && self.current(req) => {
+            Msg::Discovered(req, r) if self.discover_req == Some(req.id) && self.current(req) => {
                 self.on_discovered(r.map_err(|e| e.to_string()));
             }
             Msg::Progress(req, e) if req.is_none_or(|r| self.current(r)) => self.on_progress(e),
@@ -68,7 +72,8 @@ impl App {
                 step,
                 result,
                 handle,
-            } if self.current(req) => self.on_applied(step, result, handle),
+                changes,
+            } if self.current(req) => self.on_applied(step, result, handle, &changes),
             Msg::Validated(req, results) if self.current(req) => self.on_validated(req, results),
             Msg::Inspected(req, step, r) if self.current(req) => {
                 if let Screen::Wizard(w) = &mut self.screen
@@ -92,7 +97,8 @@ impl App {
                 req,
                 result,
                 handle,
-            } if self.current(req) => self.on_torn_down(result, handle),
+                changes,
+            } if self.current(req) => self.on_torn_down(result, handle, &changes),
             Msg::Reopened(req, r) if self.current(req) => self.on_reopened(r),
             stale => tracing::debug!("dropped an answer for a screen that is gone: {stale:?}"),
         }
@@ -125,6 +131,7 @@ impl App {
     }
 
     fn on_opened(&mut self, r: Result<Box<crate::session::SessionHandle>, Error>) {
+        self.picker_req = None;
         let h = match r {
             Ok(h) => h,
             Err(e) => return self.error(e.to_string()),
@@ -138,8 +145,10 @@ impl App {
         let applied = w.session.applied().len();
         self.show(Screen::Wizard(Box::new(w)));
         if applied == 0 {
+            let keys = &self.config.keys;
+            let (tab, apply) = (keys.first(Action::NextTab), keys.first(Action::Apply));
             self.info(format!(
-                "session `{name}`: step 1 is next — Tab shows its tabs, a applies it{crashed}"
+                "session `{name}`: step 1 is next — {tab} shows its tabs, {apply} applies it{crashed}"
             ));
         } else {
             self.info(format!(
@@ -156,12 +165,6 @@ impl App {
         };
         if let Some(job) = &mut w.job {
             job.waiting = matches!(e, Event::Waiting { .. }).then(|| e.clone());
-            if matches!(
-                e,
-                Event::Created { .. } | Event::Changed { .. } | Event::Deleted { .. }
-            ) {
-                job.changes.push(e.clone());
-            }
         }
         if let Some(Event::Waiting { what, .. }) = w.log.last()
             && let Event::Waiting { what: new, .. } = &e
@@ -180,30 +183,28 @@ impl App {
         step: StepId,
         result: Result<Vec<crate::model::Check>, Error>,
         handle: Box<crate::session::SessionHandle>,
+        changes: &[Event],
     ) {
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
-        w.handle = Some(handle);
-        let changes = w.job.take().map(|j| j.changes).unwrap_or_default();
-        w.refresh();
-        // What was asked for this step before the apply describes the
-        // account before it: drop those answers.
-        w.pending.checks.remove(&step);
+        // What was asked before the apply ended describes the account
+        // before it: those answers are dropped, and asked again below.
+        let stale = w.job_ended(handle);
         w.pending.live.remove(&step);
         w.live.remove(&step);
-        let lines = super::words::change_lines(&changes);
-        if !lines.is_empty() {
-            w.last_apply.insert(step, (Instant::now(), lines.clone()));
-        }
+        let lines = super::words::change_lines(changes);
         match result {
             Ok(checks) => {
+                if !lines.is_empty() {
+                    w.last_apply.insert(step, (Instant::now(), lines.clone()));
+                }
                 w.checks.insert(step, Load::Ready(checks, Instant::now()));
                 let did = match lines.len() {
-                    0 | 1 => super::words::changes(&changes),
+                    0 | 1 => super::words::changes(changes),
                     _ => format!(
                         "{} (step {}'s Checks tab lists them)",
-                        super::words::changes(&changes),
+                        super::words::changes(changes),
                         step.number()
                     ),
                 };
@@ -236,7 +237,7 @@ impl App {
                 };
                 self.notify(Notice::Success(msg));
                 // A repair may have mended earlier steps that failed.
-                self.recheck_failing();
+                self.recheck_failing(stale, step);
                 self.on_view_change();
             }
             Err(Error::NeedsConsent { noun, id, what }) => {
@@ -249,6 +250,7 @@ impl App {
                 w.scroll = 0;
                 self.error(e.to_string());
                 self.request_checks(step);
+                self.recheck_failing(stale, step);
             }
         }
     }
@@ -257,13 +259,12 @@ impl App {
         &mut self,
         result: Result<Vec<crate::aws::find::Tagged>, Error>,
         handle: Box<crate::session::SessionHandle>,
+        changes: &[Event],
     ) {
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
-        w.handle = Some(handle);
-        let changes = w.job.take().map(|j| j.changes).unwrap_or_default();
-        w.refresh();
+        w.job_ended(handle);
         w.checks.clear();
         w.live.clear();
         w.pending = super::app::Pending::default();
@@ -271,7 +272,7 @@ impl App {
         match result {
             Ok(left) if left.is_empty() => self.notify(Notice::Success(format!(
                 "teardown finished ({}): nothing tagged gatewalk:session={n} remains",
-                super::words::changes(&changes)
+                super::words::changes(changes)
             ))),
             Ok(left) => self.error(format!(
                 "teardown finished, but {} resources still carry the tag; run it again",
@@ -314,13 +315,18 @@ impl App {
             return;
         };
         let failing_before = w.session.failing();
+        // Steps that could not be checked (an AWS error, or no handle to
+        // record them with): never counted as passing.
+        let mut unjudged: Vec<(StepId, String)> = Vec::new();
         for (step, r) in results {
             if w.pending.checks.get(&step) != Some(&req.id) {
                 continue; // superseded (an apply, a newer re-check)
             }
             w.pending.checks.remove(&step);
-            if let (Ok(checks), Some(h)) = (&r, w.handle.as_mut()) {
-                h.session_mut().record_checks(step, checks);
+            match (&r, w.handle.as_mut()) {
+                (Ok(checks), Some(h)) => h.session_mut().record_checks(step, checks),
+                (Ok(_), None) => unjudged.push((step, "a step was running".into())),
+                (Err(e), _) => unjudged.push((step, crate::text::one_line(&e.to_string()))),
             }
             w.checks.insert(step, load(r));
         }
@@ -330,19 +336,24 @@ impl App {
             return self.error(e.to_string());
         }
         w.refresh();
-        let failing = w.session.failing();
         let all = w.pending.recheck_all == Some(req.id);
         if all {
             w.pending.recheck_all = None;
         }
+        let failing = w.session.failing();
         let newly: Vec<StepId> = failing
             .iter()
             .filter(|s| !failing_before.contains(s))
             .copied()
             .collect();
-        let next = w.session.current_step();
-        let applied = w.session.applied().len();
-        if !newly.is_empty() || (all && !failing.is_empty()) {
+        let (next, applied) = (w.session.current_step(), w.session.applied().len());
+        if let Some((_, why)) = unjudged.first() {
+            let steps: Vec<StepId> = unjudged.iter().map(|(s, _)| *s).collect();
+            self.notify(Notice::Warn(format!(
+                "could not check {}: {why}",
+                super::words::steps(&steps)
+            )));
+        } else if !newly.is_empty() || (all && !failing.is_empty()) {
             let shown = if newly.is_empty() { &failing } else { &newly };
             self.notify(Notice::Warn(super::words::failing(shown)));
         } else if all {
@@ -370,11 +381,15 @@ impl App {
         }
     }
 
-    /// Re-checks the steps that fail now (after an apply that may have
-    /// mended them).
-    fn recheck_failing(&mut self) {
+    /// After an apply of `applied`: re-checks the steps that fail now (it
+    /// may have mended them) and those whose answers were dropped as stale.
+    fn recheck_failing(&mut self, stale: Vec<StepId>, applied: StepId) {
         if let Screen::Wizard(w) = &self.screen {
-            let steps = w.session.failing();
+            let mut steps = w.session.failing();
+            steps.extend(stale);
+            steps.retain(|s| *s != applied);
+            steps.sort();
+            steps.dedup();
             self.validate(steps);
         }
     }
@@ -512,6 +527,9 @@ impl App {
                 self.config.session = Some(name);
                 self.reconnect(there);
             }
+            _ if self.picker_req.is_some() => {
+                self.info("a session is being opened; one moment");
+            }
             _ => {
                 self.info(format!("opening session `{name}`…"));
                 let req = self.req();
@@ -522,6 +540,13 @@ impl App {
     }
 
     pub(super) fn reconnect(&mut self, sandbox: bool) {
+        // A new attempt: answers of the old one (its identity, a session it
+        // was opening) are dropped, so nothing ends up on the wrong backend.
+        self.conn_epoch += 1;
+        self.generation += 1;
+        self.picker_req = None;
+        self.discover_req = None;
+        self.runner.forget_before(self.generation);
         self.conn = Conn::Connecting;
         self.sandbox_asked = sandbox;
         self.identity = None;
@@ -530,7 +555,8 @@ impl App {
         } else {
             "connecting to AWS…"
         });
-        self.ask(Cmd::Connect { sandbox });
+        let epoch = self.conn_epoch;
+        self.ask(Cmd::Connect { sandbox, epoch });
     }
 }
 

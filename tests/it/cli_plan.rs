@@ -1,7 +1,7 @@
 //! `gatewalk plan` as a person reads it and pastes it: every line a sentence,
 //! every command runnable in a shell, no command under a resource kept.
 
-use crate::common::{World, run};
+use crate::common::{World, run, succeeds};
 use gatewalk::steps::StepId;
 
 /// The words a plan line may begin with (after its mark).
@@ -23,15 +23,7 @@ fn unexpanded(commands: &[String]) -> Vec<String> {
         script.push_str(c);
         script.push('\n');
     }
-    let out = std::process::Command::new("bash")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(std::process::Command::new("bash").args(["-c", &script]));
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|a| a.contains('$'))

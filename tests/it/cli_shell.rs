@@ -22,18 +22,13 @@ fn completion_scripts_load_in_their_shells() {
             "{shell}"
         );
     }
-    let out = std::process::Command::new("bash")
-        .env("PATH", path_with_gatewalk())
-        .args([
-            "-c",
-            "source <(gatewalk completions bash) && complete -p gatewalk",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::common::succeeds(
+        std::process::Command::new("bash")
+            .env("PATH", path_with_gatewalk())
+            .args([
+                "-c",
+                "source <(gatewalk completions bash) && complete -p gatewalk",
+            ]),
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("-F _gatewalk gatewalk"));
 }

@@ -179,7 +179,7 @@ fn at_least_thirty_bad_inputs_are_each_rejected_clearly() {
 #[test]
 fn errors_name_step_and_field() {
     let msg = resolve(&["task-definition.cpu=300"]).unwrap_err();
-    assert!(msg.starts_with("task-definition.memory:"), "{msg}");
+    assert!(msg.starts_with("task-definition.cpu:"), "{msg}");
     let msg = resolve(&["load-balancer.nlb_name=internal-x"]).unwrap_err();
     assert!(msg.starts_with("load-balancer.nlb_name:"), "{msg}");
 }

@@ -104,7 +104,7 @@ async fn reopening_says_what_the_recheck_found_and_the_call_log_opens() {
     h.press(KeyCode::Char('L'));
     let screen = h.screen();
     assert!(
-        screen.contains("not found — a lookup (NoSuchEntity)"),
+        screen.contains("not found (a lookup): NoSuchEntity"),
         "{screen}"
     );
     assert!(
@@ -243,7 +243,7 @@ async fn a_sandbox_session_opens_in_the_sandbox_without_asking() {
         .update(Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Enter)));
     assert!(
         cmds.iter()
-            .any(|c| matches!(c, Cmd::Connect { sandbox: true })),
+            .any(|c| matches!(c, Cmd::Connect { sandbox: true, .. })),
         "{cmds:?}"
     );
     assert_eq!(h.app.config.session.as_deref(), Some("box"));
@@ -367,4 +367,77 @@ async fn a_session_named_before_the_connection_is_up_opens_once_it_is() {
         a.wizard().is_some_and(|w| w.session.name == "early")
     })
     .await;
+}
+
+/// Enter pressed twice on a session opens it once (the second open would
+/// find the first one's lock and fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_twice_opens_the_session_once() {
+    let w = World::new().await;
+    let h = opened(&w, "twice").await;
+    drop(h);
+    let mut h = Harness::new(&w, None, None);
+    h.until("the list and the connection", MIN, |a| {
+        matches!(a.conn, Conn::Ready(_)) && !a.sessions.is_empty()
+    })
+    .await;
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Enter);
+    h.until("the session", MIN, |a| {
+        matches!(a.screen, Screen::Wizard(_))
+    })
+    .await;
+    assert!(!notice(&h.app).contains("in use"), "{}", notice(&h.app));
+}
+
+/// A late answer of an earlier connection attempt changes nothing: the
+/// identity shown is the current connection's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_answer_of_an_old_connection_is_dropped() {
+    let w = World::new().await;
+    let mut h = Harness::new(&w, None, None);
+    h.until("the identity", MIN, |a| {
+        a.identity.as_ref().is_some_and(Result::is_ok)
+    })
+    .await;
+    let old = h.app.conn_epoch.wrapping_sub(1);
+    h.app.handle(Msg::Identity(
+        old,
+        Err(gatewalk::Error::Config("expired".into())),
+    ));
+    h.app.handle(Msg::Connected(
+        old,
+        Err(gatewalk::Error::Config("expired".into())),
+    ));
+    assert!(h.app.identity.as_ref().is_some_and(Result::is_ok));
+    assert!(matches!(h.app.conn, Conn::Ready(_)));
+}
+
+/// A re-check that could not read a step never reports it as passing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_that_could_not_be_checked_is_not_said_to_pass() {
+    let w = World::new().await;
+    let mut h = opened(&w, "unread").await;
+    h.apply(StepId::TaskDefinition).await;
+    let cmds = h
+        .app
+        .update(Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Char(
+            'r',
+        ))));
+    let Some(Cmd::Validate(asked, ..)) = cmds.iter().find(|c| matches!(c, Cmd::Validate(..)))
+    else {
+        panic!("r asked for no re-check: {cmds:?}");
+    };
+    let asked = *asked;
+    drop(cmds);
+    h.app.handle(Msg::Validated(
+        asked,
+        vec![(
+            StepId::TaskDefinition,
+            Err(gatewalk::Error::Config("throttled".into())),
+        )],
+    ));
+    let said = notice(&h.app);
+    assert!(said.starts_with("could not check step 1"), "{said}");
+    assert!(!said.contains("pass"), "{said}");
 }

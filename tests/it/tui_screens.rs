@@ -307,7 +307,6 @@ async fn apply_in_progress() {
         kind: JobKind::Apply(StepId::NatGateway),
         started: Instant::now(),
         req: Req::default(),
-        changes: Vec::new(),
         waiting: Some(Event::Waiting {
             step: Some(StepId::NatGateway),
             what: "the NAT gateway to become available".into(),
@@ -362,6 +361,7 @@ async fn done_screen_help_and_too_small() {
     f.app.overlay = Some(Overlay::CallLog {
         selected: None,
         open: false,
+        scroll: 0,
     });
     snap!("call_log_empty", f.app);
     f.app.overlay = None;
@@ -434,4 +434,22 @@ async fn the_plan_tab_reads_as_sentences() {
             );
         }
     }
+}
+
+/// A step that fails now but was got past once (drift) does not lock the
+/// steps after it; one that never got done does.
+#[tokio::test]
+async fn only_a_step_never_done_locks_the_next() {
+    let f = fixture().await;
+    let mut w = wizard(&f, 5);
+    // Drift: step 3 fails now, steps 4 and 5 were applied after it.
+    w.session.step_mut(StepId::PrivateSubnet).status = StepStatus::Failed;
+    assert_eq!(w.locked_by(StepId::NatGateway), None);
+    // Step 5 fails and nothing after it was ever applied: step 6 waits.
+    w.session.step_mut(StepId::NatGateway).status = StepStatus::Failed;
+    assert_eq!(w.locked_by(StepId::Service), Some(StepId::NatGateway));
+    assert_eq!(w.locked_by(StepId::NatGateway), None);
+    // A first apply that failed locks what follows.
+    w.session.step_mut(StepId::NatGateway).status = StepStatus::Applying;
+    assert_eq!(w.locked_by(StepId::Service), Some(StepId::NatGateway));
 }

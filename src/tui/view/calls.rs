@@ -4,7 +4,7 @@
 //! parameters and its error.
 
 use crate::aws::calls::CallRecord;
-use crate::tui::app::App;
+use crate::tui::app::{App, Viewport};
 use crate::tui::keys::Action;
 use crate::tui::theme::THEME;
 use ratatui::Frame;
@@ -31,7 +31,7 @@ fn outcome(c: &CallRecord) -> (String, ratatui::style::Style) {
         ("ok".into(), THEME.ok)
     } else if c.not_found() {
         (
-            format!("not found — a lookup ({})", code.unwrap_or_default()),
+            format!("not found (a lookup): {}", code.unwrap_or_default()),
             THEME.muted,
         )
     } else {
@@ -44,27 +44,29 @@ fn outcome(c: &CallRecord) -> (String, ratatui::style::Style) {
 
 /// Draws the log (or the opened call) over the body of the screen, between
 /// the header and the notice line, which it leaves alone.
-pub fn render(app: &App, selected: Option<usize>, open: bool, f: &mut Frame, area: Rect) {
+pub fn render(
+    app: &App,
+    (selected, open, scroll): (Option<usize>, bool, u16),
+    f: &mut Frame,
+    area: Rect,
+) {
     let body = Rect {
         y: area.y + 1,
         height: area.height.saturating_sub(3),
         ..area
     };
-    let calls = app
+    let log = app
         .connection()
-        .map(|c| c.aws.calls.snapshot())
+        .map(|c| c.aws.calls.clone())
         .unwrap_or_default();
-    let at = selected.unwrap_or(calls.len().saturating_sub(1));
+    let n = log.len();
+    let at = selected.unwrap_or(n.saturating_sub(1));
     let keys = &app.config.keys;
     let title = format!(
-        " API call log — {} calls · {} picks · {} {} · {} closes ",
-        calls.len(),
-        keys.label(Action::Up)
-            .split('/')
-            .next()
-            .unwrap_or("↑")
-            .to_owned()
-            + "/↓",
+        " API call log — {n} calls · {}/{} {} · {} {} · {} closes ",
+        keys.first(Action::Up),
+        keys.first(Action::Down),
+        if open { "scroll" } else { "pick" },
         keys.first(Action::Select),
         if open {
             "back to the list"
@@ -80,46 +82,57 @@ pub fn render(app: &App, selected: Option<usize>, open: bool, f: &mut Frame, are
     let inner = block.inner(body);
     f.render_widget(Clear, body);
     f.render_widget(block, body);
-    let text = match calls.get(at) {
-        Some(c) if open => detail(at, c),
-        _ => list(&calls, at, inner.height),
-    };
-    super::scroll::render(
-        f,
-        inner,
-        &text,
-        (0, None),
-        &crate::tui::app::Viewport::default(),
-        "",
-    );
+    let viewport = Viewport::default();
+    if open && let Some((_, c)) = log.window(at, 1).into_iter().next() {
+        let keys = format!("{}/{}", keys.first(Action::Up), keys.first(Action::Down));
+        super::scroll::render(f, inner, &detail(at, &c), (scroll, None), &viewport, &keys);
+        return;
+    }
+    let rows = usize::from(inner.height).max(1);
+    let start = (at + 1).saturating_sub(rows).max(log.first_kept());
+    let calls = log.window(start, rows);
+    let text = list(&calls, at, usize::from(inner.width));
+    let keep = calls.iter().position(|(i, _)| *i == at).map(|k| (k, k));
+    super::scroll::render(f, inner, &text, (0, keep), &viewport, "");
 }
 
-/// One row per call, the highlighted one kept in view.
-fn list(calls: &[CallRecord], at: usize, rows: u16) -> Text<'static> {
+/// One row per call, the highlighted one kept in view; what does not fit a
+/// row is cut, not wrapped.
+fn list(calls: &[(usize, CallRecord)], at: usize, width: usize) -> Text<'static> {
     if calls.is_empty() {
         return Text::from(Line::styled("No AWS call has been made yet.", THEME.muted));
     }
     let names: Vec<String> = calls
         .iter()
-        .map(|c| format!("{} {}", short(&c.service), c.operation))
+        .map(|(_, c)| format!("{} {}", short(&c.service), c.operation))
         .collect();
     let wide = names.iter().map(String::len).max().unwrap_or(0);
-    let room = usize::from(rows).max(1);
-    let start = (at + 1).saturating_sub(room);
     let mut lines = Vec::new();
-    for (i, c) in calls.iter().enumerate().skip(start).take(room) {
+    for ((i, c), name) in calls.iter().zip(&names) {
         let (word, st) = outcome(c);
         let retries = if c.attempts > 1 {
             format!(" · {} retries", c.attempts - 1)
         } else {
             String::new()
         };
-        let row = if i == at { THEME.selected } else { THEME.text };
+        let row = if *i == at { THEME.selected } else { THEME.text };
+        let head = format!(
+            "{:>5} {name:<wide$} {:>6} ms  ",
+            i + 1,
+            c.duration.as_millis()
+        );
+        let room = width.saturating_sub(Span::raw(head.as_str()).width());
+        let mut tail = format!("{word}{retries}");
+        if Span::raw(tail.as_str()).width() > room {
+            tail = tail
+                .chars()
+                .take(room.saturating_sub(1))
+                .collect::<String>()
+                + "…";
+        }
         lines.push(Line::from(vec![
-            Span::styled(format!("{:>4} ", i + 1), THEME.muted),
-            Span::styled(format!("{:<wide$}", names[i]), row),
-            Span::styled(format!(" {:>6} ms  ", c.duration.as_millis()), THEME.muted),
-            Span::styled(format!("{word}{retries}"), st),
+            Span::styled(head, row),
+            Span::styled(tail, st),
         ]));
     }
     Text::from(lines)
@@ -167,7 +180,9 @@ fn detail(i: usize, c: &CallRecord) -> Text<'static> {
 }
 
 /// The SDK's `CreateVpcInput { cidr_block: Some("10.0.0.0/16"), tag: None }`
-/// as `cidr_block  10.0.0.0/16` lines: fields left unset are left out.
+/// as `cidr_block  10.0.0.0/16` lines: fields left unset are left out, and
+/// nested values are written plainly (`[{resource_type: Vpc}]`), not as the
+/// SDK's Debug text.
 fn params(debug: &str) -> Vec<String> {
     // Unwrap `Input { field: CreateVpcInput { … } }` down to the struct
     // that holds the fields.
@@ -183,22 +198,47 @@ fn params(debug: &str) -> Vec<String> {
     }
     let mut out = Vec::new();
     for f in top_level(body) {
-        if let Some((k, v)) = f.trim().split_once(": ") {
-            let v = v.trim();
-            if v == "None" || v.is_empty() {
-                continue;
-            }
-            let v = v
-                .strip_prefix("Some(")
-                .and_then(|x| x.strip_suffix(')'))
-                .unwrap_or(v);
-            out.push(format!("  {k:<22} {}", v.trim_matches('"')));
+        if let Some((k, v)) = f.trim().split_once(": ")
+            && let Some(v) = plain(v)
+        {
+            out.push(format!("  {k:<22} {v}"));
         }
     }
     if out.is_empty() {
         out.push("  (none)".into());
     }
     out
+}
+
+/// One Debug value written plainly, or `None` when it is unset: `Some(x)` is
+/// `x`, strings lose their quotes, structs lose their type name and their
+/// unset fields, lists keep their brackets.
+fn plain(v: &str) -> Option<String> {
+    let v = v.trim();
+    if v == "None" || v.is_empty() {
+        return None;
+    }
+    if let Some(inner) = v.strip_prefix("Some(").and_then(|x| x.strip_suffix(')')) {
+        return plain(inner);
+    }
+    if let Some(inner) = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+        let items: Vec<String> = top_level(inner).into_iter().filter_map(plain).collect();
+        return Some(format!("[{}]", items.join(", ")));
+    }
+    if let Some((head, rest)) = v.split_once('{')
+        && !head.contains(['(', '[', '"'])
+        && let Some(inner) = rest.trim_end().strip_suffix('}')
+    {
+        let fields: Vec<String> = top_level(inner)
+            .into_iter()
+            .filter_map(|f| {
+                let (k, x) = f.trim().split_once(": ")?;
+                Some(format!("{k}: {}", plain(x)?))
+            })
+            .collect();
+        return Some(format!("{{{}}}", fields.join(", ")));
+    }
+    Some(v.trim_matches('"').to_string())
 }
 
 /// `a: 1, b: Some([x, y])` split at its top-level commas.
@@ -235,7 +275,8 @@ mod tests {
                 .any(|l| l.contains("cidr_block") && l.contains("10.0.0.0/16")),
             "{p:?}"
         );
-        assert!(p.iter().any(|l| l.contains("tag_specifications")), "{p:?}");
+        let tags = p.iter().find(|l| l.contains("tag_specifications")).unwrap();
+        assert!(tags.ends_with("[{resource_type: Vpc}]"), "{tags}");
         assert!(!p.iter().any(|l| l.contains("dry_run")), "{p:?}");
     }
 
@@ -252,7 +293,7 @@ mod tests {
             code: Some("NoSuchEntity".into()),
             message: None,
         };
-        assert!(outcome(&c).0.starts_with("not found"));
+        assert_eq!(outcome(&c).0, "not found (a lookup): NoSuchEntity");
         let denied = CallRecord {
             http_status: Some(403),
             code: Some("AccessDenied".into()),

@@ -44,8 +44,12 @@ pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
                 .saturating_add(2);
             ("Keys", lines, 76, h)
         }
-        Overlay::CallLog { selected, open } => {
-            return super::calls::render(app, *selected, *open, f, area);
+        Overlay::CallLog {
+            selected,
+            open,
+            scroll,
+        } => {
+            return super::calls::render(app, (*selected, *open, *scroll), f, area);
         }
         Overlay::NewSession { name, error } => {
             let mut lines = vec![

@@ -117,23 +117,27 @@ fn styled(row: &[(char, Style)]) -> Line<'static> {
 }
 
 /// Draws `text` into `area` from row `scroll` (kept within the text; with
-/// `keep` the row that must be visible, e.g. the selected field), records
+/// `keep` the lines, first to last, that must be visible — the selected
+/// field; when they do not all fit, their first), records
 /// the pane's size in `vp`, and, when there is more than fits, says on its
 /// last row where you are and how to move: `12–31 of 40 ↑↓ · PgUp/PgDn scroll`.
 pub fn render(
     f: &mut Frame,
     area: Rect,
     text: &Text<'static>,
-    (scroll, keep): (u16, Option<usize>),
+    (scroll, keep): (u16, Option<(usize, usize)>),
     vp: &Viewport,
     keys: &str,
 ) {
     let mut lines = Vec::new();
-    let mut keep = keep;
+    let (mut first, mut last) = (None, None);
     for (i, l) in text.lines.iter().enumerate() {
+        if keep.is_some_and(|(a, _)| a == i) {
+            first = Some(lines.len());
+        }
         lines.extend(wrap_line(l, usize::from(area.width)));
-        if keep == Some(i) {
-            keep = Some(lines.len() - 1);
+        if keep.is_some_and(|(_, b)| b == i) {
+            last = Some(lines.len().saturating_sub(1));
         }
     }
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
@@ -144,12 +148,16 @@ pub fn render(
     vp.total.set(total);
     let max = total.saturating_sub(page);
     let mut top = scroll.min(max);
-    if let Some(k) = keep.and_then(|k| u16::try_from(k).ok()) {
-        if k < top {
-            top = k;
-        } else if k >= top + page {
-            top = (k + 1).saturating_sub(page).min(max);
-        }
+    let row = |r: Option<usize>| r.and_then(|r| u16::try_from(r).ok());
+    if let Some(k) = row(last)
+        && k >= top + page
+    {
+        top = (k + 1).saturating_sub(page).min(max);
+    }
+    if let Some(k) = row(first)
+        && k < top
+    {
+        top = k;
     }
     let text_area = Rect {
         height: page,

@@ -22,9 +22,9 @@ fn worded(fix: &Fix, here: StepId, keys: &KeyTable) -> String {
     }
 }
 
-/// The selected tab's content, and the line that must stay in view (the
-/// Configure form's selected field).
-pub fn content(app: &App, w: &Wizard) -> (Text<'static>, Option<usize>) {
+/// The selected tab's content, and the lines (first, last) that must stay
+/// in view (the Configure form's selected field).
+pub fn content(app: &App, w: &Wizard) -> (Text<'static>, Option<(usize, usize)>) {
     match w.tab {
         Tab::Explain => (markdown::render(w.selected.explain()), None),
         Tab::Configure => configure(&app.config.keys, w),
@@ -54,7 +54,7 @@ fn not_applied(keys: &KeyTable, w: &Wizard) -> Line<'static> {
     }
 }
 
-fn configure(keys: &KeyTable, w: &Wizard) -> (Text<'static>, Option<usize>) {
+fn configure(keys: &KeyTable, w: &Wizard) -> (Text<'static>, Option<(usize, usize)>) {
     let fields = form::values(&w.inputs, w.selected);
     if fields.is_empty() {
         return (
@@ -78,6 +78,7 @@ fn configure(keys: &KeyTable, w: &Wizard) -> (Text<'static>, Option<usize>) {
     let field = w.form.field.min(fields.len() - 1);
     let mut keep = None;
     for (i, (f, value)) in fields.iter().enumerate() {
+        let starts = lines.len();
         let selected = i == field && w.focus == Focus::Content;
 
         let editing = selected && w.form.editing.is_some();
@@ -146,7 +147,7 @@ fn configure(keys: &KeyTable, w: &Wizard) -> (Text<'static>, Option<usize>) {
             }
         }
         if i == field {
-            keep = Some(lines.len() - 1);
+            keep = Some((starts, lines.len() - 1));
         }
     }
     (Text::from(lines), keep)

@@ -131,6 +131,17 @@ pub fn run(mut c: Command) -> Output {
     out
 }
 
+/// Runs a command that must succeed (its stderr in the failure message).
+pub fn succeeds(c: &mut Command) -> Output {
+    let out = c.output().expect("run the command");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Operations that change something in the account.
 pub fn mutating(ops: &[String]) -> Vec<String> {
     ops.iter()
