@@ -24,6 +24,17 @@ fn notice(a: &App) -> String {
         .unwrap_or_default()
 }
 
+/// Presses `r` through `update`, which returns the re-check it wants
+/// instead of starting it; the request it names (never run).
+fn recheck_asked(h: &mut Harness) -> Req {
+    let r = crossterm::event::KeyEvent::from(KeyCode::Char('r'));
+    let cmds = h.app.update(Msg::Key(r));
+    match cmds.iter().find(|c| matches!(c, Cmd::Validate(..))) {
+        Some(Cmd::Validate(asked, ..)) => *asked,
+        _ => panic!("r asked for no re-check: {cmds:?}"),
+    }
+}
+
 async fn opened(w: &World, name: &str) -> Harness {
     let mut h = Harness::new(w, Some(name), None);
     h.until("the session", MIN, |a| {
@@ -40,18 +51,7 @@ async fn a_late_answer_never_lands_in_another_session() {
     let w = World::new().await;
     let mut h = opened(&w, "one").await;
     h.apply(StepId::TaskDefinition).await;
-    // `update` returns the re-check it wants instead of starting it.
-    let cmds = h
-        .app
-        .update(Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Char(
-            'r',
-        ))));
-    let Some(Cmd::Validate(asked, ..)) = cmds.iter().find(|c| matches!(c, Cmd::Validate(..)))
-    else {
-        panic!("r asked for no re-check: {cmds:?}");
-    };
-    let asked = *asked;
-    drop(cmds);
+    let asked = recheck_asked(&mut h);
     // Back to the list, and into session `two`.
     h.press(KeyCode::Esc);
     h.until("the picker", MIN, |a| matches!(a.screen, Screen::Picker))
@@ -419,17 +419,7 @@ async fn a_step_that_could_not_be_checked_is_not_said_to_pass() {
     let w = World::new().await;
     let mut h = opened(&w, "unread").await;
     h.apply(StepId::TaskDefinition).await;
-    let cmds = h
-        .app
-        .update(Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Char(
-            'r',
-        ))));
-    let Some(Cmd::Validate(asked, ..)) = cmds.iter().find(|c| matches!(c, Cmd::Validate(..)))
-    else {
-        panic!("r asked for no re-check: {cmds:?}");
-    };
-    let asked = *asked;
-    drop(cmds);
+    let asked = recheck_asked(&mut h);
     h.app.handle(Msg::Validated(
         asked,
         vec![(

@@ -122,14 +122,7 @@ fn list(calls: &[(usize, CallRecord)], at: usize, width: usize) -> Text<'static>
             c.duration.as_millis()
         );
         let room = width.saturating_sub(Span::raw(head.as_str()).width());
-        let mut tail = format!("{word}{retries}");
-        if Span::raw(tail.as_str()).width() > room {
-            tail = tail
-                .chars()
-                .take(room.saturating_sub(1))
-                .collect::<String>()
-                + "…";
-        }
+        let tail = super::cut(format!("{word}{retries}"), room);
         lines.push(Line::from(vec![
             Span::styled(head, row),
             Span::styled(tail, st),

@@ -55,16 +55,8 @@ pub fn draw(app: &App, f: &mut Frame) {
             Notice::Warn(_) => ("! ", THEME.warn),
             Notice::Error(_) => ("✗ ", THEME.fail),
         };
-        let mut text = format!(" {glyph}{}", n.text());
-        let room = usize::from(notice.width);
-        if Span::raw(text.as_str()).width() > room {
-            // Cut where it shows, and say so, rather than mid-word at the edge.
-            text = text
-                .chars()
-                .take(room.saturating_sub(1))
-                .collect::<String>()
-                + "…";
-        }
+        // Cut where it shows, and say so, rather than mid-word at the edge.
+        let text = cut(format!(" {glyph}{}", n.text()), usize::from(notice.width));
         f.render_widget(Paragraph::new(Line::styled(text, style)), notice);
     }
     f.render_widget(footer_line(app), footer);
@@ -135,6 +127,17 @@ fn footer_line(app: &App) -> Paragraph<'static> {
         spans.push(Span::styled(format!(" {what} "), THEME.muted));
     }
     Paragraph::new(Line::from(spans))
+}
+
+/// `text` in at most `room` columns: cut with `…` when it is longer.
+fn cut(text: String, room: usize) -> String {
+    if Span::raw(text.as_str()).width() <= room {
+        return text;
+    }
+    text.chars()
+        .take(room.saturating_sub(1))
+        .collect::<String>()
+        + "…"
 }
 
 /// The keys that scroll long text, for its position label (`PgUp/PgDn`).
