@@ -73,6 +73,8 @@ wait_for "step 5 done — created" 10
 never "more above"
 t send-keys -t e2e q
 wait_for "GATEWALK-EXIT=0" 20
+# Back in the shell, it says how to come back.
+wait_for "gatewalk --session e2e\` carries on" 5
 
 # Resume: the re-check reports what it found instead of "re-checking…".
 launch --session e2e

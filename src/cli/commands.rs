@@ -209,7 +209,10 @@ async fn wizard(args: &Args, home: std::path::PathBuf, engine: &'static dyn Engi
         notice,
         engine,
     };
-    crate::tui::run(config).await?;
+    if let Some(name) = crate::tui::run(config).await? {
+        // The terminal is back: say how to come back.
+        println!("gatewalk: session `{name}` is saved; `gatewalk --session {name}` carries on");
+    }
     Ok(EXIT_OK)
 }
 

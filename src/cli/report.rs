@@ -42,7 +42,8 @@ impl Printer {
             "{}",
             paint(
                 Role::Muted,
-                "+ create   = exists already, kept   ~ change   - delete"
+                "legend: + create · = exists already, kept · ~ change · - delete; $NAMES in the \
+                 commands stand for ids earlier steps made (`gatewalk inspect` shows them)"
             )
         );
         let yours = plans

@@ -136,10 +136,10 @@ impl App {
         let action = self.config.keys.action(self.context(), &k);
         match ov {
             Overlay::Help => {
-                if matches!(
-                    action,
-                    Some(Action::Back | Action::Help | Action::CallLog | Action::Quit)
-                ) {
+                if action == Some(Action::Quit) {
+                    self.overlay = None;
+                    self.quit_asked();
+                } else if matches!(action, Some(Action::Back | Action::Help | Action::CallLog)) {
                     self.overlay = None;
                 }
             }
@@ -243,7 +243,11 @@ impl App {
         let mut next = (selected, open, scroll);
         match action {
             Some(Action::Back | Action::Select) if open => next = (Some(at), false, 0),
-            Some(Action::Back | Action::CallLog | Action::Quit | Action::Help) => {
+            Some(Action::Quit) => {
+                self.overlay = None;
+                return self.quit_asked();
+            }
+            Some(Action::Back | Action::CallLog | Action::Help) => {
                 self.overlay = None;
                 return;
             }

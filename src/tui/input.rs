@@ -28,13 +28,7 @@ impl App {
             return;
         };
         match action {
-            Action::Quit => {
-                if self.wizard().is_some_and(|w| w.job.is_some()) {
-                    self.overlay = Some(Overlay::ConfirmQuit);
-                } else {
-                    self.quit = true;
-                }
-            }
+            Action::Quit => self.quit_asked(),
             Action::Help => self.overlay = Some(Overlay::Help),
             Action::CallLog => {
                 self.overlay = Some(Overlay::CallLog {
@@ -45,6 +39,15 @@ impl App {
             }
             _ if matches!(self.screen, Screen::Picker) => self.on_picker_action(action),
             _ => self.on_wizard_action(action),
+        }
+    }
+
+    /// The quit key: quits, or asks first while a step runs.
+    pub(super) fn quit_asked(&mut self) {
+        if self.wizard().is_some_and(|w| w.job.is_some()) {
+            self.overlay = Some(Overlay::ConfirmQuit);
+        } else {
+            self.quit = true;
         }
     }
 

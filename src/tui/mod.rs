@@ -27,9 +27,10 @@ use std::time::Duration;
 /// How often spinners and elapsed times move.
 pub const TICK: Duration = Duration::from_millis(100);
 
-/// Runs the wizard until the user quits. The terminal is restored on every
-/// path out, panics included (ratatui's hook).
-pub async fn run(config: Config) -> crate::Result<()> {
+/// Runs the wizard until the user quits; the session that was open, if
+/// any. The terminal is restored on every path out, panics included
+/// (ratatui's hook).
+pub async fn run(config: Config) -> crate::Result<Option<String>> {
     // try_init installs the same restoring panic hook as init, but reports a
     // terminal that cannot be set up as an error instead of panicking.
     let mut terminal = ratatui::try_init()
@@ -39,7 +40,10 @@ pub async fn run(config: Config) -> crate::Result<()> {
     r
 }
 
-async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> crate::Result<()> {
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    config: Config,
+) -> crate::Result<Option<String>> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut app = App::new(config, tx);
     app.start();
@@ -62,13 +66,13 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> 
                 Some(Err(e)) => {
                     return Err(crate::Error::Terminal(format!("cannot read the terminal: {e}")));
                 }
-                None => return Ok(()),
+                None => return Ok(open(&app)),
             },
             Some(m) = rx.recv() => app.handle(m),
             _ = tick.tick() => app.handle(Msg::Tick),
             () = &mut term => {
                 tracing::warn!("SIGTERM: leaving the wizard");
-                return Ok(());
+                return Ok(open(&app));
             }
         }
         // Take whatever else arrived before drawing again.
@@ -77,7 +81,12 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, config: Config) -> 
         }
         if app.quit {
             tracing::info!("quit by the user");
-            return Ok(());
+            return Ok(open(&app));
         }
     }
+}
+
+/// The name of the session open in the wizard.
+fn open(app: &App) -> Option<String> {
+    app.wizard().map(|w| w.session.name.clone())
 }

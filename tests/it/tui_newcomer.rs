@@ -137,9 +137,14 @@ async fn reopening_says_what_the_recheck_found_and_the_call_log_opens() {
         h.app.overlay,
         Some(Overlay::CallLog { open: false, .. })
     ));
-    h.press(KeyCode::Esc);
-    assert!(h.app.overlay.is_none());
+    // The footer under the log names the log's keys, quit among them.
+    let screen = h.screen();
+    assert!(
+        screen.contains("enter open") && screen.contains("q quit"),
+        "{screen}"
+    );
     h.press(KeyCode::Char('q'));
+    assert!(h.app.quit, "q in the call log quits, as the footer says");
     drop(h);
     let mut h = opened(&w, "back").await;
     assert!(
@@ -332,6 +337,13 @@ async fn drift_shows_by_itself_and_the_step_that_owns_it_repairs_it() {
     })
     .await;
     assert!(h.screen().contains("~ repair"), "{}", h.screen());
+    // Its checks name the one repair: applying it (not a command by hand).
+    while h.app.wizard().unwrap().tab != Tab::Checks {
+        h.press(KeyCode::Tab);
+    }
+    let checks = h.screen();
+    assert!(checks.contains("press a to apply this step"), "{checks}");
+    assert!(!checks.contains("replace-route"), "{checks}");
     h.press(KeyCode::Char('a'));
     assert!(h.app.wizard().unwrap().job.is_some(), "{}", notice(&h.app));
     h.until("step 5", MIN, |a| {

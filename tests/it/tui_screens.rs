@@ -356,6 +356,19 @@ async fn done_screen_help_and_too_small() {
         typed: "dem".into(),
     });
     snap!("teardown_confirm", f.app);
+    f.app.overlay = Some(Overlay::ConfirmTeardown {
+        typed: "dex".into(),
+    });
+    let wrong = render(&f.app, 80, 24);
+    assert!(wrong.contains("✗ that is not `demo`"), "{wrong}");
+    // A long notice takes two rows, then is cut and says so.
+    f.app.overlay = None;
+    f.app.info("word ".repeat(40));
+    let long = render(&f.app, 80, 24);
+    let rows: Vec<&str> = long.lines().collect();
+    assert!(rows[rows.len() - 3].contains("word"), "{long}");
+    assert!(rows[rows.len() - 2].contains("word"), "{long}");
+    assert!(long.contains('…'), "{long}");
     f.app.overlay = Some(Overlay::Help);
     snap!("help_overlay", f.app);
     f.app.overlay = Some(Overlay::CallLog {

@@ -133,7 +133,8 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         "private route table sends 0.0.0.0/0 to the NAT gateway",
         to_nat && !blackhole,
         format!("{rt_id}: {}", describe_routes(&rt)),
-        format!("aws ec2 replace-route --route-table-id {rt_id} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id {nat_id}"),
+        // The route is this step's own: applying it again points it back.
+        APPLY,
     ));
     if let Some(private) = s.output(PRIVATE_SUBNET_KEY) {
         let assoc = rt
@@ -148,15 +149,13 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             } else {
                 "not associated".into()
             },
-            format!("aws ec2 associate-route-table --route-table-id {rt_id} --subnet-id {private}"),
+            APPLY,
         ));
         c.push(Check::expect(
             "private subnet still has no route to the internet gateway",
             !routes_to_igw(&rt),
             describe_routes(&rt),
-            format!(
-                "remove the igw- route from {rt_id}: tasks must not be reachable from the internet"
-            ),
+            APPLY,
         ));
     }
     Ok(c)

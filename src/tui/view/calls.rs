@@ -62,19 +62,24 @@ pub fn render(
     let n = log.len();
     let at = selected.unwrap_or(n.saturating_sub(1));
     let keys = &app.config.keys;
-    let title = format!(
-        " API call log — {n} calls · {}/{} {} · {} {} · {} closes ",
-        keys.first(Action::Up),
-        keys.first(Action::Down),
-        if open { "scroll" } else { "pick" },
-        keys.first(Action::Select),
-        if open {
-            "back to the list"
-        } else {
-            "opens one"
-        },
-        keys.first(Action::Back),
-    );
+    let title = if open {
+        format!(
+            " API call #{} — {}/{} scroll · {} back to the list ",
+            at + 1,
+            keys.first(Action::Up),
+            keys.first(Action::Down),
+            keys.first(Action::Back),
+        )
+    } else {
+        format!(
+            " API call log — {n} call{} · {}/{} pick · {} opens one · {} closes ",
+            if n == 1 { "" } else { "s" },
+            keys.first(Action::Up),
+            keys.first(Action::Down),
+            keys.first(Action::Select),
+            keys.first(Action::Back),
+        )
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(THEME.focus)
@@ -123,10 +128,13 @@ fn list(calls: &[(usize, CallRecord)], at: usize, width: usize) -> Text<'static>
         );
         let room = width.saturating_sub(Span::raw(head.as_str()).width());
         let tail = super::cut(format!("{word}{retries}"), room);
-        lines.push(Line::from(vec![
-            Span::styled(head, row),
-            Span::styled(tail, st),
-        ]));
+        let line = Line::from(vec![Span::styled(head, row), Span::styled(tail, st)]);
+        // The highlight runs the whole row.
+        lines.push(if *i == at {
+            line.style(THEME.selected)
+        } else {
+            line
+        });
     }
     Text::from(lines)
 }
@@ -177,9 +185,21 @@ fn detail(i: usize, c: &CallRecord) -> Text<'static> {
 /// nested values are written plainly (`[{resource_type: Vpc}]`), not as the
 /// SDK's Debug text.
 fn params(debug: &str) -> Vec<String> {
-    // Unwrap `Input { field: CreateVpcInput { … } }` down to the struct
-    // that holds the fields.
+    // Unwrap `Input(TypeErasedBox[!Clone]:CreateVpcInput { … })` (the
+    // orchestrator's box around the input) down to the struct that holds
+    // the fields.
     let mut body = debug.trim();
+    if let Some(x) = body
+        .strip_prefix("Input(")
+        .and_then(|x| x.strip_suffix(')'))
+    {
+        body = x;
+    }
+    if body.starts_with("TypeErasedBox")
+        && let Some((_, x)) = body.split_once("]:")
+    {
+        body = x;
+    }
     while let Some((head, rest)) = body.split_once(" { ")
         && !head.contains(['(', '[', ','])
         && let Some(inner) = rest.strip_suffix(" }").or_else(|| rest.strip_suffix('}'))
@@ -271,6 +291,19 @@ mod tests {
         let tags = p.iter().find(|l| l.contains("tag_specifications")).unwrap();
         assert!(tags.ends_with("[{resource_type: Vpc}]"), "{tags}");
         assert!(!p.iter().any(|l| l.contains("dry_run")), "{p:?}");
+    }
+
+    #[test]
+    fn the_orchestrators_box_around_the_input_is_unwrapped() {
+        let p = params(
+            r#"Input(TypeErasedBox[!Clone]:CreateNatGatewayInput { availability_mode: None, allocation_id: Some("eipalloc-1"), subnet_id: Some("subnet-2") })"#,
+        );
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p[0].contains("allocation_id") && p[0].ends_with("eipalloc-1"),
+            "{p:?}"
+        );
+        assert!(!p.iter().any(|l| l.contains("TypeErasedBox")), "{p:?}");
     }
 
     #[test]

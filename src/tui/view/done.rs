@@ -116,6 +116,11 @@ fn cost_lines(costs: &[cost::CostLine], lines: &mut Vec<Line<'static>>) {
         "What it costs per hour while it runs (us-east-1 list prices)",
         THEME.title,
     ));
+    let wide = costs
+        .iter()
+        .map(|c| Span::raw(c.what.as_str()).width())
+        .max()
+        .unwrap_or(0);
     for c in costs {
         let price = if c.per_hour > 0.0 {
             format!("${:.4}/h", c.per_hour)
@@ -123,7 +128,7 @@ fn cost_lines(costs: &[cost::CostLine], lines: &mut Vec<Line<'static>>) {
             c.plus.to_string()
         };
         lines.push(Line::styled(
-            format!("  {:<44} {price}", c.what),
+            format!("  {:<wide$}  {price}", c.what),
             THEME.muted,
         ));
     }

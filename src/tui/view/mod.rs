@@ -10,7 +10,8 @@ pub mod scroll;
 mod tabs;
 mod wizard;
 
-use super::app::{App, Conn, Notice, Screen};
+use super::app::{App, Conn, Notice, Overlay, Screen};
+use super::keys::Action;
 use super::theme::THEME;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -35,10 +36,27 @@ pub fn draw(app: &App, f: &mut Frame) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return too_small(app, f, area);
     }
+    let notice_text = app.notice.as_ref().map(|n| {
+        let (glyph, style) = match n {
+            Notice::Info(_) => ("", THEME.pending),
+            Notice::Success(_) => ("✓ ", THEME.ok),
+            Notice::Warn(_) => ("! ", THEME.warn),
+            Notice::Error(_) => ("✗ ", THEME.fail),
+        };
+        (format!(" {glyph}{}", n.text()), style)
+    });
+    // A notice longer than a row gets two (then it is cut, and says so).
+    let rows = notice_text.as_ref().map_or(1, |(t, _)| {
+        if Span::raw(t.as_str()).width() > usize::from(area.width) {
+            2
+        } else {
+            1
+        }
+    });
     let [header, body, notice, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(rows),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -48,16 +66,14 @@ pub fn draw(app: &App, f: &mut Frame) {
         Screen::Wizard(w) if w.done_screen => done::render(app, w, f, body),
         Screen::Wizard(w) => wizard::render(app, w, f, body),
     }
-    if let Some(n) = &app.notice {
-        let (glyph, style) = match n {
-            Notice::Info(_) => ("", THEME.pending),
-            Notice::Success(_) => ("✓ ", THEME.ok),
-            Notice::Warn(_) => ("! ", THEME.warn),
-            Notice::Error(_) => ("✗ ", THEME.fail),
-        };
-        // Cut where it shows, and say so, rather than mid-word at the edge.
-        let text = cut(format!(" {glyph}{}", n.text()), usize::from(notice.width));
-        f.render_widget(Paragraph::new(Line::styled(text, style)), notice);
+    if let Some((text, style)) = notice_text {
+        // Wrapped in its rows; cut where it ends, and said so.
+        let room = usize::from(notice.width) * usize::from(notice.height);
+        let text = cut(text, room.saturating_sub(usize::from(notice.width) / 4));
+        f.render_widget(
+            Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
+            notice,
+        );
     }
     f.render_widget(footer_line(app), footer);
     if let Some(ov) = &app.overlay {
@@ -74,14 +90,14 @@ fn too_small(app: &App, f: &mut Frame, area: Rect) {
         )),
         Line::from(format!(
             "Enlarge the window or make the font smaller. Press {} to quit.",
-            app.config.keys.first(super::keys::Action::Quit)
+            app.config.keys.first(Action::Quit)
         )),
     ];
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
 fn header_line(app: &App) -> Paragraph<'static> {
-    let sandbox = app.config.keys.first(super::keys::Action::Sandbox);
+    let sandbox = app.config.keys.first(Action::Sandbox);
     let mut parts: Vec<String> = vec!["gatewalk".into()];
     if let Some(w) = app.wizard() {
         parts.push(format!("session {}", w.session.name));
@@ -122,6 +138,43 @@ fn header_line(app: &App) -> Paragraph<'static> {
 
 fn footer_line(app: &App) -> Paragraph<'static> {
     let mut spans = Vec::new();
+    if let Some(ov) = &app.overlay {
+        // A dialog has the keys: say its keys, not the screen's below it.
+        let k = |a| app.config.keys.first(a);
+        let pairs: Vec<(String, &str)> = match ov {
+            Overlay::Help => vec![(k(Action::Back), "close"), (k(Action::Quit), "quit")],
+            Overlay::CallLog { open: true, .. } => vec![
+                (format!("{}/{}", k(Action::Up), k(Action::Down)), "scroll"),
+                (k(Action::Back), "back to the list"),
+                (k(Action::Quit), "quit"),
+            ],
+            Overlay::CallLog { .. } => vec![
+                (format!("{}/{}", k(Action::Up), k(Action::Down)), "pick"),
+                (k(Action::Select), "open"),
+                (k(Action::Back), "close"),
+                (k(Action::Quit), "quit"),
+            ],
+            Overlay::NewSession { .. }
+            | Overlay::ConfirmTeardown { .. }
+            | Overlay::Adopt { .. } => {
+                vec![
+                    ("type".into(), "the name"),
+                    ("enter".into(), "confirm"),
+                    ("esc".into(), "cancel"),
+                ]
+            }
+            Overlay::ConfirmDelete { .. }
+            | Overlay::ConfirmQuit
+            | Overlay::ConfirmChangeYours { .. } => {
+                vec![("y".into(), "yes"), ("any other key".into(), "no")]
+            }
+        };
+        for (keys, what) in pairs {
+            spans.push(Span::styled(format!(" {keys}"), THEME.key));
+            spans.push(Span::styled(format!(" {what} "), THEME.muted));
+        }
+        return Paragraph::new(Line::from(spans));
+    }
     for (keys, what) in app.config.keys.footer(app.context()) {
         spans.push(Span::styled(format!(" {keys}"), THEME.key));
         spans.push(Span::styled(format!(" {what} "), THEME.muted));
@@ -142,7 +195,6 @@ fn cut(text: String, room: usize) -> String {
 
 /// The keys that scroll long text, for its position label (`PgUp/PgDn`).
 fn scroll_keys(app: &App) -> String {
-    use super::keys::Action;
     format!(
         "{}/{}",
         app.config.keys.first(Action::PageUp),

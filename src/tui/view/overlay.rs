@@ -8,7 +8,7 @@ use crate::tui::theme::THEME;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear};
 
 fn dialog(title: &str) -> Block<'static> {
     Block::default()
@@ -42,7 +42,7 @@ pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
             let h = u16::try_from(lines.len())
                 .unwrap_or(u16::MAX)
                 .saturating_add(2);
-            ("Keys", lines, 76, h)
+            ("Keys", lines, area.width.saturating_sub(4).min(100), h + 2)
         }
         Overlay::CallLog {
             selected,
@@ -96,9 +96,16 @@ pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
                     Line::from(""),
                     Line::from("Type the session name and press Enter (Esc cancels):"),
                     prompt(typed),
+                    if typed.text() == name {
+                        Line::styled("✓ Enter tears it down", THEME.ok)
+                    } else if name.starts_with(typed.text()) {
+                        Line::styled("", THEME.muted)
+                    } else {
+                        Line::styled(format!("✗ that is not `{name}`"), THEME.fail)
+                    },
                 ],
                 72,
-                9,
+                10,
             )
         }
         Overlay::ConfirmChangeYours { step, what } => (
@@ -137,11 +144,17 @@ pub fn render(app: &App, ov: &Overlay, f: &mut Frame, area: Rect) {
     };
     let r = centered(area, w, h);
     f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(dialog(title)),
-        r,
+    let block = dialog(title);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    // Wrapped with hanging indents (a help line continues under its text).
+    super::scroll::render(
+        f,
+        inner,
+        &ratatui::text::Text::from(lines),
+        (0, None),
+        &crate::tui::app::Viewport::default(),
+        "",
     );
 }
 

@@ -160,7 +160,8 @@ fn plan(app: &App, w: &Wizard) -> Text<'static> {
     };
     let mut lines = repairs(w);
     lines.push(Line::styled(
-        "What apply does here, and the aws CLI command that would do the same:",
+        "What apply does here, and the aws CLI command that would do the same \
+         ($NAMES stand for ids earlier steps made; their Live tabs show them):",
         THEME.muted,
     ));
     for c in changes {
