@@ -369,6 +369,9 @@ async fn done_screen_help_and_too_small() {
     assert!(rows[rows.len() - 3].contains("word"), "{long}");
     assert!(rows[rows.len() - 2].contains("word"), "{long}");
     assert!(long.contains('…'), "{long}");
+    // One that fits a row is whole.
+    f.app.info("x".repeat(78));
+    assert!(!render(&f.app, 80, 24).contains('…'));
     f.app.overlay = Some(Overlay::Help);
     snap!("help_overlay", f.app);
     f.app.overlay = Some(Overlay::CallLog {

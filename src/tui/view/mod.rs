@@ -68,8 +68,10 @@ pub fn draw(app: &App, f: &mut Frame) {
     }
     if let Some((text, style)) = notice_text {
         // Wrapped in its rows; cut where it ends, and said so.
-        let room = usize::from(notice.width) * usize::from(notice.height);
-        let text = cut(text, room.saturating_sub(usize::from(notice.width) / 4));
+        // (Two rows hold a little less than twice a row: words wrap whole.)
+        let w = usize::from(notice.width);
+        let room = if notice.height > 1 { 2 * w - w / 4 } else { w };
+        let text = cut(text, room);
         f.render_widget(
             Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
             notice,
