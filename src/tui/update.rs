@@ -314,9 +314,14 @@ impl App {
         let Screen::Wizard(w) = &mut self.screen else {
             return;
         };
+        if w.handle.is_none() {
+            // A job holds the session and changes the account: this answer
+            // was asked before it and is asked again when the job ends.
+            return;
+        }
         let failing_before = w.session.failing();
-        // Steps that could not be checked (an AWS error, or no handle to
-        // record them with): never counted as passing.
+        // Steps that could not be checked (an AWS error): never counted
+        // as passing.
         let mut unjudged: Vec<(StepId, String)> = Vec::new();
         for (step, r) in results {
             if w.pending.checks.get(&step) != Some(&req.id) {
@@ -325,8 +330,8 @@ impl App {
             w.pending.checks.remove(&step);
             match (&r, w.handle.as_mut()) {
                 (Ok(checks), Some(h)) => h.session_mut().record_checks(step, checks),
-                (Ok(_), None) => unjudged.push((step, "a step was running".into())),
                 (Err(e), _) => unjudged.push((step, crate::text::one_line(&e.to_string()))),
+                (Ok(_), None) => {} // not reached: a job's answers return above
             }
             w.checks.insert(step, load(r));
         }

@@ -443,3 +443,49 @@ async fn a_step_that_could_not_be_checked_is_not_said_to_pass() {
     assert!(said.starts_with("could not check step 1"), "{said}");
     assert!(!said.contains("pass"), "{said}");
 }
+
+/// An answer asked before a step started applying, arriving while it runs,
+/// is not taken (the apply changes the account); it is asked again once the
+/// apply ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_that_lands_during_an_apply_is_asked_again_after_it() {
+    let w = World::new().await;
+    let mut h = opened(&w, "during").await;
+    h.apply(StepId::TaskDefinition).await;
+    let asked = recheck_asked(&mut h);
+    h.press(KeyCode::Char('a'));
+    assert!(h.app.wizard().unwrap().job.is_some());
+    h.app.handle(Msg::Validated(
+        asked,
+        vec![(
+            StepId::TaskDefinition,
+            Ok(vec![Check::fail(
+                "probe",
+                "read before the apply",
+                "nothing",
+            )]),
+        )],
+    ));
+    assert_eq!(h.status(StepId::TaskDefinition), StepStatus::Done);
+    let said = notice(&h.app);
+    assert!(
+        !said.contains("fail") && !said.contains("could not"),
+        "{said}"
+    );
+    h.until("the apply and the check asked again", MIN, |a| {
+        a.wizard().is_some_and(|w| {
+            w.job.is_none()
+                && w.pending.checks.is_empty()
+                && matches!(w.checks.get(&StepId::TaskDefinition), Some(Load::Ready(..)))
+        })
+    })
+    .await;
+    assert_eq!(h.status(StepId::TaskDefinition), StepStatus::Done);
+    assert_eq!(h.status(StepId::ClusterVpc), StepStatus::Done);
+    // What step 1's Checks show was read after the apply, not the probe.
+    let Some(Load::Ready(checks, _)) = h.app.wizard().unwrap().checks.get(&StepId::TaskDefinition)
+    else {
+        unreachable!()
+    };
+    assert!(!checks.iter().any(|c| c.name == "probe"), "{checks:#?}");
+}
