@@ -372,6 +372,12 @@ async fn done_screen_help_and_too_small() {
     // One that fits a row is whole.
     f.app.info("x".repeat(78));
     assert!(!render(&f.app, 80, 24).contains('…'));
+    // A row's worth takes one row, not a second empty one.
+    f.app.info("y".repeat(79));
+    let one = render(&f.app, 80, 24);
+    let rows: Vec<&str> = one.lines().collect();
+    assert!(rows[rows.len() - 2].contains(&"y".repeat(79)), "{one}");
+    assert!(!rows[rows.len() - 3].contains('y'), "{one}");
     f.app.overlay = Some(Overlay::Help);
     snap!("help_overlay", f.app);
     f.app.overlay = Some(Overlay::CallLog {

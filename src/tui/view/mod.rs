@@ -43,11 +43,12 @@ pub fn draw(app: &App, f: &mut Frame) {
             Notice::Warn(_) => ("! ", THEME.warn),
             Notice::Error(_) => ("✗ ", THEME.fail),
         };
-        (format!(" {glyph}{}", n.text()), style)
+        (format!("{glyph}{}", n.text()), style)
     });
     // A notice longer than a row gets two (then it is cut, and says so).
     let rows = notice_text.as_ref().map_or(1, |(t, _)| {
-        if Span::raw(t.as_str()).width() > usize::from(area.width) {
+        // (Drawn one column in from the edge.)
+        if Span::raw(t.as_str()).width() >= usize::from(area.width) {
             2
         } else {
             1
@@ -67,6 +68,11 @@ pub fn draw(app: &App, f: &mut Frame) {
         Screen::Wizard(w) => wizard::render(app, w, f, body),
     }
     if let Some((text, style)) = notice_text {
+        let notice = Rect {
+            x: notice.x + 1,
+            width: notice.width.saturating_sub(1),
+            ..notice
+        };
         // Wrapped in its rows; cut where it ends, and said so.
         // (Two rows hold a little less than twice a row: words wrap whole.)
         let w = usize::from(notice.width);
