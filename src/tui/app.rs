@@ -425,8 +425,6 @@ pub enum Screen {
 pub struct App {
     /// How it was started.
     pub config: Config,
-    /// Where messages from background tasks go.
-    pub tx: UnboundedSender<Msg>,
     /// Current screen.
     pub screen: Screen,
     /// The connection.
@@ -496,7 +494,7 @@ impl App {
     pub fn new(config: Config, tx: UnboundedSender<Msg>) -> Self {
         let notice = config.notice.clone().map(Notice::Warn);
         let runner = Runner::new(
-            tx.clone(),
+            tx,
             Setup {
                 home: config.home.clone(),
                 opts: config.opts.clone(),
@@ -506,7 +504,6 @@ impl App {
         );
         Self {
             config,
-            tx,
             screen: Screen::Picker,
             conn: Conn::Connecting,
             identity: None,

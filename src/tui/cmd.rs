@@ -84,11 +84,6 @@ impl Runner {
         }
     }
 
-    /// How many tasks of screens are still running (tests watch it).
-    pub fn running(&self) -> usize {
-        self.tasks.iter().filter(|(_, t)| !t.is_finished()).count()
-    }
-
     /// Aborts every task asked for by a screen older than `generation`.
     pub fn forget_before(&mut self, generation: u64) {
         self.tasks.retain(|(g, t)| {

@@ -178,7 +178,6 @@ impl App {
             Overlay::NewSession { mut name, error } => match k.code {
                 KeyCode::Esc => self.overlay = None,
                 KeyCode::Enter => {
-                    let _ = error;
                     let name = name.text().to_string();
                     let exists = self.sessions.iter().any(|r| r.name == name);
                     let error = crate::session::validate_name(&name)

@@ -93,6 +93,23 @@ impl Harness {
         }
     }
 
+    /// From the Configure tab of step 1: focuses the form, moves to `field`
+    /// and starts editing it with its `old` value erased.
+    pub(crate) fn edit_field(&mut self, field: &str, old: &str) {
+        self.press(KeyCode::Char('l'));
+        let at = gatewalk::steps::inputs::Inputs::fields(StepId::TaskDefinition)
+            .iter()
+            .position(|f| f.name == field)
+            .unwrap();
+        for _ in 0..at {
+            self.press(KeyCode::Char('j'));
+        }
+        self.press(KeyCode::Enter);
+        for _ in old.chars() {
+            self.press(KeyCode::Backspace);
+        }
+    }
+
     pub(crate) fn status(&self, step: StepId) -> StepStatus {
         self.app
             .wizard()
@@ -159,18 +176,7 @@ async fn a_new_user_walks_all_ten_steps_quits_resumes_and_tears_down() {
     // Configure step 1: memory 700 is refused as typed, 1024 is saved.
     h.press(KeyCode::Tab);
     assert_eq!(h.app.wizard().unwrap().tab, Tab::Configure);
-    h.press(KeyCode::Char('l'));
-    let memory = gatewalk::steps::inputs::Inputs::fields(StepId::TaskDefinition)
-        .iter()
-        .position(|f| f.name == "memory")
-        .unwrap();
-    for _ in 0..memory {
-        h.press(KeyCode::Char('j'));
-    }
-    h.press(KeyCode::Enter);
-    for _ in 0..4 {
-        h.press(KeyCode::Backspace);
-    }
+    h.edit_field("memory", "512");
     h.chars("700");
     assert!(h.app.wizard().unwrap().form.error.is_some());
     assert!(h.screen().contains("does not pair"), "{}", h.screen());

@@ -186,18 +186,7 @@ async fn the_form_follows_the_step_and_cpu_brings_memory_along() {
     }
     assert_eq!(h.app.wizard().unwrap().form.field, 0);
     assert!(h.screen().contains("family"), "{}", h.screen());
-    h.press(KeyCode::Char('l'));
-    let cpu = gatewalk::steps::inputs::Inputs::fields(StepId::TaskDefinition)
-        .iter()
-        .position(|f| f.name == "cpu")
-        .unwrap();
-    for _ in 0..cpu {
-        h.press(KeyCode::Char('j'));
-    }
-    h.press(KeyCode::Enter);
-    for _ in 0..3 {
-        h.press(KeyCode::Backspace);
-    }
+    h.edit_field("cpu", "256");
     h.chars("300");
     let err = h.app.wizard().unwrap().form.error.clone().unwrap();
     assert!(err.contains("cpu 300 is not a Fargate size"), "{err}");
