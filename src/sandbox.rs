@@ -47,6 +47,14 @@ const LAYER_FILES: &[(&str, &str)] = &[
     ("rules_elb.py", include_str!("../strict/rules_elb.py")),
     ("rules_apigw.py", include_str!("../strict/rules_apigw.py")),
     ("rules_iam.py", include_str!("../strict/rules_iam.py")),
+    ("rules_data.py", include_str!("../strict/rules_data.py")),
+    ("tasks.py", include_str!("../strict/tasks.py")),
+    ("deploys.py", include_str!("../strict/deploys.py")),
+    ("health.py", include_str!("../strict/health.py")),
+    ("invoke.py", include_str!("../strict/invoke.py")),
+    ("container.py", include_str!("../strict/container.py")),
+    ("net.py", include_str!("../strict/net.py")),
+    ("perms.py", include_str!("../strict/perms.py")),
 ];
 
 /// The path of the strict layer's control endpoint.
@@ -302,14 +310,16 @@ fn spawn(
             c
         }
     };
-    cmd.env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-        // Services report this many running tasks (moto runs no containers);
-        // the most a session may ask for, so every deployment "completes". The
-        // strict layer holds them at 0 until its deployment time has passed.
-        .env(
+    if matches!(server, Server::Bare) {
+        // Bare moto runs no tasks: its services report this many running
+        // (the most a session may ask for). Behind the strict layer the data
+        // plane runs them (strict/tasks.py).
+        cmd.env(
             "MOTO_ECS_SERVICE_RUNNING",
             crate::model::MAX_DESIRED.to_string(),
-        )
+        );
+    }
+    cmd.env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
         .stdout(logf)

@@ -15,8 +15,11 @@ import json
 import os
 import sys
 import threading
+import time
 import traceback
 
+import deploys
+import invoke
 from clock import Buckets, Clock, Timeline
 from wire import Answer, Refusal, error_response, parse, read_body
 
@@ -41,6 +44,9 @@ class Layer:
         self.timeline.clear()
         self.buckets.clear()
         self.enis = {}  # owner key -> [eni ids] the layer made for AWS-managed interfaces
+        self.svcs = {}  # (account, region, service arn) -> tasks.Svc: the data plane's tasks and deployments
+        self.by_ip = {}  # (account, region, task ip) -> tasks.Life
+        self.snapshots = {}  # (account, api id, deployment id) -> routes as deployed
         self.counts = {}  # rule id -> refusals, for the control endpoint
         self.internal_errors = 0
 
@@ -93,6 +99,8 @@ class StrictApp:
             "rules": self.layer.rules,
             "refusals": self.layer.counts,
             "pending_changes": len(self.layer.timeline.items),
+            # Tasks run, targets have health and invoke URLs answer (see invoke.py).
+            "data_plane": True,
             "internal_errors": self.layer.internal_errors,
         }
         return self._json(start_response, status, out)
@@ -119,10 +127,33 @@ class StrictApp:
                 flush=True,
             )
 
+    def advance(self):
+        """What is due on the timeline, then one step of every service's tasks."""
+        self.layer.timeline.tick()
+        try:
+            deploys.reconcile(self.layer, self.layer.clock.now())
+        except Exception:  # noqa: BLE001
+            self.layer.internal_errors += 1
+            print(f"strict-aws: INTERNAL ERROR in the data plane:\n{traceback.format_exc()}", file=sys.stderr,
+                  flush=True)
+
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL):
             return self.control(environ, start_response)
+        if invoke.is_invoke(environ):
+            with self.lock:
+                self.advance()
+                try:
+                    reply = invoke.answer(self.layer, environ)
+                except Exception:  # noqa: BLE001
+                    self.layer.internal_errors += 1
+                    print(f"strict-aws: INTERNAL ERROR answering an invoke URL:\n{traceback.format_exc()}",
+                          file=sys.stderr, flush=True)
+                    reply = invoke.Reply(500, '{"message":"Internal server error"}', why="an internal error of the sandbox")
+            # A timeout is waited out without holding up other requests.
+            time.sleep(reply.delay)
+            return reply.send(start_response)
         with self.lock:
             if path.startswith("/moto-api/reset"):
                 self.layer.reset()
@@ -133,7 +164,7 @@ class StrictApp:
                 return self.inner(environ, start_response)
             if TRACE:
                 print(f"strict-aws: call {call.service} {call.op}", file=sys.stderr, flush=True)
-            self.layer.timeline.tick()
+            self.advance()
             try:
                 for fn in self.layer.pre.get((call.service, call.op), []):
                     self.guarded(fn, call)

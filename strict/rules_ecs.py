@@ -1,21 +1,17 @@
 """ECS: what AWS refuses and how long it takes.
 
-Typical times (seconds at `real` pace):
-- a new deployment reaches steady state after its tasks are provisioned, pull the
-  image and pass the load balancer's health checks: about a minute;
-- a deleted service is DRAINING until its tasks have stopped — after the target
-  group's deregistration delay — and then INACTIVE;
-- a stopped Fargate task's network interface is released a while after the task.
+Typical times (seconds at `real` pace): a deleted service is DRAINING until its
+tasks have stopped — after the target group's deregistration delay — and then
+INACTIVE. A service's tasks and deployments are modelled in tasks.py and
+deploys.py.
 """
 
-from moto.core.utils import utcnow
-
 import backends as B
+import deploys as D
 import rules_iam
+import tasks as T
 
-DEPLOY_SECONDS = 60
 TASK_STOP_SECONDS = 10
-TASK_ENI_LINGER_SECONDS = 45
 DEFAULT_DEREGISTRATION_DELAY = 300
 
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
@@ -52,9 +48,10 @@ def register(layer):
     )
     layer.rule(
         "ecs-deployment-takes-time",
-        "a deployment (new service, new task definition, more tasks) is IN_PROGRESS until its new tasks run; a "
-        "task started while its execution role is still propagating fails ('ECS was unable to assume the role', "
-        "in the service's events) and costs the deployment another round",
+        "a deployment (new service, new task definition, forceNewDeployment, new network configuration) is "
+        "IN_PROGRESS until its tasks run with healthy targets; a task launched while its execution role is missing, "
+        "does not trust ecs-tasks.amazonaws.com or is still propagating fails ('ECS was unable to assume the role', "
+        "in the service's events) and is tried again",
         "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
     )
     layer.rule(
@@ -138,8 +135,8 @@ def register(layer):
             s.status = "INACTIVE"
             s.running_count = 0
             s.pending_count = 0
-            # The tasks' interfaces go only after the service is INACTIVE.
-            release_task_enis(layer, call, s, 0, 0)
+            # Its tasks have stopped by now; their interfaces linger a while.
+            D.stop_all(layer, call, s)
 
         layer.timeline.schedule(("ecs-service", s.arn), stop, inactive)
 
@@ -209,30 +206,52 @@ def register(layer):
         if s.status != "ACTIVE":
             raise layer.refuse("ecs-delete-service-scaled", "ServiceNotActiveException", "Service was not ACTIVE.")
         latest_active_revision(layer, call)
-        # moto sets the running count to the new desired count at once.
-        call.stash = s.running_count
 
     @layer.after("ecs", "CreateService")
     def deploying(layer, call, _data):
         s = B.service_of(call, "serviceName")
         if s is None:
             return
-        start_deployment(layer, call, s)
-        sync_task_enis(layer, call, s, s.desired_count)
+        keep_settings(call, s)
+        now = layer.clock.now()
+        d = T.new_deployment(layer, call, s, now)
+        # ECS starts the first tasks at once.
+        D.scale(layer, call, s, T.svc_state(layer, call, s), d, now)
+        D.render(s, T.svc_state(layer, call, s))
 
     @layer.after("ecs", "UpdateService")
     def updated(layer, call, _data):
         s = B.service_of(call, "service")
         if s is None:
             return
-        before = call.stash if call.stash is not None else s.running_count
-        if call.param("desiredCount") is not None:
-            n = int(call.param("desiredCount"))
-            release_task_enis(layer, call, s, n, drain_seconds(call, s))
-            sync_task_enis(layer, call, s, n)
-        if call.param("taskDefinition") or call.param("forceNewDeployment") or s.desired_count > before:
-            # New tasks start only after a deployment; the old ones keep running.
-            start_deployment(layer, call, s, running=min(before, s.desired_count))
+        keep_settings(call, s)
+        st = T.svc_state(layer, call, s)
+        primary = st.deploys[-1] if st.deploys else None
+        changed = call.param("taskDefinition") and (primary is None or primary.td != s.task_definition)
+        if changed or call.param("forceNewDeployment") or call.param("networkConfiguration"):
+            now = layer.clock.now()
+            D.scale(layer, call, s, st, T.new_deployment(layer, call, s, now), now)
+        D.render(s, st)
+
+    @layer.before("ecs", "ListTasks")
+    def list_tasks(layer, call):
+        D.list_tasks(layer, call)
+
+
+def keep_settings(call, s):
+    """What moto drops from CreateService (and UpdateService sets under other
+    names): the deployment configuration and the health-check grace period."""
+    conf = call.param("deploymentConfiguration")
+    if conf is not None:
+        merged = dict(getattr(s, "deployment_configuration", None) or {"maximumPercent": 200,
+                                                                           "minimumHealthyPercent": 100})
+        merged.update(conf)
+        s.deployment_configuration = merged
+    elif getattr(s, "deployment_configuration", None) is None:
+        s.deployment_configuration = {"maximumPercent": 200, "minimumHealthyPercent": 100}
+    grace = call.param("healthCheckGracePeriodSeconds")
+    if grace is not None:
+        s.health_check_grace_period_seconds = int(grace)
 
 
 def latest_active_revision(layer, call):
@@ -301,72 +320,3 @@ def drain_seconds(call, s):
             raw = tg.attributes.get("deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_DELAY)
             delay = max(delay, int(raw))
     return delay + TASK_STOP_SECONDS
-
-
-def start_deployment(layer, call, s, running=0):
-    """The new tasks run only once the deployment is done. A task started while
-    its execution role is still propagating stops ("ECS was unable to assume the
-    role") and ECS starts another: one more round of the deployment."""
-    s.running_count = running
-    s.pending_count = s.desired_count - running
-    for d in s.deployments:
-        d.update(rolloutState="IN_PROGRESS", runningCount=running, pendingCount=s.pending_count)
-        d["rolloutStateReason"] = f"ECS deployment {d['id']} in progress."
-    td = B.task_definition(call, s.task_definition)
-    role = (getattr(td, "execution_role_arn", None) or "").split("/")[-1]
-    key = ("ecs-deploy", s.arn)
-    failed_once = [bool(role) and not rules_iam.usable(layer, call.account, role)]
-
-    def steady():
-        if s.status != "ACTIVE":
-            return
-        if failed_once[0] or (role and not rules_iam.usable(layer, call.account, role)):
-            failed_once[0] = False
-            s.events.insert(0, {
-                "id": f"{s.name}-{len(s.events)}",
-                "createdAt": utcnow(),
-                "message": f"(service {s.name}) failed to launch a task: ECS was unable to assume the role "
-                f"'{td.execution_role_arn}' that was provided for this task.",
-            })
-            layer.timeline.schedule(key, DEPLOY_SECONDS / 2, steady)
-            return
-        s.running_count = s.desired_count
-        s.pending_count = 0
-        for d in s.deployments:
-            d.update(rolloutState="COMPLETED", runningCount=s.desired_count, pendingCount=0, updatedAt=utcnow())
-            d["rolloutStateReason"] = f"ECS deployment {d['id']} completed."
-
-    layer.timeline.schedule(key, DEPLOY_SECONDS, steady)
-
-
-def _key(call, s):
-    return ("task", call.account, call.region, s.arn)
-
-
-def sync_task_enis(layer, call, s, count):
-    """One network interface per task, in the service's subnets with its security groups."""
-    conf = (s.network_configuration or {}).get("awsvpcConfiguration") or {}
-    subnets = conf.get("subnets") or []
-    groups = conf.get("securityGroups") or []
-    have = layer.enis.setdefault(_key(call, s), [])
-    ec2 = B.ec2(call)
-    while len(have) < count and subnets:
-        sn = B.subnet(call, subnets[len(have) % len(subnets)])
-        if sn is None:
-            break
-        eni = ec2.create_network_interface(
-            sn, None, group_ids=groups, description=f"arn:aws:ecs:{call.region}:{call.account}:attachment/{s.name}"
-        )
-        eni.requester_managed = True
-        eni.status = "in-use"
-        have.append(eni.id)
-
-
-def release_task_enis(layer, call, s, keep, after_seconds):
-    have = layer.enis.get(_key(call, s), [])
-    gone, have[:] = have[keep:], have[:keep]
-    ec2 = B.ec2(call)
-    for eni_id in gone:
-        layer.timeline.schedule(
-            ("eni", eni_id), after_seconds + TASK_ENI_LINGER_SECONDS, lambda i=eni_id: ec2.enis.pop(i, None)
-        )

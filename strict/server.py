@@ -22,6 +22,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 from werkzeug.serving import run_simple  # noqa: E402
 
 import rules_apigw  # noqa: E402
+import rules_data  # noqa: E402
 import rules_ec2  # noqa: E402
 import rules_ecs  # noqa: E402
 import rules_elb  # noqa: E402
@@ -31,7 +32,7 @@ from app import Layer, StrictApp  # noqa: E402
 
 def build(pace):
     layer = Layer(pace)
-    for module in (rules_ecs, rules_ec2, rules_elb, rules_apigw, rules_iam):
+    for module in (rules_ecs, rules_ec2, rules_elb, rules_apigw, rules_iam, rules_data):
         module.register(layer)
     return StrictApp(DomainDispatcherApplication(create_backend_app), layer, get_account_id_from)
 

@@ -12,6 +12,7 @@ pub mod find;
 pub mod iam;
 pub mod kind;
 pub mod tags;
+pub mod traffic;
 pub mod wait;
 
 use crate::error::{Error, Result};
@@ -75,6 +76,8 @@ pub struct AwsContext {
     /// Every call made through these clients.
     pub calls: CallLog,
     identity: std::sync::Arc<OnceCell<Identity>>,
+    /// Whether the endpoint models the data plane (`traffic`), asked once.
+    data_plane: std::sync::Arc<OnceCell<bool>>,
 }
 
 /// Checks a region name's shape before any call is made with it.
@@ -270,6 +273,7 @@ impl AwsContext {
             },
             calls,
             identity: std::sync::Arc::new(OnceCell::new()),
+            data_plane: std::sync::Arc::new(OnceCell::new()),
         })
     }
 

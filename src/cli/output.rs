@@ -338,8 +338,10 @@ impl Printer {
             println!("\nNLB DNS name: {dns}");
         }
         if let Some(url) = s.output(INVOKE_URL) {
-            let emulated = if s.endpoint_url.is_some() {
-                " (emulated: the sandbox serves no traffic; on AWS this is the public URL)"
+            let emulated = if s.sandbox_instance.is_some() {
+                " (sandbox: not on the internet; gatewalk's smoke test sends its request to the sandbox, which answers as API Gateway would)"
+            } else if s.endpoint_url.is_some() {
+                " (emulated: on AWS this is the public URL)"
             } else {
                 ""
             };

@@ -239,8 +239,12 @@ impl Step for TargetGroupSwap {
             h.record(RETIRED_PLACEHOLDER_KEY, &retired)?;
         }
 
-        if aws.is_emulated() {
-            p.info("not waiting for healthy targets: the emulator runs no containers, so none register");
+        if let Some(why) = aws
+            .traffic()
+            .await
+            .why_not("runs no containers, so no targets register")
+        {
+            p.info(format!("not waiting for healthy targets: {why}"));
             return Ok(());
         }
         let want = cx.inputs.service.desired_count as usize;
@@ -285,11 +289,12 @@ impl Step for TargetGroupSwap {
             APPLY,
         ));
         c.push(placeholder_check(cx, s).await?);
-        if aws.is_emulated() {
-            c.push(Check::skipped(
-                "targets are healthy",
-                "skipped: the emulator runs no containers, so no targets register",
-            ));
+        if let Some(why) = aws
+            .traffic()
+            .await
+            .why_not("runs no containers, so no targets register")
+        {
+            c.push(Check::skipped("targets are healthy", why));
             return Ok(c);
         }
         let targets = if tg.is_empty() {
@@ -306,7 +311,7 @@ impl Step for TargetGroupSwap {
             "targets are in the NLB's Availability Zones",
             outside.is_empty(),
             if outside.is_empty() { "all in enabled zones".into() } else { outside.join("; ") },
-            "a task in a zone where the NLB has no subnet is never used (cross-zone load balancing is off): run the service in the private subnet only",
+            "a target in an Availability Zone the NLB has no subnet in is never used (Target.NotInUse); run the service in the private subnet only (apply step 6)",
         ));
         let healthy = targets
             .iter()
@@ -379,10 +384,10 @@ impl Step for TargetGroupSwap {
             v.push(Resource {
                 kind: "Targets".into(),
                 id: tg.into(),
-                state: if cx.aws.is_emulated() {
-                    "none (the emulator runs no containers)".into()
-                } else {
+                state: if cx.aws.traffic().await.judged() {
                     "none registered".into()
+                } else {
+                    "none (this emulator runs no containers)".into()
                 },
                 attributes: vec![],
                 console_url: cx.aws.console_url(&format!(

@@ -340,7 +340,10 @@ async fn the_whole_walkthrough_from_the_command_line() {
     let text = stdout(&out);
     assert_eq!(text.matches("✓ step").count(), 10, "{text}");
     assert!(text.contains("invoke URL: https://"), "{text}");
-    assert!(text.contains("skipped in the emulator"), "{text}");
+    assert!(
+        !text.contains("skipped"),
+        "the sandbox judges every check: {text}"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("per hour"), "the cost reminder: {err}");
     assert!(err.contains("teardown"), "{err}");
@@ -353,6 +356,25 @@ async fn the_whole_walkthrough_from_the_command_line() {
     let steps = v.as_array().expect("one entry per step");
     assert_eq!(steps.len(), 10);
     assert!(steps.iter().all(|s| s["ok"] == true), "{v:#}");
+    // Zero skipped, and the smoke test got the container's answer.
+    let checks: Vec<&serde_json::Value> = steps
+        .iter()
+        .flat_map(|s| s["checks"].as_array().unwrap())
+        .collect();
+    assert!(checks.iter().all(|c| c["status"] != "skipped"), "{v:#}");
+    let smoke = checks
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with("GET https://"))
+        .unwrap();
+    assert_eq!(smoke["status"], "pass", "{smoke}");
+    assert!(
+        smoke["observed"].as_str().unwrap().contains("HTTP 200")
+            && smoke["observed"]
+                .as_str()
+                .unwrap()
+                .contains("Welcome to nginx"),
+        "{smoke}"
+    );
 
     let mut c = w.bin();
     c.args(["--session", "cli", "status"]);

@@ -201,15 +201,24 @@ async fn ten_steps_in_the_order_aws_requires() {
         format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/")
     );
 
-    // Every check green; what the emulator cannot show is skipped, never passed.
+    // Every check green and none skipped: the sandbox's data plane runs the
+    // tasks, reports their targets' health and answers the invoke URL.
     let results = validate_all(&w, &h).await;
     assert_green(&results);
+    for (step, checks) in &results {
+        for c in checks {
+            assert_ne!(c.status, CheckStatus::Skipped, "{step}: {c:?}");
+        }
+    }
     let done = &results.iter().find(|(s, _)| *s == StepId::Done).unwrap().1;
     let smoke = done.iter().find(|c| c.name.starts_with("GET ")).unwrap();
-    assert_eq!(smoke.status, CheckStatus::Skipped);
-    assert_eq!(
-        s.output(gatewalk::model::OutputKey::Smoke).unwrap(),
-        gatewalk::steps::done::SKIPPED
+    assert_eq!(smoke.status, CheckStatus::Pass);
+    assert!(smoke.observed.contains("HTTP 200"), "{smoke:?}");
+    assert!(smoke.observed.contains("Welcome to nginx"), "{smoke:?}");
+    assert!(
+        s.output(gatewalk::model::OutputKey::Smoke)
+            .unwrap()
+            .starts_with("HTTP 200 in "),
     );
 
     // Inspect shows live resources for every step, none missing.

@@ -190,6 +190,7 @@ async fn a_new_execution_role_costs_the_deployment_a_round() {
     let p = Pair::new().await;
     let r = &p.strict;
     let n = net(r).await;
+    way_out(r, &n).await;
     slr(r).await;
     r.ecs
         .create_cluster()

@@ -1,7 +1,8 @@
 //! The smoke test: one HTTP GET to the invoke URL, timed, with the first bytes
 //! of the body — and, when the answer is a 5xx, the likely causes read from
-//! the live account, most likely first.
+//! the live account, what is found broken first.
 
+use crate::aws::traffic::Traffic;
 use crate::error::Result;
 use crate::session::Session;
 use crate::steps::service::keys as svc_keys;
@@ -69,6 +70,30 @@ pub fn printable(bytes: &[u8], max: usize) -> String {
 
 /// One GET. Never errors: a transport failure is a result too.
 pub async fn get(url: &str) -> Smoke {
+    send(url, url, None).await
+}
+
+/// The GET where traffic goes: on AWS the URL itself; in the sandbox the
+/// same request (the invoke URL's host in the Host header) sent to the
+/// sandbox, whose data plane answers as API Gateway would. `None` when the
+/// endpoint carries no traffic.
+pub async fn fetch(url: &str, traffic: &Traffic) -> Option<Smoke> {
+    match traffic {
+        Traffic::Aws => Some(get(url).await),
+        Traffic::Sandbox(endpoint) => {
+            let Ok(u) = url::Url::parse(url) else {
+                return Some(get(url).await);
+            };
+            let host = u.host_str().unwrap_or_default().to_string();
+            let local = format!("{}{}", endpoint.trim_end_matches('/'), u.path());
+            Some(send(url, &local, Some(host)).await)
+        }
+        Traffic::Nothing(_) => None,
+    }
+}
+
+/// GETs `to`, reported as a GET of `url`.
+async fn send(url: &str, to: &str, host: Option<String>) -> Smoke {
     let start = Instant::now();
     let client = reqwest::Client::builder()
         .timeout(TIMEOUT)
@@ -79,7 +104,13 @@ pub async fn get(url: &str) -> Smoke {
         ))
         .build();
     let r = match client {
-        Ok(c) => c.get(url).send().await,
+        Ok(c) => {
+            let mut req = c.get(to);
+            if let Some(h) = host {
+                req = req.header(reqwest::header::HOST, h);
+            }
+            req.send().await
+        }
         Err(e) => {
             return Smoke {
                 url: url.into(),
@@ -135,34 +166,37 @@ pub async fn judge(cx: StepCx<'_>, s: &Session, smoke: &Smoke) -> Result<Check> 
     })
 }
 
-/// Likely causes of a 5xx or no answer, most likely first, each with what the
-/// account shows now.
+/// Likely causes of a 5xx or no answer, read from the live account: what is
+/// found broken comes first, then what could still be wrong.
 pub async fn causes(cx: StepCx<'_>, s: &Session) -> Result<String> {
     let aws = cx.aws;
-    let mut out = vec!["likely causes, most likely first:".to_string()];
-    let health = match s.output(svc_keys::TG) {
+    let port = crate::model::api_int(cx.inputs.task_definition.container_port);
+    let cidr = &cx.inputs.cluster_vpc.vpc_cidr;
+    let sg_id = s.output(svc_keys::SG);
+    let admits = match sg_id {
+        Some(id) => crate::steps::service::checks::task_group(aws, id)
+            .await?
+            .map(|g| crate::steps::service::checks::admits_from(&g, port, cidr)),
+        None => None,
+    };
+    let (healthy, total, states) = match s.output(svc_keys::TG) {
         Some(tg) => {
             let targets = target_health(aws, tg).await?;
+            let state = |t: &aws_sdk_elasticloadbalancingv2::types::TargetHealthDescription| {
+                t.target_health().and_then(|h| h.state()).cloned()
+            };
             let healthy = targets
                 .iter()
-                .filter(|t| {
-                    t.target_health().and_then(|h| h.state())
-                        == Some(&TargetHealthStateEnum::Healthy)
-                })
+                .filter(|t| state(t) == Some(TargetHealthStateEnum::Healthy))
                 .count();
-            format!("{healthy} of {} targets healthy", targets.len())
+            let states: Vec<String> = targets
+                .iter()
+                .filter_map(|t| state(t).map(|x| x.as_str().to_string()))
+                .collect();
+            (healthy, targets.len(), states.join(", "))
         }
-        None => "no service target group recorded".into(),
+        None => (0, 0, String::new()),
     };
-    out.push(format!(
-        "1. the NLB's targets are not healthy (now: {health}) — check steps 6–7 and the tasks' stoppedReason"
-    ));
-    out.push(format!(
-        "2. the task security group {} does not admit TCP {} from the VPC block {}, so the NLB cannot reach the tasks",
-        s.output(svc_keys::SG).unwrap_or("(not recorded)"),
-        cx.inputs.task_definition.container_port,
-        cx.inputs.cluster_vpc.vpc_cidr
-    ));
     let link = match s.output(LINK_KEY) {
         Some(id) => match get_link(aws, id).await? {
             Some(l) => l
@@ -173,9 +207,56 @@ pub async fn causes(cx: StepCx<'_>, s: &Session) -> Result<String> {
         },
         None => "not recorded".into(),
     };
-    out.push(format!(
-        "3. the VPC Link is not AVAILABLE (now: {link}), or the integration URI does not name the NLB"
-    ));
+    let sg = sg_id.unwrap_or("(not recorded)");
+    let mut found = Vec::new();
+    let mut maybe = Vec::new();
+    let sg_line = format!(
+        "the task security group {sg} does not admit TCP {port} from the VPC block {cidr}, so the NLB can \
+         neither health-check nor reach the tasks (apply step 6 adds the rule)"
+    );
+    if admits == Some(false) {
+        found.push(sg_line);
+    } else if admits.is_none() {
+        found.push(format!(
+            "the task security group {sg} is gone (apply step 6)"
+        ));
+    }
+    let link_line = format!(
+        "the VPC Link is not AVAILABLE (now: {link}), or the integration does not use it (steps 8–9)"
+    );
+    if link == "AVAILABLE" {
+        maybe.push(link_line);
+    } else {
+        found.push(link_line);
+    }
+    let targets_line = if total == 0 {
+        "no targets are registered: the service runs no tasks (see step 6's stopped tasks)"
+            .to_string()
+    } else {
+        format!(
+            "{healthy} of {total} targets healthy (now: {states}) — check steps 6–7 and the tasks' stoppedReason"
+        )
+    };
+    if healthy == 0 {
+        found.push(targets_line);
+    } else {
+        maybe.push(targets_line);
+    }
+    if found.is_empty() {
+        found.push(
+            "the container itself answered with a server error: the API passes its answer through \
+             unchanged (HTTP_PROXY) — read its logs"
+                .to_string(),
+        );
+    }
+    let mut out = vec!["likely causes, what the account shows first:".to_string()];
+    let n = found.len();
+    for (i, line) in found.into_iter().enumerate() {
+        out.push(format!("{}. {line}", i + 1));
+    }
+    for (i, line) in maybe.into_iter().enumerate() {
+        out.push(format!("{}. (looks fine now) {line}", n + i + 1));
+    }
     Ok(out.join("\n      "))
 }
 

@@ -33,20 +33,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     // Security group: the container port from the VPC, nothing from everywhere.
     let sg = match out(SG) {
         None => None,
-        Some(recorded) => {
-            let r = aws
-                .ec2
-                .describe_security_groups()
-                .group_ids(recorded)
-                .send()
-                .await;
-            crate::aws::error::optional(crate::aws::CallExt::ctx(
-                r,
-                "ec2",
-                "DescribeSecurityGroups",
-            ))?
-            .and_then(|o| o.security_groups().first().cloned())
-        }
+        Some(recorded) => task_group(aws, recorded).await?,
     };
     match &sg {
         None => c.push(Check::fail(
@@ -58,13 +45,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             let sg_id = g
                 .group_id()
                 .required("ec2", "DescribeSecurityGroups", "GroupId")?;
-            let from_vpc = g.ip_permissions().iter().any(|p| {
-                p.from_port() == Some(port)
-                    && p.to_port() == Some(port)
-                    && p.ip_ranges()
-                        .iter()
-                        .any(|r| r.cidr_ip() == Some(cidr.as_str()))
-            });
+            let from_vpc = admits_from(g, port, cidr);
             c.push(Check::expect(
                 "tasks accept the container port from the VPC",
                 from_vpc,
@@ -222,11 +203,6 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     let br_ok = breaker.is_some_and(|b| b.enable() && b.rollback());
     c.push(if br_ok {
         Check::pass("deployment circuit breaker with rollback", "enabled")
-    } else if breaker.is_none() && aws.is_emulated() {
-        Check::skipped(
-            "deployment circuit breaker with rollback",
-            "skipped: the emulator does not keep deployment settings",
-        )
     } else {
         Check::warn("deployment circuit breaker with rollback", "off", "without it a broken image or closed port replaces tasks forever; enable it with rollback")
     });
@@ -235,43 +211,127 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         .iter()
         .find(|d| d.status() == Some("PRIMARY"));
     let rollout = primary.and_then(|d| d.rollout_state());
-    c.push(match rollout {
-        Some(DeploymentRolloutState::Completed) | None if svc.deployments().len() <= 1 => Check::pass("deployment finished", "steady"),
-        Some(DeploymentRolloutState::Failed) => Check::fail(
+    // After a rollback the failed deployment is no longer the primary one,
+    // but it stays listed while the rollback runs.
+    let failed = svc
+        .deployments()
+        .iter()
+        .find(|d| d.rollout_state() == Some(&DeploymentRolloutState::Failed));
+    c.push(match (failed, rollout) {
+        (Some(d), _) => Check::fail(
             "deployment finished",
-            format!("failed: {}", primary.and_then(|d| d.rollout_state_reason()).unwrap_or("")),
-            "the circuit breaker rolled back; see the stopped tasks' reasons below and `gatewalk inspect service`",
+            format!("failed: {}", d.rollout_state_reason().unwrap_or("")),
+            "the deployment circuit breaker stopped it (and rolled back when it could); the tasks' stoppedReason says why",
         ),
+        (None, Some(DeploymentRolloutState::Completed) | None) if svc.deployments().len() <= 1 => {
+            Check::pass("deployment finished", "steady")
+        }
         _ => Check::pending("deployment finished", "in progress"),
     });
-    if aws.is_emulated() {
-        c.push(Check::skipped(
-            "tasks are running",
+    if let Some(want) = s.output(crate::model::OutputKey::TaskDefinition) {
+        let runs = svc.task_definition().unwrap_or_default();
+        c.push(Check::expect(
+            "runs step 1's task definition",
+            runs == want,
+            runs.rsplit('/').next().unwrap_or(runs).to_string(),
             format!(
-                "skipped: the emulator runs no containers (it reports {} running)",
-                svc.running_count()
+                "the service runs another revision than {} (a rollback, or a change made outside gatewalk); apply step 6 to deploy it",
+                want.rsplit('/').next().unwrap_or(want)
             ),
         ));
-    } else {
-        let ok = svc.running_count() >= svc.desired_count() && svc.desired_count() > 0;
-        let mut fix = "tasks keep stopping; the reasons ECS gave are listed here".to_string();
-        if !ok {
-            let reasons = stopped_reasons(aws, cluster, &i.service_name).await?;
-            if let Some(r) = reasons.first() {
-                fix = format!("last stop reason: {r}");
-                if r.contains("pull") || r.contains("CannotPullContainer") {
-                    fix.push_str(" — the image could not be pulled: check the NAT gateway and the private route table (step 5)");
-                }
-            }
-        }
-        c.push(Check::expect(
-            "tasks are running",
-            ok,
-            format!("{} of {} running", svc.running_count(), svc.desired_count()),
-            fix,
-        ));
     }
+    c.push(tasks_running(cx, &svc, cluster).await?);
+    c.extend(new_tasks_start(cx, cluster, &i.service_name).await?);
     Ok(c)
+}
+
+/// The service runs its desired count of tasks; when it does not, the last
+/// stopped task's reason is the fix (an image pull failure points at step 5).
+async fn tasks_running(
+    cx: StepCx<'_>,
+    svc: &aws_sdk_ecs::types::Service,
+    cluster: &str,
+) -> Result<Check> {
+    let aws = cx.aws;
+    let traffic = aws.traffic().await;
+    if let Some(why) = traffic.why_not("runs no containers") {
+        return Ok(Check::skipped("tasks are running", why));
+    }
+    let ok = svc.running_count() >= svc.desired_count() && svc.desired_count() > 0;
+    let mut fix = "tasks keep stopping; the reasons ECS gave are listed here".to_string();
+    if !ok {
+        let name = svc.service_name().unwrap_or_default();
+        let reasons = stopped_reasons(aws, cluster, name).await?;
+        if let Some(r) = reasons.first() {
+            fix = reason_fix(r);
+        }
+    }
+    Ok(Check::expect(
+        "tasks are running",
+        ok,
+        format!("{} of {} running", svc.running_count(), svc.desired_count()),
+        fix,
+    ))
+}
+
+/// The newest task started: one that failed to start after the last one
+/// that did means the next replacement fails too, even while older tasks run.
+async fn new_tasks_start(cx: StepCx<'_>, cluster: &str, name: &str) -> Result<Option<Check>> {
+    if !cx.aws.traffic().await.judged() {
+        return Ok(None);
+    }
+    let failing = super::running::start_failing(cx.aws, cluster, name).await?;
+    Ok(Some(match failing {
+        None => Check::pass("new tasks can start", "the newest task started"),
+        Some(r) => Check::fail(
+            "new tasks can start",
+            "the newest task failed to start; older ones still run",
+            reason_fix(&r),
+        ),
+    }))
+}
+
+/// A stopped task's reason as a fix: the reason, and which step it points at.
+pub(crate) fn reason_fix(r: &str) -> String {
+    let hint = if r.contains("CannotPullContainer") && r.contains("not found") {
+        " — the image does not exist: fix task-definition.image (step 1)"
+    } else if r.contains("CannotPullContainer") || r.contains("i/o timeout") {
+        " — the image could not be pulled: the private subnet needs its way out (the NAT gateway and the private route table, step 5)"
+    } else if r.contains("ELB health checks") {
+        " — the NLB cannot reach the container: the task security group must admit the container port from the VPC block (step 6)"
+    } else if r.contains("log group does not exist") {
+        " — the task definition's log group is missing (apply step 1)"
+    } else {
+        ""
+    };
+    format!("last stop reason: {r}{hint}")
+}
+
+/// The task security group as AWS describes it now (`None`: gone).
+pub(crate) async fn task_group(
+    aws: &crate::aws::AwsContext,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::SecurityGroup>> {
+    let r = aws
+        .ec2
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await;
+    Ok(
+        crate::aws::error::optional(crate::aws::CallExt::ctx(r, "ec2", "DescribeSecurityGroups"))?
+            .and_then(|o| o.security_groups().first().cloned()),
+    )
+}
+
+/// Whether the group admits TCP `port` from the VPC block `cidr` (the NLB's
+/// addresses are in it), the rule step 6 makes.
+pub(crate) fn admits_from(g: &aws_sdk_ec2::types::SecurityGroup, port: i32, cidr: &str) -> bool {
+    g.ip_permissions().iter().any(|p| {
+        p.from_port() == Some(port)
+            && p.to_port() == Some(port)
+            && p.ip_ranges().iter().any(|r| r.cidr_ip() == Some(cidr))
+    })
 }
 
 pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
@@ -324,10 +384,10 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
                             "{} running / {} desired{}",
                             svc.running_count(),
                             svc.desired_count(),
-                            if aws.is_emulated() {
-                                " (emulator: no real containers)"
-                            } else {
+                            if aws.traffic().await.judged() {
                                 ""
+                            } else {
+                                " (this emulator runs no containers)"
                             }
                         ),
                     ),

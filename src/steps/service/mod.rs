@@ -3,7 +3,7 @@
 //! it — created before the service, as AWS requires — and the ECS service on
 //! Fargate in the private subnet with no public IP and a circuit breaker.
 
-mod checks;
+pub(crate) mod checks;
 mod create;
 mod ensure;
 mod running;
@@ -297,6 +297,29 @@ impl Step for Service {
                 .ctx("ecs", "UpdateService")?;
             cx.progress
                 .info("service updated to the current task definition and count");
+        } else if got.origin != Origin::Created
+            && let Some(why) = running::start_failing(aws, &cluster, &i.service_name).await?
+            && owned::SERVICE.may_change(
+                cx,
+                h,
+                &got,
+                "start new tasks (the newest failed to start)",
+            )?
+        {
+            // Older tasks still run, so nothing would start a new one: a new
+            // deployment shows whether what stopped it is repaired.
+            cx.progress.info(format!(
+                "starting a new deployment: the newest task failed to start ({})",
+                why.split(':').next().unwrap_or(&why)
+            ));
+            aws.ecs
+                .update_service()
+                .cluster(&cluster)
+                .service(&i.service_name)
+                .force_new_deployment(true)
+                .send()
+                .await
+                .ctx("ecs", "UpdateService")?;
         }
         wait_steady(cx, &cluster, &i.service_name).await
     }

@@ -27,12 +27,32 @@ pub(crate) async fn wait_steady(cx: StepCx<'_>, cluster: &str, name: &str) -> Re
                 .deployments()
                 .iter()
                 .find(|d| d.status() == Some("PRIMARY"));
-            if let Some(d) = primary
-                && d.rollout_state() == Some(&DeploymentRolloutState::Failed)
+            // A failed deployment is the primary one, or (rolled back) the
+            // one listed beside the deployment ECS rolls back to.
+            if let Some(d) = svc
+                .deployments()
+                .iter()
+                .find(|d| d.rollout_state() == Some(&DeploymentRolloutState::Failed))
             {
+                let back = if primary.is_some_and(|p| p.id() != d.id()) {
+                    format!(
+                        "; ECS rolls back to {}",
+                        svc.task_definition()
+                            .and_then(|t| t.rsplit('/').next())
+                            .unwrap_or("the last deployment that worked")
+                    )
+                } else {
+                    String::new()
+                };
+                let reasons = stopped_reasons(aws, cluster, name).await?;
                 return Ok(Poll::Failed(format!(
-                    "the deployment failed and was rolled back: {}",
-                    d.rollout_state_reason().unwrap_or("no reason given")
+                    "the deployment failed: {}{back}{}",
+                    d.rollout_state_reason()
+                        .unwrap_or("no reason given")
+                        .trim_end_matches('.'),
+                    reasons
+                        .first()
+                        .map_or(String::new(), |r| format!("; last stop reason: {r}"))
                 )));
             }
             let done = svc.running_count() >= svc.desired_count()
@@ -60,34 +80,84 @@ pub(crate) async fn wait_steady(cx: StepCx<'_>, cluster: &str, name: &str) -> Re
     .await
 }
 
-/// Why the service's recently stopped tasks stopped.
+/// Why the service's recently stopped tasks stopped, newest first, each
+/// reason once.
 pub(crate) async fn stopped_reasons(
     aws: &AwsContext,
     cluster: &str,
     name: &str,
 ) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tasks(aws, cluster, name, DesiredStatus::Stopped).await? {
+        if let Some(r) = t.stopped_reason().filter(|r| !r.is_empty())
+            && !out.iter().any(|o| o == r)
+        {
+            out.push(r.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// The reason the newest task failed to start, when no task has started
+/// since: the service still runs older tasks (a deployment rolled back, or
+/// a replacement cannot start), and the next task it needs will fail the same way.
+pub(crate) async fn start_failing(
+    aws: &AwsContext,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<String>> {
+    let started = tasks(aws, cluster, name, DesiredStatus::Running)
+        .await?
+        .iter()
+        .filter_map(|t| t.started_at().map(aws_smithy_types::DateTime::as_nanos))
+        .max();
+    let stopped = tasks(aws, cluster, name, DesiredStatus::Stopped).await?;
+    Ok(stopped
+        .iter()
+        .find(|t| t.stop_code() == Some(&aws_sdk_ecs::types::TaskStopCode::TaskFailedToStart))
+        .filter(|t| {
+            let at = t.stopped_at().map(aws_smithy_types::DateTime::as_nanos);
+            started.is_none_or(|s| at.is_some_and(|a| a > s))
+        })
+        .and_then(|t| t.stopped_reason().map(str::to_string)))
+}
+
+/// The service's tasks of one desired status, newest first (by when they
+/// stopped, else when they were created).
+async fn tasks(
+    aws: &AwsContext,
+    cluster: &str,
+    name: &str,
+    status: DesiredStatus,
+) -> Result<Vec<aws_sdk_ecs::types::Task>> {
     let list = aws
         .ecs
         .list_tasks()
         .cluster(cluster)
         .service_name(name)
-        .desired_status(DesiredStatus::Stopped)
+        .desired_status(status)
         .send()
         .await
         .ctx("ecs", "ListTasks")?;
     if list.task_arns().is_empty() {
         return Ok(vec![]);
     }
+    // DescribeTasks takes at most 100.
     let d = aws
         .ecs
         .describe_tasks()
         .cluster(cluster)
-        .set_tasks(Some(list.task_arns().iter().take(10).cloned().collect()))
+        .set_tasks(Some(list.task_arns().iter().take(100).cloned().collect()))
         .send()
         .await
         .ctx("ecs", "DescribeTasks")?;
-    Ok(d.tasks()
-        .iter()
-        .filter_map(|t| t.stopped_reason().map(std::string::ToString::to_string))
-        .collect())
+    let mut tasks = d.tasks().to_vec();
+    tasks.sort_by_key(|t| {
+        std::cmp::Reverse(
+            t.stopped_at()
+                .or(t.created_at())
+                .map(aws_smithy_types::DateTime::as_nanos),
+        )
+    });
+    Ok(tasks)
 }

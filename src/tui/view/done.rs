@@ -33,8 +33,9 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
             ]));
             if s.sandbox_instance.is_some() {
                 lines.push(Line::styled(
-                    "            sandbox: real shape, but nothing serves it (the emulator carries no traffic)",
-                    THEME.warn,
+                    "            sandbox: not on the internet; gatewalk sends its requests to the sandbox, \
+                     which answers as API Gateway would",
+                    THEME.muted,
                 ));
             }
         }

@@ -234,6 +234,7 @@ pub fn awsvpc(n: &Net) -> NetworkConfiguration {
             AwsVpcConfiguration::builder()
                 .subnets(&n.a)
                 .security_groups(&n.sg)
+                .assign_public_ip(aws_sdk_ecs::types::AssignPublicIp::Enabled)
                 .build()
                 .unwrap(),
         )
@@ -308,6 +309,33 @@ pub async fn target_group(r: &Raw, n: &Net, name: &str, kind: TargetTypeEnum) ->
         .target_group_arn()
         .unwrap()
         .to_string()
+}
+
+/// A way out for tasks with a public IP (what `awsvpc` gives them): an
+/// internet gateway and the VPC's main route table sending 0.0.0.0/0 to it.
+pub async fn way_out(r: &Raw, n: &Net) {
+    let igw = attached_igw(r, &n.vpc).await;
+    let tables = r
+        .ec2
+        .describe_route_tables()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("vpc-id")
+                .values(&n.vpc)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let main = tables.route_tables()[0].route_table_id().unwrap();
+    r.ec2
+        .create_route()
+        .route_table_id(main)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(igw)
+        .send()
+        .await
+        .unwrap();
 }
 
 /// An internet gateway attached to `vpc`.

@@ -1,0 +1,72 @@
+//! Whether traffic can be judged where the clients point: on AWS it can; in
+//! gatewalk's sandbox its data plane runs tasks, reports target health and
+//! answers invoke URLs (docs/strict-aws.md); an emulator without one (moto
+//! alone, another endpoint) carries none, and checks that need traffic say
+//! so instead of passing.
+
+use super::AwsContext;
+use std::time::Duration;
+
+/// Where a check that needs traffic is judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Traffic {
+    /// AWS itself.
+    Aws,
+    /// The sandbox's data plane at this endpoint: invoke URLs are sent there.
+    Sandbox(String),
+    /// An endpoint that carries no traffic.
+    Nothing(String),
+}
+
+impl Traffic {
+    /// Whether tasks, targets and invoke URLs can be judged.
+    pub fn judged(&self) -> bool {
+        !matches!(self, Traffic::Nothing(_))
+    }
+
+    /// Why a check that needs traffic cannot be judged, or `None`.
+    pub fn why_not(&self, what: &str) -> Option<String> {
+        match self {
+            Traffic::Nothing(e) => Some(format!(
+                "skipped: the emulator at {e} {what} (gatewalk's sandbox does; this endpoint is not it)"
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl AwsContext {
+    /// Where traffic is judged, asked of the endpoint once.
+    pub async fn traffic(&self) -> Traffic {
+        let Some(endpoint) = self.endpoint_url.clone() else {
+            return Traffic::Aws;
+        };
+        let has = *self
+            .data_plane
+            .get_or_init(|| async { probe(&endpoint).await })
+            .await;
+        if has {
+            Traffic::Sandbox(endpoint)
+        } else {
+            Traffic::Nothing(endpoint)
+        }
+    }
+}
+
+/// Asks the endpoint's control page whether it models the data plane.
+async fn probe(endpoint: &str) -> bool {
+    let url = format!("{}/gatewalk-strict/", endpoint.trim_end_matches('/'));
+    let Ok(client) = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+    else {
+        return false;
+    };
+    let Ok(resp) = client.get(&url).send().await else {
+        return false;
+    };
+    let Ok(v) = resp.json::<serde_json::Value>().await else {
+        return false;
+    };
+    v.get("data_plane").and_then(serde_json::Value::as_bool) == Some(true)
+}

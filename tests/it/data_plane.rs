@@ -1,0 +1,233 @@
+//! What breaks, as a user meets it in the sandbox: the data plane of the
+//! strict layer runs the tasks, reports target health and answers the invoke
+//! URL, so each failure story below ends in its named failing check with its
+//! fix — and `apply` repairs what gatewalk owns. Everything through the binary,
+//! the breakage made with raw SDK calls as a person in the console would.
+
+use crate::common::{self, World};
+use gatewalk::model::OutputKey;
+use serde_json::Value;
+
+const S: &str = "dp";
+
+fn apply(w: &World, extra: &[&str]) -> std::process::Output {
+    let mut c = w.bin();
+    c.args(["--session", S, "apply"]).args(extra);
+    common::run(c)
+}
+
+/// `validate --output json`: (exit code, every step's checks).
+fn validate(w: &World) -> (Option<i32>, Vec<Value>) {
+    let mut c = w.bin();
+    c.args(["--session", S, "--output", "json", "validate"]);
+    let out = common::run(c);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (out.status.code(), v.as_array().unwrap().clone())
+}
+
+/// The check named `name` (a prefix) in the validate result.
+fn check<'a>(steps: &'a [Value], name: &str) -> &'a Value {
+    steps
+        .iter()
+        .flat_map(|s| s["checks"].as_array().unwrap())
+        .find(|c| c["name"].as_str().unwrap().starts_with(name))
+        .unwrap_or_else(|| panic!("no check {name}"))
+}
+
+/// Validates until `check(name)` has `status` (the model moves on with each
+/// request; a handful of runs is plenty at instant pace).
+fn until(w: &World, name: &str, status: &str) -> Vec<Value> {
+    for _ in 0..8 {
+        let (_, steps) = validate(w);
+        if check(&steps, name)["status"] == status {
+            return steps;
+        }
+    }
+    let (_, steps) = validate(w);
+    panic!("{name} never {status}: {:#}", check(&steps, name));
+}
+
+fn output(w: &World, key: OutputKey) -> String {
+    w.store.load(S).unwrap().output(key).unwrap().to_string()
+}
+
+fn fix(c: &Value) -> String {
+    c["fix"].as_str().unwrap_or_default().to_string()
+}
+
+fn healthy_again(w: &World) {
+    let out = apply(w, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, steps) = validate(w);
+    let smoke = check(&steps, "GET https://");
+    assert_eq!(code, Some(0), "{steps:#?}");
+    assert!(
+        smoke["observed"].as_str().unwrap().contains("HTTP 200"),
+        "{smoke}"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_security_group_rule_is_named_first_and_apply_repairs_it() {
+    let w = World::new().await;
+    assert!(apply(&w, &[]).status.success());
+    let sg = output(&w, OutputKey::SecurityGroup);
+    w.aws
+        .ec2
+        .revoke_security_group_ingress()
+        .group_id(&sg)
+        .ip_protocol("tcp")
+        .from_port(80)
+        .to_port(80)
+        .cidr_ip("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
+
+    let steps = until(&w, "GET https://", "fail");
+    let rule = check(&steps, "tasks accept the container port from the VPC");
+    assert_eq!(rule["status"], "fail");
+    let smoke = check(&steps, "GET https://");
+    let observed = smoke["observed"].as_str().unwrap();
+    assert!(observed.starts_with("HTTP 50"), "{smoke}");
+    let causes = fix(smoke);
+    let first = causes.lines().nth(1).unwrap();
+    assert!(
+        first.contains("1. the task security group") && first.contains(&sg),
+        "the security group comes first: {causes}"
+    );
+    healthy_again(&w);
+}
+
+#[tokio::test]
+async fn a_private_subnet_without_its_route_cannot_pull_and_apply_repairs_it() {
+    let w = World::new().await;
+    assert!(apply(&w, &[]).status.success());
+    let rt = output(&w, OutputKey::PrivateRouteTable);
+    w.aws
+        .ec2
+        .delete_route()
+        .route_table_id(&rt)
+        .destination_cidr_block("0.0.0.0/0")
+        .send()
+        .await
+        .unwrap();
+    // Running tasks have their image; the next one must pull it.
+    let cluster = output(&w, OutputKey::Cluster);
+    w.aws
+        .ecs
+        .update_service()
+        .cluster(&cluster)
+        .service(output(&w, OutputKey::Service))
+        .force_new_deployment(true)
+        .send()
+        .await
+        .unwrap();
+
+    let steps = until(&w, "new tasks can start", "fail");
+    let starts = check(&steps, "new tasks can start");
+    let f = fix(starts);
+    assert!(f.contains("CannotPullContainerError"), "{f}");
+    assert!(f.contains("i/o timeout") && f.contains("step 5"), "{f}");
+    assert_eq!(
+        check(
+            &steps,
+            "private route table sends 0.0.0.0/0 to the NAT gateway"
+        )["status"],
+        "fail"
+    );
+    healthy_again(&w);
+}
+
+#[tokio::test]
+async fn tasks_in_a_zone_the_nlb_lacks_are_unused() {
+    let w = World::new().await;
+    assert!(apply(&w, &[]).status.success());
+    // A subnet in the second zone, public, and the service moved into it.
+    let subnet = w
+        .aws
+        .ec2
+        .create_subnet()
+        .vpc_id(output(&w, OutputKey::Vpc))
+        .cidr_block("10.0.200.0/24")
+        .availability_zone(output(&w, OutputKey::AzB))
+        .send()
+        .await
+        .unwrap()
+        .subnet()
+        .unwrap()
+        .subnet_id()
+        .unwrap()
+        .to_string();
+    w.aws
+        .ec2
+        .associate_route_table()
+        .route_table_id(output(&w, OutputKey::PublicRouteTable))
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap();
+    let net = aws_sdk_ecs::types::NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            aws_sdk_ecs::types::AwsVpcConfiguration::builder()
+                .subnets(&subnet)
+                .security_groups(output(&w, OutputKey::SecurityGroup))
+                .assign_public_ip(aws_sdk_ecs::types::AssignPublicIp::Enabled)
+                .build()
+                .unwrap(),
+        )
+        .build();
+    w.aws
+        .ecs
+        .update_service()
+        .cluster(output(&w, OutputKey::Cluster))
+        .service(output(&w, OutputKey::Service))
+        .network_configuration(net)
+        .send()
+        .await
+        .unwrap();
+
+    let steps = until(&w, "targets are in the NLB's Availability Zones", "fail");
+    let zones = check(&steps, "targets are in the NLB's Availability Zones");
+    assert!(
+        zones["observed"].as_str().unwrap().contains("unused"),
+        "{zones}"
+    );
+    let f = fix(zones);
+    assert!(
+        f.contains("Target.NotInUse") && f.contains("private subnet"),
+        "{f}"
+    );
+}
+
+#[tokio::test]
+async fn an_image_that_does_not_exist_trips_the_circuit_breaker() {
+    let w = World::new().await;
+    assert!(apply(&w, &[]).status.success());
+    let out = apply(
+        &w,
+        &[
+            "--set",
+            "task-definition.image=public.ecr.aws/nginx/nginx:does-not-exist",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("circuit breaker"), "{err}");
+    assert!(
+        err.contains("CannotPullContainerError") && err.contains("does-not-exist: not found"),
+        "the stoppedReason: {err}"
+    );
+    let (_, steps) = validate(&w);
+    let runs = check(&steps, "runs step 1's task definition");
+    assert_eq!(
+        runs["status"], "fail",
+        "rolled back to the old revision: {runs}"
+    );
+    // The old revision still serves.
+    assert_eq!(check(&steps, "GET https://")["status"], "pass");
+}
