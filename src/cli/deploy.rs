@@ -317,7 +317,7 @@ fn chosen(step: Option<StepId>) -> Vec<StepId> {
     }
 }
 
-async fn check_account(aws: &AwsContext, s: &Session) -> Result<()> {
+pub(super) async fn check_account(aws: &AwsContext, s: &Session) -> Result<()> {
     let actual = &aws.identity().await?.account;
     match &s.account_id {
         Some(a) if a != actual => Err(Error::WrongAccount {

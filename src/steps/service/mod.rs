@@ -10,6 +10,7 @@ mod running;
 mod teardown;
 
 use crate::model::OutputKey;
+pub(crate) use running::last_stopped_reasons;
 use running::wait_steady;
 
 pub use crate::inputs::service::{MAX_DESIRED, ServiceInputs};
