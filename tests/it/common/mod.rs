@@ -271,6 +271,13 @@ pub async fn account_counts(aws: &gatewalk::aws::AwsContext) -> Vec<usize> {
             .unwrap()
             .items()
             .len(),
+        aws.logs
+            .describe_log_groups()
+            .send()
+            .await
+            .unwrap()
+            .log_groups()
+            .len(),
     ]
 }
 
