@@ -15,10 +15,22 @@ use crate::steps::resource::Origin;
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 
 /// The log group of the inputs, made if missing, kept 7 days (when it is
-/// gatewalk's, or yours and you agreed); returns its name.
+/// gatewalk's, or yours and you agreed); returns its name. Beside a task
+/// definition of yours gatewalk makes nothing: the group it names is
+/// recorded when it exists (so `gatewalk logs` reads it), never made.
 pub(super) async fn ensure(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<String> {
     let aws = cx.aws;
     let name = cx.inputs.task_definition.log_group_name();
+    if h.session().is_yours(super::TASKDEF_KEY) {
+        if describe_log_group(aws, &name).await?.is_some() {
+            h.record(LOG_GROUP_KEY, &name)?;
+            cx.progress.info(format!(
+                "reading your task definition's logs from log group {name} (gatewalk never \
+                 changes or deletes it)"
+            ));
+        }
+        return Ok(name);
+    }
     let session = Owner::of(h.session());
     let t = owned::LOG_GROUP.tags(&session);
     let got = owned::LOG_GROUP
@@ -54,6 +66,15 @@ pub(super) async fn ensure(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<Stri
 pub(super) fn plan(inputs: &crate::inputs::Inputs, session: &Session) -> Vec<Change> {
     let group = inputs.task_definition.log_group_name();
     let made = session.output(LOG_GROUP_KEY).is_some();
+    if session.is_yours(super::TASKDEF_KEY) {
+        return vec![Change {
+            action: ChangeAction::Keep,
+            resource: format!(
+                "log group {group} as your task definition names it (gatewalk makes none beside yours)"
+            ),
+            cli: format!("aws logs describe-log-groups --log-group-name-prefix {group}"),
+        }];
+    }
     vec![
         owned::LOG_GROUP.change(
             session,
@@ -123,7 +144,8 @@ async fn is_ours(cx: StepCx<'_>, s: &Session, g: &LogGroup) -> Result<bool> {
 
 /// The log group's checks: it exists, it keeps lines 7 days (a warning
 /// otherwise), and the task definition `td` (when there is one) sends the
-/// container's output to it.
+/// container's output to it. With a task definition of yours none fails:
+/// logs are what `gatewalk logs` reads, not what the service needs to run.
 pub(super) async fn checks(
     cx: StepCx<'_>,
     s: &Session,
@@ -133,11 +155,22 @@ pub(super) async fn checks(
     let name = i.log_group_name();
     let mut v = Vec::new();
     let Some(g) = describe_log_group(cx.aws, &name).await? else {
-        v.push(Check::fail(
-            "log group exists",
-            format!("no log group named {name}"),
-            Fix::Apply(StepId::TaskDefinition),
-        ));
+        let observed = format!("no log group named {name}");
+        // A task definition of yours may send its logs nowhere (or ECS
+        // makes its group at the first task): it still runs, so a warning.
+        v.push(if s.is_yours(super::TASKDEF_KEY) {
+            Check::warn(
+                "log group exists",
+                observed,
+                Fix::Apply(StepId::TaskDefinition),
+            )
+        } else {
+            Check::fail(
+                "log group exists",
+                observed,
+                Fix::Apply(StepId::TaskDefinition),
+            )
+        });
         return Ok(v);
     };
     v.push(Check::pass("log group exists", name.clone()));
