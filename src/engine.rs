@@ -11,6 +11,7 @@
 
 use crate::aws::AwsContext;
 use crate::aws::find::Tagged;
+use crate::aws::logs::LogSource;
 use crate::error::Result;
 use crate::inputs::Inputs;
 use crate::model::{Change, Check, Resource, StepId};
@@ -95,6 +96,20 @@ pub trait Engine: Send + Sync + std::fmt::Debug {
         inputs: &'a Inputs,
         progress: &'a Progress,
     ) -> BoxFuture<'a, Result<Vec<Tagged>>>;
+
+    /// Where the service's container writes its lines (pure: from the
+    /// inputs and the session). Before step 1 has made the log group, a
+    /// refusal that says to apply it.
+    fn log_source(&self, inputs: &Inputs, session: &Session) -> Result<LogSource>;
+
+    /// Why the service's most recently stopped tasks stopped, as ECS says
+    /// (`stoppedReason`); empty before the service exists.
+    fn stopped_reasons<'a>(
+        &'a self,
+        aws: &'a AwsContext,
+        inputs: &'a Inputs,
+        session: &'a Session,
+    ) -> BoxFuture<'a, Result<Vec<String>>>;
 
     /// The input fields that may name an existing resource, offered by
     /// [`Engine::candidates`].

@@ -7,8 +7,9 @@ execute-api host in the Host header. The answer follows API Gateway:
   (an edit without a new deployment changes nothing):
   https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html
 - no stage in the path, or an unknown one: 403 {"message":"Forbidden"};
-- no resource or method for the path: 403 {"message":"Missing Authentication Token"}:
-  https://repost.aws/knowledge-center/api-gateway-authentication-token-errors
+- no resource or method for the path: 403 {"message":"Missing Authentication Token"}
+  (the gateway response MISSING_AUTHENTICATION_TOKEN):
+  https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
 - an HTTP_PROXY integration through a VPC link goes to the link's network load
   balancer on the URI's port; the link must be AVAILABLE, the load balancer
   needs a listener on that port and a target to pass the connection to

@@ -103,6 +103,8 @@ def new_deployment(layer, where, s, now):
     """A deployment of the service's current task definition (CreateService, a
     new task definition, forceNewDeployment)."""
     st = svc_state(layer, where, s)
+    # Deployments with no task left (a failed one) are no longer listed.
+    st.deploys = [x for x in st.deploys if any(t.deploy is x and t.stop_at is None for t in st.tasks)]
     d = Deploy(s.task_definition, now, s.desired_count, s.network_configuration)
     st.deploys.append(d)
     st.next_launch = 0.0
@@ -229,6 +231,15 @@ def start_failure(where, life):
                         f"time(s): RequestError: send request failed caused by: Post \"https://api.ecr."
                         f"{where.region}.amazonaws.com/\": {timeout.format(ip='10.0.0.1')}. Please check your task "
                         "network configuration.")
+        if not C.private_ecr(image) and out:
+            reg = C.registry(image)
+            repo, _, tag = ref.split("/", 1)[1].rpartition(":")
+            return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
+                    f"ref {ref}: failed to do request: Head \"https://{reg}/v2/{repo}/manifests/{tag}\": "
+                    + timeout.format(ip="99.83.145.10"))
+        if not C.exists(image):
+            return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
+                    f"ref {ref}: {ref}: not found")
         logs = C.awslogs(td, cd)
         if logs:
             group, region = logs[0], logs[1] or where.region
@@ -246,15 +257,6 @@ def start_failure(where, life):
             if why:
                 return ("ResourceInitializationError: failed to validate logger args: create stream has been "
                         f"retried 1 times: failed to create Cloudwatch log stream: {why} : exit status 1")
-        if not C.private_ecr(image) and out:
-            reg = C.registry(image)
-            repo, _, tag = ref.split("/", 1)[1].rpartition(":")
-            return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
-                    f"ref {ref}: failed to do request: Head \"https://{reg}/v2/{repo}/manifests/{tag}\": "
-                    + timeout.format(ip="99.83.145.10"))
-        if not C.exists(image):
-            return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
-                    f"ref {ref}: {ref}: not found")
     return None
 
 
@@ -364,7 +366,13 @@ def advance(layer, where, s, life, now):
         grace = getattr(s, "health_check_grace_period_seconds", None) or 0
         for arn, port in life.targets:
             state, _reason, _desc = health.of(layer, where, arn, life, port, now, look=True)
-            if state == "unhealthy" and now >= life.registered + layer.clock.scale(grace):
+            if state != "unhealthy":
+                life.unhealthy_seen = False
+                continue
+            if not getattr(life, "unhealthy_seen", False):
+                life.unhealthy_seen = True  # ECS acts on what the load balancer has reported
+                continue
+            if now >= life.registered + layer.clock.scale(grace):
                 if life.deploy.rollout == "IN_PROGRESS":
                     life.deploy.failed += 1
                 begin_stop(layer, where, life, "ServiceSchedulerInitiated",

@@ -8,13 +8,14 @@ pub use super::ec2::find::{
 };
 pub use super::elb::target_groups;
 pub use super::iam::roles;
-use super::{AwsContext, apigateway, ec2, ecs, elb, iam};
+use super::{AwsContext, apigateway, ec2, ecs, elb, iam, logs};
 use crate::error::Result;
 
 /// One live resource tagged with a session.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Tagged {
-    /// Service and type (`ec2:vpc`, `elbv2:loadbalancer`, `ecs:cluster`, `iam:role`).
+    /// Service and type (`ec2:vpc`, `elbv2:loadbalancer`, `ecs:cluster`, `iam:role`,
+    /// `logs:log-group`).
     pub kind: String,
     /// Id or ARN.
     pub id: String,
@@ -31,6 +32,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     out.extend(ecs::inventory(aws, session).await?);
     out.extend(iam::inventory(aws, session).await?);
     out.extend(apigateway::inventory(aws, session).await?);
+    out.extend(logs::inventory(aws, session).await?);
     out.sort();
     Ok(out)
 }

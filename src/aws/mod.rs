@@ -11,6 +11,7 @@ pub mod error;
 pub mod find;
 pub mod iam;
 pub mod kind;
+pub mod logs;
 pub mod tags;
 pub mod traffic;
 pub mod wait;
@@ -67,6 +68,8 @@ pub struct AwsContext {
     pub iam: aws_sdk_iam::Client,
     /// STS: caller identity.
     pub sts: aws_sdk_sts::Client,
+    /// CloudWatch Logs: the container log group and its lines.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// The region every client talks to.
     pub region: String,
     /// The endpoint override, when pointed at an emulator or a proxy.
@@ -265,6 +268,7 @@ impl AwsContext {
             apigw: client!(aws_sdk_apigateway),
             iam: client!(aws_sdk_iam),
             sts: client!(aws_sdk_sts),
+            logs: client!(aws_sdk_cloudwatchlogs),
             region,
             endpoint_url,
             profile: match opts.static_credentials {

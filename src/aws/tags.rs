@@ -174,6 +174,11 @@ impl<'a> ResourceTags<'a> {
             .collect()
     }
 
+    /// CloudWatch Logs tags for a create call (a map, as `CreateLogGroup` takes them).
+    pub fn logs(&self) -> std::collections::HashMap<String, String> {
+        self.pairs(None).into_iter().collect()
+    }
+
     /// IAM tags for a create call.
     pub fn iam(&self) -> Vec<aws_sdk_iam::types::Tag> {
         self.pairs(None)

@@ -70,3 +70,25 @@ async fn probe(endpoint: &str) -> bool {
     };
     v.get("data_plane").and_then(serde_json::Value::as_bool) == Some(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Traffic;
+
+    #[test]
+    fn only_an_endpoint_without_a_data_plane_skips_and_says_why() {
+        assert_eq!(Traffic::Aws.why_not("runs no containers"), None);
+        assert_eq!(
+            Traffic::Sandbox("http://x".into()).why_not("runs no containers"),
+            None
+        );
+        let why = Traffic::Nothing("http://127.0.0.1:5000".into())
+            .why_not("runs no containers")
+            .unwrap_or_default();
+        assert!(
+            why.starts_with("skipped: the emulator at http://127.0.0.1:5000 runs no containers"),
+            "{why}"
+        );
+        assert!(!Traffic::Nothing(String::new()).judged());
+    }
+}

@@ -56,6 +56,7 @@ fn scope(args: &Args) -> Scope {
                 | Command::Apply { .. }
                 | Command::Validate { .. }
                 | Command::Inspect { .. }
+                | Command::Logs { .. }
                 | Command::Teardown { .. }
         )
     );
@@ -139,6 +140,10 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
         Command::Inspect { step } => {
             let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
             deploy::inspect(&cx, *step, out).await
+        }
+        Command::Logs { follow, lines } => {
+            let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
+            super::logs::logs(&cx, *lines, *follow, out).await
         }
         Command::Teardown { yes, include_yours } => {
             let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;

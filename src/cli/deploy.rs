@@ -155,6 +155,12 @@ pub(super) async fn validate(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -
     }
     h.save()?;
     out.checks(&results);
+    if !out.json() && crate::tui::diagnosis::wanted(&results) {
+        out.note(&format!(
+            "what the container wrote and why its tasks stopped: `gatewalk --session {} logs`",
+            h.session().name
+        ));
+    }
     Ok(if failed { EXIT_CHECKS } else { EXIT_OK })
 }
 
@@ -317,7 +323,7 @@ fn chosen(step: Option<StepId>) -> Vec<StepId> {
     }
 }
 
-async fn check_account(aws: &AwsContext, s: &Session) -> Result<()> {
+pub(super) async fn check_account(aws: &AwsContext, s: &Session) -> Result<()> {
     let actual = &aws.identity().await?.account;
     match &s.account_id {
         Some(a) if a != actual => Err(Error::WrongAccount {

@@ -7,8 +7,8 @@ use super::commands::DEFAULT_SESSION;
 use crate::session::Store;
 
 /// The subcommands that act on one session: a printed one needs its name.
-const SESSION_COMMANDS: [&str; 7] = [
-    "apply", "plan", "validate", "inspect", "teardown", "status", "inputs",
+const SESSION_COMMANDS: [&str; 8] = [
+    "apply", "plan", "validate", "inspect", "teardown", "status", "inputs", "logs",
 ];
 
 /// How printed commands name the session they are about. Copied into every

@@ -7,6 +7,7 @@ mod commands;
 mod deploy;
 mod doctor;
 mod hints;
+mod logs;
 mod output;
 mod paint;
 mod report;
@@ -143,6 +144,17 @@ pub enum Command {
     Inspect {
         /// Only this step.
         step: Option<StepId>,
+    },
+    /// Show the newest lines the service's container wrote (with time and task),
+    /// then why its last tasks stopped.
+    Logs {
+        /// Keep printing new lines (asking every 2 s) until Ctrl-C.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// How many of the newest lines to show (1–10000).
+        #[arg(long, short = 'n', value_name = "N", default_value_t = 50,
+              value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        lines: u32,
     },
     /// Delete everything the session created, in the order AWS accepts.
     Teardown {

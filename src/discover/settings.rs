@@ -102,6 +102,16 @@ fn task_definition(r: &Region, d: &Deployment, set: &mut impl FnMut(&str, &str))
                 c.name().unwrap_or_default(),
             );
             set("task-definition.image", c.image().unwrap_or_default());
+            // The console's task definitions send logs with awslogs: the
+            // group they name is where `gatewalk logs` reads.
+            if let Some(g) = c
+                .log_configuration()
+                .filter(|l| l.log_driver() == &aws_sdk_ecs::types::LogDriver::Awslogs)
+                .and_then(|l| l.options())
+                .and_then(|o| o.get("awslogs-group"))
+            {
+                set("task-definition.log_group", g);
+            }
             if let Some(p) = c
                 .port_mappings()
                 .first()

@@ -23,6 +23,9 @@ pub struct TaskDefinitionInputs {
     pub memory: u32,
     /// Existing execution role (name or ARN); empty to create one.
     pub execution_role: String,
+    /// CloudWatch Logs group for the container's output; empty for
+    /// `/ecs/<family>`.
+    pub log_group: String,
 }
 
 impl TaskDefinitionInputs {
@@ -38,6 +41,15 @@ impl TaskDefinitionInputs {
         } else {
             let r = self.execution_role.trim();
             r.rsplit('/').next().unwrap_or(r).to_string()
+        }
+    }
+
+    /// The log group the container writes to: the one given, or
+    /// `/ecs/<family>` as the console names it.
+    pub fn log_group_name(&self) -> String {
+        match self.log_group.trim() {
+            "" => format!("/ecs/{}", self.family.trim()),
+            g => g.to_string(),
         }
     }
 
@@ -78,6 +90,10 @@ impl StepInputs for TaskDefinitionInputs {
             name: "execution_role",
             meaning: "existing execution role name or ARN; empty creates <session>-task-execution",
         },
+        Field {
+            name: "log_group",
+            meaning: "CloudWatch Logs group the container writes to (kept 7 days); empty means /ecs/<family>, as the console names it",
+        },
     ];
 
     fn defaults(session: &str) -> Self {
@@ -89,6 +105,7 @@ impl StepInputs for TaskDefinitionInputs {
             cpu: 256,
             memory: 512,
             execution_role: String::new(),
+            log_group: String::new(),
         }
     }
 
@@ -110,6 +127,10 @@ impl StepInputs for TaskDefinitionInputs {
             e.push("image", "is longer than the 255 characters ECS accepts");
         }
         e.check("container_port", check_port(self.container_port));
+        // Empty is /ecs/<family>, valid whenever the family is.
+        if !self.log_group.trim().is_empty() {
+            e.check("log_group", check_log_group(self.log_group.trim()));
+        }
         match fargate_memory(self.cpu) {
             Err(m) => e.push("cpu", m),
             Ok(_) => e.check("memory", fargate_size(self.cpu, self.memory)),
@@ -145,6 +166,26 @@ pub fn check_port(port: u32) -> std::result::Result<(), String> {
     if port != 80 && port != 443 && port <= 1024 {
         return Err(format!(
             "{port} cannot be used: API Gateway HTTP integrations reach only ports 80, 443 and above 1024"
+        ));
+    }
+    Ok(())
+}
+
+/// A CloudWatch Logs group name: 1–512 letters, digits and `_ - / . #`.
+pub fn check_log_group(name: &str) -> std::result::Result<(), String> {
+    let shown = crate::text::shown(name);
+    if name.is_empty() || name.len() > 512 {
+        return Err(format!(
+            "`{shown}` is {} characters; a log group name has 1 to 512",
+            name.chars().count()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/' | '.' | '#')))
+    {
+        return Err(format!(
+            "`{shown}` contains `{c}`; a log group name has only letters, digits and _ - / . #"
         ));
     }
     Ok(())
@@ -232,6 +273,25 @@ mod tests {
             memory_range(512).unwrap(),
             "cpu 512 allows 1024–4096 MiB in steps of 1024 MiB"
         );
+    }
+
+    #[test]
+    fn log_group_names() {
+        let mut i = TaskDefinitionInputs::defaults("demo");
+        assert_eq!(i.log_group_name(), "/ecs/demo");
+        i.family = "web".into();
+        assert_eq!(i.log_group_name(), "/ecs/web");
+        i.log_group = " /aws/ecs/mine ".into();
+        assert_eq!(i.log_group_name(), "/aws/ecs/mine");
+        assert!(check_log_group("/ecs/app_1.x-#2").is_ok());
+        assert!(check_log_group(&"a".repeat(512)).is_ok());
+        assert!(
+            check_log_group(&"a".repeat(513))
+                .unwrap_err()
+                .contains("1 to 512")
+        );
+        assert!(check_log_group("/ecs/my app").unwrap_err().contains("` `"));
+        assert!(check_log_group("/ecs/a:b").unwrap_err().contains("`:`"));
     }
 
     #[test]

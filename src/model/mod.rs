@@ -377,7 +377,7 @@ impl ChangeAction {
 /// The verbs a change's `resource` may begin with when the change is none of
 /// its action's verbs (`attach policy … to role …`, `run the smoke test …`):
 /// the resource is then the whole sentence.
-pub const OWN_VERBS: [&str; 2] = ["attach", "run"];
+pub const OWN_VERBS: [&str; 3] = ["attach", "run", "set"];
 
 /// One planned change, with the AWS CLI command that does the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -12,6 +12,8 @@ pub enum OutputKey {
     ExecutionRole,
     /// "true" when gatewalk created the execution role.
     ExecutionRoleCreated,
+    /// The container log group's name.
+    LogGroup,
     /// The task definition revision's ARN.
     TaskDefinition,
     /// The ECS cluster's ARN.
@@ -76,9 +78,10 @@ pub enum OutputKey {
 
 impl OutputKey {
     /// Every key, in walkthrough order.
-    pub const ALL: [OutputKey; 32] = [
+    pub const ALL: [OutputKey; 33] = [
         OutputKey::ExecutionRole,
         OutputKey::ExecutionRoleCreated,
+        OutputKey::LogGroup,
         OutputKey::TaskDefinition,
         OutputKey::Cluster,
         OutputKey::ClusterCreated,
@@ -116,6 +119,7 @@ impl OutputKey {
         match self {
             OutputKey::ExecutionRole => StepId::TaskDefinition,
             OutputKey::ExecutionRoleCreated => StepId::TaskDefinition,
+            OutputKey::LogGroup => StepId::TaskDefinition,
             OutputKey::TaskDefinition => StepId::TaskDefinition,
             OutputKey::Cluster => StepId::ClusterVpc,
             OutputKey::ClusterCreated => StepId::ClusterVpc,
@@ -154,6 +158,7 @@ impl OutputKey {
         match self {
             OutputKey::ExecutionRole => "execution_role_arn",
             OutputKey::ExecutionRoleCreated => "execution_role_created",
+            OutputKey::LogGroup => "log_group_name",
             OutputKey::TaskDefinition => "task_definition_arn",
             OutputKey::Cluster => "cluster_arn",
             OutputKey::ClusterCreated => "cluster_created",
@@ -212,6 +217,7 @@ impl OutputKey {
         match self {
             OutputKey::ExecutionRole => "execution role",
             OutputKey::ExecutionRoleCreated => "execution role made by gatewalk",
+            OutputKey::LogGroup => "log group",
             OutputKey::TaskDefinition => "task definition",
             OutputKey::Cluster => "ECS cluster",
             OutputKey::ClusterCreated => "cluster made by gatewalk",

@@ -5,6 +5,7 @@
 use super::{StepCx, candidates, engine};
 use crate::aws::AwsContext;
 use crate::aws::find::Tagged;
+use crate::aws::logs::LogSource;
 use crate::engine::{Applied, BoxFuture, Engine, Validated};
 use crate::error::Result;
 use crate::inputs::Inputs;
@@ -92,6 +93,19 @@ impl Engine for Steps {
         progress: &'a Progress,
     ) -> BoxFuture<'a, Result<Vec<Tagged>>> {
         Box::pin(engine::teardown_all(aws, h, inputs, progress))
+    }
+
+    fn log_source(&self, inputs: &Inputs, session: &Session) -> Result<LogSource> {
+        super::task_definition::log_source(inputs, session)
+    }
+
+    fn stopped_reasons<'a>(
+        &'a self,
+        aws: &'a AwsContext,
+        inputs: &'a Inputs,
+        session: &'a Session,
+    ) -> BoxFuture<'a, Result<Vec<String>>> {
+        Box::pin(super::service::last_stopped_reasons(aws, inputs, session))
     }
 
     fn candidate_fields(&self) -> &'static [&'static str] {

@@ -229,6 +229,8 @@ pub struct Wizard {
     pub scroll: u16,
     /// Last checks per step.
     pub checks: BTreeMap<StepId, Load<Vec<Check>>>,
+    /// The container's last words, read when a check of step 6, 7 or 10 failed.
+    pub diagnosis: Option<super::diagnosis::Diagnosis>,
     /// Last live resources per step.
     pub live: BTreeMap<StepId, Load<Vec<Resource>>>,
     /// What runs now.
@@ -266,6 +268,7 @@ impl Wizard {
             focus: Focus::Steps,
             scroll: 0,
             checks: BTreeMap::new(),
+            diagnosis: None,
             live: BTreeMap::new(),
             job: None,
             log: Vec::new(),

@@ -5,6 +5,7 @@
 mod adopt;
 pub mod app;
 pub mod cmd;
+pub mod diagnosis;
 mod edit;
 pub mod form;
 mod input;

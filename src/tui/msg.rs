@@ -87,6 +87,9 @@ pub enum Msg {
     },
     /// Checks of some steps, read live.
     Validated(Req, Vec<(StepId, Result<Vec<Check>, Error>)>),
+    /// What the container said and why tasks stopped, read after checks of
+    /// step 6, 7 or 10 failed.
+    Diagnosed(Req, Box<super::diagnosis::Diagnosis>),
     /// A step's live resources.
     Inspected(Req, StepId, Result<Vec<Resource>, Error>),
     /// Existing resources the user may pick for a field.

@@ -244,7 +244,12 @@ pub async fn validate(
         .engine
         .validate_steps(&conn.aws, &session, &inputs, &steps)
         .await;
+    let diagnose = super::diagnosis::wanted(&r);
     let _ = tx.send(Msg::Validated(req, r));
+    if diagnose {
+        let d = super::diagnosis::read(&conn, &session, &inputs).await;
+        let _ = tx.send(Msg::Diagnosed(req, Box::new(d)));
+    }
 }
 
 /// Reads a step's live resources.

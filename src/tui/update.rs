@@ -75,6 +75,11 @@ impl App {
                 changes,
             } if self.current(req) => self.on_applied(step, result, handle, &changes),
             Msg::Validated(req, results) if self.current(req) => self.on_validated(req, results),
+            Msg::Diagnosed(req, d) if self.current(req) => {
+                if let Screen::Wizard(w) = &mut self.screen {
+                    w.diagnosis = Some(*d);
+                }
+            }
             Msg::Inspected(req, step, r) if self.current(req) => {
                 if let Screen::Wizard(w) = &mut self.screen
                     && w.pending.live.get(&step) == Some(&req.id)

@@ -5,13 +5,14 @@ use crate::common::{World, run, succeeds};
 use gatewalk::steps::StepId;
 
 /// The words a plan line may begin with (after its mark).
-const VERBS: [&str; 7] = [
+const VERBS: [&str; 8] = [
     "create ",
     "keep ",
     "update ",
     "delete ",
     "attach ",
     "run ",
+    "set ",
     "change your ",
 ];
 

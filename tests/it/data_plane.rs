@@ -5,8 +5,13 @@
 //! the breakage made with raw SDK calls as a person in the console would.
 
 use crate::common::{self, World};
+use crate::tui_flow::Harness;
 use gatewalk::model::OutputKey;
+use gatewalk::session::StepStatus;
+use gatewalk::steps::StepId;
+use gatewalk::tui::app::{Screen, Tab};
 use serde_json::Value;
+use std::time::Duration;
 
 const S: &str = "dp";
 
@@ -55,6 +60,19 @@ fn fix(c: &Value) -> String {
     c["fix"].as_str().unwrap_or_default().to_string()
 }
 
+/// `gatewalk logs`: the container's newest lines, then why tasks stopped.
+fn logs(w: &World) -> String {
+    let mut c = w.bin();
+    c.args(["--session", S, "logs", "--lines", "20"]);
+    let out = common::run(c);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 fn healthy_again(w: &World) {
     let out = apply(w, &[]);
     assert!(
@@ -100,6 +118,16 @@ async fn a_revoked_security_group_rule_is_named_first_and_apply_repairs_it() {
         first.contains("1. the task security group") && first.contains(&sg),
         "the security group comes first: {causes}"
     );
+    let said = logs(&w);
+    assert!(
+        said.contains("Configuration complete; ready for start up"),
+        "{said}"
+    );
+    assert!(
+        said.contains("SIGTERM"),
+        "ECS stopped the unhealthy task: {said}"
+    );
+    assert!(said.contains("Task failed ELB health checks"), "{said}");
     healthy_again(&w);
 }
 
@@ -140,6 +168,12 @@ async fn a_private_subnet_without_its_route_cannot_pull_and_apply_repairs_it() {
         )["status"],
         "fail"
     );
+    let said = logs(&w);
+    assert!(said.contains("CannotPullContainerError"), "{said}");
+    assert!(
+        said.contains("GET / HTTP/1.1\" 200"),
+        "the access log of the apply's smoke test: {said}"
+    );
     healthy_again(&w);
 }
 
@@ -147,14 +181,29 @@ async fn a_private_subnet_without_its_route_cannot_pull_and_apply_repairs_it() {
 async fn tasks_in_a_zone_the_nlb_lacks_are_unused() {
     let w = World::new().await;
     assert!(apply(&w, &[]).status.success());
-    // A subnet in the second zone, public, and the service moved into it.
+    // A subnet in the zone the private subnet (and so the NLB) is not in,
+    // public, and the service moved into it.
+    let private = w
+        .aws
+        .ec2
+        .describe_subnets()
+        .subnet_ids(output(&w, OutputKey::PrivateSubnet))
+        .send()
+        .await
+        .unwrap();
+    let nlb_zone = private.subnets()[0]
+        .availability_zone()
+        .unwrap()
+        .to_string();
+    let (a, b) = (output(&w, OutputKey::AzA), output(&w, OutputKey::AzB));
+    let other = if nlb_zone == a { b } else { a };
     let subnet = w
         .aws
         .ec2
         .create_subnet()
         .vpc_id(output(&w, OutputKey::Vpc))
         .cidr_block("10.0.200.0/24")
-        .availability_zone(output(&w, OutputKey::AzB))
+        .availability_zone(&other)
         .send()
         .await
         .unwrap()
@@ -230,4 +279,57 @@ async fn an_image_that_does_not_exist_trips_the_circuit_breaker() {
     );
     // The old revision still serves.
     assert_eq!(check(&steps, "GET https://")["status"], "pass");
+    let said = logs(&w);
+    assert!(said.contains("does-not-exist: not found"), "{said}");
+}
+
+/// The same story in the wizard: step 6 turns red by itself, and beside its
+/// failing checks stand why the tasks stopped and what the container wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wizard_shows_the_stopped_reason_and_the_log_beside_the_failing_checks() {
+    let w = World::new().await;
+    assert!(apply(&w, &[]).status.success());
+    w.aws
+        .ec2
+        .revoke_security_group_ingress()
+        .group_id(output(&w, OutputKey::SecurityGroup))
+        .ip_protocol("tcp")
+        .from_port(80)
+        .to_port(80)
+        .cidr_ip("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let mut h = Harness::new(&w, Some(S), None);
+    h.tall();
+    let limit = Duration::from_secs(60);
+    h.until("the session", limit, |a| {
+        matches!(a.screen, Screen::Wizard(_))
+    })
+    .await;
+    while h.app.wizard().unwrap().selected != StepId::Service {
+        h.press(crossterm::event::KeyCode::Char('k'));
+    }
+    if let Screen::Wizard(wz) = &mut h.app.screen {
+        wz.tab = Tab::Checks;
+    }
+    h.until("step 6 red, with the container's words", limit, |a| {
+        a.wizard().is_some_and(|w| {
+            w.session.status(StepId::Service) == StepStatus::Failed
+                && w.diagnosis
+                    .as_ref()
+                    .is_some_and(|d| d.stopped.as_ref().is_ok_and(|v| !v.is_empty()))
+        })
+    })
+    .await;
+    let screen = h.screen();
+    for part in [
+        "tasks accept the container port from the VPC",
+        "Why the last tasks stopped",
+        "Task failed ELB health checks",
+        "The container's newest log lines",
+        "SIGTERM",
+    ] {
+        assert!(screen.contains(part), "{part} missing:\n{screen}");
+    }
 }

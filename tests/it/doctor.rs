@@ -5,7 +5,7 @@
 
 use crate::adopt::gw;
 use crate::common::console::{self, Hand, RIGHT};
-use crate::common::{World, account_counts};
+use crate::common::{ENIS, World, account_counts};
 use gatewalk::model::OutputKey as K;
 use gatewalk::steps::StepId;
 
@@ -78,13 +78,15 @@ async fn the_cdk_security_group_bug_is_named_and_repaired_only_with_consent() {
         r.sg
     );
     assert!(t.contains(&fix), "{t}");
-    for n in [1, 2, 3, 4, 5, 7, 8, 9] {
+    for n in [1, 2, 3, 4, 5, 8, 9] {
         assert!(
             t.lines()
                 .any(|l| l.contains(&format!("step {n:>2} ")) && l.contains('✓')),
             "step {n} passes:\n{t}"
         );
     }
+    // What the missing rule does: the NLB cannot health-check the tasks.
+    assert!(t.contains("✗ targets are healthy"), "{t}");
 
     assert_eq!(gw(&w, &["adopt", "--yes"]).status.code(), Some(0));
     // Without consent, apply names the change and stops before it.
@@ -110,11 +112,12 @@ async fn the_cdk_security_group_bug_is_named_and_repaired_only_with_consent() {
             .await
             .contains(&(8080, "10.0.0.0/16".into()))
     );
-    assert_eq!(
-        account_counts(&w.aws).await,
-        built,
-        "something was added or removed"
-    );
+    // Nothing added or removed — but network interfaces: ECS replaced the
+    // task the missing rule had failed, and a stopped task's lingers a while.
+    let (mut now, mut then) = (account_counts(&w.aws).await, built.clone());
+    now.remove(ENIS);
+    then.remove(ENIS);
+    assert_eq!(now, then, "something was added or removed");
     assert!(
         w.inventory("demo").await.is_empty(),
         "gatewalk made something"

@@ -21,6 +21,14 @@ const IMPLIED: &[(&str, &str)] = &[
     ),
     ("iam:TagRole", "tags on CreateRole need it"),
     (
+        "logs:TagResource",
+        "tags on CreateLogGroup need it (or the older logs:TagLogGroup)",
+    ),
+    (
+        "logs:TagLogGroup",
+        "tags on CreateLogGroup: accounts still checking the older action need it",
+    ),
+    (
         "iam:PassRole",
         "RegisterTaskDefinition with an execution role passes the role to ECS",
     ),
@@ -29,7 +37,8 @@ const IMPLIED: &[(&str, &str)] = &[
 fn called() -> BTreeSet<String> {
     // Every `"service", "Operation"` pair: `.ctx(…)`, `required(…)`, and the
     // macros that pass them on (a paginated read, a describe by id).
-    let re = Regex::new(r#""(ec2|ecs|elbv2|iam|apigateway|sts)",\s*"([A-Z][A-Za-z]+)""#).unwrap();
+    let re =
+        Regex::new(r#""(ec2|ecs|elbv2|iam|apigateway|sts|logs)",\s*"([A-Z][A-Za-z]+)""#).unwrap();
     let mut out = BTreeSet::new();
     let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
     while let Some(dir) = stack.pop() {

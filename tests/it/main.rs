@@ -14,6 +14,7 @@ mod cli_hints;
 mod cli_output;
 mod cli_plan;
 mod cli_shell;
+mod container_logs;
 mod crash_safety;
 mod data_plane;
 mod doctor;

@@ -205,6 +205,19 @@ async fn untag_session_id(aws: &gatewalk::aws::AwsContext, kind: &str, id: &str)
                 .await
                 .unwrap();
         }
+        Some("logs") => {
+            let g = gatewalk::aws::logs::describe_log_group(aws, id)
+                .await
+                .unwrap()
+                .unwrap();
+            aws.logs
+                .untag_resource()
+                .resource_arn(g.log_group_arn().unwrap())
+                .tag_keys(KEY)
+                .send()
+                .await
+                .unwrap();
+        }
         _ => panic!("untagging {kind} is not needed through step 2"),
     }
 }

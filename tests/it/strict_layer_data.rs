@@ -52,63 +52,14 @@ async fn build(r: &Raw, s: &Stack) -> String {
             .await
             .unwrap();
     }
-    let lb = r
-        .elb
-        .create_load_balancer()
-        .name("nlb")
-        .r#type(aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::Network)
-        .scheme(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::Internal)
-        .subnets(&n.a)
-        .send()
-        .await
-        .unwrap()
-        .load_balancers()[0]
-        .load_balancer_arn()
-        .unwrap()
-        .to_string();
-    let tg = target_group(r, &n, "tg", TargetTypeEnum::Ip).await;
-    r.elb
-        .create_listener()
-        .load_balancer_arn(&lb)
-        .protocol(ProtocolEnum::Tcp)
-        .port(80)
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&tg)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let tg = forwarding_nlb(r, &n).await;
     r.ecs
         .create_cluster()
         .cluster_name("c")
         .send()
         .await
         .unwrap();
-    let td = r
-        .ecs
-        .register_task_definition()
-        .family("web")
-        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
-        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(
-            aws_sdk_ecs::types::ContainerDefinition::builder()
-                .name("web")
-                .image(s.image)
-                .port_mappings(
-                    aws_sdk_ecs::types::PortMapping::builder()
-                        .container_port(80)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let td = web(r, s.image).await;
     let mut conf = awsvpc(&n);
     if s.subnet_b {
         let c = conf.awsvpc_configuration.as_mut().unwrap();
@@ -118,7 +69,7 @@ async fn build(r: &Raw, s: &Stack) -> String {
         .create_service()
         .cluster("c")
         .service_name("s")
-        .task_definition(td.task_definition().unwrap().task_definition_arn().unwrap())
+        .task_definition(td)
         .desired_count(1)
         .launch_type(LaunchType::Fargate)
         .network_configuration(conf)
@@ -143,6 +94,72 @@ async fn build(r: &Raw, s: &Stack) -> String {
         .await
         .unwrap();
     tg
+}
+
+/// An internal NLB in subnet a whose TCP 80 listener forwards to a new ip
+/// target group; returns the group's ARN.
+async fn forwarding_nlb(r: &Raw, n: &Net) -> String {
+    let lb = r
+        .elb
+        .create_load_balancer()
+        .name("nlb")
+        .r#type(aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::Network)
+        .scheme(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::Internal)
+        .subnets(&n.a)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let tg = target_group(r, n, "tg", TargetTypeEnum::Ip).await;
+    r.elb
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(80)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&tg)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    tg
+}
+
+/// Registers `web` (Fargate, container `web` on port 80) with `image`.
+async fn web(r: &Raw, image: &str) -> String {
+    let td = r
+        .ecs
+        .register_task_definition()
+        .family("web")
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("web")
+                .image(image)
+                .port_mappings(
+                    aws_sdk_ecs::types::PortMapping::builder()
+                        .container_port(80)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    td.task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_string()
 }
 
 async fn health(r: &Raw, tg: &str) -> Vec<TargetHealthDescription> {

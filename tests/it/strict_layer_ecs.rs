@@ -247,7 +247,9 @@ async fn a_new_execution_role_costs_the_deployment_a_round() {
         };
         rounds.push((describes, events));
     }
-    assert_eq!(rounds[0].0, 2, "an old role: running at the second look");
+    // Each task phase lasts until one request has seen it: launched by
+    // CreateService, PROVISIONING at the first look, PENDING at the second.
+    assert_eq!(rounds[0].0, 3, "an old role: running at the third look");
     assert_eq!(rounds[1].0, 4, "a new role: one failed round first");
     assert!(
         rounds[1]

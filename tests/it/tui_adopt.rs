@@ -62,6 +62,16 @@ async fn the_picker_continues_a_hand_built_deployment_and_asks_before_changing_i
     );
     assert_ne!(h.status(StepId::Service), StepStatus::Done);
     h.press(KeyCode::Char('y'));
+    // Without the rule the NLB failed the tasks' health checks and the
+    // circuit breaker stopped their deployment: starting new tasks is a
+    // change to their service too, asked for on its own.
+    h.until("the second question", long, |a| {
+        matches!(a.overlay, Some(Overlay::ConfirmChangeYours { .. }))
+    })
+    .await;
+    let screen = h.screen();
+    assert!(screen.contains("start new tasks"), "{screen}");
+    h.press(KeyCode::Char('y'));
     h.until("step 6 applied", long, |a| {
         a.wizard().is_some_and(|w| {
             w.job.is_none() && w.session.status(StepId::Service) == StepStatus::Done
@@ -74,6 +84,6 @@ async fn the_picker_continues_a_hand_built_deployment_and_asks_before_changing_i
         .and_then(|w| w.handle.as_ref())
         .map(|h| h.consent().clone())
         .unwrap();
-    assert!(!agreed.change_yours, "agreed to that change only");
-    assert_eq!(agreed.agreed.len(), 1, "{agreed:?}");
+    assert!(!agreed.change_yours, "agreed to those changes only");
+    assert_eq!(agreed.agreed.len(), 2, "{agreed:?}");
 }

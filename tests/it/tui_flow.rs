@@ -54,6 +54,11 @@ impl Harness {
         }
     }
 
+    /// A terminal big enough to show a whole Checks tab.
+    pub(crate) fn tall(&mut self) {
+        self.term = Terminal::new(TestBackend::new(200, 120)).unwrap();
+    }
+
     pub(crate) fn screen(&mut self) -> String {
         self.term.draw(|f| view::draw(&self.app, f)).unwrap();
         self.term.backend().to_string()

@@ -295,8 +295,10 @@ async fn new_tasks_start(cx: StepCx<'_>, cluster: &str, name: &str) -> Result<Op
 pub(crate) fn reason_fix(r: &str) -> String {
     let hint = if r.contains("CannotPullContainer") && r.contains("not found") {
         " — the image does not exist: fix task-definition.image (step 1)"
-    } else if r.contains("CannotPullContainer") || r.contains("i/o timeout") {
+    } else if r.contains("CannotPullContainer") {
         " — the image could not be pulled: the private subnet needs its way out (the NAT gateway and the private route table, step 5)"
+    } else if r.contains("i/o timeout") {
+        " — the task could not reach AWS (CloudWatch Logs, ECR) from the private subnet: it needs its way out (the NAT gateway and the private route table, step 5)"
     } else if r.contains("ELB health checks") {
         " — the NLB cannot reach the container: the task security group must admit the container port from the VPC block (step 6)"
     } else if r.contains("log group does not exist") {

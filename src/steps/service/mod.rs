@@ -10,6 +10,7 @@ mod running;
 mod teardown;
 
 use crate::model::OutputKey;
+pub(crate) use running::last_stopped_reasons;
 use running::wait_steady;
 
 pub use crate::inputs::service::{MAX_DESIRED, ServiceInputs};
@@ -298,20 +299,14 @@ impl Step for Service {
             cx.progress
                 .info("service updated to the current task definition and count");
         } else if got.origin != Origin::Created
-            && let Some(why) = running::start_failing(aws, &cluster, &i.service_name).await?
-            && owned::SERVICE.may_change(
-                cx,
-                h,
-                &got,
-                "start new tasks (the newest failed to start)",
-            )?
+            && let Some(why) = stuck(aws, svc, &cluster, &i.service_name).await?
+            && owned::SERVICE.may_change(cx, h, &got, &format!("start new tasks ({why})"))?
         {
-            // Older tasks still run, so nothing would start a new one: a new
+            // Nothing would start a new task by itself (older tasks still
+            // run, or the circuit breaker stopped the deployment): a new
             // deployment shows whether what stopped it is repaired.
-            cx.progress.info(format!(
-                "starting a new deployment: the newest task failed to start ({})",
-                why.split(':').next().unwrap_or(&why)
-            ));
+            cx.progress
+                .info(format!("starting a new deployment: {why}"));
             aws.ecs
                 .update_service()
                 .cluster(&cluster)
@@ -335,4 +330,30 @@ impl Step for Service {
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         teardown::run(cx, h).await
     }
+}
+
+/// Why the service needs a new deployment to start tasks again, if it does:
+/// its deployment failed (the circuit breaker), or the newest task failed to
+/// start while older ones still run.
+async fn stuck(
+    aws: &crate::aws::AwsContext,
+    svc: &aws_sdk_ecs::types::Service,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<String>> {
+    let failed = svc
+        .deployments()
+        .iter()
+        .any(|d| d.rollout_state() == Some(&aws_sdk_ecs::types::DeploymentRolloutState::Failed));
+    if failed {
+        return Ok(Some("its last deployment failed".into()));
+    }
+    Ok(running::start_failing(aws, cluster, name)
+        .await?
+        .map(|why| {
+            format!(
+                "the newest task failed to start: {}",
+                why.split(':').next().unwrap_or(&why)
+            )
+        }))
 }

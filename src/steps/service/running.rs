@@ -80,6 +80,20 @@ pub(crate) async fn wait_steady(cx: StepCx<'_>, cluster: &str, name: &str) -> Re
     .await
 }
 
+/// Why the session's service's recently stopped tasks stopped: empty before
+/// step 6 made the service, or once its cluster is gone.
+pub(crate) async fn last_stopped_reasons(
+    aws: &AwsContext,
+    inputs: &crate::inputs::Inputs,
+    s: &crate::session::Session,
+) -> Result<Vec<String>> {
+    let (Some(_), Ok(cluster)) = (s.output(super::keys::SERVICE), super::cluster_of(s)) else {
+        return Ok(Vec::new());
+    };
+    let r = stopped_reasons(aws, &cluster, &inputs.service.service_name).await;
+    Ok(crate::aws::error::optional(r)?.unwrap_or_default())
+}
+
 /// Why the service's recently stopped tasks stopped, newest first, each
 /// reason once.
 pub(crate) async fn stopped_reasons(

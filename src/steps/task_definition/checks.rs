@@ -71,6 +71,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             recorded.map_or("not created yet".to_string(), |a| format!("{a} not found")),
             Fix::Apply(StepId::TaskDefinition),
         ));
+        checks.extend(super::logs::checks(cx, s, None).await?);
         return Ok(checks);
     };
     let arn =
@@ -152,10 +153,11 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     ));
     checks.push(Check::expect(
         "matches the current inputs",
-        matches_inputs(&td, i, &role_arn),
+        matches_inputs(&td, i, &role_arn, &cx.aws.region, !s.is_yours(TASKDEF_KEY)),
         format!("revision {}", td.revision()),
         "inputs changed since the last apply; apply task-definition to register a new revision",
     ));
+    checks.extend(super::logs::checks(cx, s, Some(&td)).await?);
     Ok(checks)
 }
 
@@ -245,5 +247,6 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
             None => v.push(Resource::missing("Task definition", arn)),
         }
     }
+    v.push(super::logs::inspect(cx, s).await?);
     Ok(v)
 }

@@ -2,6 +2,7 @@
 //! ECS uses to pull the image.
 
 mod checks;
+mod logs;
 
 pub use crate::inputs::task_definition::{TaskDefinitionInputs, check_port, fargate_size};
 
@@ -17,7 +18,8 @@ use crate::model::OutputKey;
 use crate::session::{Session, SessionHandle};
 use crate::steps::resource::Origin;
 use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, NetworkMode, PortMapping, TransportProtocol,
+    Compatibility, ContainerDefinition, LogConfiguration, LogDriver, NetworkMode, PortMapping,
+    TransportProtocol,
 };
 
 /// The managed policy that lets ECS pull images and write logs for a task.
@@ -31,22 +33,65 @@ pub struct TaskDefinition;
 const ROLE_KEY: OutputKey = OutputKey::ExecutionRole;
 const ROLE_OWNED_KEY: OutputKey = OutputKey::ExecutionRoleCreated;
 const TASKDEF_KEY: OutputKey = OutputKey::TaskDefinition;
+const LOG_GROUP_KEY: OutputKey = OutputKey::LogGroup;
 
-fn container_json(i: &TaskDefinitionInputs) -> String {
+/// The `awslogs-stream-prefix`: each task's stream is
+/// `ecs/<container>/<task id>`, as the console sets it.
+pub const STREAM_PREFIX: &str = "ecs";
+
+fn container_json(i: &TaskDefinitionInputs, region: &str) -> String {
     format!(
-        r#"[{{"name":"{}","image":"{}","essential":true,"portMappings":[{{"containerPort":{},"protocol":"tcp"}}]}}]"#,
-        i.container_name, i.image, i.container_port
+        r#"[{{"name":"{}","image":"{}","essential":true,"portMappings":[{{"containerPort":{},"protocol":"tcp"}}],"logConfiguration":{{"logDriver":"awslogs","options":{{"awslogs-group":"{}","awslogs-region":"{region}","awslogs-stream-prefix":"{STREAM_PREFIX}"}}}}}}]"#,
+        i.container_name,
+        i.image,
+        i.container_port,
+        i.log_group_name()
     )
 }
 
-/// The live task definition's shape, for comparing with the inputs.
+/// The container's log configuration: the `awslogs` driver into `group`.
+fn log_configuration(group: &str, region: &str) -> Result<LogConfiguration> {
+    LogConfiguration::builder()
+        .log_driver(LogDriver::Awslogs)
+        .options("awslogs-group", group)
+        .options("awslogs-region", region)
+        .options("awslogs-stream-prefix", STREAM_PREFIX)
+        .build()
+        .map_err(|e| Error::Config(format!("log configuration: {e}")))
+}
+
+/// Whether the container sends its output to `group` in `region` with
+/// gatewalk's stream prefix (where `gatewalk logs` reads it).
+pub(crate) fn sends_logs_to(
+    c: Option<&aws_sdk_ecs::types::ContainerDefinition>,
+    group: &str,
+    region: &str,
+) -> bool {
+    let Some(lc) = c.and_then(aws_sdk_ecs::types::ContainerDefinition::log_configuration) else {
+        return false;
+    };
+    let opt = |k: &str| lc.options().and_then(|o| o.get(k)).map(String::as_str);
+    lc.log_driver() == &LogDriver::Awslogs
+        && opt("awslogs-group") == Some(group)
+        && opt("awslogs-region") == Some(region)
+        && opt("awslogs-stream-prefix") == Some(STREAM_PREFIX)
+}
+
+/// The live task definition's shape, for comparing with the inputs. The
+/// log configuration is compared when `with_logs` (always, but for a task
+/// definition of yours: gatewalk registers no revision beside yours, and
+/// its check only warns that yours sends no logs where `gatewalk logs`
+/// reads).
 fn matches_inputs(
     td: &aws_sdk_ecs::types::TaskDefinition,
     i: &TaskDefinitionInputs,
     role_arn: &str,
+    region: &str,
+    with_logs: bool,
 ) -> bool {
     let c = td.container_definitions().first();
-    td.cpu() == Some(i.cpu.to_string().as_str())
+    (!with_logs || sends_logs_to(c, &i.log_group_name(), region))
+        && td.cpu() == Some(i.cpu.to_string().as_str())
         && td.memory() == Some(i.memory.to_string().as_str())
         && td.network_mode() == Some(&NetworkMode::Awsvpc)
         && td
@@ -70,6 +115,7 @@ pub(crate) use crate::aws::iam::{attached_policies, get_role};
 pub mod owned {
     use crate::aws::ecs::TaskDefinitions;
     use crate::aws::iam::Roles;
+    use crate::aws::logs::LogGroups;
 
     use crate::steps::resource::{Foreign, Owned};
 
@@ -81,6 +127,15 @@ pub mod owned {
         "CreateRole",
     )
     .foreign(Foreign::RefuseOrName("task-definition.execution_role"));
+    /// The container's log group (one of the same name that is not this
+    /// session's is used as it is, never changed or deleted).
+    pub const LOG_GROUP: Owned<LogGroups> = Owned::new(
+        super::LOG_GROUP_KEY,
+        "log-group",
+        "log group",
+        "CreateLogGroup",
+    )
+    .foreign(Foreign::Use);
     /// The task definition family's revisions.
     pub const TASKDEF: Owned<TaskDefinitions> = Owned::new(
         super::TASKDEF_KEY,
@@ -105,6 +160,30 @@ pub(crate) async fn latest_revision(
     Ok(crate::aws::ecs::latest_revision(aws, family_or_arn)
         .await?
         .map(|r| (r.def, r.tags)))
+}
+
+/// Where the service's container writes its lines: the log group step 1
+/// made, and the streams of the container. Refused (exit 2) before step 1
+/// has made the group.
+pub fn log_source(
+    inputs: &crate::inputs::Inputs,
+    session: &Session,
+) -> Result<crate::aws::logs::LogSource> {
+    let i = &inputs.task_definition;
+    let Some(group) = session.output(LOG_GROUP_KEY) else {
+        return Err(Error::Session(format!(
+            "session `{}` has no log group yet: step 1 ({}) makes it and sends the container's \
+             output there.\n  hint: run `gatewalk apply --through 1`, then, once the service \
+             runs (step 6), `gatewalk logs` again",
+            session.name,
+            StepId::TaskDefinition
+        )));
+    };
+    Ok(crate::aws::logs::LogSource::new(
+        group,
+        STREAM_PREFIX,
+        &i.container_name,
+    ))
 }
 
 impl TaskDefinition {
@@ -213,15 +292,25 @@ impl Step for TaskDefinition {
                 cli: format!("aws iam attach-role-policy --role-name {role} --policy-arn arn:aws:iam::aws:{EXECUTION_POLICY}"),
             });
         }
+        v.extend(logs::plan(inputs, session));
         v.push(owned::TASKDEF.change(
             session,
             format!(
-                "task definition {} (Fargate, awsvpc, {} CPU / {} MiB, container {} = {} on port {})",
-                i.family, i.cpu, i.memory, i.container_name, i.image, i.container_port
+                "task definition {} (Fargate, awsvpc, {} CPU / {} MiB, container {} = {} on port {}, logs to {})",
+                i.family,
+                i.cpu,
+                i.memory,
+                i.container_name,
+                i.image,
+                i.container_port,
+                i.log_group_name()
             ),
             format!(
                 "aws ecs register-task-definition --family {} --requires-compatibilities FARGATE --network-mode awsvpc --cpu {} --memory {} --execution-role-arn $EXECUTION_ROLE_ARN --container-definitions '{}'",
-                i.family, i.cpu, i.memory, container_json(i)
+                i.family,
+                i.cpu,
+                i.memory,
+                container_json(i, &session.region)
             ),
         ));
         v
@@ -229,10 +318,14 @@ impl Step for TaskDefinition {
 
     async fn apply(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let role_arn = self.ensure_role(cx, h).await?;
+        let group = logs::ensure(cx, h).await?;
+        let logging = log_configuration(&group, &cx.aws.region)?;
         let i = &cx.inputs.task_definition;
         let session = Owner::of(h.session());
         let t = owned::TASKDEF.tags(&session);
-        let keeps = |r: &Revision| matches_inputs(&r.def, i, &role_arn);
+        let with_logs = !h.session().is_yours(TASKDEF_KEY);
+        let region = &cx.aws.region;
+        let keeps = |r: &Revision| matches_inputs(&r.def, i, &role_arn, region, with_logs);
         owned::TASKDEF
             .ensure_matching(cx, h, At::named(&i.family), keeps, || async {
                 let out = cx
@@ -256,6 +349,7 @@ impl Step for TaskDefinition {
                                     .protocol(TransportProtocol::Tcp)
                                     .build(),
                             )
+                            .log_configuration(logging)
                             .build(),
                     )
                     .set_tags(Some(t.ecs()))
@@ -291,6 +385,7 @@ impl Step for TaskDefinition {
         owned::TASKDEF
             .delete_owned(cx, h, At::named(&i.family))
             .await?;
+        logs::teardown(cx, h).await?;
         let created = h.session().output(ROLE_OWNED_KEY) == Some("true");
         if created || !i.uses_existing_role() || h.session().is_yours(ROLE_KEY) {
             // Bound as yours (adopt): kept, or removed with --include-yours.

@@ -299,6 +299,12 @@ fn checks(app: &App, w: &Wizard) -> Text<'static> {
                     ));
                 }
             }
+            let failing = checks.iter().any(|c| c.status == CheckStatus::Fail);
+            if let Some(d) = w.diagnosis.as_ref().filter(|_| failing)
+                && crate::tui::diagnosis::STEPS.contains(&step)
+            {
+                lines.extend(crate::tui::diagnosis::render(d));
+            }
         }
     }
     Text::from(lines)

@@ -181,6 +181,9 @@ pub fn kinds(inv: &[Tagged]) -> Vec<String> {
 
 /// Counts of everything in the account, tagged or not, so teardown can be
 /// shown to leave the account as it found it.
+/// The position of the network interfaces in [`account_counts`].
+pub const ENIS: usize = 10;
+
 pub async fn account_counts(aws: &gatewalk::aws::AwsContext) -> Vec<usize> {
     let nat = aws.ec2.describe_nat_gateways().send().await.unwrap();
     vec![
@@ -270,6 +273,13 @@ pub async fn account_counts(aws: &gatewalk::aws::AwsContext) -> Vec<usize> {
             .await
             .unwrap()
             .items()
+            .len(),
+        aws.logs
+            .describe_log_groups()
+            .send()
+            .await
+            .unwrap()
+            .log_groups()
             .len(),
     ]
 }
