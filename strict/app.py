@@ -15,7 +15,6 @@ import json
 import os
 import sys
 import threading
-import time
 import traceback
 
 import deploys
@@ -151,8 +150,6 @@ class StrictApp:
                     print(f"strict-aws: INTERNAL ERROR answering an invoke URL:\n{traceback.format_exc()}",
                           file=sys.stderr, flush=True)
                     reply = invoke.Reply(500, '{"message":"Internal server error"}', why="an internal error of the sandbox")
-            # A timeout is waited out without holding up other requests.
-            time.sleep(reply.delay)
             return reply.send(start_response)
         with self.lock:
             if path.startswith("/moto-api/reset"):

@@ -10,6 +10,8 @@ https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html
 """
 
 import json
+import sys
+import traceback
 
 from moto.core.utils import utcnow
 from moto.ecs.models import ecs_backends
@@ -32,7 +34,13 @@ def reconcile(layer, now):
                     T.finish_stop(layer, where, life)
             layer.svcs.pop((account, region, arn), None)
             continue
-        drive(layer, where, s, st, now)
+        try:
+            drive(layer, where, s, st, now)
+        except Exception:  # noqa: BLE001
+            # One service's fault must not stop the others; the control
+            # endpoint counts it and the test harness fails on it.
+            layer.internal_errors += 1
+            print(f"strict-aws: INTERNAL ERROR driving {arn}:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
 
 
 def drive(layer, where, s, st, now):
@@ -48,8 +56,11 @@ def drive(layer, where, s, st, now):
         return
     settle(layer, where, s, st, primary, now)
     scale(layer, where, s, st, primary, now)
-    # AWS shows a stopped task for at least an hour; the model keeps the last few.
+    # AWS shows a stopped task for at least an hour; the model keeps the last
+    # few (moto's record of the others goes with them).
     stopped = [x for x in st.tasks if x.phase == "STOPPED"]
+    for gone in stopped[:-20]:
+        ecs_backends[where.account][where.region].tasks.get(s.cluster_name, {}).pop(gone.task.task_arn, None)
     st.tasks = [x for x in st.tasks if x.phase != "STOPPED"] + stopped[-20:]
     render(s, st)
 
@@ -75,6 +86,8 @@ def settle(layer, where, s, st, d, now):
     mine = [x for x in st.tasks if x.deploy is d and x.stop_at is None]
     if d.rollout == "IN_PROGRESS":
         ok = [x for x in mine if healthy(layer, where, x, now)]
+        if ok:
+            d.failed = 0  # a task that turned healthy resets the breaker's count (resetOnHealthyTask)
         enabled, rollback = T.circuit_breaker(s)
         if len(ok) >= s.desired_count and all(x.stop_at is not None for x in st.tasks if x.deploy is not d):
             d.rollout, d.updated = "COMPLETED", utcnow()
@@ -166,7 +179,8 @@ def list_tasks(layer, call):
     family = call.param("family")
     started = call.param("startedBy")
     arns = []
-    for t in b.tasks.get(c.name, {}).values():
+    newest_first = sorted(b.tasks.get(c.name, {}).values(), key=lambda t: getattr(t, "created_at", 0), reverse=True)
+    for t in newest_first:
         if t.desired_status != want:
             continue
         if svc and t.group != f"service:{svc.split('/')[-1]}":

@@ -15,15 +15,16 @@ execute-api host in the Host header. The answer follows API Gateway:
   needs a listener on that port and a target to pass the connection to
   (healthy ones first; when none is healthy an NLB fails open to all of them):
   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
-- a connection that cannot be made (no link, no listener, no target, nothing
-  listening): 500 {"message":"Internal server error"}; one a security group
-  drops: 504 {"message":"Endpoint request timed out"} after the integration
-  timeout (29 s, scaled by the pace):
-  https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-known-issues.html
+- a connection that cannot be made (VPC link not AVAILABLE, no listener, no
+  target, a security group that drops it, nothing listening): 500
+  {"message":"Internal server error"} ("Execution failed due to configuration
+  error" in the execution log):
+  https://repost.aws/knowledge-center/api-gateway-500-error-vpc
 - otherwise the container's own answer, passed through unchanged (HTTP_PROXY).
 """
 
 import json
+from http import HTTPStatus
 import re
 import uuid
 from urllib.parse import urlsplit
@@ -37,7 +38,6 @@ import net
 import tasks as T
 
 HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?::\d+)?$")
-INTEGRATION_TIMEOUT_SECONDS = 29
 MARK = ("x-gatewalk-sandbox", "data-plane")
 
 
@@ -95,25 +95,23 @@ def _match(routes, path):
 class Reply:
     """An answer, and how long API Gateway takes to give it."""
 
-    def __init__(self, status, body, ctype="application/json", delay=0.0, why=""):
+    def __init__(self, status, body, ctype="application/json", why=""):
         self.why = why  # what API Gateway's execution log would say; sent as a header
         self.status = status
         self.body = body.encode() if isinstance(body, str) else body
         self.ctype = ctype
-        self.delay = delay
 
     def send(self, start_response):
-        reason = {200: "OK", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 504: "Gateway Timeout"}
         headers = [("Content-Type", self.ctype), ("Content-Length", str(len(self.body))),
                    ("x-amzn-RequestId", str(uuid.uuid4())), MARK]
         if self.why:
             headers.append(("x-gatewalk-sandbox-why", self.why))
-        start_response(f"{self.status} {reason.get(self.status, 'Status')}", headers)
+        start_response(f"{self.status} {HTTPStatus(self.status).phrase}", headers)
         return [self.body]
 
 
-def _message(status, message, why, delay=0.0):
-    return Reply(status, json.dumps({"message": message}), delay=delay, why=why)
+def _message(status, message, why):
+    return Reply(status, json.dumps({"message": message}), why=why)
 
 
 def answer(layer, environ):
@@ -137,10 +135,12 @@ def answer(layer, environ):
     if rp is None or integration is None:
         return _message(403, "Missing Authentication Token", f"no resource and method for {method} {path}")
     where = T.Where(account, region)
-    return _through_link(layer, where, backend, stage, integration, method, path, proxy)
+    agent = environ.get("HTTP_USER_AGENT", "-")
+    return _through_link(layer, where, backend, stage, integration, (method, path, proxy, agent))
 
 
-def _through_link(layer, where, backend, stage, integration, method, path, proxy):
+def _through_link(layer, where, backend, stage, integration, request):
+    method, path, proxy, agent = request
     if integration.get("connectionType") != "VPC_LINK" or integration.get("type") not in ("HTTP_PROXY", "HTTP"):
         # Only the VPC link's path is modelled; nothing else is reachable from here.
         return _message(500, "Internal server error", "the integration is not an HTTP integration through a VPC link")
@@ -167,16 +167,15 @@ def _through_link(layer, where, backend, stage, integration, method, path, proxy
     image = cd.get("image") or ""
     if not net.admits(where, [g.id for g in life.eni.group_set], target_port, net.lb_addresses(where, lb),
                       list(lb.security_groups or [])):
-        wait = layer.clock.scale((integration.get("timeout") or INTEGRATION_TIMEOUT_SECONDS * 1000) / 1000)
-        return _message(504, "Endpoint request timed out", f"the task's security groups drop TCP {target_port} "
-                        "from the load balancer", delay=min(wait, INTEGRATION_TIMEOUT_SECONDS))
+        return _message(500, "Internal server error", f"the task's security groups drop TCP {target_port} "
+                        "from the load balancer")
     if target_port not in C.listens_on(image, ports):
         return _message(500, "Internal server error", f"the container does not listen on {target_port}")
     upstream = uri.path or "/"
     status, ctype, body = C.answer(image, method, upstream)
     client = (net.lb_addresses(where, lb) or ["10.0.0.1"])[0]
     C.write(where.account, where.region, life.task.id, td,
-            [C.access_line(client, method, upstream, status, len(body.encode()), "gatewalk smoke test")])
+            [C.access_line(client, method, upstream, status, len(body.encode()), agent)])
     return Reply(status, body, ctype)
 
 

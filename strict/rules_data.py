@@ -62,8 +62,8 @@ RULES = [
     (
         "apigw-invoke",
         "the invoke URL answers: 403 Forbidden without a deployed stage, 403 Missing Authentication Token without "
-        "a route, 500 when the VPC link, listener or a target cannot be reached, 504 when a security group drops "
-        "the connection, else the container's answer",
+        "a route, 500 when the VPC link, listener or a target cannot be reached (a security group that drops the "
+        "connection included), else the container's answer",
         "https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html",
     ),
     (

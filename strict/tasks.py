@@ -194,10 +194,17 @@ def launch(layer, where, s, st, d, now):
     subnet = B.subnet(where, subnets[len(live) % len(subnets)])
     if subnet is None:
         return None
-    eni = B.ec2(where).create_network_interface(
-        subnet, None, group_ids=conf.get("securityGroups") or [],
-        description=f"arn:aws:ecs:{where.region}:{where.account}:attachment/{uuid.uuid4()}",
-    )
+    ec2 = B.ec2(where)
+    taken = {e.private_ip_address for e in ec2.enis.values()}
+    for _ in range(20):
+        eni = ec2.create_network_interface(
+            subnet, None, group_ids=conf.get("securityGroups") or [],
+            description=f"arn:aws:ecs:{where.region}:{where.account}:attachment/{uuid.uuid4()}",
+        )
+        if eni.private_ip_address not in taken:
+            break
+        # moto picks addresses at random: one in use is given back and drawn again.
+        ec2.enis.pop(eni.id, None)
     eni.requester_managed = True
     eni.status = "in-use"
     task, _ = make_task(where, s, d, eni, subnet)
@@ -233,6 +240,7 @@ def start_failure(where, life):
                         "network configuration.")
         if not C.private_ecr(image) and out:
             reg = C.registry(image)
+            reg = "registry-1.docker.io" if reg == "docker.io" else reg
             repo, _, tag = ref.split("/", 1)[1].rpartition(":")
             return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
                     f"ref {ref}: failed to do request: Head \"https://{reg}/v2/{repo}/manifests/{tag}\": "

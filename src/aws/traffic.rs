@@ -41,10 +41,18 @@ impl AwsContext {
         let Some(endpoint) = self.endpoint_url.clone() else {
             return Traffic::Aws;
         };
-        let has = *self
-            .data_plane
-            .get_or_init(|| async { probe(&endpoint).await })
-            .await;
+        // An endpoint that answered is asked once; one that could not be
+        // reached (not up yet) is asked again next time.
+        let has = match self.data_plane.get() {
+            Some(known) => *known,
+            None => match probe(&endpoint).await {
+                Some(has) => {
+                    let _ = self.data_plane.set(has);
+                    has
+                }
+                None => false,
+            },
+        };
         if has {
             Traffic::Sandbox(endpoint)
         } else {
@@ -53,22 +61,19 @@ impl AwsContext {
     }
 }
 
-/// Asks the endpoint's control page whether it models the data plane.
-async fn probe(endpoint: &str) -> bool {
+/// Asks the endpoint's control page whether it models the data plane;
+/// `None` when the endpoint could not be reached.
+async fn probe(endpoint: &str) -> Option<bool> {
     let url = format!("{}/gatewalk-strict/", endpoint.trim_end_matches('/'));
-    let Ok(client) = reqwest::Client::builder()
+    let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
-    else {
-        return false;
-    };
-    let Ok(resp) = client.get(&url).send().await else {
-        return false;
-    };
+        .ok()?;
+    let resp = client.get(&url).send().await.ok()?;
     let Ok(v) = resp.json::<serde_json::Value>().await else {
-        return false;
+        return Some(false); // it answered, but not as the sandbox does
     };
-    v.get("data_plane").and_then(serde_json::Value::as_bool) == Some(true)
+    Some(v.get("data_plane").and_then(serde_json::Value::as_bool) == Some(true))
 }
 
 #[cfg(test)]

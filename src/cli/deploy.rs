@@ -157,8 +157,8 @@ pub(super) async fn validate(cx: &Ctx<'_>, step: Option<StepId>, out: Printer) -
     out.checks(&results);
     if !out.json() && crate::tui::diagnosis::wanted(&results) {
         out.note(&format!(
-            "what the container wrote and why its tasks stopped: `gatewalk --session {} logs`",
-            h.session().name
+            "what the container wrote and why its tasks stopped: `{}`",
+            out.cmd("logs")
         ));
     }
     Ok(if failed { EXIT_CHECKS } else { EXIT_OK })

@@ -82,7 +82,13 @@ pub fn render(d: &Diagnosis) -> Vec<Line<'static>> {
             let task: String = l.task.chars().take(8).collect();
             let time = l.time();
             let clock = time.get(11..19).unwrap_or(&time);
-            Line::styled(format!("  {clock} {task}  {}", l.message), THEME.text)
+            // A container's bytes never drive the terminal.
+            let said: String = l
+                .message
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            Line::styled(format!("  {clock} {task}  {said}"), THEME.text)
         })),
         Err(e) => out.push(Line::styled(format!("  could not read: {e}"), THEME.warn)),
     }

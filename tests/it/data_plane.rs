@@ -73,6 +73,24 @@ fn logs(w: &World) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// Removes step 6's rule, as someone tidying up in the console would;
+/// returns the security group.
+async fn revoke(w: &World) -> String {
+    let sg = output(w, OutputKey::SecurityGroup);
+    w.aws
+        .ec2
+        .revoke_security_group_ingress()
+        .group_id(&sg)
+        .ip_protocol("tcp")
+        .from_port(80)
+        .to_port(80)
+        .cidr_ip("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    sg
+}
+
 fn healthy_again(w: &World) {
     let out = apply(w, &[]);
     assert!(
@@ -93,18 +111,7 @@ fn healthy_again(w: &World) {
 async fn a_revoked_security_group_rule_is_named_first_and_apply_repairs_it() {
     let w = World::new().await;
     assert!(apply(&w, &[]).status.success());
-    let sg = output(&w, OutputKey::SecurityGroup);
-    w.aws
-        .ec2
-        .revoke_security_group_ingress()
-        .group_id(&sg)
-        .ip_protocol("tcp")
-        .from_port(80)
-        .to_port(80)
-        .cidr_ip("10.0.0.0/16")
-        .send()
-        .await
-        .unwrap();
+    let sg = revoke(&w).await;
 
     let steps = until(&w, "GET https://", "fail");
     let rule = check(&steps, "tasks accept the container port from the VPC");
@@ -289,17 +296,7 @@ async fn an_image_that_does_not_exist_trips_the_circuit_breaker() {
 async fn the_wizard_shows_the_stopped_reason_and_the_log_beside_the_failing_checks() {
     let w = World::new().await;
     assert!(apply(&w, &[]).status.success());
-    w.aws
-        .ec2
-        .revoke_security_group_ingress()
-        .group_id(output(&w, OutputKey::SecurityGroup))
-        .ip_protocol("tcp")
-        .from_port(80)
-        .to_port(80)
-        .cidr_ip("10.0.0.0/16")
-        .send()
-        .await
-        .unwrap();
+    revoke(&w).await;
     let mut h = Harness::new(&w, Some(S), None);
     h.tall();
     let limit = Duration::from_secs(60);

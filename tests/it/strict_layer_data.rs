@@ -258,6 +258,16 @@ async fn stopped(r: &Raw) -> (Vec<(String, String)>, String) {
     (out, rollout)
 }
 
+/// Polls until the circuit breaker fails the deployment (or gives up; the
+/// test's assertions then say what was seen).
+async fn breaker_trips(r: &Raw) {
+    for _ in 0..60 {
+        if stopped(r).await.1 == "FAILED" {
+            return;
+        }
+    }
+}
+
 #[tokio::test]
 async fn tasks_run_and_their_targets_turn_healthy() {
     let p = Pair::new().await;
@@ -301,11 +311,7 @@ async fn a_closed_port_leaves_targets_unhealthy_and_ecs_replaces_the_tasks() {
     .await;
     // ECS stops the unhealthy task and starts another, until the circuit
     // breaker gives the (first, so nothing to roll back to) deployment up.
-    for _ in 0..60 {
-        if stopped(&p.strict).await.1 == "FAILED" {
-            break;
-        }
-    }
+    breaker_trips(&p.strict).await;
     let (tasks, rollout) = stopped(&p.strict).await;
     assert_eq!(rollout, "FAILED");
     assert!(tasks.len() >= 3, "{tasks:?}");
@@ -327,11 +333,7 @@ async fn without_a_way_out_the_image_cannot_be_pulled() {
         ..Stack::default()
     };
     build(&p.strict, &stack).await;
-    for _ in 0..60 {
-        if stopped(&p.strict).await.1 == "FAILED" {
-            break;
-        }
-    }
+    breaker_trips(&p.strict).await;
     let (tasks, rollout) = stopped(&p.strict).await;
     assert_eq!(rollout, "FAILED", "the circuit breaker");
     assert!(!tasks.is_empty());
@@ -353,11 +355,7 @@ async fn an_image_that_does_not_exist_cannot_be_pulled() {
         ..Stack::default()
     };
     build(&p.strict, &stack).await;
-    for _ in 0..60 {
-        if stopped(&p.strict).await.1 == "FAILED" {
-            break;
-        }
-    }
+    breaker_trips(&p.strict).await;
     let (tasks, _) = stopped(&p.strict).await;
     assert!(
         tasks

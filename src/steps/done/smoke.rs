@@ -162,13 +162,17 @@ pub async fn judge(cx: StepCx<'_>, s: &Session, smoke: &Smoke) -> Result<Check> 
             "the request went all the way to the container, which answered with a client error; \
              the path may not exist in the app (set done.smoke_path)",
         ),
-        _ => Check::fail(name, smoke.summary(), causes(cx, s).await?),
+        _ => Check::fail(
+            name,
+            smoke.summary(),
+            causes(cx, s, smoke.status.is_some()).await?,
+        ),
     })
 }
 
 /// Likely causes of a 5xx or no answer, read from the live account: what is
 /// found broken comes first, then what could still be wrong.
-pub async fn causes(cx: StepCx<'_>, s: &Session) -> Result<String> {
+pub async fn causes(cx: StepCx<'_>, s: &Session, answered: bool) -> Result<String> {
     let aws = cx.aws;
     let port = crate::model::api_int(cx.inputs.task_definition.container_port);
     let cidr = &cx.inputs.cluster_vpc.vpc_cidr;
@@ -217,9 +221,10 @@ pub async fn causes(cx: StepCx<'_>, s: &Session) -> Result<String> {
     if admits == Some(false) {
         found.push(sg_line);
     } else if admits.is_none() {
-        found.push(format!(
-            "the task security group {sg} is gone (apply step 6)"
-        ));
+        found.push(match sg_id {
+            Some(_) => format!("the task security group {sg} is gone (apply step 6)"),
+            None => "step 6 has recorded no task security group (apply step 6)".to_string(),
+        });
     }
     let link_line = format!(
         "the VPC Link is not AVAILABLE (now: {link}), or the integration does not use it (steps 8–9)"
@@ -242,7 +247,13 @@ pub async fn causes(cx: StepCx<'_>, s: &Session) -> Result<String> {
     } else {
         maybe.push(targets_line);
     }
-    if found.is_empty() {
+    if found.is_empty() && !answered {
+        found.push(
+            "no answer came (DNS, TLS or a timeout) though the account looks fine: a new API \
+             can take a minute to resolve — try again"
+                .to_string(),
+        );
+    } else if found.is_empty() {
         found.push(
             "the container itself answered with a server error: the API passes its answer through \
              unchanged (HTTP_PROXY) — read its logs"

@@ -201,8 +201,17 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         .deployment_configuration()
         .and_then(|d| d.deployment_circuit_breaker());
     let br_ok = breaker.is_some_and(|b| b.enable() && b.rollback());
+    let unjudged = match breaker {
+        None => aws
+            .traffic()
+            .await
+            .why_not("does not keep deployment settings"),
+        Some(_) => None,
+    };
     c.push(if br_ok {
         Check::pass("deployment circuit breaker with rollback", "enabled")
+    } else if let Some(why) = unjudged {
+        Check::skipped("deployment circuit breaker with rollback", why)
     } else {
         Check::warn("deployment circuit breaker with rollback", "off", "without it a broken image or closed port replaces tasks forever; enable it with rollback")
     });
@@ -213,10 +222,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     let rollout = primary.and_then(|d| d.rollout_state());
     // After a rollback the failed deployment is no longer the primary one,
     // but it stays listed while the rollback runs.
-    let failed = svc
-        .deployments()
-        .iter()
-        .find(|d| d.rollout_state() == Some(&DeploymentRolloutState::Failed));
+    let failed = super::running::failed_deployment(&svc);
     c.push(match (failed, rollout) {
         (Some(d), _) => Check::fail(
             "deployment finished",
@@ -235,7 +241,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             runs == want,
             runs.rsplit('/').next().unwrap_or(runs).to_string(),
             format!(
-                "the service runs another revision than {} (a rollback, or a change made outside gatewalk); apply step 6 to deploy it",
+                "the service runs another revision than {} — the circuit breaker rolled back (see why the last tasks stopped, and fix task-definition in step 1), or it was changed outside gatewalk; apply step 6 to deploy it again",
                 want.rsplit('/').next().unwrap_or(want)
             ),
         ));
@@ -260,7 +266,7 @@ async fn tasks_running(
     let ok = svc.running_count() >= svc.desired_count() && svc.desired_count() > 0;
     let mut fix = "tasks keep stopping; the reasons ECS gave are listed here".to_string();
     if !ok {
-        let name = svc.service_name().unwrap_or_default();
+        let name = &cx.inputs.service.service_name;
         let reasons = stopped_reasons(aws, cluster, name).await?;
         if let Some(r) = reasons.first() {
             fix = reason_fix(r);

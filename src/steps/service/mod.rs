@@ -341,11 +341,7 @@ async fn stuck(
     cluster: &str,
     name: &str,
 ) -> Result<Option<String>> {
-    let failed = svc
-        .deployments()
-        .iter()
-        .any(|d| d.rollout_state() == Some(&aws_sdk_ecs::types::DeploymentRolloutState::Failed));
-    if failed {
+    if running::failed_deployment(svc).is_some() {
         return Ok(Some("its last deployment failed".into()));
     }
     Ok(running::start_failing(aws, cluster, name)

@@ -29,11 +29,7 @@ pub(crate) async fn wait_steady(cx: StepCx<'_>, cluster: &str, name: &str) -> Re
                 .find(|d| d.status() == Some("PRIMARY"));
             // A failed deployment is the primary one, or (rolled back) the
             // one listed beside the deployment ECS rolls back to.
-            if let Some(d) = svc
-                .deployments()
-                .iter()
-                .find(|d| d.rollout_state() == Some(&DeploymentRolloutState::Failed))
-            {
+            if let Some(d) = failed_deployment(&svc) {
                 let back = if primary.is_some_and(|p| p.id() != d.id()) {
                     format!(
                         "; ECS rolls back to {}",
@@ -92,6 +88,25 @@ pub(crate) async fn last_stopped_reasons(
     };
     let r = stopped_reasons(aws, &cluster, &inputs.service.service_name).await;
     Ok(crate::aws::error::optional(r)?.unwrap_or_default())
+}
+
+/// The failed deployment that says how the service stands: the primary one,
+/// or the one the primary is rolling back from. (An older failed deployment
+/// still listed beside a new primary says nothing about it.)
+pub(crate) fn failed_deployment(
+    svc: &aws_sdk_ecs::types::Service,
+) -> Option<&aws_sdk_ecs::types::Deployment> {
+    let primary = svc
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+    let rolling_back = primary
+        .and_then(|p| p.rollout_state_reason())
+        .is_some_and(|r| r.contains("rolling back"));
+    svc.deployments().iter().find(|d| {
+        d.rollout_state() == Some(&DeploymentRolloutState::Failed)
+            && (d.status() == Some("PRIMARY") || rolling_back)
+    })
 }
 
 /// Why the service's recently stopped tasks stopped, newest first, each
