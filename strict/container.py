@@ -106,6 +106,12 @@ def access_line(client, method, path, status, size, agent):
     return f'{client} - - [{stamp}] "{method} {path} HTTP/1.1" {status} {size} "-" "{agent}" "-"'
 
 
+def first(td):
+    """(image, container ports) of the task definition's first container."""
+    cd = td.container_definitions[0] if td and td.container_definitions else {}
+    return cd.get("image") or "", [m.get("containerPort") for m in cd.get("portMappings") or []]
+
+
 def awslogs(td, container):
     """(group, region, stream prefix) of the container's awslogs driver, or None."""
     conf = container.get("logConfiguration") or {}

@@ -31,10 +31,8 @@ def reachable(where, life, port, lbs):
     """The load balancers can connect to the task on `port`."""
     if life.phase != "RUNNING":
         return False
-    td = B.task_definition(where, life.task.task_definition_arn)
-    cd = td.container_definitions[0] if td and td.container_definitions else {}
-    ports = [m.get("containerPort") for m in cd.get("portMappings") or []]
-    if port not in C.listens_on(cd.get("image") or "", ports):
+    image, ports = C.first(B.task_definition(where, life.task.task_definition_arn))
+    if port not in C.listens_on(image, ports):
         return False
     sources, groups = [], []
     for lb in lbs:

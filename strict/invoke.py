@@ -111,7 +111,8 @@ class Reply:
 
 
 def _message(status, message, why):
-    return Reply(status, json.dumps({"message": message}), why=why)
+    # API Gateway's bodies are compact JSON: {"message":"Forbidden"}.
+    return Reply(status, json.dumps({"message": message}, separators=(",", ":")), why=why)
 
 
 def answer(layer, environ):
@@ -162,9 +163,7 @@ def _through_link(layer, where, backend, stage, integration, request):
     if life is None:
         return _message(500, "Internal server error", "no running target in a zone the load balancer has")
     td = B.task_definition(where, life.task.task_definition_arn)
-    cd = td.container_definitions[0] if td and td.container_definitions else {}
-    ports = [x.get("containerPort") for x in cd.get("portMappings") or []]
-    image = cd.get("image") or ""
+    image, ports = C.first(td)
     if not net.admits(where, [g.id for g in life.eni.group_set], target_port, net.lb_addresses(where, lb),
                       list(lb.security_groups or [])):
         return _message(500, "Internal server error", f"the task's security groups drop TCP {target_port} "
@@ -183,10 +182,7 @@ def _pick_target(layer, where, lb, listener, port):
     """A running target of the listener's group in a zone the NLB has: a
     healthy one, else (fail open) any."""
     elb = B.elbv2(where)
-    arns = set()
-    for rule in listener.rules.values():
-        for action in rule.actions:
-            arns.update(elb._get_target_group_arns_from(action_data=action.data))
+    arns = net.forwarded_groups(where, listener)
     now = layer.clock.now()
     fallback = None
     for arn in sorted(arns):

@@ -160,16 +160,22 @@ def lb_addresses(call, lb):
     return [e.private_ip_address for e in B.ec2(call).enis.values() if e.description == desc]
 
 
+def forwarded_groups(call, listener):
+    """The target groups a listener's rules forward to."""
+    elb = B.elbv2(call)
+    arns = set()
+    for rule in listener.rules.values():
+        for action in rule.actions:
+            arns.update(elb._get_target_group_arns_from(action_data=action.data))
+    return arns
+
+
 def listeners_forwarding_to(call, tg_arn):
     """(load balancer, listener) pairs whose rules forward to the target group."""
     elb = B.elbv2(call)
     out = []
     for lb in elb.load_balancers.values():
         for listener in lb.listeners.values():
-            arns = set()
-            for rule in listener.rules.values():
-                for action in rule.actions:
-                    arns.update(elb._get_target_group_arns_from(action_data=action.data))
-            if tg_arn in arns:
+            if tg_arn in forwarded_groups(call, listener):
                 out.append((lb, listener))
     return out

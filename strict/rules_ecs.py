@@ -11,8 +11,6 @@ import deploys as D
 import rules_iam
 import tasks as T
 
-TASK_STOP_SECONDS = 10
-DEFAULT_DEREGISTRATION_DELAY = 300
 
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
 FARGATE_SIZES = {
@@ -313,10 +311,5 @@ def check_load_balancer(layer, call, td, lb):
 
 def drain_seconds(call, s):
     """Tasks stop after the longest deregistration delay of the service's target groups."""
-    delay = 0
-    for lb in s.load_balancers or []:
-        tg = B.target_group(call, lb.get("targetGroupArn", ""))
-        if tg is not None:
-            raw = tg.attributes.get("deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_DELAY)
-            delay = max(delay, int(raw))
-    return delay + TASK_STOP_SECONDS
+    arns = [lb.get("targetGroupArn", "") for lb in s.load_balancers or []]
+    return T.deregistration_delay(call, arns) + T.STOP_SECONDS

@@ -283,7 +283,7 @@ def register_targets(where, s, life, now):
 
 
 def _image(td):
-    return (td.container_definitions[0].get("image") or "") if td and td.container_definitions else ""
+    return C.first(td)[0]
 
 
 def begin_stop(layer, where, life, code, reason, now, drain=True):
@@ -295,18 +295,25 @@ def begin_stop(layer, where, life, code, reason, now, drain=True):
     t.desired_status = "STOPPED"
     t.stop_code = code
     t.stopped_reason = reason
-    delay = 0
-    elb = B.elbv2(where)
-    for arn, _port in life.targets:
-        tg = elb.target_groups.get(arn)
-        if tg is not None and drain and life.phase == "RUNNING":
-            raw = tg.attributes.get("deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_DELAY)
-            delay = max(delay, int(raw))
+    draining = drain and life.phase == "RUNNING"
+    delay = deregistration_delay(where, [arn for arn, _port in life.targets]) if draining else 0
     life.draining = delay > 0
     if life.phase == "RUNNING":
         t.last_status = "DEACTIVATING" if delay else "STOPPING"
     life.stop_at = now + layer.clock.scale(delay + STOP_SECONDS)
     life.stop_seen = False
+
+
+def deregistration_delay(where, tg_arns):
+    """The longest deregistration delay of the target groups: how long a
+    target drains before its task is stopped."""
+    delay = 0
+    for arn in tg_arns:
+        tg = B.target_group(where, arn)
+        if tg is not None:
+            raw = tg.attributes.get("deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_DELAY)
+            delay = max(delay, int(raw))
+    return delay
 
 
 def finish_stop(layer, where, life):

@@ -330,3 +330,84 @@ async fn the_wizard_shows_the_stopped_reason_and_the_log_beside_the_failing_chec
         assert!(screen.contains(part), "{part} missing:\n{screen}");
     }
 }
+
+/// GETs `path` of the invoke URL through the sandbox, as gatewalk's smoke
+/// test does: (status, body, the sandbox's note of why).
+async fn invoke(w: &World, path: &str) -> (u16, String, String) {
+    let api = output(w, OutputKey::RestApi);
+    let r = reqwest::Client::new()
+        .get(format!("{}{path}", w.moto.endpoint()))
+        .header("host", format!("{api}.execute-api.us-east-1.amazonaws.com"))
+        .send()
+        .await
+        .unwrap();
+    let why = r
+        .headers()
+        .get("x-gatewalk-sandbox-why")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (r.status().as_u16(), r.text().await.unwrap(), why)
+}
+
+/// The stage serves what was deployed: an integration edited in the console
+/// changes nothing until a new deployment, and then it does.
+#[tokio::test]
+async fn the_stage_serves_what_was_deployed() {
+    let w = World::new().await;
+    assert!(apply(&w, &[]).status.success());
+    let (status, body, _) = invoke(&w, "/prod/").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Welcome to nginx"), "{body}");
+    let (status, body, _) = invoke(&w, "/dev/").await;
+    assert_eq!((status, body.as_str()), (403, r#"{"message":"Forbidden"}"#));
+
+    // Someone points the proxy at port 8080, where the NLB has no listener.
+    let api = output(&w, OutputKey::RestApi);
+    let res = w
+        .aws
+        .apigw
+        .get_resources()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    let proxy = res
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/{proxy+}"))
+        .and_then(|r| r.id())
+        .unwrap()
+        .to_string();
+    let dns = output(&w, OutputKey::LoadBalancerDns);
+    w.aws
+        .apigw
+        .put_integration()
+        .rest_api_id(&api)
+        .resource_id(&proxy)
+        .http_method("ANY")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::HttpProxy)
+        .integration_http_method("ANY")
+        .uri(format!("http://{dns}:8080/{{proxy}}"))
+        .connection_type(aws_sdk_apigateway::types::ConnectionType::VpcLink)
+        .connection_id(output(&w, OutputKey::VpcLink))
+        .send()
+        .await
+        .unwrap();
+    let (status, _, _) = invoke(&w, "/prod/index.html").await;
+    assert_eq!(
+        status, 200,
+        "not deployed yet: the stage still serves the old integration"
+    );
+    w.aws
+        .apigw
+        .create_deployment()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    let (status, body, why) = invoke(&w, "/prod/index.html").await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body, r#"{"message":"Internal server error"}"#);
+    assert!(why.contains("no active listener on 8080"), "{why}");
+}
