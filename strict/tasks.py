@@ -340,11 +340,13 @@ def finish_stop(layer, where, life):
 
 
 def due(layer, life, seconds, now):
-    """A phase ends when its time is up and one request has seen it."""
-    if not life.seen:
+    """When the phase ends, if it has: its time is up and (at instant pace)
+    one request has seen it. None while it lasts."""
+    if not life.seen and layer.clock.pace == "instant":
         life.seen = True
-        return False
-    return now >= life.since + layer.clock.scale(seconds)
+        return None
+    end = life.since + layer.clock.scale(seconds)
+    return end if now >= end else None
 
 
 def enter(life, phase, now):
@@ -357,26 +359,41 @@ def enter(life, phase, now):
 
 
 def advance(layer, where, s, life, now):
+    """Moves one task on by the phases whose time has passed since the last
+    request (at instant pace: one, so each is seen)."""
+    for _ in range(4):
+        before = (life.phase, life.stop_at)
+        step(layer, where, s, life, now)
+        if layer.clock.pace == "instant" or (life.phase, life.stop_at) == before:
+            return
+
+
+def step(layer, where, s, life, now):
     """Moves one task on by at most one phase."""
     if life.stop_at is not None:
-        if not life.stop_seen:
+        if not life.stop_seen and layer.clock.pace == "instant":
             life.stop_seen = True
         elif now >= life.stop_at and life.phase != "STOPPED":
             finish_stop(layer, where, life)
         return
-    if life.phase == "PROVISIONING" and due(layer, life, PROVISION_SECONDS, now):
-        enter(life, "PENDING", now)
-    elif life.phase == "PENDING" and due(layer, life, PULL_SECONDS, now):
+    if life.phase == "PROVISIONING":
+        ended = due(layer, life, PROVISION_SECONDS, now)
+        if ended is not None:
+            enter(life, "PENDING", ended)
+    elif life.phase == "PENDING":
+        ended = due(layer, life, PULL_SECONDS, now)
+        if ended is None:
+            return
         why = start_failure(where, life)
         if why:
             life.deploy.failed += 1
-            begin_stop(layer, where, life, "TaskFailedToStart", why, now, drain=False)
+            begin_stop(layer, where, life, "TaskFailedToStart", why, ended, drain=False)
             life.task.containers[0].reason = why.split(":")[0]
-            svc_state(layer, where, s).next_launch = now + layer.clock.scale(RETRY_SECONDS)
+            svc_state(layer, where, s).next_launch = ended + layer.clock.scale(RETRY_SECONDS)
             return
-        enter(life, "RUNNING", now)
+        enter(life, "RUNNING", ended)
         life.task.started_at = utcnow()
-        register_targets(where, s, life, now)
+        register_targets(where, s, life, ended)
     elif life.phase == "RUNNING" and life.targets:
         grace = getattr(s, "health_check_grace_period_seconds", None) or 0
         for arn, port in life.targets:
