@@ -4,10 +4,10 @@
 //! REST API deletes are throttled to about one every 30 seconds).
 
 use super::Required;
-use super::find::Tagged;
+use super::find::{Tagged, Which};
 use super::kind::{Kind, Lookup};
 use super::tags::ResourceTags;
-use super::tags::{SESSION_ID_KEY, SESSION_KEY};
+use super::tags::SESSION_ID_KEY;
 use super::wait::{Poll, wait_for};
 use super::{AwsContext, CallExt};
 use crate::error::{Error, Result};
@@ -208,17 +208,22 @@ pub async fn rest_apis(aws: &AwsContext) -> Result<Vec<aws_sdk_apigateway::types
     }
 }
 
+/// A tag map as (key, value) pairs.
+fn pairs(t: Option<&HashMap<String, String>>) -> Vec<(Option<&str>, Option<&str>)> {
+    t.into_iter()
+        .flatten()
+        .map(|(k, v)| (Some(k.as_str()), Some(v.as_str())))
+        .collect()
+}
+
 /// This session's VPC links and REST APIs.
-pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
+pub async fn inventory(aws: &AwsContext, which: Which<'_>) -> Result<Vec<Tagged>> {
     let mut out = Vec::new();
     // API Gateway VPC links.
     for l in vpc_links(aws).await? {
-        if l.tags()
-            .and_then(|t| t.get(SESSION_KEY))
-            .map(String::as_str)
-            == Some(session)
-        {
+        if let Some(session) = which.of(pairs(l.tags())) {
             out.push(Tagged {
+                session,
                 kind: "apigateway:vpclink".into(),
                 id: l.id().required("apigateway", "GetVpcLinks", "id")?,
                 session_id: l.tags().and_then(|t| t.get(SESSION_ID_KEY)).cloned(),
@@ -227,12 +232,9 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
     }
     // API Gateway REST APIs.
     for a in rest_apis(aws).await? {
-        if a.tags()
-            .and_then(|t| t.get(SESSION_KEY))
-            .map(String::as_str)
-            == Some(session)
-        {
+        if let Some(session) = which.of(pairs(a.tags())) {
             out.push(Tagged {
+                session,
                 kind: "apigateway:restapi".into(),
                 id: a.id().required("apigateway", "GetRestApis", "id")?,
                 session_id: a.tags().and_then(|t| t.get(SESSION_ID_KEY)).cloned(),

@@ -2,10 +2,10 @@
 //! reads that need more than one call — a cluster's services, all pages,
 //! described with their tags (ECS returns none unless asked).
 
-use super::find::Tagged;
+use super::find::{Tagged, Which};
 use super::kind::{Kind, Lookup};
 use super::tags::Owner;
-use super::tags::{SESSION_KEY, session_id_of};
+use super::tags::session_id_of;
 use super::wait::{Poll, wait_for};
 use super::{AwsContext, CallExt};
 use crate::aws::Required;
@@ -289,7 +289,7 @@ pub async fn describe_cluster(aws: &AwsContext, name: &str) -> Result<Option<Clu
 pub(crate) async fn session_services(
     aws: &AwsContext,
     cluster: &str,
-    session: &str,
+    which: Which<'_>,
 ) -> Result<Vec<Tagged>> {
     let mut arns = Vec::new();
     let mut token = None;
@@ -321,12 +321,10 @@ pub(crate) async fn session_services(
             .await
             .ctx("ecs", "DescribeServices")?;
         for svc in d.services() {
-            let mine = svc
-                .tags()
-                .iter()
-                .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session));
-            if mine && svc.status() != Some("INACTIVE") {
+            let mine = which.of(svc.tags().iter().map(|t| (t.key(), t.value())));
+            if let (Some(session), false) = (mine, svc.status() == Some("INACTIVE")) {
                 out.push(Tagged {
+                    session,
                     kind: "ecs:service".into(),
                     id: svc
                         .service_arn()
@@ -343,7 +341,7 @@ pub(crate) async fn session_services(
 
 /// This session's ECS clusters, services (in any cluster, until INACTIVE: a
 /// DRAINING service still runs tasks) and ACTIVE task definition revisions.
-pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
+pub async fn inventory(aws: &AwsContext, which: Which<'_>) -> Result<Vec<Tagged>> {
     let mut out = Vec::new();
     let mut arns = Vec::new();
     let mut token = None;
@@ -372,12 +370,10 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             .await
             .ctx("ecs", "DescribeClusters")?;
         for c in d.clusters() {
-            let mine = c
-                .tags()
-                .iter()
-                .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session));
-            if mine && c.status() == Some("ACTIVE") {
+            let mine = which.of(c.tags().iter().map(|t| (t.key(), t.value())));
+            if let (Some(session), true) = (mine, c.status() == Some("ACTIVE")) {
                 out.push(Tagged {
+                    session,
                     kind: "ecs:cluster".into(),
                     id: c
                         .cluster_arn()
@@ -390,7 +386,7 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             if c.status() == Some("ACTIVE")
                 && let Some(arn) = c.cluster_arn()
             {
-                out.extend(session_services(aws, arn, session).await?);
+                out.extend(session_services(aws, arn, which).await?);
             }
         }
     }
@@ -414,11 +410,9 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
                 .send()
                 .await
                 .ctx("ecs", "DescribeTaskDefinition")?;
-            if d.tags()
-                .iter()
-                .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session))
-            {
+            if let Some(session) = which.of(d.tags().iter().map(|t| (t.key(), t.value()))) {
                 out.push(Tagged {
+                    session,
                     kind: "ecs:task-definition".into(),
                     id: arn.clone(),
                     session_id: session_id_of(d.tags().iter().map(|t| (t.key(), t.value()))),

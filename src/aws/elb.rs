@@ -3,9 +3,9 @@
 //! which ELB keeps apart from the resource — and reads that need more than one
 //! call: every target group, all pages, with its tags read in batches.
 
-use super::find::Tagged;
+use super::find::{Tagged, Which};
 use super::kind::{Kind, Lookup};
-use super::tags::{Owner, ResourceTags, SESSION_KEY, session_id_of};
+use super::tags::{Owner, ResourceTags, session_id_of};
 use super::wait::{Poll, delete_when_free, wait_for};
 use super::{AwsContext, CallExt};
 use crate::error::Result;
@@ -315,7 +315,7 @@ pub async fn all_target_groups(aws: &AwsContext) -> Result<Vec<TargetGroup>> {
 
 /// This session's load balancers and target groups (all pages), their tags
 /// read in batches of 20.
-pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
+pub async fn inventory(aws: &AwsContext, which: Which<'_>) -> Result<Vec<Tagged>> {
     let mut out = Vec::new();
     let mut arns: Vec<(String, String)> = Vec::new();
     for lb in all_load_balancers(aws).await? {
@@ -337,17 +337,15 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             .await
             .ctx("elbv2", "DescribeTags")?;
         for d in r.tag_descriptions() {
-            let mine = d
-                .tags()
-                .iter()
-                .any(|t| t.key() == Some(SESSION_KEY) && t.value() == Some(session));
-            if let (true, Some(arn)) = (mine, d.resource_arn()) {
+            let mine = which.of(d.tags().iter().map(|t| (t.key(), t.value())));
+            if let (Some(session), Some(arn)) = (mine, d.resource_arn()) {
                 let kind = chunk
                     .iter()
                     .find(|(_, a)| a == arn)
                     .map(|(k, _)| k.clone())
                     .unwrap_or_default();
                 out.push(Tagged {
+                    session,
                     kind,
                     id: arn.to_string(),
                     session_id: session_id_of(d.tags().iter().map(|t| (t.key(), t.value()))),

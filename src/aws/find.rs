@@ -14,6 +14,9 @@ use crate::error::Result;
 /// One live resource tagged with a session.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Tagged {
+    /// The session that made it: its `gatewalk:session` tag.
+    #[serde(skip)]
+    pub session: String,
     /// Service and type (`ec2:vpc`, `elbv2:loadbalancer`, `ecs:cluster`, `iam:role`,
     /// `logs:log-group`).
     pub kind: String,
@@ -24,15 +27,46 @@ pub struct Tagged {
     pub session_id: Option<String>,
 }
 
+/// Whose resources an inventory reads: one session's, or every session's
+/// in the account and region (`sessions --account`, `teardown --all-sessions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which<'a> {
+    /// Resources tagged `gatewalk:session=<name>`.
+    Session(&'a str),
+    /// Resources carrying any `gatewalk:session` tag.
+    Every,
+}
+
+impl Which<'_> {
+    /// The session a resource with these tags belongs to, when it is one
+    /// this inventory reads.
+    pub fn of<'t>(
+        self,
+        tags: impl IntoIterator<Item = (Option<&'t str>, Option<&'t str>)>,
+    ) -> Option<String> {
+        let session = super::tags::session_of(tags)?;
+        match self {
+            Which::Session(s) if s != session => None,
+            _ => Some(session),
+        }
+    }
+}
+
 /// Every live resource carrying `gatewalk:session=<session>`, across the
-/// services gatewalk uses, sorted. Each service's file reads its own part.
+/// services gatewalk uses, sorted.
 pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
-    let mut out = ec2::find::inventory(aws, session).await?;
-    out.extend(elb::inventory(aws, session).await?);
-    out.extend(ecs::inventory(aws, session).await?);
-    out.extend(iam::inventory(aws, session).await?);
-    out.extend(apigateway::inventory(aws, session).await?);
-    out.extend(logs::inventory(aws, session).await?);
+    inventory_of(aws, Which::Session(session)).await
+}
+
+/// Every live resource of the sessions `which` names, sorted. Each
+/// service's file reads its own part.
+pub async fn inventory_of(aws: &AwsContext, which: Which<'_>) -> Result<Vec<Tagged>> {
+    let mut out = ec2::find::inventory(aws, which).await?;
+    out.extend(elb::inventory(aws, which).await?);
+    out.extend(ecs::inventory(aws, which).await?);
+    out.extend(iam::inventory(aws, which).await?);
+    out.extend(apigateway::inventory(aws, which).await?);
+    out.extend(logs::inventory(aws, which).await?);
     out.sort();
     Ok(out)
 }

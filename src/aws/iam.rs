@@ -3,9 +3,9 @@
 //! inline policies removed, which `DeleteRole` requires.
 
 use super::error::optional;
-use super::find::Tagged;
+use super::find::{Tagged, Which};
 use super::kind::{Kind, Lookup};
-use super::tags::{Owner, SESSION_KEY, session_id_of};
+use super::tags::{Owner, session_id_of};
 use super::{AwsContext, CallExt};
 use crate::error::Result;
 use crate::progress::Progress;
@@ -123,14 +123,20 @@ pub async fn roles(aws: &AwsContext) -> Result<Vec<aws_sdk_iam::types::Role>> {
 
 /// This session's IAM roles: only roles named after the session are
 /// examined, to keep the number of calls small in accounts with many roles.
-pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
+/// For every session, only roles ECS tasks may assume (the only kind
+/// gatewalk makes) are.
+pub async fn inventory(aws: &AwsContext, which: Which<'_>) -> Result<Vec<Tagged>> {
     let mut out = Vec::new();
-    let prefix = format!("{session}-");
-    for role in roles(aws)
-        .await?
-        .iter()
-        .filter(|r| r.role_name().starts_with(&prefix))
-    {
+    let candidate = |r: &&aws_sdk_iam::types::Role| match which {
+        Which::Session(s) => r
+            .role_name()
+            .strip_prefix(s)
+            .is_some_and(|rest| rest.starts_with('-')),
+        Which::Every => r
+            .assume_role_policy_document()
+            .is_some_and(|d| d.contains("ecs-tasks.amazonaws.com")),
+    };
+    for role in roles(aws).await?.iter().filter(candidate) {
         let tags = aws
             .iam
             .list_role_tags()
@@ -138,17 +144,13 @@ pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
             .send()
             .await
             .ctx("iam", "ListRoleTags")?;
-        if tags
-            .tags()
-            .iter()
-            .any(|t| t.key() == SESSION_KEY && t.value() == session)
-        {
+        let pairs = || tags.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
+        if let Some(session) = which.of(pairs()) {
             out.push(Tagged {
+                session,
                 kind: "iam:role".into(),
                 id: role.arn().to_string(),
-                session_id: session_id_of(
-                    tags.tags().iter().map(|t| (Some(t.key()), Some(t.value()))),
-                ),
+                session_id: session_id_of(pairs()),
             });
         }
     }

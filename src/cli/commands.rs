@@ -8,7 +8,7 @@ use super::{
     Args, Command, EXIT_ERROR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputArgs, SandboxAction,
     SessionsAction,
 };
-use super::{adopt, deploy, doctor};
+use super::{account, adopt, deploy, doctor};
 use crate::aws::{AwsContext, AwsOptions};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -108,7 +108,14 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
     };
     let no_inputs = InputArgs::default();
     match cmd {
-        Command::Sessions { action } => sessions_cmd(&store, action.as_ref(), out),
+        Command::Sessions {
+            account: true,
+            action: _,
+        } => {
+            let cx = Ctx::without_session(args, &home, &store, engine).await?;
+            super::account::list(&cx, out).await
+        }
+        Command::Sessions { action, .. } => sessions_cmd(&store, action.as_ref(), out),
         Command::Sandbox { action } => sandbox_cmd(&home, action, args.pace, out).await,
         Command::Keys => keys_cmd(out),
         Command::Completions { .. } => Ok(EXIT_OK),
@@ -145,7 +152,22 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
             let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
             super::logs::logs(&cx, *lines, *follow, out).await
         }
-        Command::Teardown { yes, include_yours } => {
+        Command::Teardown {
+            all_sessions: true, ..
+        } => {
+            if args.session.is_some() {
+                return Err(Error::Config(
+                    "--all-sessions removes every session in the account; drop --session (or drop \
+                     --all-sessions to remove one session)"
+                        .into(),
+                ));
+            }
+            let cx = Ctx::without_session(args, &home, &store, engine).await?;
+            account::teardown_all(&cx, &home, out).await
+        }
+        Command::Teardown {
+            yes, include_yours, ..
+        } => {
             let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
             deploy::teardown(&cx, *yes, *include_yours, out).await
         }

@@ -236,7 +236,7 @@ pub(super) async fn teardown(
 /// exists and every save is atomic, so that is a safe point, and the next run
 /// finds what the interrupted call may have created by its tags. A second
 /// signal while gatewalk finishes up quits at once.
-async fn interruptible<T>(
+pub(super) async fn interruptible<T>(
     session: &str,
     work: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {

@@ -1,6 +1,7 @@
 //! The headless command line: clap definitions (AWS CLI conventions), session
 //! and AWS setup shared by every command, and exit codes.
 
+mod account;
 mod adopt;
 mod applied;
 mod commands;
@@ -107,7 +108,13 @@ pub struct InputArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List sessions, or delete a session's record.
+    #[command(args_conflicts_with_subcommands = true)]
     Sessions {
+        /// List every gatewalk session in the account and region from its
+        /// tags (not from this machine's files), with its progress, failing
+        /// checks and hourly cost: for a training account many people use.
+        #[arg(long)]
+        account: bool,
         /// What to do with sessions (default: list).
         #[command(subcommand)]
         action: Option<SessionsAction>,
@@ -165,6 +172,11 @@ pub enum Command {
         /// after listing them; always asks for the session name, even with --yes.
         #[arg(long)]
         include_yours: bool,
+        /// Remove every gatewalk session in the account and region (found by
+        /// its tags, whoever ran it), after listing each with its hourly cost;
+        /// always asks for the account id, even with --yes.
+        #[arg(long, conflicts_with = "include_yours")]
+        all_sessions: bool,
     },
     /// Find every deployment of this shape in the region, whoever made it (gatewalk
     /// or you, by hand), and check each of its steps. Read-only; needs no session.

@@ -5,6 +5,7 @@
 //! read back ([`settings`]). `doctor` validates the result on a session that
 //! is never saved; `adopt` saves it with every resource bound as yours.
 
+pub mod account;
 mod api;
 mod chain;
 mod ecs;

@@ -78,7 +78,8 @@ pub fn hourly(inputs: &Inputs, s: &Session) -> Vec<CostLine> {
 
 /// Sum per hour.
 pub fn total(lines: &[CostLine]) -> f64 {
-    lines.iter().map(|l| l.per_hour).sum()
+    // Folded from 0.0: an empty `sum` of floats is -0.0, printed as such.
+    lines.iter().fold(0.0, |t, l| t + l.per_hour)
 }
 
 /// Human lines: each item, then the total per hour and per month.

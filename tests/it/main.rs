@@ -6,6 +6,7 @@
 
 mod common;
 
+mod account_sessions;
 mod adopt;
 
 mod bad_input;

@@ -2,7 +2,7 @@
 //! again client-side: emulators ignore some tag filters), and the EC2 part of
 //! a session's inventory.
 
-use crate::aws::find::Tagged;
+use crate::aws::find::{Tagged, Which};
 use crate::aws::tags::{ResourceTags, SESSION_KEY, session_id_of};
 use crate::aws::{AwsContext, CallExt, Required};
 use crate::error::Result;
@@ -155,11 +155,12 @@ macro_rules! read_type {
             .ctx("ec2", $op)?;
         for x in r.$list() {
             let tags = || x.tags().iter().map(|t| (t.key(), t.value()));
-            if !tags().any(|(k, v)| k == Some(SESSION_KEY) && v == Some($session)) {
+            let Some(session) = $session.of(tags()) else {
                 continue;
-            }
+            };
             $( if !($keep)(x) { continue; } )?
             $out.push(Tagged {
+                session,
                 kind: concat!("ec2:", $kind).into(),
                 id: x.$id().required("ec2", $op, $field)?,
                 session_id: session_id_of(tags()),
@@ -168,20 +169,21 @@ macro_rules! read_type {
     }};
 }
 
-fn session_filter(session: &str) -> Vec<Filter> {
-    vec![
-        Filter::builder()
+fn session_filter(which: Which<'_>) -> Vec<Filter> {
+    let f = match which {
+        Which::Session(s) => Filter::builder()
             .name(format!("tag:{SESSION_KEY}"))
-            .values(session)
-            .build(),
-    ]
+            .values(s),
+        Which::Every => Filter::builder().name("tag-key").values(SESSION_KEY),
+    };
+    vec![f.build()]
 }
 
 /// This session's EC2 resources, one describe per type, filtered by the
 /// session tag and checked again here. (`DescribeTags` is not used: emulators
 /// keep the tags of deleted resources, and AWS lists deleted NAT gateways for
 /// an hour.) Deleted NAT gateways are not counted.
-pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
+pub async fn inventory(aws: &AwsContext, session: Which<'_>) -> Result<Vec<Tagged>> {
     let mut out = Vec::new();
     read_type!(
         out,

@@ -6,9 +6,9 @@
 pub mod tail;
 
 use super::error::optional;
-use super::find::Tagged;
+use super::find::{Tagged, Which};
 use super::kind::{Kind, Lookup};
-use super::tags::{Owner, SESSION_KEY, session_id_of};
+use super::tags::{Owner, session_id_of};
 use super::{AwsContext, CallExt};
 use crate::error::Result;
 use crate::progress::Progress;
@@ -133,32 +133,42 @@ pub async fn put_retention(aws: &AwsContext, name: &str, days: i32) -> Result<()
 /// name are examined (each costs a tag read; accounts keep many groups):
 /// gatewalk's default `/ecs/<family>`, with the family named after the
 /// session, always does. `logGroupNamePattern` narrows the listing on AWS;
-/// emulators that ignore it are filtered here.
-pub async fn inventory(aws: &AwsContext, session: &str) -> Result<Vec<Tagged>> {
+/// emulators that ignore it are filtered here. For every session, every
+/// group is.
+pub async fn inventory(aws: &AwsContext, which: Which<'_>) -> Result<Vec<Tagged>> {
     let mut out = Vec::new();
     let mut token = None;
+    let named = |n: &str| match which {
+        Which::Session(s) => n.contains(s),
+        Which::Every => true,
+    };
     loop {
         let page = aws
             .logs
             .describe_log_groups()
-            .log_group_name_pattern(session)
+            .set_log_group_name_pattern(match which {
+                Which::Session(s) => Some(s.to_string()),
+                Which::Every => None,
+            })
             .set_next_token(token)
             .send()
             .await
             .ctx("logs", "DescribeLogGroups")?;
         for g in page.log_groups() {
-            let Some(name) = g.log_group_name().filter(|n| n.contains(session)) else {
+            let Some(name) = g.log_group_name().filter(|n| named(n)) else {
                 continue;
             };
             let tags = tags_of(aws, g).await?;
-            if tags.get(SESSION_KEY).map(String::as_str) == Some(session) {
+            let pairs = || {
+                tags.iter()
+                    .map(|(k, v)| (Some(k.as_str()), Some(v.as_str())))
+            };
+            if let Some(session) = which.of(pairs()) {
                 out.push(Tagged {
+                    session,
                     kind: "logs:log-group".into(),
                     id: name.to_string(),
-                    session_id: session_id_of(
-                        tags.iter()
-                            .map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))),
-                    ),
+                    session_id: session_id_of(pairs()),
                 });
             }
         }
