@@ -120,6 +120,10 @@ pub enum Error {
     #[error("sandbox: {0}")]
     Sandbox(String),
 
+    /// A workshop's classroom could not be reached, or is not the one joined.
+    #[error("classroom: {0}")]
+    Classroom(String),
+
     /// A file could not be read or written.
     #[error("{action} {}: {source}", .path.display())]
     Io {

@@ -8,6 +8,7 @@
 //! ([`inputs`]) and the summary of what was built ([`summary`]).
 
 pub mod aws;
+pub mod classroom;
 pub mod cli;
 pub mod discover;
 pub mod engine;

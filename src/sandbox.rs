@@ -55,6 +55,11 @@ const LAYER_FILES: &[(&str, &str)] = &[
     ("container.py", include_str!("../strict/container.py")),
     ("net.py", include_str!("../strict/net.py")),
     ("perms.py", include_str!("../strict/perms.py")),
+    ("classroom.py", include_str!("../strict/classroom.py")),
+    (
+        "rules_accounts.py",
+        include_str!("../strict/rules_accounts.py"),
+    ),
 ];
 
 /// The path of the strict layer's control endpoint.
@@ -106,12 +111,28 @@ pub struct SandboxState {
     /// existed (bare moto), which is replaced on the next start.
     #[serde(default)]
     pub pace: Option<Pace>,
+    /// Set when the sandbox is a workshop's classroom this home joined (its
+    /// URL and the student's name); never saved.
+    #[serde(skip)]
+    pub classroom: Option<(String, String)>,
 }
 
 impl SandboxState {
     /// The endpoint URL clients use.
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        match &self.classroom {
+            Some((url, _)) => url.clone(),
+            None => format!("http://127.0.0.1:{}", self.port),
+        }
+    }
+
+    /// How the header and messages name it.
+    pub fn describe(&self) -> String {
+        match (&self.classroom, self.pace) {
+            (Some((url, name)), _) => format!("classroom {url} as {name}"),
+            (None, Some(pace)) => format!("sandbox {} (pace {pace})", self.endpoint()),
+            (None, None) => format!("sandbox {}", self.endpoint()),
+        }
     }
 }
 
@@ -202,7 +223,7 @@ pub async fn answers(port: u16) -> bool {
         .is_ok_and(|r| r.status().is_success())
 }
 
-fn alive(pid: u32) -> bool {
+pub(crate) fn alive(pid: u32) -> bool {
     // Signal 0 checks existence without sending anything.
     crate::signals::send(pid, 0)
 }
@@ -276,12 +297,32 @@ fn write_layer(dir: &Path) -> Result<PathBuf> {
 /// What to start: the strict layer around moto (always, except in the layer's
 /// own tests), or bare moto.
 #[derive(Clone, Copy)]
-enum Server<'a> {
+pub(crate) enum Server<'a> {
+    /// The strict layer, on loopback, for one person.
     Strict { dir: &'a Path, pace: Pace },
+    /// The strict layer shared by a room ([`crate::classroom`]), listening
+    /// where the room can reach it.
+    Classroom {
+        dir: &'a Path,
+        pace: Pace,
+        host: &'a str,
+        room: &'a Room,
+    },
+    /// moto alone.
     Bare,
 }
 
-fn spawn(
+/// What a classroom's layer is started with (through its environment, so
+/// the instructor key never shows in the process list).
+#[derive(Debug, Clone)]
+pub(crate) struct Room {
+    pub(crate) key: String,
+    pub(crate) seats: u32,
+    pub(crate) id: String,
+    pub(crate) region: String,
+}
+
+pub(crate) fn spawn(
     moto: &Path,
     port: u16,
     log: &Path,
@@ -302,6 +343,23 @@ fn spawn(
             let mut c = Command::new(python_of(moto)?);
             c.arg(script)
                 .args(["-H", "127.0.0.1", "-p", &port_s, "--pace", pace.as_str()]);
+            c
+        }
+        Server::Classroom {
+            dir,
+            pace,
+            host,
+            room,
+        } => {
+            let script = write_layer(dir)?;
+            let mut c = Command::new(python_of(moto)?);
+            c.arg(script)
+                .args(["-H", host, "-p", &port_s, "--pace", pace.as_str()])
+                .arg("--classroom")
+                .env("GATEWALK_CLASSROOM_KEY", &room.key)
+                .env("GATEWALK_CLASSROOM_SEATS", room.seats.to_string())
+                .env("GATEWALK_CLASSROOM_ID", &room.id)
+                .env("GATEWALK_CLASSROOM_REGION", &room.region);
             c
         }
         Server::Bare => {
@@ -381,6 +439,26 @@ pub async fn connect(
     pace: Option<Pace>,
     opts: &mut crate::aws::AwsOptions,
 ) -> Result<SandboxState> {
+    if let Some(seat) = crate::classroom::seat(home)? {
+        // A workshop's classroom, joined with `gatewalk join`, stands in
+        // for the local sandbox until `gatewalk leave`.
+        if pace.is_some() {
+            return Err(Error::Config(
+                "--pace: the classroom's pace is the instructor's; drop --pace (or `gatewalk \
+                 leave` to use a sandbox of your own)"
+                    .into(),
+            ));
+        }
+        let facts = crate::classroom::connect(&seat, opts).await?;
+        return Ok(SandboxState {
+            pid: 0,
+            port: 0,
+            instance: seat.instance(),
+            started_at: crate::classroom::secs(facts.started_at),
+            pace: None,
+            classroom: Some((seat.url.clone(), seat.name.clone())),
+        });
+    }
     let st = ensure(home, pace).await?;
     opts.endpoint_url = Some(st.endpoint());
     opts.static_credentials = Some((ACCESS_KEY.into(), SECRET_KEY.into()));
@@ -441,6 +519,7 @@ pub async fn ensure(home: &Path, pace: Option<Pace>) -> Result<SandboxState> {
         instance: format!("{}-{started_at}", child.id()),
         started_at,
         pace: Some(pace),
+        classroom: None,
     };
     write_state(&path, &st)?;
     tracing::info!(port, pid = st.pid, pace = %pace, "sandbox started");

@@ -75,18 +75,29 @@ class Layer:
 
 
 class StrictApp:
-    def __init__(self, inner, layer, account_of):
+    def __init__(self, inner, layer, account_of, classroom=None):
         self.inner = inner
         self.layer = layer
         self.account_of = account_of
         self.lock = threading.RLock()
+        # A shared classroom (classroom.py): every request mapped to its
+        # student's account; None for a sandbox of one's own.
+        self.classroom = classroom
 
     def control(self, environ, start_response):
         body = read_body(environ)
         method = environ.get("REQUEST_METHOD")
         path = environ.get("PATH_INFO", "")
         status = "200 OK"
-        if path.rstrip("/") == f"{CONTROL}/pace" and method == "POST":
+        if self.classroom is not None:
+            answered = self.classroom.handle(method, path, body, environ)
+            if answered is not None:
+                code, out = answered
+                return self._json(start_response, f"{code} {'OK' if code == 200 else 'Refused'}", out)
+        pace_change = path.rstrip("/") == f"{CONTROL}/pace" and method == "POST"
+        if pace_change and self.classroom is not None and not self.classroom.instructor(environ):
+            return self._json(start_response, "403 Refused", {"error": "the classroom's pace is the instructor's"})
+        if pace_change:
             try:
                 self.layer.clock.set(json.loads(body or b"{}").get("pace"))
             except (ValueError, AttributeError) as e:
@@ -152,11 +163,24 @@ class StrictApp:
                     reply = invoke.Reply(500, '{"message":"Internal server error"}', why="an internal error of the sandbox")
             return reply.send(start_response)
         with self.lock:
+            if self.classroom is not None and path.startswith("/moto-api"):
+                # moto's own API shows and resets every account: not the room's.
+                if not self.classroom.instructor(environ):
+                    return self._json(start_response, "403 Refused", {"error": "moto's API is the instructor's"})
             if path.startswith("/moto-api/reset"):
                 self.layer.reset()
                 return self.inner(environ, start_response)
             body = read_body(environ)
             call = parse(environ, body, self.account_of)
+            if self.classroom is not None and not path.startswith("/moto-api"):
+                try:
+                    self.classroom.admit(environ, call)
+                except Refusal as r:
+                    if call is None:
+                        return self._json(start_response, f"{r.status} Refused", {"message": r.message})
+                    status, headers, data = error_response(call, r)
+                    start_response(f"{status} Refused", headers + [("Content-Length", str(len(data)))])
+                    return [data]
             if call is None:
                 return self.inner(environ, start_response)
             if TRACE:

@@ -108,15 +108,16 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
     };
     let no_inputs = InputArgs::default();
     match cmd {
-        Command::Sessions {
-            account: true,
-            action: _,
-        } => {
-            let cx = Ctx::without_session(args, &home, &store, engine).await?;
-            super::account::list(&cx, out).await
+        Command::Sessions { account: true, .. }
+        | Command::Teardown {
+            all_sessions: true, ..
         }
+        | Command::Classroom { .. }
+        | Command::Join { .. }
+        | Command::Leave => many(args, cmd, &home, &store, engine, out).await,
         Command::Sessions { action, .. } => sessions_cmd(&store, action.as_ref(), out),
         Command::Sandbox { action } => sandbox_cmd(&home, action, args.pace, out).await,
+
         Command::Keys => keys_cmd(out),
         Command::Completions { .. } => Ok(EXIT_OK),
         Command::Status => {
@@ -153,19 +154,6 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
             super::logs::logs(&cx, *lines, *follow, out).await
         }
         Command::Teardown {
-            all_sessions: true, ..
-        } => {
-            if args.session.is_some() {
-                return Err(Error::Config(
-                    "--all-sessions removes every session in the account; drop --session (or drop \
-                     --all-sessions to remove one session)"
-                        .into(),
-                ));
-            }
-            let cx = Ctx::without_session(args, &home, &store, engine).await?;
-            account::teardown_all(&cx, &home, out).await
-        }
-        Command::Teardown {
             yes, include_yours, ..
         } => {
             let cx = Ctx::new(args, &home, &store, &no_inputs, engine).await?;
@@ -187,13 +175,51 @@ async fn run(args: &Args, out: Printer, engine: &'static dyn Engine) -> Result<u
     }
 }
 
+/// The commands about many sessions or people: the account's sessions and
+/// the workshop's classroom.
+async fn many(
+    args: &Args,
+    cmd: &Command,
+    home: &Path,
+    store: &Store,
+    engine: &'static dyn Engine,
+    out: Printer,
+) -> Result<u8> {
+    match cmd {
+        Command::Classroom { action } => {
+            super::classroom::run(home, action, args.pace, engine, out).await
+        }
+        Command::Join { url, name } => super::classroom::join(home, url, name, out).await,
+        Command::Leave => super::classroom::leave(home, out),
+        Command::Teardown { .. } => {
+            if args.session.is_some() {
+                return Err(Error::Config(
+                    "--all-sessions removes every session in the account; drop --session (or drop \
+                     --all-sessions to remove one session)"
+                        .into(),
+                ));
+            }
+            let cx = Ctx::without_session(args, home, store, engine).await?;
+            account::teardown_all(&cx, home, out).await
+        }
+        _ => {
+            let cx = Ctx::without_session(args, home, store, engine).await?;
+            account::list(&cx, out).await
+        }
+    }
+}
+
 /// `--pace` is the local sandbox's: it needs `--sandbox` (or `sandbox start`).
 fn check_pace(args: &Args) -> Result<()> {
     let starting = matches!(
         args.command,
-        Some(Command::Sandbox {
-            action: SandboxAction::Start
-        })
+        Some(
+            Command::Sandbox {
+                action: SandboxAction::Start
+            } | Command::Classroom {
+                action: super::classroom::ClassroomAction::Start { .. }
+            }
+        )
     );
     if args.pace.is_some() && !args.sandbox && !starting {
         return Err(Error::Inputs(vec![InputError {
@@ -218,6 +244,7 @@ async fn wizard(args: &Args, home: std::path::PathBuf, engine: &'static dyn Engi
     }
     crate::aws::check_environment(args.sandbox || args.endpoint_url.is_some())
         .map_err(Error::Config)?;
+    let seated = crate::classroom::seat(&home)?.is_some();
     let (keys, notice) =
         crate::tui::keys::KeyTable::load(crate::tui::keys::KeyTable::config_path().as_deref());
     let config = crate::tui::app::Config {
@@ -229,7 +256,7 @@ async fn wizard(args: &Args, home: std::path::PathBuf, engine: &'static dyn Engi
             static_credentials: None,
             call_delay: None,
         },
-        sandbox: args.sandbox,
+        sandbox: args.sandbox || (args.endpoint_url.is_none() && seated),
         pace: args.pace,
         session: args.session.clone(),
         keys,
@@ -430,12 +457,22 @@ impl<'a> Ctx<'a> {
         } else {
             None
         };
+        let seat = crate::classroom::seat(home)?;
         let in_sandbox = args.sandbox
             || (args.endpoint_url.is_none()
-                && existing
-                    .as_ref()
-                    .is_some_and(|s| s.sandbox_instance.is_some()));
-        if in_sandbox && !args.sandbox {
+                && (seat.is_some()
+                    || existing
+                        .as_ref()
+                        .is_some_and(|s| s.sandbox_instance.is_some())));
+        if let Some(s) = &existing {
+            where_it_lives(s, seat.as_ref(), args.endpoint_url.is_some())?;
+        }
+        if let (Some(seat), None) = (&seat, &args.endpoint_url) {
+            eprintln!(
+                "gatewalk: working in the classroom at {} as `{}` (`gatewalk leave` to stop)",
+                seat.url, seat.name
+            );
+        } else if in_sandbox && !args.sandbox && !name.is_empty() {
             eprintln!("gatewalk: session `{name}` lives in the local sandbox; using it");
         }
         let mut opts = AwsOptions {
@@ -545,6 +582,44 @@ impl<'a> Ctx<'a> {
 
     pub(super) fn open_existing(&self) -> Result<SessionHandle> {
         self.store.open_existing(&self.name)
+    }
+}
+
+/// Refuses a session whose resources live in a classroom this home is not
+/// seated in, or in the local sandbox while seated in a classroom: using
+/// it there would find none of them.
+fn where_it_lives(
+    s: &Session,
+    seat: Option<&crate::classroom::Seat>,
+    endpoint_given: bool,
+) -> Result<()> {
+    let Some(instance) = s.sandbox_instance.as_deref() else {
+        return Ok(());
+    };
+    if endpoint_given {
+        return Ok(());
+    }
+    let in_class = instance.starts_with("classroom-");
+    match seat {
+        Some(seat) if in_class && instance != seat.instance() => Err(Error::Config(format!(
+            "session `{}` was made in another classroom ({}), not the one you joined; choose \
+             another session with --session",
+            s.name,
+            s.endpoint_url.as_deref().unwrap_or("gone")
+        ))),
+        Some(seat) if !in_class => Err(Error::Config(format!(
+            "session `{}` lives in your local sandbox, but this gatewalk is seated in the classroom \
+             at {} as `{}`; `gatewalk leave` to work on it, or choose another session with --session",
+            s.name, seat.url, seat.name
+        ))),
+        None if in_class => Err(Error::Config(format!(
+            "session `{}` was made in the classroom at {}; join it again (`gatewalk join {} --as \
+             NAME`) to work on it",
+            s.name,
+            s.endpoint_url.as_deref().unwrap_or("(unknown)"),
+            s.endpoint_url.as_deref().unwrap_or("URL"),
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -4,6 +4,7 @@
 mod account;
 mod adopt;
 mod applied;
+pub mod classroom;
 mod commands;
 mod deploy;
 mod doctor;
@@ -216,6 +217,24 @@ pub enum Command {
         /// The shell to complete in.
         shell: clap_complete::Shell,
     },
+    /// Run a workshop (the instructor): one shared sandbox for the room, a
+    /// live board of every student's progress, exercises that break things.
+    Classroom {
+        /// What to do.
+        #[command(subcommand)]
+        action: classroom::ClassroomAction,
+    },
+    /// Join a workshop's classroom (a student): from then on every command and
+    /// the wizard work there, in an account of your own.
+    Join {
+        /// The classroom's URL, as the instructor gives it (http://ADDRESS:PORT).
+        url: String,
+        /// Your name in the room (lowercase letters, digits, hyphens).
+        #[arg(long = "as", value_name = "NAME")]
+        name: String,
+    },
+    /// Leave the classroom: back to your own setup (AWS or your local sandbox).
+    Leave,
     /// Manage the local sandbox.
     Sandbox {
         /// What to do.

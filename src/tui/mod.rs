@@ -4,6 +4,7 @@
 
 mod adopt;
 pub mod app;
+pub mod board;
 pub mod cmd;
 pub mod diagnosis;
 mod edit;

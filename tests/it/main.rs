@@ -10,6 +10,7 @@ mod account_sessions;
 mod adopt;
 
 mod bad_input;
+mod classroom;
 mod cli;
 mod cli_hints;
 mod cli_output;

@@ -127,10 +127,7 @@ fn header_line(app: &App) -> Paragraph<'static> {
             }
             parts.push(c.aws.region.clone());
             match (&c.sandbox, &c.aws.endpoint_url, &c.profile) {
-                (Some(s), _, _) => parts.push(match s.pace {
-                    Some(pace) => format!("sandbox {} (pace {pace})", s.endpoint()),
-                    None => format!("sandbox {}", s.endpoint()),
-                }),
+                (Some(s), _, _) => parts.push(s.describe()),
                 (None, Some(e), _) => parts.push(format!("endpoint {e}")),
                 (None, None, Some(p)) => parts.push(format!("profile {p}")),
                 (None, None, None) => parts.push("default credentials".into()),
