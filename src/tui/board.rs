@@ -83,6 +83,8 @@ struct Board {
     sort: Sort,
     selected: usize,
     detail: bool,
+    /// Lines scrolled in the detail.
+    scroll: u16,
     read_at: Option<f64>,
     error: Option<String>,
 }
@@ -120,6 +122,7 @@ async fn event_loop(
         sort,
         selected: 0,
         detail: false,
+        scroll: 0,
         read_at: None,
         error: None,
     };
@@ -165,7 +168,12 @@ fn key(b: &mut Board, code: KeyCode) -> bool {
         KeyCode::Char('q') => return false,
         KeyCode::Esc if !b.detail => return false,
         KeyCode::Esc | KeyCode::Backspace => b.detail = false,
-        KeyCode::Enter => b.detail = !b.rows.is_empty(),
+        KeyCode::Enter => {
+            b.detail = !b.rows.is_empty();
+            b.scroll = 0;
+        }
+        KeyCode::Down | KeyCode::Char('j') if b.detail => b.scroll = b.scroll.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') if b.detail => b.scroll = b.scroll.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => {
             b.selected = (b.selected + 1).min(b.rows.len().saturating_sub(1));
         }
@@ -225,9 +233,15 @@ fn draw(b: &Board, f: &mut Frame) {
             })
             .collect()
     };
-    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), body);
+    let scroll = if b.detail { b.scroll } else { 0 };
+    f.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        body,
+    );
     let keys = if b.detail {
-        "Esc back · q quit"
+        "↑↓ scroll · Esc back · q quit"
     } else {
         "↑↓ choose · Enter checks and resources · s sort · q quit (read-only: nothing is changed)"
     };
@@ -250,8 +264,19 @@ fn detail(r: &Row) -> Vec<Line<'static>> {
         out.push(Line::from(format!("cannot read this account: {e}")));
     }
     for (step, checks) in &r.checks {
+        let passing = checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Pass)
+            .count();
+        if passing == checks.len() {
+            out.push(Line::from(format!(
+                "step {} {step}: all {passing} checks pass",
+                step.number()
+            )));
+            continue;
+        }
         out.push(Line::from(format!("step {} {step}", step.number())).add_modifier(Modifier::BOLD));
-        for c in checks {
+        for c in checks.iter().filter(|c| c.status != CheckStatus::Pass) {
             let mark = match c.status {
                 CheckStatus::Pass => "ok  ",
                 CheckStatus::Fail => "FAIL",
