@@ -174,7 +174,7 @@ class StrictApp:
             call = parse(environ, body, self.account_of)
             if self.classroom is not None and not path.startswith("/moto-api"):
                 try:
-                    self.classroom.admit(environ, call)
+                    self.classroom.admit(environ, body, call)
                 except Refusal as r:
                     if call is None:
                         return self._json(start_response, f"{r.status} Refused", {"message": r.message})

@@ -7,16 +7,18 @@ A student joins with a name and gets access keys of their own; every request
 is mapped here from its access key to that student's account (whatever
 account header the client sent is overwritten), so a student cannot reach
 another's resources even with the other's ids. A key not on the roster gets
-AWS's answer to credentials it does not know. Signatures are not verified:
-a classroom is a teaching sandbox on the room's network, and the keys are
-the identity (docs/decisions.md, Issue 16).
+AWS's answer to credentials it does not know, and a request whose SigV4
+signature is not the one the key's secret makes gets AWS's answer to a bad
+signature (so a key id seen on the room's network is not enough to act as
+its student).
 
 The instructor key (from the environment, never the command line) reads the
 roster with every student's keys, so the instructor's board can read each
-account, and writes the journal: when an exercise was applied, and what the
+account, and alone writes the journal: when an exercise was applied, and what the
 checks showed afterwards. The layer keeps the journal; it judges nothing.
 """
 
+import hmac
 import json
 import os
 import re
@@ -24,9 +26,16 @@ import secrets
 import threading
 import time
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
 from wire import Refusal, credential_scope
 
 PREFIX = "/gatewalk-strict/classroom"
+# The journal's limits: bytes per entry, entries kept per student.
+MAX_ENTRY = 8192
+MAX_ENTRIES = 500
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 # Students' accounts: 12 digits, far from moto's default 123456789012.
 FIRST_ACCOUNT = 210000000001
@@ -37,6 +46,51 @@ UNKNOWN_KEY = {
     "json": ("UnrecognizedClientException", "The security token included in the request is invalid.", 400),
     "rest": ("UnrecognizedClientException", "The security token included in the request is invalid.", 403),
 }
+# What AWS answers a signature that does not match the key's secret, by protocol.
+BAD_SIGNATURE = {
+    "ec2": ("AuthFailure", "AWS was not able to validate the provided access credentials", 401),
+    "query": ("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you "
+              "provided. Check your AWS Secret Access Key and signing method.", 403),
+    "json": ("InvalidSignatureException", "The request signature we calculated does not match the signature you "
+             "provided. Check your AWS Secret Access Key and signing method.", 400),
+    "rest": ("InvalidSignatureException", "The request signature we calculated does not match the signature you "
+             "provided. Check your AWS Secret Access Key and signing method.", 403),
+}
+SIGNED = re.compile(r"SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})")
+
+
+def signature_matches(environ, body, secret_key, access_key):
+    """Whether the request's SigV4 signature is the one its key's secret
+    makes: the request is signed again here, over the headers it says it
+    signed, at the time it says it was signed."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    m = SIGNED.search(auth)
+    service, region, _ = credential_scope(environ)
+    if not m or not service:
+        return False
+    headers = {}
+    for h in m.group(1).split(";"):
+        if h == "content-type":
+            v = environ.get("CONTENT_TYPE")
+        elif h == "content-length":
+            v = environ.get("CONTENT_LENGTH")
+        else:
+            v = environ.get("HTTP_" + h.upper().replace("-", "_"))
+        if v is None:
+            return False
+        headers[h] = v
+    stamp = headers.get("x-amz-date")
+    if not stamp:
+        return False
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
+    url = f"http://{headers.get('host') or environ.get('HTTP_HOST', '')}{raw}"
+    req = AWSRequest(method=environ.get("REQUEST_METHOD", "GET"), url=url, data=body, headers=headers)
+    req.context["timestamp"] = stamp
+    signer = SigV4Auth(Credentials(access_key, secret_key), service, region)
+    canonical = signer.canonical_request(req)
+    expected = signer.signature(signer.string_to_sign(req, canonical), req)
+    return hmac.compare_digest(expected, m.group(2))
+
 
 
 class Seat:
@@ -78,6 +132,8 @@ class Classroom:
 
     @classmethod
     def from_env(cls):
+        if os.environ.get("MOTO_ACCOUNT_ID"):
+            raise SystemExit("MOTO_ACCOUNT_ID is set: moto would put every student in that one account")
         key = os.environ.get("GATEWALK_CLASSROOM_KEY", "")
         if len(key) < 16:
             raise SystemExit("GATEWALK_CLASSROOM_KEY must hold the instructor key (16 characters or more)")
@@ -88,15 +144,17 @@ class Classroom:
 
     # -- every AWS request -------------------------------------------------
 
-    def admit(self, environ, call):
+    def admit(self, environ, body, call):
         """Maps the request's key to its student's account, or refuses it as
-        AWS refuses an unknown key. `call` is the parsed request (None when
-        it carries no signature)."""
+        AWS refuses an unknown key or a wrong signature. `call` is the parsed
+        request (None when it carries no signature)."""
         _, _, access_key = credential_scope(environ)
         seat = self.by_key.get(access_key or "")
+        protocol = call.protocol if call else "query"
         if seat is None:
-            code, msg, status = UNKNOWN_KEY[call.protocol if call else "query"]
-            raise Refusal(code, msg, status)
+            raise Refusal(*UNKNOWN_KEY[protocol])
+        if not signature_matches(environ, body, seat.secret_key, seat.access_key):
+            raise Refusal(*BAD_SIGNATURE[protocol])
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = seat.account
         if call is not None:
             call.account = seat.account
@@ -108,16 +166,6 @@ class Classroom:
     def instructor(self, environ):
         given = environ.get("HTTP_X_GATEWALK_INSTRUCTOR_KEY", "")
         return secrets.compare_digest(given.encode(), self.key.encode())
-
-    def student(self, environ):
-        """The seat whose keys the request carries in `x-gatewalk-seat`
-        (`ACCESS:SECRET`), for a student's own reports."""
-        given = environ.get("HTTP_X_GATEWALK_SEAT", "")
-        ak, _, sk = given.partition(":")
-        seat = self.by_key.get(ak)
-        if seat and secrets.compare_digest(sk.encode(), seat.secret_key.encode()):
-            return seat
-        return None
 
     def summary(self):
         return {
@@ -176,21 +224,23 @@ class Classroom:
         return 200, dict(self.summary(), **seat.public(True), rejoined=False)
 
     def note(self, data, environ):
-        """A journal entry: from the instructor for any student, or from a
-        student about themself."""
-        seat = self.student(environ)
-        if not (self.instructor(environ) or seat):
-            return 403, {"error": "only the instructor or a student of this classroom writes the journal"}
+        """A journal entry about a student, from the instructor's gatewalk
+        (the board and `break`): students cannot write it, so nobody fakes
+        a fix. Entries are small and a student's oldest go first past a cap."""
+        if not self.instructor(environ):
+            return 403, {"error": "only the instructor writes the journal"}
         name = data.get("student")
-        if seat is not None and name not in (None, seat.name):
-            return 403, {"error": "a student writes only about themself"}
-        name = name or (seat and seat.name)
         if name not in self.seats:
             return 404, {"error": f"no student `{name}` in this classroom"}
         event = data.get("event")
         if not isinstance(event, str) or not event:
             return 400, {"error": "a journal entry needs an event"}
+        if len(json.dumps(data)) > MAX_ENTRY:
+            return 400, {"error": f"a journal entry is at most {MAX_ENTRY} bytes"}
         entry = {k: v for k, v in data.items() if k not in ("at", "student")}
         entry.update({"at": time.time(), "student": name})
         self.journal.append(entry)
+        mine = [i for i, e in enumerate(self.journal) if e["student"] == name]
+        if len(mine) > MAX_ENTRIES:
+            del self.journal[mine[0]]
         return 200, entry

@@ -45,13 +45,24 @@ pub const CATALOGUE: &[Exercise] = &[
                check names it; apply adds the rule back.",
     },
     Exercise {
+        id: "other-zone",
+        title: "the tasks move to a subnet in another Availability Zone than the NLB's",
+        needs: StepId::Service,
+        note: "An NLB sends traffic only to targets in the zones it has a subnet in. With the tasks \
+               in another zone, every target is `unused` (Target.NotInUse) — turning on \
+               cross-zone load balancing does not change that — and the API answers 500. The \
+               checks that tasks run only in the private subnet and that targets are healthy \
+               name it; apply puts the tasks back in the private subnet.",
+    },
+    Exercise {
         id: "container-port",
         title: "a new task definition revision listens on port 8080 and the service runs it",
         needs: StepId::Service,
         note: "The container now expects traffic on 8080 while nginx listens on 80, and the \
                security group admits only the old port: targets fail their health checks. The \
-               checks that the service runs step 1's task definition and that targets are \
-               healthy name it; apply deploys step 1's revision again.",
+               check that the service registers the container's port with the target group \
+               names it (and the targets' health); apply deploys step 1's revision on port 80 \
+               again.",
     },
     Exercise {
         id: "missing-image",
@@ -93,6 +104,22 @@ fn bound(s: &AccountSession, key: OutputKey) -> Result<&str> {
         .ok_or_else(|| Error::Config(format!("session `{}` has no {} yet", s.name, key.noun())))
 }
 
+/// The resource under `key` that the exercise changes: only one carrying
+/// the session's tags (never one of the student's own, bound by `adopt`).
+fn owned(s: &AccountSession, key: OutputKey) -> Result<&str> {
+    let id = bound(s, key)?;
+    if s.resources.iter().any(|t| t.id == id) {
+        Ok(id)
+    } else {
+        Err(Error::Config(format!(
+            "the {} of session `{}` ({id}) does not carry the session's tags; exercises change only \
+             what gatewalk made",
+            key.noun(),
+            s.name
+        )))
+    }
+}
+
 /// Puts the fault into session `s`, with the student's keys. Returns what
 /// was done, in a line.
 pub async fn apply(ex: &Exercise, aws: &AwsContext, s: &AccountSession) -> Result<String> {
@@ -109,6 +136,7 @@ pub async fn apply(ex: &Exercise, aws: &AwsContext, s: &AccountSession) -> Resul
     match ex.id {
         "igw-route" => igw_route(aws, s).await,
         "open-port" => open_port(aws, s).await,
+        "other-zone" => other_zone(aws, s).await,
         "container-port" => new_revision(aws, s, Change::Port(8080)).await,
         "missing-image" => new_revision(aws, s, Change::Image).await,
         "not-redeployed" => not_redeployed(aws, s).await,
@@ -117,7 +145,7 @@ pub async fn apply(ex: &Exercise, aws: &AwsContext, s: &AccountSession) -> Resul
 }
 
 async fn igw_route(aws: &AwsContext, s: &AccountSession) -> Result<String> {
-    let rt = bound(s, OutputKey::PrivateRouteTable)?;
+    let rt = owned(s, OutputKey::PrivateRouteTable)?;
     let igw = bound(s, OutputKey::InternetGateway)?;
     aws.ec2
         .replace_route()
@@ -131,7 +159,7 @@ async fn igw_route(aws: &AwsContext, s: &AccountSession) -> Result<String> {
 }
 
 async fn open_port(aws: &AwsContext, s: &AccountSession) -> Result<String> {
-    let sg = bound(s, OutputKey::SecurityGroup)?;
+    let sg = owned(s, OutputKey::SecurityGroup)?;
     let d = aws
         .ec2
         .describe_security_groups()
@@ -158,6 +186,60 @@ async fn open_port(aws: &AwsContext, s: &AccountSession) -> Result<String> {
     Ok(format!("removed {n} inbound rule(s) of {sg}"))
 }
 
+/// Moves the service's tasks to public subnet A (another zone than the
+/// private subnet's, where the NLB is), still without a public IP.
+async fn other_zone(aws: &AwsContext, s: &AccountSession) -> Result<String> {
+    let svc = owned(s, OutputKey::Service)?;
+    let cluster = bound(s, OutputKey::Cluster)?;
+    let private = bound(s, OutputKey::PrivateSubnet)?;
+    let elsewhere = bound(s, OutputKey::PublicSubnetA)?;
+    let sg = bound(s, OutputKey::SecurityGroup)?;
+    let d = aws
+        .ec2
+        .describe_subnets()
+        .subnet_ids(private)
+        .subnet_ids(elsewhere)
+        .send()
+        .await
+        .ctx("ec2", "DescribeSubnets")?;
+    let zone = |id: &str| {
+        d.subnets()
+            .iter()
+            .find(|x| x.subnet_id() == Some(id))
+            .and_then(|x| x.availability_zone())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (from, to) = (zone(private), zone(elsewhere));
+    if from == to {
+        return Err(Error::Config(format!(
+            "session `{}` has no subnet outside {from} to move the tasks to",
+            s.name
+        )));
+    }
+    let net = aws_sdk_ecs::types::AwsVpcConfiguration::builder()
+        .subnets(elsewhere)
+        .security_groups(sg)
+        .assign_public_ip(aws_sdk_ecs::types::AssignPublicIp::Disabled)
+        .build()
+        .map_err(|e| Error::Config(format!("network configuration: {e}")))?;
+    aws.ecs
+        .update_service()
+        .cluster(cluster)
+        .service(svc)
+        .network_configuration(
+            aws_sdk_ecs::types::NetworkConfiguration::builder()
+                .awsvpc_configuration(net)
+                .build(),
+        )
+        .send()
+        .await
+        .ctx("ecs", "UpdateService")?;
+    Ok(format!(
+        "tasks now start in {elsewhere} ({to}); the NLB is in {from}"
+    ))
+}
+
 enum Change {
     Port(i32),
     Image,
@@ -166,7 +248,7 @@ enum Change {
 /// Registers a revision of the running task definition with `change`
 /// (tagged as the session's, so its teardown deregisters it) and deploys it.
 async fn new_revision(aws: &AwsContext, s: &AccountSession, change: Change) -> Result<String> {
-    let svc_arn = bound(s, OutputKey::Service)?;
+    let svc_arn = owned(s, OutputKey::Service)?;
     let cluster = bound(s, OutputKey::Cluster)?;
     let d = aws
         .ecs
@@ -266,7 +348,7 @@ fn changed(def: &TaskDefinition, change: &Change) -> Vec<ContainerDefinition> {
 }
 
 async fn not_redeployed(aws: &AwsContext, s: &AccountSession) -> Result<String> {
-    let api = bound(s, OutputKey::RestApi)?;
+    let api = owned(s, OutputKey::RestApi)?;
     let r = aws
         .apigw
         .get_resources()
@@ -277,25 +359,27 @@ async fn not_redeployed(aws: &AwsContext, s: &AccountSession) -> Result<String> 
         .ctx("apigateway", "GetResources")?;
     for res in r.items() {
         for (method, m) in res.resource_methods().into_iter().flatten() {
-            let Some(uri) = m.method_integration().and_then(|i| i.uri()) else {
+            let Some((i, uri)) = m.method_integration().and_then(|i| i.uri().map(|u| (i, u)))
+            else {
                 continue;
             };
+            // The console's "Edit integration" replaces it whole: the same
+            // integration, another address.
             let edited = format!("{}/v2", uri.trim_end_matches('/'));
             aws.apigw
-                .update_integration()
+                .put_integration()
                 .rest_api_id(api)
                 .resource_id(res.id().unwrap_or_default())
                 .http_method(method)
-                .patch_operations(
-                    aws_sdk_apigateway::types::PatchOperation::builder()
-                        .op(aws_sdk_apigateway::types::Op::Replace)
-                        .path("/uri")
-                        .value(&edited)
-                        .build(),
-                )
+                .set_type(i.r#type().cloned())
+                .set_integration_http_method(i.http_method().map(str::to_string))
+                .uri(&edited)
+                .set_connection_type(i.connection_type().cloned())
+                .set_connection_id(i.connection_id().map(str::to_string))
+                .set_request_parameters(i.request_parameters().cloned())
                 .send()
                 .await
-                .ctx("apigateway", "UpdateIntegration")?;
+                .ctx("apigateway", "PutIntegration")?;
             return Ok(format!(
                 "integration of {method} {} now calls {edited}; no deployment made",
                 res.path().unwrap_or_default()

@@ -16,6 +16,7 @@ pub mod exercises;
 pub mod server;
 
 use crate::error::{Error, Result};
+use crate::session::Session;
 use crate::session::store::ensure_private_dir;
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -45,8 +46,6 @@ pub fn secs(t: f64) -> u64 {
 pub const ROUTES: &str = "/gatewalk-strict/classroom";
 /// Header carrying the instructor key.
 pub const INSTRUCTOR_HEADER: &str = "x-gatewalk-instructor-key";
-/// Header carrying a student's keys (`ACCESS:SECRET`), for their own reports.
-pub const SEAT_HEADER: &str = "x-gatewalk-seat";
 
 /// A student's seat, as their gatewalk remembers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,19 +114,29 @@ fn seat_path(home: &Path) -> PathBuf {
     home.join("seat.json")
 }
 
-/// The seat this home holds, if it joined a classroom.
-pub fn seat(home: &Path) -> Result<Option<Seat>> {
-    let path = seat_path(home);
-    match fs::read_to_string(&path) {
+/// The seat left by `gatewalk leave`: kept so a later join of the same name
+/// at the same URL proves it is the same student (its token) and gets the
+/// same seat, with everything made in it.
+fn left_path(home: &Path) -> PathBuf {
+    home.join("seat.left.json")
+}
+
+fn read_seat(path: &Path) -> Result<Option<Seat>> {
+    match fs::read_to_string(path) {
         Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
             Error::Config(format!(
-                "{} is not a seat gatewalk wrote ({e}); `gatewalk leave` removes it",
+                "{} is not a seat gatewalk wrote ({e}); remove it",
                 path.display()
             ))
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io("reading", path, e)),
     }
+}
+
+/// The seat this home holds, if it joined a classroom.
+pub fn seat(home: &Path) -> Result<Option<Seat>> {
+    read_seat(&seat_path(home))
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
@@ -206,14 +215,13 @@ pub(crate) async fn call(
 pub async fn facts(url: &str) -> Result<Facts> {
     let v = call(client()?.get(format!("{url}{ROUTES}")), url).await?;
     match v {
+        Ok(v) if v.get("classroom").is_none() => Err(not_a_classroom(url)),
         Ok(v) => serde_json::from_value(v).map_err(|e| {
             Error::Classroom(format!(
                 "{url} answered something gatewalk cannot read: {e}"
             ))
         }),
-        Err((404, _)) => Err(Error::Classroom(format!(
-            "{url} is a gatewalk sandbox, but not a classroom; check the URL"
-        ))),
+        Err((404, _)) => Err(not_a_classroom(url)),
         Err((code, why)) => Err(Error::Classroom(format!("{url}: HTTP {code}: {why}"))),
     }
 }
@@ -235,14 +243,15 @@ pub async fn join(home: &Path, url: &str, name: &str) -> Result<(Seat, bool)> {
             s.name, s.url
         )));
     }
-    let token = held
-        .as_ref()
-        .map_or_else(crate::session::new_id, |s| s.token.clone());
-    let token = if token.len() < 16 {
-        format!("{token}{}", crate::session::new_id())
-    } else {
-        token
-    };
+    // The same student again: this seat, or the one left here before.
+    let left = read_seat(&left_path(home))
+        .ok()
+        .flatten()
+        .filter(|s| s.url == url && s.name == name);
+    let token = held.as_ref().or(left.as_ref()).map_or_else(
+        || format!("{}{}", crate::session::new_id(), crate::session::new_id()),
+        |s| s.token.clone(),
+    );
     let body = serde_json::json!({ "name": name, "token": token });
     let v = call(
         client()?.post(format!("{url}{ROUTES}/join")).json(&body),
@@ -250,14 +259,17 @@ pub async fn join(home: &Path, url: &str, name: &str) -> Result<(Seat, bool)> {
     )
     .await?;
     let j: Joined = match v {
+        Ok(v) if v.get("classroom").is_none() => return Err(not_a_classroom(&url)),
         Ok(v) => serde_json::from_value(v)
             .map_err(|e| Error::Classroom(format!("{url} answered a join oddly: {e}")))?,
-        Err((404, _)) => {
+        Err((404, _)) => return Err(not_a_classroom(&url)),
+        // The classroom's refusals: a bad name, a name taken, no seat left.
+        Err((400 | 403 | 409, why)) => return Err(Error::Config(why)),
+        Err((code, why)) => {
             return Err(Error::Classroom(format!(
-                "{url} is a gatewalk sandbox, but not a classroom; check the URL"
+                "{url} failed the join: HTTP {code}: {why}"
             )));
         }
-        Err((_, why)) => return Err(Error::Config(why)),
     };
     let s = Seat {
         url,
@@ -271,18 +283,27 @@ pub async fn join(home: &Path, url: &str, name: &str) -> Result<(Seat, bool)> {
     };
     let text = serde_json::to_string_pretty(&s).map_err(|e| Error::Sandbox(e.to_string()))?;
     write_private(&seat_path(home), &text)?;
-    Ok((s, j.rejoined || held.is_some()))
+    let _ = fs::remove_file(left_path(home));
+    Ok((s, j.rejoined))
 }
 
-/// `gatewalk leave`: forgets the seat. Returns it, if there was one.
+fn not_a_classroom(url: &str) -> Error {
+    Error::Classroom(format!(
+        "{url} is a gatewalk sandbox, but not a classroom; check the URL the instructor gave"
+    ))
+}
+
+/// `gatewalk leave`: the seat is no longer used, but kept aside so a later
+/// join of the same name at the same URL takes it again. Returns it, if
+/// there was one.
 pub fn leave(home: &Path) -> Result<Option<Seat>> {
     let _lock = lock(home)?;
     let held = seat(home).ok().flatten();
     let path = seat_path(home);
-    match fs::remove_file(&path) {
+    match fs::rename(&path, left_path(home)) {
         Ok(()) => Ok(held),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io("removing", path, e)),
+        Err(e) => Err(Error::io("moving aside", path, e)),
     }
 }
 
@@ -314,21 +335,42 @@ pub async fn connect(seat: &Seat, opts: &mut crate::aws::AwsOptions) -> Result<F
     Ok(f)
 }
 
-/// A student's own note in the classroom's journal (what their checks
-/// showed after apply or validate), best effort: the board reads the
-/// account itself too.
-pub async fn report(seat: &Seat, event: &str, failing: &[String]) {
-    let body = serde_json::json!({ "event": event, "failing": failing });
-    let Ok(c) = client() else { return };
-    let req = c
-        .post(format!("{}{ROUTES}/journal", seat.url))
-        .header(
-            SEAT_HEADER,
-            format!("{}:{}", seat.access_key, seat.secret_key),
-        )
-        .json(&body);
-    if let Err(e) = call(req, &seat.url).await {
-        tracing::warn!(error = %e, "could not write to the classroom's journal");
+/// Refuses a session whose resources live in a classroom this home is not
+/// seated in, or in the local sandbox while seated in a classroom: using
+/// it there would find none of them.
+pub fn where_it_lives(s: &Session, seat: Option<&Seat>) -> std::result::Result<(), String> {
+    let Some(instance) = s.sandbox_instance.as_deref() else {
+        return match (seat, &s.account_id) {
+            (Some(seat), Some(account)) => Err(format!(
+                "session `{}` lives in AWS account {account}, but this gatewalk is seated in the \
+                 classroom at {} as `{}`; `gatewalk leave` to work on it, or choose another \
+                 session with --session",
+                s.name, seat.url, seat.name
+            )),
+            _ => Ok(()),
+        };
+    };
+    let in_class = instance.starts_with("classroom-");
+    match seat {
+        Some(seat) if in_class && instance != seat.instance() => Err(format!(
+            "session `{}` was made in another classroom ({}), not the one you joined; choose \
+             another session with --session",
+            s.name,
+            s.endpoint_url.as_deref().unwrap_or("gone")
+        )),
+        Some(seat) if !in_class => Err(format!(
+            "session `{}` lives in your local sandbox, but this gatewalk is seated in the classroom \
+             at {} as `{}`; `gatewalk leave` to work on it, or choose another session with --session",
+            s.name, seat.url, seat.name
+        )),
+        None if in_class => Err(format!(
+            "session `{}` was made in the classroom at {}; join it again (`gatewalk join {} --as \
+             NAME`) to work on it",
+            s.name,
+            s.endpoint_url.as_deref().unwrap_or("(unknown)"),
+            s.endpoint_url.as_deref().unwrap_or("URL"),
+        )),
+        _ => Ok(()),
     }
 }
 

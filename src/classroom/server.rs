@@ -181,7 +181,12 @@ pub async fn start(
         region: region.to_string(),
         started_at: crate::session::now(),
     };
-    wait_until_up(&c, &mut child, &log).await?;
+    if let Err(e) = wait_until_up(&c, &mut child, &log).await {
+        // Not left running where no state file can find it.
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
+    }
     let text = serde_json::to_string_pretty(&c).map_err(|e| Error::Sandbox(e.to_string()))?;
     super::write_private(&d.join("state.json"), &text)?;
     tracing::info!(url = %c.url, pid = c.pid, "classroom started");
@@ -223,10 +228,12 @@ async fn wait_until_up(c: &Classroom, child: &mut std::process::Child, log: &Pat
 /// `gatewalk classroom stop`: stops the layer (everything in it is gone).
 /// Returns the classroom that was running.
 pub async fn stop(home: &Path) -> Result<Option<Classroom>> {
-    let Some((c, _)) = status(home).await? else {
+    let Some((c, up)) = status(home).await? else {
         return Ok(None);
     };
-    if sandbox::alive(c.pid) {
+    // Only the process that answers as this classroom: a pid left in the
+    // file may belong to another program by now.
+    if up.is_some() && sandbox::alive(c.pid) {
         crate::signals::send(c.pid, libc::SIGTERM);
         let start = Instant::now();
         while sandbox::alive(c.pid) && start.elapsed() < Duration::from_secs(5) {

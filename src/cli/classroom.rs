@@ -260,22 +260,15 @@ async fn apply_break(
         vec![one]
     };
     let mut code = EXIT_OK;
+    let mut any = false;
     let mut results = Vec::new();
     for st in targets {
-        let aws = board::student_context(c, st).await?;
-        let found = sessions(engine, &aws).await?;
-        let r = match board::furthest(&found) {
-            None => Err(Error::Config("has no deployment yet".into())),
-            Some(s) => exercises::apply(ex, &aws, s).await,
-        };
+        // One student's failure (an account that cannot be read) stops no
+        // other's exercise.
+        let r = break_one(engine, c, ex, st).await;
+        let applied = r.is_ok();
         match r {
             Ok(what) => {
-                server::journal(
-                    c,
-                    &st.name,
-                    json!({ "event": "break", "exercise": ex.id, "what": what }),
-                )
-                .await?;
                 results.push(json!({ "student": st.name, "applied": true, "what": what }));
                 if !out.json() {
                     println!("{}: {} — {what}", st.name, ex.id);
@@ -292,16 +285,39 @@ async fn apply_break(
                 }
             }
         }
+        any |= applied;
     }
     if out.json() {
         print_json(&json!({ "exercise": ex.id, "students": results }));
-    } else {
+    } else if any {
         println!(
             "\n{}\n`gatewalk classroom board` shows when each student's checks go red, and green again",
             ex.note
         );
     }
     Ok(code)
+}
+
+/// Applies `ex` to student `st`'s furthest session and notes it in the
+/// journal (the fault is in place once the call returned: the note follows).
+async fn break_one(
+    engine: &'static dyn Engine,
+    c: &Classroom,
+    ex: &exercises::Exercise,
+    st: &server::Student,
+) -> Result<String> {
+    let aws = board::student_context(c, st).await?;
+    let found = sessions(engine, &aws).await?;
+    let s = board::furthest(&found).ok_or_else(|| Error::Config("has no deployment yet".into()))?;
+    let what = exercises::apply(ex, &aws, s).await?;
+    server::journal(
+        c,
+        &st.name,
+        json!({ "event": "break", "exercise": ex.id, "what": what }),
+    )
+    .await
+    .map_err(|e| Error::Classroom(format!("{what}, but the journal did not take note: {e}")))?;
+    Ok(what)
 }
 
 fn list_exercises(out: Printer) {

@@ -464,8 +464,8 @@ impl<'a> Ctx<'a> {
                     || existing
                         .as_ref()
                         .is_some_and(|s| s.sandbox_instance.is_some())));
-        if let Some(s) = &existing {
-            where_it_lives(s, seat.as_ref(), args.endpoint_url.is_some())?;
+        if let (Some(s), None) = (&existing, &args.endpoint_url) {
+            crate::classroom::where_it_lives(s, seat.as_ref()).map_err(Error::Config)?;
         }
         if let (Some(seat), None) = (&seat, &args.endpoint_url) {
             eprintln!(
@@ -582,44 +582,6 @@ impl<'a> Ctx<'a> {
 
     pub(super) fn open_existing(&self) -> Result<SessionHandle> {
         self.store.open_existing(&self.name)
-    }
-}
-
-/// Refuses a session whose resources live in a classroom this home is not
-/// seated in, or in the local sandbox while seated in a classroom: using
-/// it there would find none of them.
-fn where_it_lives(
-    s: &Session,
-    seat: Option<&crate::classroom::Seat>,
-    endpoint_given: bool,
-) -> Result<()> {
-    let Some(instance) = s.sandbox_instance.as_deref() else {
-        return Ok(());
-    };
-    if endpoint_given {
-        return Ok(());
-    }
-    let in_class = instance.starts_with("classroom-");
-    match seat {
-        Some(seat) if in_class && instance != seat.instance() => Err(Error::Config(format!(
-            "session `{}` was made in another classroom ({}), not the one you joined; choose \
-             another session with --session",
-            s.name,
-            s.endpoint_url.as_deref().unwrap_or("gone")
-        ))),
-        Some(seat) if !in_class => Err(Error::Config(format!(
-            "session `{}` lives in your local sandbox, but this gatewalk is seated in the classroom \
-             at {} as `{}`; `gatewalk leave` to work on it, or choose another session with --session",
-            s.name, seat.url, seat.name
-        ))),
-        None if in_class => Err(Error::Config(format!(
-            "session `{}` was made in the classroom at {}; join it again (`gatewalk join {} --as \
-             NAME`) to work on it",
-            s.name,
-            s.endpoint_url.as_deref().unwrap_or("(unknown)"),
-            s.endpoint_url.as_deref().unwrap_or("URL"),
-        ))),
-        _ => Ok(()),
     }
 }
 

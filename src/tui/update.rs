@@ -503,6 +503,18 @@ impl App {
         if let Err(e) = crate::session::validate_name(&name) {
             return self.error(e);
         }
+        // A session of the classroom while not seated there, or of the local
+        // sandbox while seated: opening it would start it over.
+        let seat = crate::classroom::seat(&self.config.home).ok().flatten();
+        let saved = crate::session::Store::new(&self.config.home)
+            .load(&name)
+            .ok();
+        if let Some(Err(e)) = saved
+            .as_ref()
+            .map(|s| crate::classroom::where_it_lives(s, seat.as_ref()))
+        {
+            return self.error(e);
+        }
         // Where it lives: from the list, or (before the list is back) from
         // its file — a small read, no AWS.
         let in_sandbox = self
@@ -511,12 +523,7 @@ impl App {
             .find(|r| r.name == name)
             .and_then(|r| r.session.as_ref().ok())
             .map(|s| s.sandbox_instance.is_some())
-            .or_else(|| {
-                crate::session::Store::new(&self.config.home)
-                    .load(&name)
-                    .ok()
-                    .map(|s| s.sandbox_instance.is_some())
-            });
+            .or_else(|| saved.as_ref().map(|s| s.sandbox_instance.is_some()));
         let Some(conn) = self.connection().cloned() else {
             if matches!(self.conn, Conn::Connecting) {
                 self.config.session = Some(name); // opened once connected

@@ -200,6 +200,7 @@ async fn a_workshop_of_three_from_join_to_stop() {
     assert!(row(&b, "bob")["exercise"].is_null());
 
     refusals(&mut room);
+    leave_and_return(&room);
 
     // Stop: the process is gone, the port closed, the students told so.
     let pid = room.pid();
@@ -271,6 +272,53 @@ async fn cross_account(room: &Room) {
     .unwrap();
     let e = stranger.ec2.describe_vpcs().send().await.unwrap_err();
     assert!(format!("{e:?}").contains("AuthFailure"), "{e:?}");
+    // Ann's key id without her secret (seen on the room's network) is not enough.
+    let seat: Value =
+        serde_json::from_str(&std::fs::read_to_string(room.home("ann").join("seat.json")).unwrap())
+            .unwrap();
+    let forged = AwsContext::load(&AwsOptions {
+        profile: None,
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(room.url.clone()),
+        static_credentials: Some((
+            seat["access_key"].as_str().unwrap().into(),
+            "guessed".into(),
+        )),
+        call_delay: None,
+    })
+    .await
+    .unwrap();
+    let e = forged.ecs.list_clusters().send().await.unwrap_err();
+    assert!(
+        format!("{e:?}").contains("InvalidSignatureException"),
+        "{e:?}"
+    );
+}
+
+/// `leave` keeps the seat aside: the session made in the classroom is
+/// refused elsewhere (not started over), and joining again takes the same
+/// seat with everything in it.
+fn leave_and_return(room: &Room) {
+    let home = room.home("cat");
+    let account = |h: &Path| {
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(h.join("seat.json")).unwrap()).unwrap();
+        v["account"].clone()
+    };
+    let before = account(home);
+    let out = run(gw(home).arg("leave"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("left the classroom"));
+    let out = run(gw(home).arg("validate"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("was made in the classroom") && err.contains("gatewalk join"),
+        "{err}"
+    );
+    let again = ok(gw(home).args(["join", &room.url, "--as", "cat"]));
+    assert!(again.contains("back in"), "{again}");
+    assert_eq!(account(home), before);
+    ok(gw(home).arg("validate"));
 }
 
 /// Bad input and faults: each a clear message, nothing lost.

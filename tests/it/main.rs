@@ -20,6 +20,7 @@ mod container_logs;
 mod crash_safety;
 mod data_plane;
 mod doctor;
+mod exercises;
 mod full_deployment;
 mod iam_policy;
 mod inputs;

@@ -30,7 +30,6 @@ pub(super) async fn create_service(
 ) -> Result<CreateServiceOutput> {
     let aws = cx.aws;
     let i = &cx.inputs.service;
-    let td = &cx.inputs.task_definition;
     let Placement {
         cluster,
         private,
@@ -47,12 +46,6 @@ pub(super) async fn create_service(
         "ECS to accept its new service-linked role",
         Duration::from_secs(180),
         || async move {
-            let vpc_conf = AwsVpcConfiguration::builder()
-                .subnets(private)
-                .security_groups(sg)
-                .assign_public_ip(AssignPublicIp::Disabled)
-                .build()
-                .map_err(|e| Error::Config(format!("service network configuration: {e}")))?;
             aws.ecs
                 .create_service()
                 .cluster(cluster)
@@ -60,18 +53,8 @@ pub(super) async fn create_service(
                 .task_definition(task_def)
                 .desired_count(crate::model::api_int(i.desired_count))
                 .launch_type(LaunchType::Fargate)
-                .network_configuration(
-                    NetworkConfiguration::builder()
-                        .awsvpc_configuration(vpc_conf)
-                        .build(),
-                )
-                .load_balancers(
-                    EcsLb::builder()
-                        .target_group_arn(tg)
-                        .container_name(&td.container_name)
-                        .container_port(crate::model::api_int(td.container_port))
-                        .build(),
-                )
+                .network_configuration(network(private, sg)?)
+                .load_balancers(load_balancer(cx, tg))
                 .deployment_configuration(
                     DeploymentConfiguration::builder()
                         .deployment_circuit_breaker(
@@ -92,4 +75,70 @@ pub(super) async fn create_service(
         },
     )
     .await
+}
+
+/// Tasks in the private subnet, in the task security group, without a public IP.
+pub(super) fn network(private: &str, sg: &str) -> Result<NetworkConfiguration> {
+    let vpc_conf = AwsVpcConfiguration::builder()
+        .subnets(private)
+        .security_groups(sg)
+        .assign_public_ip(AssignPublicIp::Disabled)
+        .build()
+        .map_err(|e| Error::Config(format!("service network configuration: {e}")))?;
+    Ok(NetworkConfiguration::builder()
+        .awsvpc_configuration(vpc_conf)
+        .build())
+}
+
+/// The container and port the service registers with target group `tg`.
+pub(super) fn load_balancer(cx: StepCx<'_>, tg: &str) -> EcsLb {
+    let td = &cx.inputs.task_definition;
+    EcsLb::builder()
+        .target_group_arn(tg)
+        .container_name(&td.container_name)
+        .container_port(crate::model::api_int(td.container_port))
+        .build()
+}
+
+/// What of an existing service differs from the walkthrough's: each item
+/// in words, for the change line and the consent question.
+pub(super) fn drift(
+    cx: StepCx<'_>,
+    svc: &aws_sdk_ecs::types::Service,
+    at: &Placement<'_>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if svc.task_definition() != Some(at.task_def) {
+        out.push(format!("run {}", at.task_def));
+    }
+    let want = cx.inputs.service.desired_count;
+    if svc.desired_count() != crate::model::api_int(want) {
+        out.push(format!("{want} task(s)"));
+    }
+    let net = svc
+        .network_configuration()
+        .and_then(NetworkConfiguration::awsvpc_configuration);
+    if net.map(AwsVpcConfiguration::subnets) != Some(&[at.private.to_string()][..]) {
+        out.push(format!("tasks only in the private subnet {}", at.private));
+    }
+    if net.map(AwsVpcConfiguration::security_groups) != Some(&[at.sg.to_string()][..]) {
+        out.push(format!("tasks in security group {}", at.sg));
+    }
+    if net.and_then(AwsVpcConfiguration::assign_public_ip) != Some(&AssignPublicIp::Disabled) {
+        out.push("no public IP".into());
+    }
+    let lb = load_balancer(cx, at.tg);
+    let same = |l: &EcsLb| {
+        l.target_group_arn() == lb.target_group_arn()
+            && l.container_name() == lb.container_name()
+            && l.container_port() == lb.container_port()
+    };
+    if svc.load_balancers().len() != 1 || !svc.load_balancers().iter().all(same) {
+        out.push(format!(
+            "container port {} registered with {}",
+            cx.inputs.task_definition.container_port,
+            crate::text::short_arn(at.tg)
+        ));
+    }
+    out
 }

@@ -277,15 +277,18 @@ impl Step for Service {
             )
             .await?;
         let svc = &got.item;
+        let placement = create::Placement {
+            cluster: &cluster,
+            private: &private,
+            sg: &sg,
+            tg: &tg,
+            task_def: &task_def,
+            session: &session,
+        };
+        let drift = create::drift(cx, svc, &placement);
         if got.origin != Origin::Created
-            && (svc.task_definition() != Some(task_def.as_str())
-                || svc.desired_count() != crate::model::api_int(i.desired_count))
-            && owned::SERVICE.may_change(
-                cx,
-                h,
-                &got,
-                &format!("run {task_def} with {} tasks", i.desired_count),
-            )?
+            && !drift.is_empty()
+            && owned::SERVICE.may_change(cx, h, &got, &drift.join(", "))?
         {
             aws.ecs
                 .update_service()
@@ -293,11 +296,13 @@ impl Step for Service {
                 .service(&i.service_name)
                 .task_definition(&task_def)
                 .desired_count(crate::model::api_int(i.desired_count))
+                .network_configuration(create::network(&private, &sg)?)
+                .load_balancers(create::load_balancer(cx, &tg))
                 .send()
                 .await
                 .ctx("ecs", "UpdateService")?;
             cx.progress
-                .info("service updated to the current task definition and count");
+                .info(format!("service updated: {}", drift.join(", ")));
         } else if got.origin != Origin::Created
             && let Some(why) = stuck(aws, svc, &cluster, &i.service_name).await?
             && owned::SERVICE.may_change(cx, h, &got, &format!("start new tasks ({why})"))?
