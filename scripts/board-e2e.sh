@@ -3,7 +3,8 @@
 # with two students (one all done, one at step 3), the board read live,
 # a student's checks and resources on Enter, the sort changed, an exercise
 # applied from a second shell that the board shows red, quit — and the
-# terminal restored. Needs tmux (tui-e2e.sh installs it) and GATEWALK_MOTO.
+# terminal restored; then a student's wizard, whose header names the
+# classroom and the student. Needs tmux (tui-e2e.sh installs it) and GATEWALK_MOTO.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${GATEWALK_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/gatewalk}"
@@ -62,4 +63,11 @@ wait_for "BOARD-EXIT=0" 10
 if screen | grep -qF "STUDENT"; then
   echo "board-e2e: the board is still on screen after q:" >&2; screen >&2; exit 1
 fi
+
+# A student's wizard names the classroom and the student in its header.
+t respawn-pane -k -t board "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY GATEWALK_HOME='$ann' '$bin'; echo WIZARD-EXIT=\$?; sleep 600"
+wait_for "classroom $url as ann" 30
+wait_for "account 210000000001" 30
+t send-keys -t board q
+wait_for "WIZARD-EXIT=0" 10
 echo "board-e2e: ok"

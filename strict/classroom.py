@@ -158,8 +158,12 @@ class Classroom:
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = seat.account
         if call is not None:
             call.account = seat.account
-        seat.last_seen = time.time()
-        seat.calls += 1
+        # The instructor's board reads as the student (app/gatewalk-board in
+        # its user agent): that is not the student's own activity.
+        agents = environ.get("HTTP_USER_AGENT", "") + " " + environ.get("HTTP_X_AMZ_USER_AGENT", "")
+        if "app/gatewalk-board" not in agents:
+            seat.last_seen = time.time()
+            seat.calls += 1
 
     # -- the control routes ------------------------------------------------
 

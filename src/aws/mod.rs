@@ -40,6 +40,10 @@ pub struct AwsOptions {
     /// Holds every call back this long before it is sent. Only the test that
     /// proves the TUI stays responsive while AWS is slow sets it.
     pub call_delay: Option<std::time::Duration>,
+    /// Named in every call's user agent (`app/NAME`): the classroom board
+    /// reads students' accounts as itself, so its reads are not taken for
+    /// the student's own activity.
+    pub app_name: Option<&'static str>,
 }
 
 /// Who the credentials belong to, read once from STS.
@@ -206,6 +210,11 @@ impl AwsContext {
         }
         if let Some(e) = &opts.endpoint_url {
             loader = loader.endpoint_url(e);
+        }
+        if let Some(name) = opts.app_name
+            && let Ok(app) = aws_config::AppName::new(name)
+        {
+            loader = loader.app_name(app);
         }
         if let Some((key, secret)) = &opts.static_credentials {
             loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(

@@ -15,6 +15,11 @@ use crate::error::Result;
 use crate::model::StepId;
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// The user agent's `app/…` of the board's reads: the layer does not count
+/// them as the student's activity.
+pub const BOARD_APP: &str = "gatewalk-board";
 
 /// One student's row.
 #[derive(Debug, Clone, Serialize)]
@@ -75,15 +80,58 @@ pub struct ExerciseTimes {
     pub time_to_fix: Option<f64>,
 }
 
+/// What the board read last, per student: a student whose account shows
+/// nothing wrong, who made no call since and had no exercise applied is not
+/// read again for a minute — every read goes through the one layer the
+/// whole room shares.
+#[derive(Debug, Default)]
+pub struct Cache {
+    rows: HashMap<String, (Option<f64>, f64, Row)>,
+}
+
+/// How long a quiet student's row is shown without reading their account.
+const QUIET: f64 = 60.0;
+
+impl Cache {
+    fn fresh(&self, st: &Student, journal: &[Value], now: f64) -> Option<Row> {
+        let (seen, at, row) = self.rows.get(&st.name)?;
+        let quiet = *seen == st.last_seen
+            && row.error.is_none()
+            && row.failing.is_empty()
+            && row.unchecked.is_empty()
+            && now - at < QUIET;
+        let broken_since = journal.iter().any(|e| {
+            e["student"] == st.name.as_str()
+                && e["event"] == "break"
+                && e["at"].as_f64().is_some_and(|t| t >= *at)
+        });
+        (quiet && !broken_since).then(|| row.clone())
+    }
+}
+
 /// Reads every student's account and returns the rows (in joining order),
 /// writing to the journal what changed since it last looked.
 pub async fn read(engine: &dyn Engine, c: &Classroom) -> Result<Vec<Row>> {
+    read_with(engine, c, &mut Cache::default()).await
+}
+
+/// [`read`], reading again only the accounts `cache` does not hold fresh.
+pub async fn read_with(engine: &dyn Engine, c: &Classroom, cache: &mut Cache) -> Result<Vec<Row>> {
     let r = roster(c).await?;
-    let reads = r.students.iter().map(|s| read_one(engine, c, s));
-    let seen = futures::future::join_all(reads).await;
+    let now = super::now();
     let mut rows = Vec::new();
-    for (st, found) in r.students.iter().zip(seen) {
-        let mut row = row_of(st, found);
+    for st in &r.students {
+        let mut row = match cache.fresh(st, &r.journal, now) {
+            Some(row) => row,
+            None => {
+                let row = row_of(st, read_one(engine, c, st).await);
+                cache
+                    .rows
+                    .insert(st.name.clone(), (st.last_seen, super::now(), row.clone()));
+                row
+            }
+        };
+        row.last_activity = st.last_seen;
         let mut entries: Vec<Value> = r
             .journal
             .iter()
@@ -125,6 +173,7 @@ pub async fn student_context(c: &Classroom, s: &Student) -> Result<AwsContext> {
         endpoint_url: Some(c.local_url()),
         static_credentials: Some((s.access_key.clone(), s.secret_key.clone())),
         call_delay: None,
+        app_name: Some(BOARD_APP),
     })
     .await
 }

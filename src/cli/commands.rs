@@ -255,6 +255,7 @@ async fn wizard(args: &Args, home: std::path::PathBuf, engine: &'static dyn Engi
             endpoint_url: args.endpoint_url.clone(),
             static_credentials: None,
             call_delay: None,
+            app_name: None,
         },
         sandbox: args.sandbox || (args.endpoint_url.is_none() && seated),
         pace: args.pace,
@@ -487,6 +488,7 @@ impl<'a> Ctx<'a> {
                 .or_else(|| existing.as_ref().and_then(|s| s.endpoint_url.clone())),
             static_credentials: None,
             call_delay: None,
+            app_name: None,
         };
         if let Some(r) = &opts.region {
             crate::aws::validate_region(r).map_err(Error::Config)?;

@@ -3,7 +3,7 @@
 //! read-only. Its own small loop, beside the wizard's: it shares the
 //! terminal handling (restored on every path out) but none of the steps.
 
-use crate::classroom::board::{Row, read};
+use crate::classroom::board::{Cache, Row, read_with};
 use crate::classroom::server::Classroom;
 use crate::cli::classroom::{Sort, sort_rows};
 use crate::engine::Engine;
@@ -108,8 +108,11 @@ async fn event_loop(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let reader = classroom.clone();
     tokio::spawn(async move {
+        let mut cache = Cache::default();
         loop {
-            let r = read(engine, &reader).await.map_err(|e| e.to_string());
+            let r = read_with(engine, &reader, &mut cache)
+                .await
+                .map_err(|e| e.to_string());
             if tx.send(r).is_err() {
                 return;
             }

@@ -135,6 +135,7 @@ async fn as_student(home: &Path) -> AwsContext {
             seat["secret_key"].as_str().unwrap().into(),
         )),
         call_delay: None,
+        app_name: None,
     })
     .await
     .unwrap()
@@ -162,6 +163,12 @@ async fn a_workshop_of_three_from_join_to_stop() {
         "{b}"
     );
     assert!(row(&b, "ann")["last_activity"].is_number());
+    // The board reads as the student, but its reads are not their activity.
+    let again = room.board();
+    assert_eq!(
+        row(&again, "ann")["last_activity"],
+        row(&b, "ann")["last_activity"]
+    );
     let accounts: std::collections::BTreeSet<_> = ["ann", "bob", "cat"]
         .iter()
         .map(|n| row(&b, n)["account"].to_string())
@@ -267,6 +274,7 @@ async fn cross_account(room: &Room) {
         endpoint_url: Some(room.url.clone()),
         static_credentials: Some(("AKIASTRANGER".into(), "x".into())),
         call_delay: None,
+        app_name: None,
     })
     .await
     .unwrap();
@@ -285,6 +293,7 @@ async fn cross_account(room: &Room) {
             "guessed".into(),
         )),
         call_delay: None,
+        app_name: None,
     })
     .await
     .unwrap();

@@ -37,6 +37,7 @@ impl Harness {
                 endpoint_url: Some(w.moto.endpoint()),
                 static_credentials: Some(("testing".into(), "testing".into())),
                 call_delay: delay,
+                app_name: None,
             },
             sandbox: false,
             pace: None,

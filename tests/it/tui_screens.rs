@@ -46,6 +46,7 @@ async fn fixture() -> Fixture {
         endpoint_url: Some("http://127.0.0.1:9".into()),
         static_credentials: Some(("k".into(), "s".into())),
         call_delay: None,
+        app_name: None,
     })
     .await
     .unwrap();

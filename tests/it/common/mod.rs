@@ -57,6 +57,7 @@ impl World {
             endpoint_url: Some(endpoint.into()),
             static_credentials: Some(("testing".into(), "testing".into())),
             call_delay: None,
+            app_name: None,
         })
         .await
         .expect("aws context")
