@@ -28,28 +28,30 @@ def register(layer):
 
     @layer.before("ecs", *OPS)
     def other_account(layer, call):
-        if call.op == "DescribeClusters":
-            names = call.param("clusters") or []
-            gone = [c for c in names if foreign(call, c)]
-            if gone and len(gone) == len(names):
-                layer.counts["ecs-arn-other-account"] = layer.counts.get("ecs-arn-other-account", 0) + 1
-                body = {"clusters": [], "failures": [{"arn": c, "reason": "MISSING"} for c in gone]}
-                raise Answer(200, "application/x-amz-json-1.1", json.dumps(body))
-            return
+        if call.op in LISTS:
+            missing(layer, call, *LISTS[call.op])
         if foreign(call, call.param("cluster")):
             raise layer.refuse("ecs-arn-other-account", "ClusterNotFoundException", "Cluster not found.")
-        if call.op == "DescribeServices":
-            names = call.param("services") or []
-            gone = [s for s in names if foreign(call, s)]
-            if gone and len(gone) == len(names):
-                layer.counts["ecs-arn-other-account"] = layer.counts.get("ecs-arn-other-account", 0) + 1
-                body = {"services": [], "failures": [{"arn": s, "reason": "MISSING"} for s in gone]}
-                raise Answer(200, "application/x-amz-json-1.1", json.dumps(body))
         for key in ("taskDefinition", "service"):
             if foreign(call, call.param(key)):
                 code = "ClientException" if key == "taskDefinition" else "ServiceNotFoundException"
                 msg = "Unable to describe task definition." if key == "taskDefinition" else "Service not found."
                 raise layer.refuse("ecs-arn-other-account", code, msg)
+
+
+# Operations that take a list of ARNs and answer each one missing as a failure.
+LISTS = {"DescribeClusters": ("clusters", "clusters"), "DescribeServices": ("services", "services")}
+
+
+def missing(layer, call, param, answer_key):
+    """AWS's answer when every ARN of the list is another account's: none
+    found, each a MISSING failure."""
+    names = call.param(param) or []
+    gone = [n for n in names if foreign(call, n)]
+    if gone and len(gone) == len(names):
+        layer.counts["ecs-arn-other-account"] = layer.counts.get("ecs-arn-other-account", 0) + 1
+        body = {answer_key: [], "failures": [{"arn": n, "reason": "MISSING"} for n in gone]}
+        raise Answer(200, "application/x-amz-json-1.1", json.dumps(body))
 
 
 OPS = (

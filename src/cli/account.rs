@@ -192,21 +192,7 @@ async fn one(
     h.save()?;
     let inputs = super::commands::resolve(h.session(), &[])?;
     out.note(&format!("tearing down session `{}`", s.name));
-    let (progress, printer) = out.progress();
-    cx.aws.calls.report_retries_to(progress.clone());
-    let r = super::deploy::interruptible(&s.name, async {
-        cx.engine
-            .bind(&cx.aws, &mut h, cx.sandbox_instance(), &progress)
-            .await?;
-        cx.engine
-            .teardown_all(&cx.aws, &mut h, &inputs, &progress)
-            .await
-    })
-    .await;
-    cx.aws.calls.stop_reporting();
-    drop(progress);
-    let _ = printer.await;
-    let left = r?;
+    let left = super::deploy::tear_down(cx, &mut h, &inputs, out).await?;
     if left.is_empty() && !own {
         drop(h);
         store.delete(&s.name)?;

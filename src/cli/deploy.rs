@@ -212,23 +212,34 @@ pub(super) async fn teardown(
     });
     let inputs = resolve(h.session(), &[])?;
     cx.first_contact(out).await?;
+    let left = tear_down(cx, &mut h, &inputs, out).await?;
+    out.torn_down(h.session(), &left);
+    Ok(if left.is_empty() { EXIT_OK } else { EXIT_ERROR })
+}
+
+/// Binds the session to the account and tears every step down, printing
+/// progress as it goes; stops at Ctrl-C. Returns what still carries the
+/// session's tags.
+pub(super) async fn tear_down(
+    cx: &Ctx<'_>,
+    h: &mut SessionHandle,
+    inputs: &crate::inputs::Inputs,
+    out: Printer,
+) -> Result<Vec<crate::aws::find::Tagged>> {
     let (progress, printer) = out.progress();
     cx.aws.calls.report_retries_to(progress.clone());
-    let r = interruptible(&cx.name, async {
+    let name = h.session().name.clone();
+    let r = interruptible(&name, async {
         cx.engine
-            .bind(&cx.aws, &mut h, cx.sandbox_instance(), &progress)
+            .bind(&cx.aws, h, cx.sandbox_instance(), &progress)
             .await?;
-        cx.engine
-            .teardown_all(&cx.aws, &mut h, &inputs, &progress)
-            .await
+        cx.engine.teardown_all(&cx.aws, h, inputs, &progress).await
     })
     .await;
     cx.aws.calls.stop_reporting();
     drop(progress);
     let _ = printer.await;
-    let left = r?;
-    out.torn_down(h.session(), &left);
-    Ok(if left.is_empty() { EXIT_OK } else { EXIT_ERROR })
+    r
 }
 
 /// Runs `work` until it ends or Ctrl-C / SIGTERM arrives. On a signal the
@@ -236,7 +247,7 @@ pub(super) async fn teardown(
 /// exists and every save is atomic, so that is a safe point, and the next run
 /// finds what the interrupted call may have created by its tags. A second
 /// signal while gatewalk finishes up quits at once.
-pub(super) async fn interruptible<T>(
+async fn interruptible<T>(
     session: &str,
     work: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {

@@ -2,34 +2,16 @@
 //! session from its tags (from a home that has none of their files), and
 //! `teardown --all-sessions` removes them all after the account id is typed.
 
-use crate::common::{World, live_services, run};
+use crate::common::{World, live_services, run, typing};
 use gatewalk::aws::find::{Which, inventory_of};
 use gatewalk::steps::StepId;
 use serde_json::Value;
-use std::io::Write;
-use std::process::Stdio;
 
 /// The gatewalk binary with a home of its own (the instructor's machine).
 fn elsewhere(w: &World, home: &std::path::Path) -> std::process::Command {
     let mut c = w.bin();
     c.env("GATEWALK_HOME", home);
     c
-}
-
-fn piped(mut c: std::process::Command, input: &str) -> std::process::Output {
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -45,7 +27,7 @@ async fn every_session_of_the_account_is_listed_and_removed_from_its_tags() {
     // A wrong account id deletes nothing.
     let mut c = elsewhere(&w, instructor.path());
     c.args(["teardown", "--all-sessions"]);
-    let out = piped(c, "999999999999\n");
+    let out = typing(c, "999999999999\n");
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -64,7 +46,7 @@ async fn every_session_of_the_account_is_listed_and_removed_from_its_tags() {
     let account = w.aws.identity().await.unwrap().account.clone();
     let mut c = elsewhere(&w, instructor.path());
     c.args(["teardown", "--all-sessions", "--yes"]);
-    let out = piped(c, &format!("{account}\n"));
+    let out = typing(c, &format!("{account}\n"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),

@@ -6,8 +6,6 @@
 use crate::common::console::{self, ByHand};
 use crate::common::{World, account_counts, run};
 use gatewalk::model::OutputKey as K;
-use std::io::Write;
-use std::process::Stdio;
 
 fn text(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -40,18 +38,8 @@ pub(crate) fn gw(w: &World, args: &[&str]) -> std::process::Output {
 /// Runs gatewalk with `args`, typing `input` on its standard input.
 fn gw_typing(w: &World, args: &[&str], input: &str) -> std::process::Output {
     let mut c = w.bin();
-    c.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    c.args(args);
+    crate::common::typing(c, input)
 }
 
 #[tokio::test(flavor = "multi_thread")]

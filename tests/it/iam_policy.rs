@@ -44,6 +44,12 @@ fn called() -> BTreeSet<String> {
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).unwrap() {
             let p = e.unwrap().path();
+            // A classroom's exercises run only in the classroom's sandbox,
+            // with a student's keys there, never on AWS: the policy for AWS
+            // does not grant the faults they make.
+            if p.ends_with("classroom/exercises.rs") {
+                continue;
+            }
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "rs") {

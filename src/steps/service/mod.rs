@@ -255,28 +255,6 @@ impl Step for Service {
 
         let aws = cx.aws;
         let i = &cx.inputs.service;
-        let at = At::named(&i.service_name).inside(&cluster);
-        let got = owned::SERVICE
-            .ensure_prepared(
-                cx,
-                h,
-                at,
-                || self.ensure_service_linked_role(cx),
-                || async {
-                    let at = create::Placement {
-                        cluster: &cluster,
-                        private: &private,
-                        sg: &sg,
-                        tg: &tg,
-                        task_def: &task_def,
-                        session: &session,
-                    };
-                    let out = create::create_service(cx, &at).await?;
-                    returned(out.service(), "ecs", "CreateService", "service")
-                },
-            )
-            .await?;
-        let svc = &got.item;
         let placement = create::Placement {
             cluster: &cluster,
             private: &private,
@@ -285,6 +263,20 @@ impl Step for Service {
             task_def: &task_def,
             session: &session,
         };
+        let at = At::named(&i.service_name).inside(&cluster);
+        let got = owned::SERVICE
+            .ensure_prepared(
+                cx,
+                h,
+                at,
+                || self.ensure_service_linked_role(cx),
+                || async {
+                    let out = create::create_service(cx, &placement).await?;
+                    returned(out.service(), "ecs", "CreateService", "service")
+                },
+            )
+            .await?;
+        let svc = &got.item;
         let drift = create::drift(cx, svc, &placement);
         if got.origin != Origin::Created
             && !drift.is_empty()

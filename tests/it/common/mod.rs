@@ -132,6 +132,25 @@ pub fn run(mut c: Command) -> Output {
     out
 }
 
+/// Runs a command, typing `input` on its standard input.
+pub fn typing(mut c: Command, input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run gatewalk");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("type");
+    child.wait_with_output().expect("gatewalk ends")
+}
+
 /// Runs a command that must succeed (its stderr in the failure message).
 pub fn succeeds(c: &mut Command) -> Output {
     let out = c.output().expect("run the command");
