@@ -80,6 +80,29 @@ pub struct ExerciseTimes {
     pub time_to_fix: Option<f64>,
 }
 
+/// How the board orders its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Sort {
+    /// In the order students joined.
+    Joined,
+    /// Furthest on first.
+    Progress,
+    /// Longest on their current step first.
+    Stuck,
+}
+
+/// Orders rows as `sort` says.
+pub fn sort_rows(rows: &mut [Row], sort: Sort) {
+    match sort {
+        Sort::Joined => {}
+        Sort::Progress => rows.sort_by_key(|r| std::cmp::Reverse(r.done.len())),
+        Sort::Stuck => rows.sort_by(|a, b| {
+            let t = |r: &Row| r.current.and(r.on_step_since).unwrap_or(f64::MAX);
+            t(a).total_cmp(&t(b))
+        }),
+    }
+}
+
 /// What the board read last, per student: a student whose account shows
 /// nothing wrong, who made no call since and had no exercise applied is not
 /// read again for a minute — every read goes through the one layer the

@@ -3,7 +3,7 @@
 
 use super::output::{Printer, print_json};
 use super::{EXIT_ERROR, EXIT_OK};
-use crate::classroom::board::{self, Row};
+use crate::classroom::board::{self, Row, Sort, sort_rows};
 use crate::classroom::exercises::{self, CATALOGUE};
 use crate::classroom::server::{self, Classroom};
 use crate::discover::account::sessions;
@@ -11,7 +11,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::sandbox::Pace;
 use anstream::println;
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use serde_json::json;
 use std::path::Path;
 
@@ -57,29 +57,6 @@ pub enum ClassroomAction {
     },
     /// List the exercises, with what each teaches.
     Exercises,
-}
-
-/// How the board orders its rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Sort {
-    /// In the order students joined.
-    Joined,
-    /// Furthest on first.
-    Progress,
-    /// Longest on their current step first.
-    Stuck,
-}
-
-/// Orders rows as `sort` says.
-pub fn sort_rows(rows: &mut [Row], sort: Sort) {
-    match sort {
-        Sort::Joined => {}
-        Sort::Progress => rows.sort_by_key(|r| std::cmp::Reverse(r.done.len())),
-        Sort::Stuck => rows.sort_by(|a, b| {
-            let t = |r: &Row| r.current.and(r.on_step_since).unwrap_or(f64::MAX);
-            t(a).total_cmp(&t(b))
-        }),
-    }
 }
 
 /// `gatewalk classroom …`.

@@ -183,6 +183,13 @@ pub async fn connect(
                     .into(),
             ));
         }
+        if let Some(r) = opts.region.as_ref().filter(|r| **r != seat.region) {
+            return Err(Error::Config(format!(
+                "--region {r}: the classroom works in {}; drop --region (or `gatewalk leave` to \
+                 work elsewhere)",
+                seat.region
+            )));
+        }
         let facts = crate::classroom::connect(&seat, opts).await?;
         return Ok(SandboxState {
             pid: 0,

@@ -3,9 +3,8 @@
 //! read-only. Its own small loop, beside the wizard's: it shares the
 //! terminal handling (restored on every path out) but none of the steps.
 
-use crate::classroom::board::{Cache, Row, read_with};
+use crate::classroom::board::{Cache, Row, Sort, read_with, sort_rows};
 use crate::classroom::server::Classroom;
-use crate::cli::classroom::{Sort, sort_rows};
 use crate::engine::Engine;
 use crate::model::CheckStatus;
 use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};

@@ -346,6 +346,10 @@ fn refusals(room: &mut Room) {
     let out = run(gw(room.home("bob")).args(["join", &room.url, "--as", "bobby"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("gatewalk leave"));
+    // The classroom's region is the room's.
+    let out = run(gw(room.home("bob")).args(["--region", "eu-west-1", "doctor"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the classroom works in us-east-1"));
     // Bad URL and name: refused before anything is sent.
     for (url, name) in [("localhost:1", "x"), (room.url.as_str(), "Not A Name")] {
         let out = run(gw(other.path()).args(["join", url, "--as", name]));
