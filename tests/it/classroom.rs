@@ -109,6 +109,15 @@ impl Room {
     }
 }
 
+impl Drop for Room {
+    /// A test that fails half-way leaves no classroom running.
+    fn drop(&mut self) {
+        let _ = gw(self.instructor.path())
+            .args(["classroom", "stop"])
+            .output();
+    }
+}
+
 fn row<'a>(board: &'a Value, name: &str) -> &'a Value {
     board["students"]
         .as_array()
