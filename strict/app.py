@@ -46,6 +46,7 @@ class Layer:
         self.svcs = {}  # (account, region, service arn) -> tasks.Svc: the data plane's tasks and deployments
         self.by_ip = {}  # (account, region, task ip) -> tasks.Life
         self.snapshots = {}  # (account, api id, deployment id) -> routes as deployed
+        self.ptc_rules = {}  # (account, region) -> {prefix: rule}: ECR pull-through cache rules (moto has none)
         self.counts = {}  # rule id -> refusals, for the control endpoint
         self.internal_errors = 0
 

@@ -12,6 +12,12 @@ Convention for breaking a deployment on purpose: an image whose tag is
 `does-not-exist` (e.g. `public.ecr.aws/nginx/nginx:does-not-exist`) cannot be
 pulled, as a missing tag cannot on AWS.
 
+An image pulled through an ECR pull-through cache
+(`<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/nginx/nginx:latest`, see
+rules_ecr.py) is its upstream image (`public.ecr.aws/nginx/nginx:latest`) and
+behaves as it does: the cache keeps the upstream path, so the last element of
+the repository (`nginx`) is the same and everything here, read from it, agrees.
+
 awslogs: the stream of a task's container is `<prefix>/<container>/<task-id>`
 https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
 """

@@ -90,23 +90,42 @@ def way_out(call, subnet_id, public_ip):
     return None
 
 
-def endpoint_services(call, vpc_id, subnet_id):
+def endpoint_services(call, vpc_id, subnet_id, ip=None, groups=()):
     """The AWS services a task in the subnet reaches through VPC endpoints:
     interface endpoints with private DNS in the VPC, gateway endpoints on the
-    subnet's route table."""
+    subnet's route table. Given the task's address and security groups, an
+    interface endpoint counts only when its security groups (the VPC's default
+    group when it has none) admit HTTPS from the task: "The security group
+    attached to the VPC endpoint must allow incoming connections on port 443
+    from the private subnet of the VPC."
+    https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html"""
     rt = route_table_of(call, subnet_id)
     out = set()
     for ep in B.ec2(call).vpc_end_points.values():
         if ep.vpc_id != vpc_id or ep.state != "available":
             continue
-        name = ep.service_name.split(".")[-1] if ep.service_name.count(".") >= 3 else ep.service_name
-        name = ".".join(ep.service_name.split(".")[3:]) or name
+        name = service_of(ep)
         if (ep.vpc_endpoint_type or "").lower() == "gateway":
             if rt is not None and rt.id in (ep.route_table_ids or []):
                 out.add(name)
         elif ep.private_dns_enabled:
-            out.add(name)
+            if ip is None or admits(call, endpoint_groups(call, ep), 443, [ip], set(groups)):
+                out.add(name)
     return out
+
+
+def service_of(ep):
+    """`ecr.api` of `com.amazonaws.us-east-1.ecr.api`."""
+    return ".".join(ep.service_name.split(".")[3:]) or ep.service_name
+
+
+def endpoint_groups(call, ep):
+    """An interface endpoint's security groups; the VPC's default group when none was given."""
+    if ep.security_group_ids:
+        return list(ep.security_group_ids)
+    default = [g.id for g in B.ec2(call).groups.get(ep.vpc_id, {}).values() if g.name == "default"]
+    return default
 
 
 def _groups(call, ids):

@@ -17,8 +17,10 @@ RULES = [
     (
         "ecs-task-start",
         "a task starts only when its image can be pulled (a route to a NAT gateway in a public subnet, a public IP "
-        "in a public subnet, or the ECR and S3 endpoints for a private ECR image) and exists (tag does-not-exist: "
-        "not found), and its awslogs driver has the log group and the role's logs permissions; otherwise it is "
+        "in a public subnet, or for a private ECR image the ecr.api and ecr.dkr endpoints with private DNS, whose "
+        "security groups admit HTTPS from the task, and the S3 gateway endpoint) and exists (tag does-not-exist: "
+        "not found; an image of the account's own ECR must be in its repository or come through a pull-through "
+        "cache rule), and its awslogs driver has the log group and the role's logs permissions; otherwise it is "
         "STOPPED with CannotPullContainerError or ResourceInitializationError and the service starts another",
         "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html",
     ),

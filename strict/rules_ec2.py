@@ -1,5 +1,5 @@
-"""EC2 (VPC): deletes AWS refuses while something depends on them, and the NAT
-gateway's slow states.
+"""EC2 (VPC): deletes AWS refuses while something depends on them, the NAT
+gateway's slow states, and what CreateVpcEndpoint refuses.
 
 Typical times (seconds at `real` pace): a NAT gateway is `pending` for about a
 minute and a half and `deleting` for about a minute; a load balancer's network
@@ -18,8 +18,9 @@ NAT_DELETING_SECONDS = 60
 def register(layer):
     layer.rule(
         "ec2-delete-sg-in-use",
-        "DeleteSecurityGroup while a network interface uses the group (task and load balancer interfaces linger) "
-        "or another group's rule refers to it: DependencyViolation",
+        "DeleteSecurityGroup while a network interface uses the group (task and load balancer interfaces linger, "
+        "and an interface VPC endpoint's interfaces carry its groups) or another group's rule refers to it: "
+        "DependencyViolation",
         "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html",
     )
     layer.rule(
@@ -30,7 +31,8 @@ def register(layer):
     layer.rule(
         "ec2-delete-vpc-in-use",
         "DeleteVpc with subnets, an attached internet gateway, security groups other than the default, route "
-        "tables other than the main one, NAT gateways or network interfaces left: DependencyViolation",
+        "tables other than the main one, NAT gateways, VPC endpoints or network interfaces left: "
+        "DependencyViolation",
         "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteVpc.html",
     )
     layer.rule(
@@ -51,12 +53,79 @@ def register(layer):
         "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html",
     )
 
+    layer.rule(
+        "ec2-endpoint-private-dns-needs-vpc-dns",
+        "CreateVpcEndpoint or ModifyVpcEndpoint with PrivateDnsEnabled for an interface endpoint in a VPC whose "
+        "enableDnsSupport and enableDnsHostnames are not both true: InvalidParameter",
+        "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html",
+    )
+    layer.rule(
+        "ec2-endpoint-one-subnet-per-az",
+        "an interface endpoint given two subnets in one Availability Zone (CreateVpcEndpoint, or ModifyVpcEndpoint "
+        "adding one): DuplicateSubnetsInSameZone",
+        "https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html",
+    )
+    layer.rule(
+        "ec2-endpoint-private-dns-conflict",
+        "a second interface endpoint with private DNS for the same service in a VPC (its private hosted zone would "
+        "hold the same name): InvalidParameter 'private-dns-enabled cannot be set because there is already a "
+        "conflicting DNS domain'",
+        "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/elasticache-privatelink.html",
+    )
+
+    @layer.before("ec2", "CreateVpcEndpoint", "ModifyVpcEndpoint")
+    def endpoint(layer, call):
+        ec2 = B.ec2(call)
+        if call.op == "CreateVpcEndpoint":
+            ep, vpc_id, service = None, call.param("VpcId"), call.param("ServiceName") or ""
+            kind = (call.param("VpcEndpointType") or "Gateway").lower()
+            subnets = call.members("SubnetId")
+        else:
+            ep = ec2.vpc_end_points.get(call.param("VpcEndpointId"))
+            if ep is None:
+                return
+            vpc_id, service, kind = ep.vpc_id, ep.service_name, (ep.vpc_endpoint_type or "").lower()
+            gone = set(call.members("RemoveSubnetId"))
+            subnets = [x for x in ep.subnet_ids or [] if x not in gone] + call.members("AddSubnetId")
+        vpc = ec2.vpcs.get(vpc_id)
+        if kind != "interface" or vpc is None:
+            return
+        seen = {}
+        for sid in subnets:
+            sn = B.subnet(call, sid)
+            if sn is None:
+                continue
+            if sn.availability_zone in seen and seen[sn.availability_zone] != sid:
+                # The wording EC2 sends (as reported by its users).
+                raise layer.refuse(
+                    "ec2-endpoint-one-subnet-per-az", "DuplicateSubnetsInSameZone",
+                    f"Found another VPC endpoint subnet in the availability zone of {seen[sn.availability_zone]}",
+                )
+            seen.setdefault(sn.availability_zone, sid)
+        if not truthy(call.param("PrivateDnsEnabled")):
+            return
+        if not (truthy(vpc.enable_dns_support) and truthy(vpc.enable_dns_hostnames)):
+            raise layer.refuse(
+                "ec2-endpoint-private-dns-needs-vpc-dns", "InvalidParameter",
+                "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to "
+                f"true for {vpc_id}",
+            )
+        for other in ec2.vpc_end_points.values():
+            if (other is not ep and other.vpc_id == vpc_id and other.service_name == service
+                    and other.state != "deleted" and truthy(other.private_dns_enabled)):
+                raise layer.refuse(
+                    "ec2-endpoint-private-dns-conflict", "InvalidParameter",
+                    "private-dns-enabled cannot be set because there is already a conflicting DNS domain for "
+                    f"{private_dns_name(service)} in the VPC {vpc_id}",
+                )
+
     @layer.before("ec2", "DeleteSecurityGroup")
     def delete_sg(layer, call):
         gid = call.param("GroupId")
         if not gid:
             return
         users = [e.id for e in B.enis(call) if gid in B.eni_groups(e)]
+        users += endpoints_using(call, gid)
         users += referencing_groups(call, gid)
         if users:
             raise layer.refuse(
@@ -152,6 +221,29 @@ def register(layer):
             )
 
 
+def truthy(v):
+    return v is True or str(v).lower() == "true"
+
+
+def endpoints_using(call, gid):
+    """Interface endpoints whose network interfaces carry the group (moto
+    makes their interfaces without groups, so the endpoint is asked)."""
+    return [e.id for e in B.ec2(call).vpc_end_points.values()
+            if e.state != "deleted" and gid in (e.security_group_ids or [])
+            and (e.vpc_endpoint_type or "").lower() == "interface"]
+
+
+def private_dns_name(service):
+    """The name an endpoint's private hosted zone answers for: `logs.<region>.amazonaws.com`,
+    `api.ecr.<region>.amazonaws.com` for ecr.api, `*.dkr.ecr.<region>.amazonaws.com` for ecr.dkr."""
+    parts = service.split(".")
+    if len(parts) < 4:
+        return service
+    region, name = parts[2], ".".join(parts[3:])
+    special = {"ecr.api": f"api.ecr.{region}.amazonaws.com", "ecr.dkr": f"*.dkr.ecr.{region}.amazonaws.com"}
+    return special.get(name, f"{name}.{region}.amazonaws.com")
+
+
 def referencing_groups(call, gid):
     """Other security groups whose rules name this one as source or destination."""
     out = []
@@ -193,5 +285,6 @@ def vpc_dependencies(call, vpc_id):
     deps += [g.id for g in ec2.groups.get(vpc_id, {}).values() if g.name != "default"]
     deps += [r.id for r in ec2.route_tables.values() if r.vpc_id == vpc_id and r.main_association_id is None]
     deps += [n.id for n in ec2.nat_gateways.values() if n.vpc_id == vpc_id and n.state != "deleted"]
+    deps += [e.id for e in ec2.vpc_end_points.values() if e.vpc_id == vpc_id and e.state != "deleted"]
     deps += [e.id for e in ec2.enis.values() if e.subnet is not None and e.subnet.vpc_id == vpc_id]
     return deps

@@ -25,6 +25,7 @@ import rules_accounts  # noqa: E402
 import rules_apigw  # noqa: E402
 import rules_data  # noqa: E402
 import rules_ec2  # noqa: E402
+import rules_ecr  # noqa: E402
 import rules_ecs  # noqa: E402
 import rules_elb  # noqa: E402
 import rules_iam  # noqa: E402
@@ -34,7 +35,8 @@ from classroom import Classroom  # noqa: E402
 
 def build(pace, classroom=None):
     layer = Layer(pace)
-    for module in (rules_accounts, rules_ecs, rules_ec2, rules_elb, rules_apigw, rules_iam, rules_data):
+    for module in (rules_accounts, rules_ecs, rules_ec2, rules_ecr, rules_elb, rules_apigw, rules_iam,
+                   rules_data):
         module.register(layer)
     return StrictApp(DomainDispatcherApplication(create_backend_app), layer, get_account_id_from, classroom)
 

@@ -8,8 +8,12 @@ at the pace setting, and only when AWS would let it:
   ecs-tasks.amazonaws.com, has propagated);
 - the log driver needs the log group and the role's logs permissions;
 - the image must be reachable (a route to a NAT gateway in a public subnet, a
-  public IP in a public subnet, or the ECR endpoints for a private ECR image)
-  and must exist (see container.py for the `does-not-exist` convention).
+  public IP in a public subnet, or, for a private ECR image, the ecr.api and
+  ecr.dkr endpoints with private DNS whose security groups admit HTTPS from
+  the task, and the S3 gateway endpoint on the subnet's route table) and must
+  exist (see container.py for the `does-not-exist` convention; an image of the
+  account's own ECR must be in its repository, or be imported through a
+  pull-through cache rule: rules_ecr.py).
 A task that cannot start is STOPPED with the stoppedReason AWS writes, and the
 service launches another. A running task is registered with the service's
 target groups; one the load balancer finds unhealthy is stopped by ECS
@@ -38,6 +42,7 @@ import container as C
 import health
 import net
 import perms
+import rules_ecr
 import rules_iam
 
 PROVISION_SECONDS = 20
@@ -216,28 +221,29 @@ def launch(layer, where, s, st, d, now):
     return life
 
 
-def start_failure(where, life):
+def start_failure(layer, where, life):
     """Why the task cannot start (the stoppedReason AWS writes), or None."""
     td = B.task_definition(where, life.task.task_definition_arn)
     role = perms.role_by_arn(where, getattr(td, "execution_role_arn", None))
     out = net.way_out(where, life.subnet.id, life.public_ip)
-    endpoints = net.endpoint_services(where, life.subnet.vpc_id, life.subnet.id)
+    endpoints = net.endpoint_services(where, life.subnet.vpc_id, life.subnet.id, life.ip, B.eni_groups(life.eni))
     timeout = "dial tcp {ip}:443: i/o timeout"
     for cd in td.container_definitions:
         image = cd.get("image") or ""
         ref = C.reference(image)
+        own = C.private_ecr(image) and rules_ecr.own_image(where, image) is not None
         if C.private_ecr(image):
-            via_endpoints = {"ecr.api", "ecr.dkr", "s3"} <= endpoints
             if role is None or perms.missing(role, perms.PULL_ACTIONS):
                 return ("ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
                         "retrieval failed: unable to retrieve ecr registry auth: AccessDeniedException: the task "
                         "execution role is not authorized to perform ecr:GetAuthorizationToken")
-            if out and not via_endpoints:
-                return ("ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
-                        "retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 "
-                        f"time(s): RequestError: send request failed caused by: Post \"https://api.ecr."
-                        f"{where.region}.amazonaws.com/\": {timeout.format(ip='10.0.0.1')}. Please check your task "
-                        "network configuration.")
+            if out:
+                why = ecr_unreachable(where, ref, endpoints)
+                if why:
+                    return why
+            why = rules_ecr.pull(layer, where, role, image, life.task.id, way_out=out is None)
+            if why:
+                return why
         if not C.private_ecr(image) and out:
             reg = C.registry(image)
             reg = "registry-1.docker.io" if reg == "docker.io" else reg
@@ -245,7 +251,7 @@ def start_failure(where, life):
             return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
                     f"ref {ref}: failed to do request: Head \"https://{reg}/v2/{repo}/manifests/{tag}\": "
                     + timeout.format(ip="99.83.145.10"))
-        if not C.exists(image):
+        if not own and not C.exists(image):
             return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
                     f"ref {ref}: {ref}: not found")
         logs = C.awslogs(td, cd)
@@ -265,6 +271,35 @@ def start_failure(where, life):
             if why:
                 return ("ResourceInitializationError: failed to validate logger args: create stream has been "
                         f"retried 1 times: failed to create Cloudwatch log stream: {why} : exit status 1")
+    return None
+
+
+def ecr_unreachable(where, ref, endpoints):
+    """Without a way to the internet, a private ECR image is pulled through the
+    ecr.api endpoint (registry auth), the ecr.dkr endpoint (the manifest) and the
+    S3 gateway endpoint (the layers, in ECR's S3 bucket); the stoppedReason of
+    the first one missing, or None.
+    https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html"""
+    timeout = "dial tcp {ip}:443: i/o timeout"
+    if "ecr.api" not in endpoints:
+        return ("ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+                "retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 "
+                f"time(s): RequestError: send request failed caused by: Post \"https://api.ecr."
+                f"{where.region}.amazonaws.com/\": {timeout.format(ip='10.0.0.1')}. Please check your task "
+                "network configuration.")
+    host, _, rest = ref.partition("/")
+    repo, _, tag = rest.rpartition(":")
+    if "ecr.dkr" not in endpoints:
+        return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+                f"{ref}: failed to do request: Head \"https://{host}/v2/{repo}/manifests/{tag}\": "
+                + timeout.format(ip="52.46.140.10"))
+    if "s3" not in endpoints:
+        # ECR keeps the layers in S3; without the gateway endpoint their download times out.
+        key = uuid.uuid5(uuid.NAMESPACE_URL, ref)
+        return (f"CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReadSeeker: "
+                f"failed open: failed to do request: Get \"https://prod-{where.region}-starport-layer-bucket.s3."
+                f"{where.region}.amazonaws.com/{key.hex[:4]}-{where.account}-{key}/{uuid.uuid5(key, 'layer')}\": "
+                + timeout.format(ip="52.217.0.10"))
     return None
 
 
@@ -384,7 +419,7 @@ def step(layer, where, s, life, now):
         ended = due(layer, life, PULL_SECONDS, now)
         if ended is None:
             return
-        why = start_failure(where, life)
+        why = start_failure(layer, where, life)
         if why:
             life.deploy.failed += 1
             begin_stop(layer, where, life, "TaskFailedToStart", why, ended, drain=False)

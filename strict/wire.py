@@ -7,7 +7,9 @@ import re
 import uuid
 from urllib.parse import parse_qs
 
-JSON_TARGET = re.compile(r"^[A-Za-z0-9]+\.(?P<op>[A-Za-z]+)$")
+# `<prefix>.<Operation>`; prefixes such as ECR's `AmazonEC2ContainerRegistry_V20150921` and
+# CloudWatch Logs' `Logs_20140328` carry an underscore.
+JSON_TARGET = re.compile(r"^[A-Za-z0-9_]+\.(?P<op>[A-Za-z]+)$")
 
 
 class Call:

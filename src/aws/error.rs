@@ -379,6 +379,24 @@ impl Required for Option<&str> {
     }
 }
 
+/// An error AWS reported inside a successful answer (EC2's `Unsuccessful`
+/// lists), with the usual hint for its code.
+pub fn reported(
+    service: &'static str,
+    operation: &'static str,
+    code: &str,
+    message: &str,
+) -> crate::Error {
+    crate::Error::Aws(Box::new(AwsError {
+        service,
+        operation,
+        code: code.to_string(),
+        message: message.to_string(),
+        request_id: None,
+        hint: timing_hint(message).unwrap_or_else(|| hint_for(service, operation, code)),
+    }))
+}
+
 /// The error for an answer of `service` `operation` that left out `field`,
 /// which AWS always sends.
 pub fn incomplete(

@@ -8,7 +8,7 @@ pub use super::ec2::find::{
 };
 pub use super::elb::target_groups;
 pub use super::iam::roles;
-use super::{AwsContext, apigateway, ec2, ecs, elb, iam, logs};
+use super::{AwsContext, apigateway, ec2, ecr, ecs, elb, iam, logs};
 use crate::error::Result;
 
 /// One live resource tagged with a session.
@@ -18,7 +18,7 @@ pub struct Tagged {
     #[serde(skip)]
     pub session: String,
     /// Service and type (`ec2:vpc`, `elbv2:loadbalancer`, `ecs:cluster`, `iam:role`,
-    /// `logs:log-group`).
+    /// `logs:log-group`, `ecr:repository`).
     pub kind: String,
     /// Id or ARN.
     pub id: String,
@@ -67,6 +67,7 @@ pub async fn inventory_of(aws: &AwsContext, which: Which<'_>) -> Result<Vec<Tagg
     out.extend(iam::inventory(aws, which).await?);
     out.extend(apigateway::inventory(aws, which).await?);
     out.extend(logs::inventory(aws, which).await?);
+    out.extend(ecr::inventory(aws, which).await?);
     out.sort();
     Ok(out)
 }

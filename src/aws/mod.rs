@@ -5,6 +5,7 @@ pub mod apigateway;
 pub mod calls;
 pub mod credentials;
 pub mod ec2;
+pub mod ecr;
 pub mod ecs;
 pub mod elb;
 pub mod error;
@@ -74,6 +75,8 @@ pub struct AwsContext {
     pub sts: aws_sdk_sts::Client,
     /// CloudWatch Logs: the container log group and its lines.
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// ECR: the pull-through cache rule and its repository (egress through endpoints).
+    pub ecr: aws_sdk_ecr::Client,
     /// The region every client talks to.
     pub region: String,
     /// The endpoint override, when pointed at an emulator or a proxy.
@@ -278,6 +281,7 @@ impl AwsContext {
             iam: client!(aws_sdk_iam),
             sts: client!(aws_sdk_sts),
             logs: client!(aws_sdk_cloudwatchlogs),
+            ecr: client!(aws_sdk_ecr),
             region,
             endpoint_url,
             profile: match opts.static_credentials {

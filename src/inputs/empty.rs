@@ -1,24 +1,8 @@
-//! The steps without inputs (5 and 7): they work on what earlier steps made.
+//! The step without inputs (7): it works on what earlier steps made.
 
 use super::{Errs, Field, Inputs, StepInputs};
 use crate::model::StepId;
 use serde::{Deserialize, Serialize};
-
-/// Inputs of step 5: none — the NAT gateway always goes in public subnet A.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NatGatewayInputs {}
-
-impl StepInputs for NatGatewayInputs {
-    const STEP: StepId = StepId::NatGateway;
-    const FIELDS: &'static [Field] = &[];
-
-    fn defaults(_session: &str) -> Self {
-        Self {}
-    }
-
-    fn check(&self, _all: &Inputs, _region: &str, _e: &mut Errs<'_>) {}
-}
 
 /// Step 7 has no inputs: it works on what steps 4 and 6 made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,8 +4,8 @@
 //!
 //! Vocabulary, not engine: the front ends read, edit and check inputs without
 //! running a step, so inputs live below `steps` (which re-exports them) and
-//! import nothing from it. One file per step that has inputs; the two steps
-//! without any share [`empty`].
+//! import nothing from it. One file per step that has inputs; step 7, which
+//! has none, is in [`empty`].
 
 pub mod cidr;
 pub mod cluster_vpc;
@@ -13,6 +13,7 @@ pub mod done;
 pub mod empty;
 pub mod load_balancer;
 pub mod names;
+pub mod nat_gateway;
 pub mod private_subnet;
 pub mod rest_api;
 pub mod service;
@@ -31,8 +32,9 @@ use std::path::Path;
 pub use crate::model::InputError;
 pub use cluster_vpc::ClusterVpcInputs;
 pub use done::DoneInputs;
-pub use empty::{NatGatewayInputs, TargetGroupSwapInputs};
+pub use empty::TargetGroupSwapInputs;
 pub use load_balancer::LoadBalancerInputs;
+pub use nat_gateway::NatGatewayInputs;
 pub use private_subnet::PrivateSubnetInputs;
 pub use rest_api::RestApiInputs;
 pub use service::ServiceInputs;

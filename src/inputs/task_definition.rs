@@ -72,7 +72,7 @@ impl StepInputs for TaskDefinitionInputs {
         },
         Field {
             name: "image",
-            meaning: "container image to run, pulled through the NAT gateway",
+            meaning: "container image to run, pulled through the NAT gateway (or, with nat-gateway.egress=endpoints, from ECR through VPC endpoints)",
         },
         Field {
             name: "container_port",

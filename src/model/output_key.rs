@@ -52,6 +52,20 @@ pub enum OutputKey {
     NatToken,
     /// The private route table id.
     PrivateRouteTable,
+    /// The VPC endpoints' security group id.
+    EndpointSecurityGroup,
+    /// The `ecr.api` interface endpoint id.
+    EndpointEcrApi,
+    /// The `ecr.dkr` interface endpoint id.
+    EndpointEcrDkr,
+    /// The `logs` interface endpoint id.
+    EndpointLogs,
+    /// The S3 gateway endpoint id.
+    EndpointS3,
+    /// The ECR pull-through cache rule's prefix.
+    CacheRule,
+    /// The ECR repository the cache fills.
+    CacheRepository,
     /// The tasks' security group id.
     SecurityGroup,
     /// The service's target group ARN.
@@ -78,7 +92,7 @@ pub enum OutputKey {
 
 impl OutputKey {
     /// Every key, in walkthrough order.
-    pub const ALL: [OutputKey; 33] = [
+    pub const ALL: [OutputKey; 40] = [
         OutputKey::ExecutionRole,
         OutputKey::ExecutionRoleCreated,
         OutputKey::LogGroup,
@@ -101,6 +115,13 @@ impl OutputKey {
         OutputKey::NatGateway,
         OutputKey::NatToken,
         OutputKey::PrivateRouteTable,
+        OutputKey::EndpointSecurityGroup,
+        OutputKey::EndpointEcrApi,
+        OutputKey::EndpointEcrDkr,
+        OutputKey::EndpointLogs,
+        OutputKey::EndpointS3,
+        OutputKey::CacheRule,
+        OutputKey::CacheRepository,
         OutputKey::SecurityGroup,
         OutputKey::ServiceTargetGroup,
         OutputKey::Listener,
@@ -139,6 +160,13 @@ impl OutputKey {
             OutputKey::NatGateway => StepId::NatGateway,
             OutputKey::NatToken => StepId::NatGateway,
             OutputKey::PrivateRouteTable => StepId::NatGateway,
+            OutputKey::EndpointSecurityGroup => StepId::NatGateway,
+            OutputKey::EndpointEcrApi => StepId::NatGateway,
+            OutputKey::EndpointEcrDkr => StepId::NatGateway,
+            OutputKey::EndpointLogs => StepId::NatGateway,
+            OutputKey::EndpointS3 => StepId::NatGateway,
+            OutputKey::CacheRule => StepId::NatGateway,
+            OutputKey::CacheRepository => StepId::NatGateway,
             OutputKey::SecurityGroup => StepId::Service,
             OutputKey::ServiceTargetGroup => StepId::Service,
             OutputKey::Listener => StepId::Service,
@@ -178,6 +206,13 @@ impl OutputKey {
             OutputKey::NatGateway => "nat_gateway_id",
             OutputKey::NatToken => "nat_client_token",
             OutputKey::PrivateRouteTable => "private_route_table_id",
+            OutputKey::EndpointSecurityGroup => "endpoint_security_group_id",
+            OutputKey::EndpointEcrApi => "ecr_api_endpoint_id",
+            OutputKey::EndpointEcrDkr => "ecr_dkr_endpoint_id",
+            OutputKey::EndpointLogs => "logs_endpoint_id",
+            OutputKey::EndpointS3 => "s3_endpoint_id",
+            OutputKey::CacheRule => "pull_through_cache_prefix",
+            OutputKey::CacheRepository => "cache_repository_name",
             OutputKey::SecurityGroup => "task_security_group_id",
             OutputKey::ServiceTargetGroup => "service_target_group_arn",
             OutputKey::Listener => "listener_arn",
@@ -237,6 +272,13 @@ impl OutputKey {
             OutputKey::NatGateway => "NAT gateway",
             OutputKey::NatToken => "NAT client token",
             OutputKey::PrivateRouteTable => "private route table",
+            OutputKey::EndpointSecurityGroup => "endpoint security group",
+            OutputKey::EndpointEcrApi => "ecr.api endpoint",
+            OutputKey::EndpointEcrDkr => "ecr.dkr endpoint",
+            OutputKey::EndpointLogs => "logs endpoint",
+            OutputKey::EndpointS3 => "S3 gateway endpoint",
+            OutputKey::CacheRule => "pull-through cache rule",
+            OutputKey::CacheRepository => "cache repository",
             OutputKey::SecurityGroup => "task security group",
             OutputKey::ServiceTargetGroup => "service target group",
             OutputKey::Listener => "listener",

@@ -27,6 +27,7 @@ const LAYER_FILES: &[(&str, &str)] = &[
         include_str!("../../strict/rules_apigw.py"),
     ),
     ("rules_iam.py", include_str!("../../strict/rules_iam.py")),
+    ("rules_ecr.py", include_str!("../../strict/rules_ecr.py")),
     ("rules_data.py", include_str!("../../strict/rules_data.py")),
     ("tasks.py", include_str!("../../strict/tasks.py")),
     ("deploys.py", include_str!("../../strict/deploys.py")),

@@ -3,12 +3,18 @@
 //! ([`crate::inputs::cidr`]).
 
 use crate::aws::Required;
+use crate::aws::ec2::SecurityGroups;
 pub use crate::aws::ec2::get::{describe_igw, describe_route_table, describe_subnet, describe_vpc};
 pub use crate::aws::ec2::{delete_subnet, disassociate_subnet, eni_holders, explicit_route_tables};
+use crate::aws::kind::At;
+use crate::aws::tags::Owner;
 use crate::aws::{AwsContext, CallExt};
 use crate::error::Result;
 use crate::progress::Progress;
-use aws_sdk_ec2::types::{Filter, RouteTable};
+use crate::session::SessionHandle;
+use crate::steps::StepCx;
+use crate::steps::resource::Owned;
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, RouteTable, SecurityGroup};
 
 pub use crate::inputs::cidr::{overlaps, parse_cidr};
 
@@ -153,4 +159,94 @@ pub async fn ensure_default_route(
     }
     progress.info(format!("route 0.0.0.0/0 → {} in {rt_id}", target.id()));
     Ok(())
+}
+
+/// A security group admitting one TCP port from one block.
+#[derive(Debug)]
+pub struct GroupSpec<'a> {
+    /// The VPC it lives in.
+    pub vpc: &'a str,
+    /// Its name (and `Name` tag).
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// The TCP port it admits.
+    pub port: i32,
+    /// From where.
+    pub cidr: &'a str,
+    /// The rule's description.
+    pub why: &'a str,
+}
+
+/// The group `decl` declares, settled by the resource kit and made to admit
+/// `spec.port` from `spec.cidr` (a group of yours only with your consent);
+/// returns its id.
+pub async fn group_admitting(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    decl: &Owned<SecurityGroups>,
+    spec: GroupSpec<'_>,
+) -> Result<String> {
+    let aws = cx.aws;
+    let owner = Owner::of(h.session());
+    let t = decl.tags(&owner);
+    let GroupSpec {
+        vpc,
+        name,
+        description,
+        port,
+        cidr,
+        why,
+    } = spec;
+    let got = decl
+        .ensure(cx, h, At::ANY, || async {
+            let out = aws
+                .ec2
+                .create_security_group()
+                .group_name(&name)
+                .description(description)
+                .vpc_id(vpc)
+                .tag_specifications(t.ec2_spec(ResourceType::SecurityGroup, &name))
+                .send()
+                .await
+                .ctx("ec2", "CreateSecurityGroup")?;
+            Ok(SecurityGroup::builder()
+                .set_group_id(out.group_id().map(str::to_string))
+                .build())
+        })
+        .await?;
+    if !admits_from(&got.item, port, cidr)
+        && decl.may_change(cx, h, &got, &format!("allow TCP {port} from {cidr}"))?
+    {
+        aws.ec2
+            .authorize_security_group_ingress()
+            .group_id(&got.id)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(port)
+                    .to_port(port)
+                    .ip_ranges(IpRange::builder().cidr_ip(cidr).description(why).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .ctx("ec2", "AuthorizeSecurityGroupIngress")?;
+        cx.progress
+            .info(format!("{} allows TCP {port} from {cidr}", got.id));
+    }
+    Ok(got.id)
+}
+
+/// Whether the group admits TCP `port` from exactly `cidr` (a TCP rule whose
+/// range holds the port, or an all-traffic rule).
+pub fn admits_from(g: &SecurityGroup, port: i32, cidr: &str) -> bool {
+    g.ip_permissions().iter().any(|p| {
+        let proto = p.ip_protocol().unwrap_or_default();
+        let ports = proto == "-1"
+            || (matches!(proto, "tcp" | "6")
+                && p.from_port().is_some_and(|f| f <= port)
+                && p.to_port().is_some_and(|t| t >= port));
+        ports && p.ip_ranges().iter().any(|r| r.cidr_ip() == Some(cidr))
+    })
 }

@@ -3,6 +3,7 @@
 //! change, and traffic is charged on top.
 
 use crate::inputs::Inputs;
+use crate::model::OutputKey;
 use crate::model::keys::{EIP, NAT, NLB, SERVICE};
 use crate::session::Session;
 use serde::Serialize;
@@ -11,6 +12,8 @@ use serde::Serialize;
 pub const NAT_PER_HOUR: f64 = 0.045;
 /// Public IPv4 address (the NAT gateway's Elastic IP), per hour.
 pub const IPV4_PER_HOUR: f64 = 0.005;
+/// Interface VPC endpoint, per Availability Zone per hour.
+pub const ENDPOINT_AZ_HOUR: f64 = 0.01;
 /// Network Load Balancer, per hour (before capacity units).
 pub const NLB_PER_HOUR: f64 = 0.0225;
 /// Fargate, per vCPU-hour.
@@ -48,6 +51,29 @@ pub fn hourly(inputs: &Inputs, s: &Session) -> Vec<CostLine> {
             plus: "",
         });
     }
+    let endpoints = [
+        OutputKey::EndpointEcrApi,
+        OutputKey::EndpointEcrDkr,
+        OutputKey::EndpointLogs,
+    ]
+    .iter()
+    .filter(|k| s.output(**k).is_some())
+    .count();
+    if endpoints > 0 {
+        // One private subnet, so one zone each.
+        out.push(CostLine {
+            what: format!("{endpoints} interface VPC endpoint(s), one zone each"),
+            per_hour: f64::from(u32::try_from(endpoints).unwrap_or(u32::MAX)) * ENDPOINT_AZ_HOUR,
+            plus: "$0.01 per GB processed",
+        });
+    }
+    if s.output(OutputKey::EndpointS3).is_some() {
+        out.push(CostLine {
+            what: "S3 gateway endpoint".into(),
+            per_hour: 0.0,
+            plus: "no charge",
+        });
+    }
     if s.output(NLB).is_some() {
         out.push(CostLine {
             what: "Network Load Balancer".into(),
@@ -66,7 +92,7 @@ pub fn hourly(inputs: &Inputs, s: &Session) -> Vec<CostLine> {
             plus: "",
         });
     }
-    if s.output(crate::model::OutputKey::RestApi).is_some() {
+    if s.output(OutputKey::RestApi).is_some() {
         out.push(CostLine {
             what: "REST API".into(),
             per_hour: 0.0,
@@ -134,5 +160,32 @@ mod tests {
         let text = describe(&lines).join("\n");
         assert!(text.contains("per month"), "{text}");
         assert!(text.contains("$3.50 per million"), "{text}");
+    }
+
+    #[test]
+    fn endpoints_cost_less_than_a_nat_gateway() {
+        use crate::model::OutputKey as K;
+        let inputs = Inputs::defaults("c");
+        let with = |keys: &[crate::model::OutputKey]| {
+            let mut s = Session::new("c", "us-east-1");
+            for key in keys {
+                s.step_mut(key.step())
+                    .outputs
+                    .insert(key.as_str().into(), "x".into());
+            }
+            total(&hourly(&inputs, &s))
+        };
+        let nat = with(&[NAT, EIP]);
+        let endpoints = with(&[
+            K::EndpointEcrApi,
+            K::EndpointEcrDkr,
+            K::EndpointLogs,
+            K::EndpointS3,
+        ]);
+        assert!(
+            (endpoints - 3.0 * ENDPOINT_AZ_HOUR).abs() < 1e-9,
+            "{endpoints}"
+        );
+        assert!(endpoints < nat, "{endpoints} vs {nat}");
     }
 }

@@ -12,12 +12,16 @@ use crate::session::Session;
 pub fn summary(inputs: &Inputs, s: &Session) -> Vec<String> {
     let mut out = vec!["what runs now:".to_string()];
     let td = &inputs.task_definition;
+    let account = s.account_id.as_deref().unwrap_or("$ACCOUNT_ID");
+    let way = match inputs.nat_gateway.egress {
+        crate::inputs::nat_gateway::Egress::Nat => "the NAT gateway",
+        crate::inputs::nat_gateway::Egress::Endpoints => "VPC endpoints",
+    };
     out.push(format!(
-        "  {} × {} on Fargate, private subnet {}, no public IP, images pulled through the NAT gateway",
+        "  {} × {} on Fargate, private subnet {}, no public IP, images pulled through {way}",
         inputs.service.desired_count,
-        td.image,
-        s.output(keys::PRIVATE_SUBNET_KEY)
-            .unwrap_or("-"),
+        crate::inputs::nat_gateway::task_image(inputs, account, &s.region),
+        s.output(keys::PRIVATE_SUBNET_KEY).unwrap_or("-"),
     ));
     out.push(format!(
         "  internal NLB {} listening on {}",

@@ -20,6 +20,7 @@ const IMPLIED: &[(&str, &str)] = &[
         "tags on CreateLoadBalancer / CreateTargetGroup need it",
     ),
     ("iam:TagRole", "tags on CreateRole need it"),
+    ("ecr:TagResource", "tags on CreateRepository need it"),
     (
         "logs:TagResource",
         "tags on CreateLogGroup need it (or the older logs:TagLogGroup)",
@@ -37,8 +38,8 @@ const IMPLIED: &[(&str, &str)] = &[
 fn called() -> BTreeSet<String> {
     // Every `"service", "Operation"` pair: `.ctx(…)`, `required(…)`, and the
     // macros that pass them on (a paginated read, a describe by id).
-    let re =
-        Regex::new(r#""(ec2|ecs|elbv2|iam|apigateway|sts|logs)",\s*"([A-Z][A-Za-z]+)""#).unwrap();
+    let re = Regex::new(r#""(ec2|ecs|elbv2|iam|apigateway|sts|logs|ecr)",\s*"([A-Z][A-Za-z]+)""#)
+        .unwrap();
     let mut out = BTreeSet::new();
     let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
     while let Some(dir) = stack.pop() {

@@ -263,5 +263,17 @@ pub async fn inventory(aws: &AwsContext, session: Which<'_>) -> Result<Vec<Tagge
         "GroupId",
         "security-group"
     );
+    read_type!(
+        out,
+        aws,
+        session,
+        describe_vpc_endpoints.set_filters,
+        vpc_endpoints,
+        "DescribeVpcEndpoints",
+        vpc_endpoint_id,
+        "VpcEndpointId",
+        "vpc-endpoint",
+        |e: &aws_sdk_ec2::types::VpcEndpoint| super::endpoints::endpoint_state(e) != "deleted"
+    );
     Ok(out)
 }

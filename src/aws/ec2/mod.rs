@@ -1,11 +1,13 @@
 //! EC2 resources gatewalk owns — VPC, subnets, internet gateway, route
-//! tables, Elastic IP, NAT gateway, security group — as [`Kind`]s: found by
+//! tables, Elastic IP, NAT gateway, security group, VPC endpoints — as [`Kind`]s: found by
 //! this session's tags, deleted in the way AWS accepts (detached,
 //! disassociated, waiting out network interfaces that linger).
 
+pub mod endpoints;
 pub mod find;
 pub mod get;
 
+pub use endpoints::VpcEndpoints;
 pub use get::describe_nat;
 
 use super::error::returned;

@@ -106,16 +106,17 @@ pub(super) async fn nat_gateway(
     Ok(got.id)
 }
 
-/// The private route table with its default route to the NAT gateway,
-/// associated with the private subnet (replacing another explicit
-/// association — only if the subnet is this session's).
+/// The private route table with its default route to the NAT gateway
+/// (`nat`; with none, no default route: endpoints only), associated with
+/// the private subnet (replacing another explicit association — only if
+/// the subnet is this session's). Returns its id.
 pub(super) async fn private_route_table(
     cx: StepCx<'_>,
     h: &mut SessionHandle,
     vpc_id: &str,
-    nat_id: &str,
+    nat: Option<&str>,
     private: &str,
-) -> Result<()> {
+) -> Result<String> {
     let aws = cx.aws;
     let owner = Owner::of(h.session());
     let t = owned::PRIVATE_RT.tags(&owner);
@@ -125,10 +126,38 @@ pub(super) async fn private_route_table(
             async move { create_route_table(aws, vpc_id, &t, &name).await }
         })
         .await?;
-    if default_route_target(&got.item).as_deref() != Some(nat_id)
-        && owned::PRIVATE_RT.may_change(cx, h, &got, &format!("default route to {nat_id}"))?
-    {
-        ensure_default_route(aws, cx.progress, &got.item, RouteTarget::Nat(nat_id)).await?;
+    let current = default_route_target(&got.item);
+    match nat {
+        Some(nat_id) => {
+            if current.as_deref() != Some(nat_id)
+                && owned::PRIVATE_RT.may_change(
+                    cx,
+                    h,
+                    &got,
+                    &format!("default route to {nat_id}"),
+                )?
+            {
+                ensure_default_route(aws, cx.progress, &got.item, RouteTarget::Nat(nat_id)).await?;
+            }
+        }
+        None => {
+            if current.is_some()
+                && owned::PRIVATE_RT.may_change(
+                    cx,
+                    h,
+                    &got,
+                    "remove its default route (endpoints only)",
+                )?
+            {
+                aws.ec2
+                    .delete_route()
+                    .route_table_id(&got.id)
+                    .destination_cidr_block("0.0.0.0/0")
+                    .send()
+                    .await
+                    .ctx("ec2", "DeleteRoute")?;
+            }
+        }
     }
     let associated = got
         .item
@@ -138,7 +167,7 @@ pub(super) async fn private_route_table(
     if associated
         || !owned::PRIVATE_RT.may_change(cx, h, &got, &format!("associate it with {private}"))?
     {
-        return Ok(());
+        return Ok(got.id);
     }
     let yours = h
         .session()
@@ -150,7 +179,8 @@ pub(super) async fn private_route_table(
         );
         crate::steps::resource::consent_to_change(cx, h, "private subnet", private, &what)?;
     }
-    associate(cx, &owner, &got.id, private, yours).await
+    associate(cx, &owner, &got.id, private, yours).await?;
+    Ok(got.id)
 }
 
 /// Makes `rt_id` the private subnet's explicit route table (`yours`: the

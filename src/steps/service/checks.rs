@@ -299,12 +299,14 @@ async fn new_tasks_start(cx: StepCx<'_>, cluster: &str, name: &str) -> Result<Op
 
 /// A stopped task's reason as a fix: the reason, and which step it points at.
 pub(crate) fn reason_fix(r: &str) -> String {
-    let hint = if r.contains("CannotPullContainer") && r.contains("not found") {
+    let hint = if r.contains("ecr:BatchImportUpstreamImage") || r.contains("ecr:CreateRepository") {
+        " — the execution role may not fill the pull-through cache: apply step 1 (task-definition) to give it ecr:BatchImportUpstreamImage"
+    } else if r.contains("CannotPullContainer") && r.contains("not found") {
         " — the image does not exist: fix task-definition.image (step 1)"
     } else if r.contains("CannotPullContainer") {
-        " — the image could not be pulled: the private subnet needs its way out (the NAT gateway and the private route table, step 5)"
+        " — the image could not be pulled: the private subnet needs its way out (step 5: the NAT gateway and the private route table, or the ECR endpoints and the S3 gateway endpoint)"
     } else if r.contains("i/o timeout") {
-        " — the task could not reach AWS (CloudWatch Logs, ECR) from the private subnet: it needs its way out (the NAT gateway and the private route table, step 5)"
+        " — the task could not reach AWS (CloudWatch Logs, ECR) from the private subnet: it needs its way out (step 5: the NAT gateway and the private route table, or the VPC endpoints)"
     } else if r.contains("ELB health checks") {
         " — the NLB cannot reach the container: the task security group must admit the container port from the VPC block (step 6)"
     } else if r.contains("log group does not exist") {
@@ -334,13 +336,7 @@ pub(crate) async fn task_group(
 
 /// Whether the group admits TCP `port` from the VPC block `cidr` (the NLB's
 /// addresses are in it), the rule step 6 makes.
-pub(crate) fn admits_from(g: &aws_sdk_ec2::types::SecurityGroup, port: i32, cidr: &str) -> bool {
-    g.ip_permissions().iter().any(|p| {
-        p.from_port() == Some(port)
-            && p.to_port() == Some(port)
-            && p.ip_ranges().iter().any(|r| r.cidr_ip() == Some(cidr))
-    })
-}
+pub(crate) use crate::steps::net::admits_from;
 
 pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>> {
     let aws = cx.aws;

@@ -12,7 +12,6 @@ use crate::error::Result;
 use crate::session::SessionHandle;
 use crate::steps::StepCx;
 use crate::steps::resource::Origin;
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroup};
 use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetGroupAttribute, TargetTypeEnum};
 
 /// The tasks' security group, allowing the container port from the VPC's
@@ -22,63 +21,20 @@ pub(super) async fn security_group(
     h: &mut SessionHandle,
     vpc: &str,
 ) -> Result<String> {
-    let aws = cx.aws;
     let owner = Owner::of(h.session());
-    let cidr = cx.inputs.cluster_vpc.vpc_cidr.as_str();
-    let port = crate::model::api_int(cx.inputs.task_definition.container_port);
-    let t = owned::SG.tags(&owner);
-    let got = owned::SG
-        .ensure(cx, h, At::ANY, || async {
-            let out = aws
-                .ec2
-                .create_security_group()
-                .group_name(format!("{owner}-tasks"))
-                .description(format!(
-                    "gatewalk {owner}: tasks accept the container port from inside the VPC only"
-                ))
-                .vpc_id(vpc)
-                .tag_specifications(
-                    t.ec2_spec(ResourceType::SecurityGroup, &format!("{owner}-tasks")),
-                )
-                .send()
-                .await
-                .ctx("ec2", "CreateSecurityGroup")?;
-            Ok(SecurityGroup::builder()
-                .set_group_id(out.group_id().map(str::to_string))
-                .build())
-        })
-        .await?;
-    let allowed = got.item.ip_permissions().iter().any(|perm| {
-        perm.from_port() == Some(port)
-            && perm.to_port() == Some(port)
-            && perm.ip_ranges().iter().any(|r| r.cidr_ip() == Some(cidr))
-    });
-    if !allowed && owned::SG.may_change(cx, h, &got, &format!("allow TCP {port} from {cidr}"))? {
+    let spec = crate::steps::net::GroupSpec {
+        vpc,
+        name: format!("{owner}-tasks"),
+        description: format!(
+            "gatewalk {owner}: tasks accept the container port from inside the VPC only"
+        ),
+        port: crate::model::api_int(cx.inputs.task_definition.container_port),
+        cidr: &cx.inputs.cluster_vpc.vpc_cidr,
         // The NLB reaches ip targets from its private addresses (client IP
         // preservation is off), so the VPC block — never 0.0.0.0/0.
-        aws.ec2
-            .authorize_security_group_ingress()
-            .group_id(&got.id)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(port)
-                    .to_port(port)
-                    .ip_ranges(
-                        IpRange::builder()
-                            .cidr_ip(cidr)
-                            .description("NLB traffic and health checks")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .ctx("ec2", "AuthorizeSecurityGroupIngress")?;
-        cx.progress
-            .info(format!("{} allows TCP {port} from {cidr}", got.id));
-    }
-    Ok(got.id)
+        why: "NLB traffic and health checks",
+    };
+    crate::steps::net::group_admitting(cx, h, &owned::SG, spec).await
 }
 
 /// The service's target group (TCP, ip targets) with the chosen

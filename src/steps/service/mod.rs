@@ -23,6 +23,7 @@ use super::{Change, ChangeAction, Check, Resource, Step, StepCx, StepId};
 use crate::aws::CallExt;
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::error::{Error, Result};
+use crate::inputs::nat_gateway::Egress;
 use crate::session::{Session, SessionHandle};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener};
 
@@ -230,6 +231,17 @@ impl Step for Service {
                 ),
             });
         }
+        if inputs.nat_gateway.egress == Egress::Endpoints
+            && crate::inputs::nat_gateway::cache_repository(inputs).is_some()
+        {
+            v.push(Change {
+                action: ChangeAction::Delete,
+                resource: "once the tasks run (the cache holds the image): the private route table's \
+                           default route, the NAT gateway kept for the first pull and its Elastic IP"
+                    .into(),
+                cli: "aws ec2 delete-route --route-table-id $PRIVATE_RTB_ID --destination-cidr-block 0.0.0.0/0 && aws ec2 delete-nat-gateway --nat-gateway-id $NAT_ID && aws ec2 wait nat-gateway-deleted --nat-gateway-ids $NAT_ID && aws ec2 release-address --allocation-id $EIP_ALLOCATION_ID".into(),
+            });
+        }
         v
     }
 
@@ -245,7 +257,11 @@ impl Step for Service {
         let private = need(PRIVATE_SUBNET_KEY)?;
         let nlb = need(lb_keys::NLB)?;
         let task_def = need(OutputKey::TaskDefinition)?;
-        need(OutputKey::NatGateway)?;
+        // A way out: the NAT gateway, or the ECR endpoints.
+        match cx.inputs.nat_gateway.egress {
+            Egress::Nat => need(OutputKey::NatGateway)?,
+            Egress::Endpoints => need(OutputKey::EndpointEcrDkr)?,
+        };
         let cluster = cluster_of(s)?;
         let session = Owner::of(s);
 
@@ -313,7 +329,8 @@ impl Step for Service {
                 .await
                 .ctx("ecs", "UpdateService")?;
         }
-        wait_steady(cx, &cluster, &i.service_name).await
+        wait_steady(cx, &cluster, &i.service_name).await?;
+        crate::steps::nat_gateway::retire_first_pull_nat(cx, h).await
     }
 
     async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {

@@ -59,6 +59,8 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             )
         };
         checks.push(c);
+        let yours = i.uses_existing_role() || s.is_yours(super::ROLE_KEY);
+        checks.extend(super::cache::check(cx, &role_name, yours).await?);
     }
     let recorded = s.output(TASKDEF_KEY);
     let td = match recorded {
@@ -151,9 +153,11 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         td.execution_role_arn().unwrap_or("none").to_string(),
         "apply task-definition to register a revision with the role",
     ));
+    let region = &cx.aws.region;
+    let image = super::task_image(cx.inputs, &cx.aws.identity().await?.account, region);
     checks.push(Check::expect(
         "matches the current inputs",
-        matches_inputs(&td, i, &role_arn, &cx.aws.region, !s.is_yours(TASKDEF_KEY)),
+        matches_inputs(&td, i, &image, &role_arn, region, !s.is_yours(TASKDEF_KEY)),
         format!("revision {}", td.revision()),
         "inputs changed since the last apply; apply task-definition to register a new revision",
     ));

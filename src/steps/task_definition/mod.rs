@@ -1,6 +1,7 @@
 //! Step 1, `task-definition`: a Fargate task definition and the execution role
 //! ECS uses to pull the image.
 
+mod cache;
 mod checks;
 mod logs;
 
@@ -39,14 +40,20 @@ const LOG_GROUP_KEY: OutputKey = OutputKey::LogGroup;
 /// `ecs/<container>/<task id>`, as the console sets it.
 pub const STREAM_PREFIX: &str = "ecs";
 
-fn container_json(i: &TaskDefinitionInputs, region: &str) -> String {
+fn container_json(i: &TaskDefinitionInputs, image: &str, region: &str) -> String {
     format!(
         r#"[{{"name":"{}","image":"{}","essential":true,"portMappings":[{{"containerPort":{},"protocol":"tcp"}}],"logConfiguration":{{"logDriver":"awslogs","options":{{"awslogs-group":"{}","awslogs-region":"{region}","awslogs-stream-prefix":"{STREAM_PREFIX}"}}}}}}]"#,
         i.container_name,
-        i.image,
+        image,
         i.container_port,
         i.log_group_name()
     )
+}
+
+/// The image the task definition runs (the input, or its pull-through
+/// cache mirror with `nat-gateway.egress = endpoints`).
+pub fn task_image(inputs: &Inputs, account: &str, region: &str) -> String {
+    crate::inputs::nat_gateway::task_image(inputs, account, region)
 }
 
 /// The container's log configuration: the `awslogs` driver into `group`.
@@ -85,6 +92,7 @@ pub(crate) fn sends_logs_to(
 fn matches_inputs(
     td: &aws_sdk_ecs::types::TaskDefinition,
     i: &TaskDefinitionInputs,
+    image: &str,
     role_arn: &str,
     region: &str,
     with_logs: bool,
@@ -100,7 +108,7 @@ fn matches_inputs(
         && td.execution_role_arn() == Some(role_arn)
         && td.container_definitions().len() == 1
         && c.and_then(|c| c.name()) == Some(i.container_name.as_str())
-        && c.and_then(|c| c.image()) == Some(i.image.as_str())
+        && c.and_then(|c| c.image()) == Some(image)
         && c.map(|c| {
             c.port_mappings()
                 .iter()
@@ -205,6 +213,7 @@ impl TaskDefinition {
             ));
             h.record(ROLE_OWNED_KEY, "false")?;
             h.record(ROLE_KEY, role.arn())?;
+            cache::warn_if_missing(cx, role.role_name()).await?;
             return Ok(role.arn().to_string());
         }
         let t = owned::ROLE.tags(&session);
@@ -246,6 +255,7 @@ impl TaskDefinition {
                 "attached AmazonECSTaskExecutionRolePolicy to {name}"
             ));
         }
+        cache::settle(cx, &name, |what| owned::ROLE.may_change(cx, h, &got, what)).await?;
         Ok(got.id)
     }
 }
@@ -292,7 +302,12 @@ impl Step for TaskDefinition {
                 cli: format!("aws iam attach-role-policy --role-name {role} --policy-arn arn:aws:iam::aws:{EXECUTION_POLICY}"),
             });
         }
+        if !i.uses_existing_role() {
+            v.extend(cache::plan(inputs, session, &role));
+        }
         v.extend(logs::plan(inputs, session));
+        let account = session.account_id.as_deref().unwrap_or("$ACCOUNT_ID");
+        let image = task_image(inputs, account, &session.region);
         v.push(owned::TASKDEF.change(
             session,
             format!(
@@ -301,7 +316,7 @@ impl Step for TaskDefinition {
                 i.cpu,
                 i.memory,
                 i.container_name,
-                i.image,
+                image,
                 i.container_port,
                 i.log_group_name()
             ),
@@ -310,7 +325,7 @@ impl Step for TaskDefinition {
                 i.family,
                 i.cpu,
                 i.memory,
-                container_json(i, &session.region)
+                container_json(i, &image, &session.region)
             ),
         ));
         v
@@ -325,7 +340,8 @@ impl Step for TaskDefinition {
         let t = owned::TASKDEF.tags(&session);
         let with_logs = !h.session().is_yours(TASKDEF_KEY);
         let region = &cx.aws.region;
-        let keeps = |r: &Revision| matches_inputs(&r.def, i, &role_arn, region, with_logs);
+        let image = task_image(cx.inputs, &cx.aws.identity().await?.account, region);
+        let keeps = |r: &Revision| matches_inputs(&r.def, i, &image, &role_arn, region, with_logs);
         owned::TASKDEF
             .ensure_matching(cx, h, At::named(&i.family), keeps, || async {
                 let out = cx
@@ -341,7 +357,7 @@ impl Step for TaskDefinition {
                     .container_definitions(
                         ContainerDefinition::builder()
                             .name(&i.container_name)
-                            .image(&i.image)
+                            .image(&image)
                             .essential(true)
                             .port_mappings(
                                 PortMapping::builder()

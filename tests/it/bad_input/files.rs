@@ -69,7 +69,7 @@ pub fn toml_files() -> Vec<Case> {
         ),
         (
             "no inputs step",
-            b"[nat-gateway]\nx = 1\n".to_vec(),
+            b"[target-group-swap]\nx = 1\n".to_vec(),
             "has no inputs",
         ),
     ];

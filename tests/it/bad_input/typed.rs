@@ -218,13 +218,38 @@ pub fn sets() -> Vec<Case> {
         ),
         (s("rest-api.routes=FETCH /x"), "routes"),
         (s("rest-api.stage_name=a b"), "stage_name"),
-        (s("nat-gateway.x=1"), "has no inputs"),
+        (s("target-group-swap.x=1"), "has no inputs"),
+        (s("nat-gateway.egress=vpn"), "unknown variant `vpn`"),
+        (s("nat-gateway.cache_prefix=A"), "cache_prefix"),
         (s("done.smoke_path=health"), "smoke_path"),
     ];
-    rows.into_iter()
+    let mut v: Vec<Case> = rows
+        .into_iter()
         .map(|(set, w)| {
             let name = format!("--set {:.40}", set.escape_debug().to_string());
             case(name, 2, &[w], &["apply", "--set", &set])
         })
-        .collect()
+        .collect();
+    // VPC endpoints reach AWS services only: an image elsewhere, or an ECR
+    // Public image by digest (the cache fetches by tag), is refused.
+    for (image, w) in [
+        ("nginx:latest", "Docker Hub"),
+        ("ghcr.io/o/app:1", "ghcr.io"),
+        ("public.ecr.aws/nginx/nginx@sha256:00", "digest"),
+    ] {
+        let img = format!("task-definition.image={image}");
+        v.push(case(
+            format!("endpoints with {image}"),
+            2,
+            &["nat-gateway.egress", w],
+            &[
+                "apply",
+                "--set",
+                "nat-gateway.egress=endpoints",
+                "--set",
+                &img,
+            ],
+        ));
+    }
+    v
 }

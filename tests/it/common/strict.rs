@@ -21,6 +21,7 @@ pub struct Raw {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub apigw: aws_sdk_apigateway::Client,
     pub iam: aws_sdk_iam::Client,
+    pub ecr: aws_sdk_ecr::Client,
 }
 
 impl Raw {
@@ -40,6 +41,7 @@ impl Raw {
             elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
             apigw: aws_sdk_apigateway::Client::new(&conf),
             iam: aws_sdk_iam::Client::new(&conf),
+            ecr: aws_sdk_ecr::Client::new(&conf),
         }
     }
 }
