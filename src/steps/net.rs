@@ -92,7 +92,9 @@ pub fn describe_routes(rt: &RouteTable) -> String {
                 .unwrap_or("?");
             format!(
                 "{} → {} ({})",
-                r.destination_cidr_block().unwrap_or("?"),
+                r.destination_cidr_block()
+                    .or(r.destination_prefix_list_id())
+                    .unwrap_or("?"),
                 target,
                 r.state()
                     .map_or("?", aws_sdk_ec2::types::RouteState::as_str)

@@ -4,6 +4,7 @@
 //! fix — and `apply` repairs what gatewalk owns. Everything through the binary,
 //! the breakage made with raw SDK calls as a person in the console would.
 
+use crate::common::checks::{check, until, validate};
 use crate::common::{self, World};
 use crate::tui_flow::Harness;
 use gatewalk::model::OutputKey;
@@ -19,37 +20,6 @@ fn apply(w: &World, extra: &[&str]) -> std::process::Output {
     let mut c = w.bin();
     c.args(["--session", S, "apply"]).args(extra);
     common::run(c)
-}
-
-/// `validate --output json`: (exit code, every step's checks).
-fn validate(w: &World) -> (Option<i32>, Vec<Value>) {
-    let mut c = w.bin();
-    c.args(["--session", S, "--output", "json", "validate"]);
-    let out = common::run(c);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (out.status.code(), v.as_array().unwrap().clone())
-}
-
-/// The check named `name` (a prefix) in the validate result.
-fn check<'a>(steps: &'a [Value], name: &str) -> &'a Value {
-    steps
-        .iter()
-        .flat_map(|s| s["checks"].as_array().unwrap())
-        .find(|c| c["name"].as_str().unwrap().starts_with(name))
-        .unwrap_or_else(|| panic!("no check {name}"))
-}
-
-/// Validates until `check(name)` has `status` (the model moves on with each
-/// request; a handful of runs is plenty at instant pace).
-fn until(w: &World, name: &str, status: &str) -> Vec<Value> {
-    for _ in 0..8 {
-        let (_, steps) = validate(w);
-        if check(&steps, name)["status"] == status {
-            return steps;
-        }
-    }
-    let (_, steps) = validate(w);
-    panic!("{name} never {status}: {:#}", check(&steps, name));
 }
 
 fn output(w: &World, key: OutputKey) -> String {
@@ -98,7 +68,7 @@ fn healthy_again(w: &World) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (code, steps) = validate(w);
+    let (code, steps) = validate(w, S);
     let smoke = check(&steps, "GET https://");
     assert_eq!(code, Some(0), "{steps:#?}");
     assert!(
@@ -113,7 +83,7 @@ async fn a_revoked_security_group_rule_is_named_first_and_apply_repairs_it() {
     assert!(apply(&w, &[]).status.success());
     let sg = revoke(&w).await;
 
-    let steps = until(&w, "GET https://", "fail");
+    let steps = until(&w, S, "GET https://", "fail");
     let rule = check(&steps, "tasks accept the container port from the VPC");
     assert_eq!(rule["status"], "fail");
     let smoke = check(&steps, "GET https://");
@@ -163,7 +133,7 @@ async fn a_private_subnet_without_its_route_cannot_pull_and_apply_repairs_it() {
         .await
         .unwrap();
 
-    let steps = until(&w, "new tasks can start", "fail");
+    let steps = until(&w, S, "new tasks can start", "fail");
     let starts = check(&steps, "new tasks can start");
     let f = fix(starts);
     assert!(f.contains("CannotPullContainerError"), "{f}");
@@ -247,7 +217,7 @@ async fn tasks_in_a_zone_the_nlb_lacks_are_unused() {
         .await
         .unwrap();
 
-    let steps = until(&w, "targets are in the NLB's Availability Zones", "fail");
+    let steps = until(&w, S, "targets are in the NLB's Availability Zones", "fail");
     let zones = check(&steps, "targets are in the NLB's Availability Zones");
     assert!(
         zones["observed"].as_str().unwrap().contains("unused"),
@@ -278,7 +248,7 @@ async fn an_image_that_does_not_exist_trips_the_circuit_breaker() {
         err.contains("CannotPullContainerError") && err.contains("does-not-exist: not found"),
         "the stoppedReason: {err}"
     );
-    let (_, steps) = validate(&w);
+    let (_, steps) = validate(&w, S);
     let runs = check(&steps, "runs step 1's task definition");
     assert_eq!(
         runs["status"], "fail",

@@ -6,6 +6,7 @@
 //! through the binary against moto behind the strict layer, the breakage
 //! made with raw SDK calls as a person in the console would.
 
+use crate::common::checks::{all, check, until, validate};
 use crate::common::{self, World};
 use gatewalk::model::OutputKey;
 use serde_json::Value;
@@ -29,49 +30,13 @@ fn ok(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
-/// `validate --output json`: (exit code, every step's checks).
-fn validate(w: &World) -> (Option<i32>, Vec<Value>) {
-    let mut c = w.bin();
-    c.args(["--session", S, "--output", "json", "validate"]);
-    let out = common::run(c);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (out.status.code(), v.as_array().unwrap().clone())
-}
-
-fn checks(steps: &[Value]) -> Vec<&Value> {
-    steps
-        .iter()
-        .flat_map(|s| s["checks"].as_array().unwrap())
-        .collect()
-}
-
 /// The names of the checks that do not pass.
 fn failing(steps: &[Value]) -> Vec<String> {
-    checks(steps)
+    all(steps)
         .into_iter()
         .filter(|c| c["status"] != "pass")
         .map(|c| c["name"].as_str().unwrap().to_string())
         .collect()
-}
-
-fn check<'a>(steps: &'a [Value], name: &str) -> &'a Value {
-    checks(steps)
-        .into_iter()
-        .find(|c| c["name"].as_str().unwrap().starts_with(name))
-        .unwrap_or_else(|| panic!("no check {name}"))
-}
-
-/// Validates until `name` has `status` (the data plane moves on with each
-/// request).
-fn until(w: &World, name: &str, status: &str) -> Vec<Value> {
-    for _ in 0..8 {
-        let (_, steps) = validate(w);
-        if check(&steps, name)["status"] == status {
-            return steps;
-        }
-    }
-    let (_, steps) = validate(w);
-    panic!("{name} never {status}: {:#}", check(&steps, name));
 }
 
 fn output(w: &World, key: OutputKey) -> String {
@@ -99,7 +64,7 @@ async fn kinds(w: &World) -> Vec<String> {
 }
 
 fn green(w: &World) -> Vec<Value> {
-    let (code, steps) = validate(w);
+    let (code, steps) = validate(w, S);
     assert_eq!(code, Some(0), "failing: {:?}", failing(&steps));
     steps
 }
@@ -110,7 +75,7 @@ async fn the_walkthrough_without_a_nat_gateway_runs_green_and_costs_less() {
     let err = ok(&apply(&w, &["--set", ENDPOINTS]));
     let steps = green(&w);
     assert!(
-        !checks(&steps).iter().any(|c| c["status"] == "skipped"),
+        !all(&steps).iter().any(|c| c["status"] == "skipped"),
         "the sandbox judges every check"
     );
     let smoke = check(&steps, "GET https://");
@@ -204,7 +169,7 @@ async fn each_break_names_its_check_and_apply_repairs_it() {
         .send()
         .await
         .unwrap();
-    let (code, steps) = validate(&w);
+    let (code, steps) = validate(&w, S);
     assert_eq!(code, Some(3));
     let c = check(&steps, "S3 gateway endpoint is on the private route table");
     assert_eq!(c["status"], "fail", "{c}");
@@ -227,7 +192,7 @@ async fn each_break_names_its_check_and_apply_repairs_it() {
         .send()
         .await
         .unwrap();
-    let (_, steps) = validate(&w);
+    let (_, steps) = validate(&w, S);
     let c = check(&steps, "pull-through cache mirrors ECR Public");
     assert_eq!(c["status"], "fail", "{c}");
     assert_eq!(
@@ -250,7 +215,7 @@ async fn each_break_names_its_check_and_apply_repairs_it() {
         .send()
         .await
         .unwrap();
-    let (_, steps) = validate(&w);
+    let (_, steps) = validate(&w, S);
     let c = check(&steps, "endpoints admit HTTPS from the VPC");
     assert_eq!(c["status"], "fail", "{c}");
     assert_eq!(
@@ -286,7 +251,7 @@ async fn tasks_started_without_the_s3_route_cannot_pull() {
         .send()
         .await
         .unwrap();
-    let steps = until(&w, "new tasks can start", "fail");
+    let steps = until(&w, S, "new tasks can start", "fail");
     let c = check(&steps, "new tasks can start");
     assert!(
         c["fix"].as_str().unwrap().contains("s3"),
@@ -297,7 +262,7 @@ async fn tasks_started_without_the_s3_route_cannot_pull() {
         "fail"
     );
     ok(&apply(&w, &[]));
-    until(&w, "tasks are running", "pass");
+    until(&w, S, "tasks are running", "pass");
 }
 
 #[tokio::test]

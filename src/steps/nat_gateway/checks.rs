@@ -137,20 +137,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         APPLY,
     ));
     if let Some(private) = s.output(PRIVATE_SUBNET_KEY) {
-        let assoc = rt
-            .associations()
-            .iter()
-            .any(|a| a.subnet_id() == Some(private));
-        c.push(Check::expect(
-            "private subnet uses the private route table",
-            assoc,
-            if assoc {
-                rt_id.clone()
-            } else {
-                "not associated".into()
-            },
-            APPLY,
-        ));
+        c.push(uses_private_table(&rt, private));
         c.push(Check::expect(
             "private subnet still has no route to the internet gateway",
             !routes_to_igw(&rt),
@@ -222,4 +209,22 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
         v.push(route_table_resource(cx, id, "Private route table").await?);
     }
     Ok(v)
+}
+
+/// "private subnet uses the private route table", for either egress.
+pub(super) fn uses_private_table(rt: &aws_sdk_ec2::types::RouteTable, private: &str) -> Check {
+    let assoc = rt
+        .associations()
+        .iter()
+        .any(|a| a.subnet_id() == Some(private));
+    Check::expect(
+        "private subnet uses the private route table",
+        assoc,
+        if assoc {
+            rt.route_table_id().unwrap_or("?").to_string()
+        } else {
+            "not associated".into()
+        },
+        APPLY,
+    )
 }

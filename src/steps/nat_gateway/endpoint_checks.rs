@@ -168,20 +168,7 @@ async fn route_checks(
         return Ok(());
     };
     let private = s.output(PRIVATE_SUBNET_KEY).unwrap_or_default();
-    let assoc = rt
-        .associations()
-        .iter()
-        .any(|a| a.subnet_id() == Some(private));
-    c.push(Check::expect(
-        "private subnet uses the private route table",
-        assoc,
-        if assoc {
-            rt.route_table_id().unwrap_or("?").to_string()
-        } else {
-            "not associated".into()
-        },
-        APPLY,
-    ));
+    c.push(super::checks::uses_private_table(&rt, private));
     let default = crate::steps::net::default_route_target(&rt);
     let nat = s.output(NAT);
     if pending {

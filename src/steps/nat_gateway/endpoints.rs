@@ -81,25 +81,11 @@ async fn interface(
     let name = format!("{owner}-{service}");
     let got = decl
         .ensure(cx, h, At::ANY, || async {
-            let out = aws
-                .ec2
-                .create_vpc_endpoint()
-                .vpc_endpoint_type(VpcEndpointType::Interface)
-                .vpc_id(at.vpc)
-                .service_name(service_name(&aws.region, service))
+            let req = create(aws, VpcEndpointType::Interface, at.vpc, service, &t, &name)
                 .subnet_ids(at.subnet)
                 .security_group_ids(sg)
-                .private_dns_enabled(true)
-                .tag_specifications(t.ec2_spec(ResourceType::VpcEndpoint, &name))
-                .send()
-                .await
-                .ctx("ec2", "CreateVpcEndpoint")?;
-            returned(
-                out.vpc_endpoint(),
-                "ec2",
-                "CreateVpcEndpoint",
-                "VpcEndpoint",
-            )
+                .private_dns_enabled(true);
+            sent(req).await
         })
         .await?;
     let e = &got.item;
@@ -122,6 +108,35 @@ async fn interface(
         change.send().await.ctx("ec2", "ModifyVpcEndpoint")?;
     }
     wait_available(cx, decl.noun, &got.id).await
+}
+
+/// `CreateVpcEndpoint` for `service` in `vpc`, tagged and named.
+fn create(
+    aws: &crate::aws::AwsContext,
+    kind: VpcEndpointType,
+    vpc: &str,
+    service: &str,
+    t: &crate::aws::tags::ResourceTags<'_>,
+    name: &str,
+) -> aws_sdk_ec2::operation::create_vpc_endpoint::builders::CreateVpcEndpointFluentBuilder {
+    aws.ec2
+        .create_vpc_endpoint()
+        .vpc_endpoint_type(kind)
+        .vpc_id(vpc)
+        .service_name(service_name(&aws.region, service))
+        .tag_specifications(t.ec2_spec(ResourceType::VpcEndpoint, name))
+}
+
+async fn sent(
+    req: aws_sdk_ec2::operation::create_vpc_endpoint::builders::CreateVpcEndpointFluentBuilder,
+) -> Result<aws_sdk_ec2::types::VpcEndpoint> {
+    let out = req.send().await.ctx("ec2", "CreateVpcEndpoint")?;
+    returned(
+        out.vpc_endpoint(),
+        "ec2",
+        "CreateVpcEndpoint",
+        "VpcEndpoint",
+    )
 }
 
 async fn wait_available(cx: StepCx<'_>, noun: &str, id: &str) -> Result<()> {
@@ -153,23 +168,9 @@ async fn gateway_s3(cx: StepCx<'_>, h: &mut SessionHandle, at: Place<'_>) -> Res
     let name = format!("{owner}-s3");
     let got = owned::S3
         .ensure(cx, h, At::ANY, || async {
-            let out = aws
-                .ec2
-                .create_vpc_endpoint()
-                .vpc_endpoint_type(VpcEndpointType::Gateway)
-                .vpc_id(at.vpc)
-                .service_name(service_name(&aws.region, "s3"))
-                .route_table_ids(at.route_table)
-                .tag_specifications(t.ec2_spec(ResourceType::VpcEndpoint, &name))
-                .send()
-                .await
-                .ctx("ec2", "CreateVpcEndpoint")?;
-            returned(
-                out.vpc_endpoint(),
-                "ec2",
-                "CreateVpcEndpoint",
-                "VpcEndpoint",
-            )
+            let req = create(aws, VpcEndpointType::Gateway, at.vpc, "s3", &t, &name)
+                .route_table_ids(at.route_table);
+            sent(req).await
         })
         .await?;
     let on_table = got

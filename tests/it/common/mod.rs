@@ -2,6 +2,7 @@
 //! at it, a private gatewalk home, and helpers to drive the engine or the binary.
 #![allow(dead_code)]
 
+pub mod checks;
 pub mod console;
 pub mod proxy;
 pub mod strict;
