@@ -16,8 +16,10 @@ import os
 import sys
 import threading
 import traceback
+from urllib.parse import parse_qs
 
 import deploys
+import resolver as dns
 import invoke
 from clock import Buckets, Clock, Timeline
 from wire import Answer, Refusal, error_response, parse, read_body
@@ -47,6 +49,8 @@ class Layer:
         self.by_ip = {}  # (account, region, task ip) -> tasks.Life
         self.snapshots = {}  # (account, api id, deployment id) -> routes as deployed
         self.ptc_rules = {}  # (account, region) -> {prefix: rule}: ECR pull-through cache rules (moto has none)
+        self.dns_changes = {}  # (account, change id) -> Route 53 change: PENDING until it has propagated
+        self.alias_bindings = {}  # (account, zone id, record key) -> the load balancer ARN an alias named when made
         self.counts = {}  # rule id -> refusals, for the control endpoint
         self.internal_errors = 0
 
@@ -95,6 +99,8 @@ class StrictApp:
             if answered is not None:
                 code, out = answered
                 return self._json(start_response, f"{code} {'OK' if code == 200 else 'Refused'}", out)
+        if path.rstrip("/") == f"{CONTROL}/resolve" and method == "GET":
+            return self.resolve(environ, start_response)
         pace_change = path.rstrip("/") == f"{CONTROL}/pace" and method == "POST"
         if pace_change and self.classroom is not None and not self.classroom.instructor(environ):
             return self._json(start_response, "403 Refused", {"error": "the classroom's pace is the instructor's"})
@@ -114,7 +120,37 @@ class StrictApp:
             "data_plane": True,
             "internal_errors": self.layer.internal_errors,
         }
+        with self.lock:
+            try:
+                # Route 53 alias records whose load balancer is gone (resolver.py): AWS keeps them.
+                out["dangling_aliases"] = dns.dangling_aliases(self.layer)
+            except Exception:  # noqa: BLE001
+                self.layer.internal_errors += 1
+                out["internal_errors"] = self.layer.internal_errors
+                print(f"strict-aws: INTERNAL ERROR listing dangling aliases:\n{traceback.format_exc()}",
+                      file=sys.stderr, flush=True)
         return self._json(start_response, status, out)
+
+    def resolve(self, environ, start_response):
+        """`GET {CONTROL}/resolve?name=…[&vpc=…&account=…&region=…]`: what a client
+        would get for the name's A record (resolver.py), from inside the VPC when one is named."""
+        q = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
+        name = q.get("name", "").strip()
+        if not name:
+            return self._json(start_response, "400 Bad Request", {"error": "name= is required"})
+        account = q.get("account") or environ.get("HTTP_X_MOTO_ACCOUNT_ID") or self.account_of("")
+        region = q.get("region") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        with self.lock:
+            try:
+                out = dns.resolve(account, region, name, q.get("vpc") or None, layer=self.layer)
+            except dns.NoSuchVpc as e:
+                return self._json(start_response, "400 Bad Request", {"error": str(e)})
+            except Exception:  # noqa: BLE001
+                self.layer.internal_errors += 1
+                print(f"strict-aws: INTERNAL ERROR resolving {name}:\n{traceback.format_exc()}", file=sys.stderr,
+                      flush=True)
+                return self._json(start_response, "500 Internal Error", {"error": "internal error in the layer"})
+        return self._json(start_response, "200 OK", out)
 
     @staticmethod
     def _json(start_response, status, out):

@@ -29,6 +29,7 @@ import rules_ecr  # noqa: E402
 import rules_ecs  # noqa: E402
 import rules_elb  # noqa: E402
 import rules_iam  # noqa: E402
+import rules_route53  # noqa: E402
 from app import Layer, StrictApp  # noqa: E402
 from classroom import Classroom  # noqa: E402
 
@@ -36,7 +37,7 @@ from classroom import Classroom  # noqa: E402
 def build(pace, classroom=None):
     layer = Layer(pace)
     for module in (rules_accounts, rules_ecs, rules_ec2, rules_ecr, rules_elb, rules_apigw, rules_iam,
-                   rules_data):
+                   rules_data, rules_route53):
         module.register(layer)
     return StrictApp(DomainDispatcherApplication(create_backend_app), layer, get_account_id_from, classroom)
 

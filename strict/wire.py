@@ -1,11 +1,13 @@
 """The wire: which service and operation a request is, its parameters, and AWS's
-error format for each protocol (EC2 query, other query services, JSON, REST-JSON)."""
+error format for each protocol (EC2 query, other query services, JSON, REST-JSON,
+REST-XML)."""
 
 import io
 import json
 import re
 import uuid
-from urllib.parse import parse_qs
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qs, unquote
 
 # `<prefix>.<Operation>`; prefixes such as ECR's `AmazonEC2ContainerRegistry_V20150921` and
 # CloudWatch Logs' `Logs_20140328` carry an underscore.
@@ -23,8 +25,8 @@ class Call:
         self.params = params  # dict: flat query params, JSON body, or REST body
         self.path = path
         self.method = method
-        self.protocol = protocol  # ec2 | query | json | rest
-        self.rewritten = False  # a JSON call whose params a rule changed (sent on as changed)
+        self.protocol = protocol  # ec2 | query | json | rest | rest-xml
+        self.rewritten = False  # a JSON call whose params a rule changed (sent on as changed; JSON only)
         self.stash = None  # what a rule noted before moto ran, for the hook after
 
     def param(self, name, default=None):
@@ -107,6 +109,107 @@ def rest_operation(method, path):
     return "Other"
 
 
+# REST-XML services (signing name -> the XML namespace of their documents). Only
+# Route 53 here: S3 is REST-XML too but the layer has no S3 rules.
+REST_XML = {"route53": "https://route53.amazonaws.com/doc/2013-04-01/"}
+
+# Route 53's operations by method and path (the API reference's request syntax;
+# `{Name}` is a path parameter, put in the Call's params under that name).
+ROUTE53_ROUTES = [
+    ("POST", "/2013-04-01/hostedzone", "CreateHostedZone"),
+    ("GET", "/2013-04-01/hostedzone", "ListHostedZones"),
+    ("GET", "/2013-04-01/hostedzone/{Id}", "GetHostedZone"),
+    ("DELETE", "/2013-04-01/hostedzone/{Id}", "DeleteHostedZone"),
+    ("POST", "/2013-04-01/hostedzone/{Id}", "UpdateHostedZoneComment"),
+    ("POST", "/2013-04-01/hostedzone/{Id}/rrset", "ChangeResourceRecordSets"),
+    ("GET", "/2013-04-01/hostedzone/{Id}/rrset", "ListResourceRecordSets"),
+    ("POST", "/2013-04-01/hostedzone/{Id}/associatevpc", "AssociateVPCWithHostedZone"),
+    ("POST", "/2013-04-01/hostedzone/{Id}/disassociatevpc", "DisassociateVPCFromHostedZone"),
+    ("POST", "/2013-04-01/hostedzone/{Id}/authorizevpcassociation", "CreateVPCAssociationAuthorization"),
+    ("GET", "/2013-04-01/hostedzone/{Id}/authorizevpcassociation", "ListVPCAssociationAuthorizations"),
+    ("POST", "/2013-04-01/hostedzone/{Id}/deauthorizevpcassociation", "DeleteVPCAssociationAuthorization"),
+    ("GET", "/2013-04-01/hostedzone/{Id}/dnssec", "GetDNSSEC"),
+    ("GET", "/2013-04-01/change/{Id}", "GetChange"),
+    ("GET", "/2013-04-01/hostedzonesbyname", "ListHostedZonesByName"),
+    ("GET", "/2013-04-01/hostedzonesbyvpc", "ListHostedZonesByVPC"),
+    ("GET", "/2013-04-01/hostedzonecount", "GetHostedZoneCount"),
+    ("POST", "/2013-04-01/delegationset", "CreateReusableDelegationSet"),
+    ("GET", "/2013-04-01/delegationset", "ListReusableDelegationSets"),
+    ("GET", "/2013-04-01/delegationset/{Id}", "GetReusableDelegationSet"),
+    ("DELETE", "/2013-04-01/delegationset/{Id}", "DeleteReusableDelegationSet"),
+    ("POST", "/2013-04-01/healthcheck", "CreateHealthCheck"),
+    ("GET", "/2013-04-01/healthcheck", "ListHealthChecks"),
+    ("GET", "/2013-04-01/healthcheck/{HealthCheckId}", "GetHealthCheck"),
+    ("POST", "/2013-04-01/healthcheck/{HealthCheckId}", "UpdateHealthCheck"),
+    ("DELETE", "/2013-04-01/healthcheck/{HealthCheckId}", "DeleteHealthCheck"),
+    ("GET", "/2013-04-01/healthcheck/{HealthCheckId}/status", "GetHealthCheckStatus"),
+    ("POST", "/2013-04-01/tags/{ResourceType}", "ListTagsForResources"),
+    ("GET", "/2013-04-01/tags/{ResourceType}/{ResourceId}", "ListTagsForResource"),
+    ("POST", "/2013-04-01/tags/{ResourceType}/{ResourceId}", "ChangeTagsForResource"),
+    ("POST", "/2013-04-01/queryloggingconfig", "CreateQueryLoggingConfig"),
+    ("GET", "/2013-04-01/queryloggingconfig", "ListQueryLoggingConfigs"),
+    ("GET", "/2013-04-01/queryloggingconfig/{Id}", "GetQueryLoggingConfig"),
+    ("DELETE", "/2013-04-01/queryloggingconfig/{Id}", "DeleteQueryLoggingConfig"),
+]
+
+
+def _route(template):
+    names = re.findall(r"{(\w+)}", template)
+    pattern = re.sub(r"{\w+}", "([^/]+)", template)
+    # A trailing slash is optional (boto3 sends `rrset/`, the Rust SDK `rrset`).
+    return re.compile(f"^{pattern}/?$"), names
+
+
+ROUTES = {"route53": [(method, *_route(t), op) for method, t, op in ROUTE53_ROUTES]}
+
+
+def rest_xml_operation(service, method, path):
+    """(operation, path parameters) of a REST-XML request; ("Other", {}) when unknown."""
+    for m, pattern, names, op in ROUTES.get(service, []):
+        if m != method:
+            continue
+        found = pattern.match(path)
+        if found:
+            return op, {n: unquote(v) for n, v in zip(names, found.groups())}
+    return "Other", {}
+
+
+def _local(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml_value(el):
+    """An element as Python: text for a leaf, a list for a list wrapper, else a dict.
+    A wrapper is a list when all its children share one name C and it has more than
+    one of them, or its own name ends in C + "s" (Changes/Change,
+    ResourceRecords/ResourceRecord, AddTags/Tag, RemoveTagKeys/Key, VPCs/VPC): the
+    REST-XML services' convention for lists."""
+    children = list(el)
+    if not children:
+        return (el.text or "").strip()
+    names = {_local(c.tag) for c in children}
+    if len(names) == 1:
+        child = names.pop()
+        if len(children) > 1 or _local(el.tag).endswith(child + "s"):
+            return [_xml_value(c) for c in children]
+    out = {}
+    for c in children:
+        out[_local(c.tag)] = _xml_value(c)
+    return out
+
+
+def xml_params(body):
+    """The request document's members (its root element unwrapped), or {}."""
+    if not body:
+        return {}
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return {}
+    value = _xml_value(root)
+    return value if isinstance(value, dict) else {}
+
+
 def parse(environ, body, account_of):
     """Builds the Call for a request, or None for what is not an AWS API call."""
     service, region, key = credential_scope(environ)
@@ -129,6 +232,14 @@ def parse(environ, body, account_of):
         except ValueError:
             params = {}
         return Call(service, rest_operation(method, path), region, account, params, path, method, "rest")
+    if service in REST_XML:
+        op, path_params = rest_xml_operation(service, method, path)
+        params = {}
+        for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items():
+            params[k] = v[0]
+        params.update(xml_params(body))
+        params.update(path_params)
+        return Call(service, op, region, account, params, path, method, "rest-xml")
     text = body.decode("utf-8", "replace") if body else ""
     qs = environ.get("QUERY_STRING", "")
     flat = {}
@@ -159,6 +270,16 @@ def error_response(call, refusal):
         body = (
             f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{_xml_escape(msg)}</Message>"
             f"</Error><RequestId>{rid}</RequestId></ErrorResponse>"
+        )
+    elif call.protocol == "rest-xml":
+        # Route 53's errors (the status is the API reference's: 400 unless it says otherwise).
+        ctype = "text/xml"
+        kind = "Receiver" if refusal.status >= 500 else "Sender"
+        ns = REST_XML.get(call.service, "")
+        xmlns = f' xmlns="{ns}"' if ns else ""
+        body = (
+            f"<?xml version=\"1.0\"?>\n<ErrorResponse{xmlns}><Error><Type>{kind}</Type><Code>{code}</Code>"
+            f"<Message>{_xml_escape(msg)}</Message></Error><RequestId>{rid}</RequestId></ErrorResponse>"
         )
     elif call.protocol == "json":
         ctype = "application/x-amz-json-1.1"

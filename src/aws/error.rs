@@ -53,6 +53,8 @@ impl AwsError {
         let c = self.code.as_str();
         c.contains("NotFound")
             || c == "NoSuchEntity"
+            || c == "NoSuchHostedZone"
+            || c == "NoSuchChange"
             || c == "ClusterNotFoundException"
             || c == "ResourceNotFoundException"
     }
@@ -125,10 +127,42 @@ pub fn timing_hint(message: &str) -> Option<String> {
     None
 }
 
+/// Hints for Route 53's refusals (the NLB's name).
+fn dns_hint(code: &str) -> Option<String> {
+    Some(
+        match code {
+            "HostedZoneNotEmpty" => {
+                "the hosted zone still holds records that are not gatewalk's \
+             (someone added them to the zone gatewalk made). Delete them, or keep the zone; \
+             `aws route53 list-resource-record-sets --hosted-zone-id ZONE` lists them."
+            }
+            "InvalidChangeBatch" => {
+                "Route 53 refused the record change: the message says why (an \
+             alias target that is not there, a record that already exists or differs). \
+             `gatewalk validate` shows what the zone holds now."
+            }
+            "ConflictingDomainExists" => {
+                "the VPC is already associated with another private hosted \
+             zone for this domain; Route 53 allows one. Use that zone (--set \
+             load-balancer.hosted_zone=ZONE) or disassociate it from the VPC."
+            }
+            "LastVPCAssociation" => {
+                "a private hosted zone must stay associated with at least one \
+             VPC; gatewalk leaves this association for the zone's owner to remove."
+            }
+            _ => return None,
+        }
+        .into(),
+    )
+}
+
 /// Hint text for an error code. Kept as a plain function so it can be tested
 /// without building SDK errors.
 pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
     let action = iam_action(service, operation);
+    if let Some(h) = dns_hint(code) {
+        return h;
+    }
     match code {
         "AccessDenied"
         | "AccessDeniedException"

@@ -13,6 +13,7 @@ pub mod find;
 pub mod iam;
 pub mod kind;
 pub mod logs;
+pub mod route53;
 pub mod tags;
 pub mod traffic;
 pub mod wait;
@@ -77,6 +78,8 @@ pub struct AwsContext {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// ECR: the pull-through cache rule and its repository (egress through endpoints).
     pub ecr: aws_sdk_ecr::Client,
+    /// Route 53: the NLB's name (a private hosted zone, an alias record).
+    pub route53: aws_sdk_route53::Client,
     /// The region every client talks to.
     pub region: String,
     /// The endpoint override, when pointed at an emulator or a proxy.
@@ -282,6 +285,7 @@ impl AwsContext {
             sts: client!(aws_sdk_sts),
             logs: client!(aws_sdk_cloudwatchlogs),
             ecr: client!(aws_sdk_ecr),
+            route53: client!(aws_sdk_route53),
             region,
             endpoint_url,
             profile: match opts.static_credentials {

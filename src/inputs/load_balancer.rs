@@ -1,4 +1,6 @@
-//! Inputs of step 4: the internal NLB's name and its placeholder target group's.
+//! Inputs of step 4: the internal NLB's name, its placeholder target group's,
+//! and an optional DNS name for it (a Route 53 alias record) with the hosted
+//! zone that holds it.
 
 use super::names::{check_elb_name, derive};
 use super::{Errs, Field, Inputs, StepInputs};
@@ -13,6 +15,11 @@ pub struct LoadBalancerInputs {
     pub nlb_name: String,
     /// Placeholder target group name.
     pub placeholder_target_group_name: String,
+    /// A DNS name for the NLB (`api.example.com`), or empty for none.
+    pub dns_name: String,
+    /// The hosted zone that holds the name: an existing zone's id, or empty
+    /// for a private hosted zone gatewalk creates for the name's domain.
+    pub hosted_zone: String,
 }
 
 impl StepInputs for LoadBalancerInputs {
@@ -26,6 +33,14 @@ impl StepInputs for LoadBalancerInputs {
             name: "placeholder_target_group_name",
             meaning: "the throwaway target group the console makes you create with the NLB (1–32 characters)",
         },
+        Field {
+            name: "dns_name",
+            meaning: "optional: a name for the NLB such as api.example.com (a Route 53 alias record); empty for none",
+        },
+        Field {
+            name: "hosted_zone",
+            meaning: "with dns_name: the id of your hosted zone for it (Z…), or empty for a private zone gatewalk makes for the name's domain (~$0.50 a month)",
+        },
     ];
 
     fn defaults(session: &str) -> Self {
@@ -36,6 +51,8 @@ impl StepInputs for LoadBalancerInputs {
         Self {
             nlb_name,
             placeholder_target_group_name: derive(session, "placeholder", 32),
+            dns_name: String::new(),
+            hosted_zone: String::new(),
         }
     }
 
@@ -45,5 +62,159 @@ impl StepInputs for LoadBalancerInputs {
             "placeholder_target_group_name",
             check_elb_name(&self.placeholder_target_group_name, false),
         );
+        e.check("dns_name", check_dns_name(&self.dns_name));
+        e.check(
+            "hosted_zone",
+            check_hosted_zone(&self.hosted_zone, &self.dns_name),
+        );
+    }
+}
+
+impl LoadBalancerInputs {
+    /// The hosted zone id given, without the `/hostedzone/` some tools print.
+    pub fn zone_id(&self) -> Option<&str> {
+        let z = self.hosted_zone.trim();
+        (!z.is_empty()).then(|| z.strip_prefix("/hostedzone/").unwrap_or(z))
+    }
+
+    /// The DNS name, when one is chosen.
+    pub fn dns(&self) -> Option<&str> {
+        (!self.dns_name.is_empty()).then_some(self.dns_name.as_str())
+    }
+}
+
+/// The longest name Route 53 takes, without the final dot.
+const MAX_NAME: usize = 253;
+
+/// A name for an alias record: empty (none), or lowercase labels of letters,
+/// digits and hyphens (1–63 characters, no hyphen at either end), at least
+/// two of them, 253 characters at most. Wildcards and a final dot are not
+/// taken: the record is one exact name.
+pub fn check_dns_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Ok(());
+    }
+    if name.len() > MAX_NAME {
+        return Err(format!(
+            "`{name}` is {} characters; a DNS name has at most {MAX_NAME}",
+            name.len()
+        ));
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return Err(format!(
+            "`{name}` is a single label; give a full name such as api.example.com"
+        ));
+    }
+    for l in &labels {
+        if l.is_empty() {
+            return Err(format!(
+                "`{name}` has an empty label (two dots, or a dot at either end); write it as api.example.com"
+            ));
+        }
+        if l.len() > 63 {
+            return Err(format!(
+                "`{l}` is {} characters; a DNS label has at most 63",
+                l.len()
+            ));
+        }
+        if let Some(c) = l
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            return Err(format!(
+                "`{name}` contains `{c}`; use lowercase letters, digits, hyphens and dots"
+            ));
+        }
+        if l.starts_with('-') || l.ends_with('-') {
+            return Err(format!("the label `{l}` cannot start or end with a hyphen"));
+        }
+    }
+    if labels
+        .last()
+        .is_some_and(|t| t.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(format!(
+            "`{name}` ends in a number; that is an address, not a name"
+        ));
+    }
+    Ok(())
+}
+
+/// The domain of the private hosted zone gatewalk makes for `name`: the name
+/// without its first label (`example.com` for `api.example.com`).
+pub fn zone_domain(name: &str) -> Option<&str> {
+    name.split_once('.')
+        .map(|(_, d)| d)
+        .filter(|d| d.contains('.'))
+}
+
+/// A hosted zone id as Route 53 writes it (`Z0123456789ABC`, 1–32 uppercase
+/// letters and digits), accepted only with a DNS name; without one, the
+/// private zone gatewalk makes needs a name of at least three labels.
+pub fn check_hosted_zone(zone: &str, name: &str) -> Result<(), String> {
+    if zone.is_empty() {
+        if !name.is_empty() && zone_domain(name).is_none() {
+            return Err(format!(
+                "gatewalk would make a private zone for the domain of `{name}`, which has none below the top level; give a name such as api.{name}, or your zone's id with --set load-balancer.hosted_zone=Z…"
+            ));
+        }
+        return Ok(());
+    }
+    let id = zone.strip_prefix("/hostedzone/").unwrap_or(zone);
+    if id.is_empty()
+        || id.len() > 32
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return Err(format!(
+            "`{zone}` is not a hosted zone id (such as Z0123456789ABCDEFGHIJ); `aws route53 list-hosted-zones` shows yours"
+        ));
+    }
+    if name.is_empty() {
+        return Err(
+            "a hosted zone without a name to put in it; also set load-balancer.dns_name (such as api.example.com), or leave hosted_zone empty"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_dns_rules() {
+        assert!(check_dns_name("").is_ok());
+        assert!(check_dns_name("api.example.com").is_ok());
+        assert!(check_dns_name("a-1.b.example.co.uk").is_ok());
+        for bad in [
+            "api",
+            "API.example.com",
+            "api..example.com",
+            "api.example.com.",
+            "-api.example.com",
+            "*.example.com",
+            "api.example.123",
+            "a_b.example.com",
+        ] {
+            assert!(check_dns_name(bad).is_err(), "{bad} accepted");
+        }
+        assert!(check_dns_name(&format!("{}.example.com", "a".repeat(64))).is_err());
+    }
+
+    #[test]
+    fn zone_ids_and_domains() {
+        assert_eq!(zone_domain("api.example.com"), Some("example.com"));
+        assert_eq!(zone_domain("example.com"), None);
+        assert!(check_hosted_zone("", "").is_ok());
+        assert!(check_hosted_zone("", "api.example.com").is_ok());
+        assert!(check_hosted_zone("", "example.com").is_err());
+        assert!(check_hosted_zone("Z0123ABC", "example.com").is_ok());
+        assert!(check_hosted_zone("Z0123ABC", "").is_err());
+        assert!(check_hosted_zone("z0123", "api.example.com").is_err());
+        assert!(check_hosted_zone("/hostedzone/Z1", "api.example.com").is_ok());
     }
 }

@@ -44,6 +44,12 @@ pub enum OutputKey {
     LoadBalancerDns,
     /// The placeholder target group's ARN.
     Placeholder,
+    /// The private hosted zone gatewalk made for the NLB's name.
+    HostedZone,
+    /// The hosted zone (yours) gatewalk associated with the VPC.
+    ZoneAssociation,
+    /// The NLB's alias record, as `<zone id>/<name>`.
+    DnsRecord,
     /// The Elastic IP's allocation id.
     ElasticIp,
     /// The NAT gateway id.
@@ -92,7 +98,7 @@ pub enum OutputKey {
 
 impl OutputKey {
     /// Every key, in walkthrough order.
-    pub const ALL: [OutputKey; 40] = [
+    pub const ALL: [OutputKey; 43] = [
         OutputKey::ExecutionRole,
         OutputKey::ExecutionRoleCreated,
         OutputKey::LogGroup,
@@ -111,6 +117,9 @@ impl OutputKey {
         OutputKey::LoadBalancer,
         OutputKey::LoadBalancerDns,
         OutputKey::Placeholder,
+        OutputKey::HostedZone,
+        OutputKey::ZoneAssociation,
+        OutputKey::DnsRecord,
         OutputKey::ElasticIp,
         OutputKey::NatGateway,
         OutputKey::NatToken,
@@ -156,6 +165,9 @@ impl OutputKey {
             OutputKey::LoadBalancer => StepId::LoadBalancer,
             OutputKey::LoadBalancerDns => StepId::LoadBalancer,
             OutputKey::Placeholder => StepId::LoadBalancer,
+            OutputKey::HostedZone => StepId::LoadBalancer,
+            OutputKey::ZoneAssociation => StepId::LoadBalancer,
+            OutputKey::DnsRecord => StepId::LoadBalancer,
             OutputKey::ElasticIp => StepId::NatGateway,
             OutputKey::NatGateway => StepId::NatGateway,
             OutputKey::NatToken => StepId::NatGateway,
@@ -202,6 +214,9 @@ impl OutputKey {
             OutputKey::LoadBalancer => "load_balancer_arn",
             OutputKey::LoadBalancerDns => "load_balancer_dns",
             OutputKey::Placeholder => "placeholder_target_group_arn",
+            OutputKey::HostedZone => "private_hosted_zone_id",
+            OutputKey::ZoneAssociation => "associated_hosted_zone_id",
+            OutputKey::DnsRecord => "alias_record",
             OutputKey::ElasticIp => "eip_allocation_id",
             OutputKey::NatGateway => "nat_gateway_id",
             OutputKey::NatToken => "nat_client_token",
@@ -239,6 +254,7 @@ impl OutputKey {
                 | OutputKey::RetiredSubnetB
                 | OutputKey::LoadBalancerDns
                 | OutputKey::NatToken
+                | OutputKey::ZoneAssociation
                 | OutputKey::RetiredPlaceholder
                 | OutputKey::Stage
                 | OutputKey::Deployment
@@ -268,6 +284,9 @@ impl OutputKey {
             OutputKey::LoadBalancer => "network load balancer",
             OutputKey::LoadBalancerDns => "load balancer DNS name",
             OutputKey::Placeholder => "placeholder target group",
+            OutputKey::HostedZone => "private hosted zone",
+            OutputKey::ZoneAssociation => "hosted zone associated with the VPC",
+            OutputKey::DnsRecord => "alias record",
             OutputKey::ElasticIp => "Elastic IP",
             OutputKey::NatGateway => "NAT gateway",
             OutputKey::NatToken => "NAT client token",

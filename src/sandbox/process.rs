@@ -29,6 +29,11 @@ const LAYER_FILES: &[(&str, &str)] = &[
     ("rules_iam.py", include_str!("../../strict/rules_iam.py")),
     ("rules_ecr.py", include_str!("../../strict/rules_ecr.py")),
     ("rules_data.py", include_str!("../../strict/rules_data.py")),
+    (
+        "rules_route53.py",
+        include_str!("../../strict/rules_route53.py"),
+    ),
+    ("resolver.py", include_str!("../../strict/resolver.py")),
     ("tasks.py", include_str!("../../strict/tasks.py")),
     ("deploys.py", include_str!("../../strict/deploys.py")),
     ("health.py", include_str!("../../strict/health.py")),

@@ -20,6 +20,8 @@ pub const NLB_PER_HOUR: f64 = 0.0225;
 pub const FARGATE_VCPU_HOUR: f64 = 0.040;
 /// Fargate, per GB-hour of memory.
 pub const FARGATE_GB_HOUR: f64 = 0.0044;
+/// Route 53 hosted zone, per month (the first 25 of an account).
+pub const HOSTED_ZONE_MONTH: f64 = 0.50;
 /// Hours in an average month.
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
@@ -79,6 +81,13 @@ pub fn hourly(inputs: &Inputs, s: &Session) -> Vec<CostLine> {
             what: "Network Load Balancer".into(),
             per_hour: NLB_PER_HOUR,
             plus: "load balancer capacity units",
+        });
+    }
+    if s.output(OutputKey::HostedZone).is_some() {
+        out.push(CostLine {
+            what: "Route 53 private hosted zone (the NLB's name)".into(),
+            per_hour: HOSTED_ZONE_MONTH / HOURS_PER_MONTH,
+            plus: "queries of an alias to the NLB are free",
         });
     }
     if s.output(SERVICE).is_some() {

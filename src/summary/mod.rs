@@ -23,8 +23,15 @@ pub fn summary(inputs: &Inputs, s: &Session) -> Vec<String> {
         crate::inputs::nat_gateway::task_image(inputs, account, &s.region),
         s.output(keys::PRIVATE_SUBNET_KEY).unwrap_or("-"),
     ));
+    let named = match (
+        inputs.load_balancer.dns(),
+        s.output(crate::model::OutputKey::DnsRecord),
+    ) {
+        (Some(n), Some(_)) => format!(" (named {n})"),
+        _ => String::new(),
+    };
     out.push(format!(
-        "  internal NLB {} listening on {}",
+        "  internal NLB {}{named} listening on {}",
         s.output(crate::model::OutputKey::LoadBalancerDns)
             .unwrap_or("-"),
         td.container_port

@@ -38,8 +38,10 @@ const IMPLIED: &[(&str, &str)] = &[
 fn called() -> BTreeSet<String> {
     // Every `"service", "Operation"` pair: `.ctx(…)`, `required(…)`, and the
     // macros that pass them on (a paginated read, a describe by id).
-    let re = Regex::new(r#""(ec2|ecs|elbv2|iam|apigateway|sts|logs|ecr)",\s*"([A-Z][A-Za-z]+)""#)
-        .unwrap();
+    let re = Regex::new(
+        r#""(ec2|ecs|elbv2|iam|apigateway|sts|logs|ecr|route53)",\s*"([A-Z][A-Za-z]+)""#,
+    )
+    .unwrap();
     let mut out = BTreeSet::new();
     let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
     while let Some(dir) = stack.pop() {

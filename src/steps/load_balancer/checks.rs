@@ -194,6 +194,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
             APPLY,
         )),
     }
+    super::dns::validate(cx, s, &lb, &mut c).await?;
     Ok(c)
 }
 
@@ -250,5 +251,6 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
     if let Some(arn) = out(PLACEHOLDER) {
         v.push(super::tg_resource(cx, arn, "Placeholder target group").await?);
     }
+    super::dns::inspect(cx, s, &mut v).await?;
     Ok(v)
 }

@@ -3,6 +3,7 @@
 //! is created (step 7 replaces it with the service's own).
 
 mod checks;
+mod dns;
 
 use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::Inputs;
@@ -36,6 +37,12 @@ pub mod keys {
     pub const NLB_DNS: OutputKey = OutputKey::LoadBalancerDns;
     /// Placeholder target group ARN.
     pub const PLACEHOLDER: OutputKey = OutputKey::Placeholder;
+    /// The private hosted zone gatewalk made for the NLB's name.
+    pub const ZONE: OutputKey = OutputKey::HostedZone;
+    /// Your hosted zone, when gatewalk associated the VPC with it.
+    pub const ZONE_ASSOCIATION: OutputKey = OutputKey::ZoneAssociation;
+    /// The alias record, `<zone id>/<name>`.
+    pub const DNS_RECORD: OutputKey = OutputKey::DnsRecord;
 }
 use crate::aws::elb::TargetGroups;
 use crate::aws::error::returned;
@@ -294,6 +301,7 @@ impl Step for LoadBalancer {
         if placeholder_retired(s) {
             v.remove(0);
         }
+        v.extend(dns::plan(inputs, s));
         v
     }
 
@@ -344,7 +352,12 @@ impl Step for LoadBalancer {
         let nlb_arn = got.id;
         let dns = wait_active(cx, &nlb_arn).await?;
         h.record(NLB_DNS, &dns)?;
-        Ok(())
+        let Some(lb) = describe_nlb(aws, &nlb_arn).await? else {
+            return Err(Error::Conflict(format!(
+                "load balancer {nlb_arn} disappeared right after it became active.\n  hint: run apply again"
+            )));
+        };
+        dns::ensure(cx, h, &vpc_id, &lb).await
     }
 
     async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
@@ -357,6 +370,8 @@ impl Step for LoadBalancer {
 
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let i = &cx.inputs.load_balancer;
+        // The name first: an alias to a deleted load balancer would dangle.
+        dns::remove(cx, h).await?;
         // The recorded load balancer, else the one of the chosen name.
         let at = if owned::NLB.recorded(h.session()).is_some() {
             At::ANY

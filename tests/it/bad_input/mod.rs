@@ -28,6 +28,7 @@ fn cases() -> Vec<Case> {
     v.extend(typed::regions());
     v.extend(typed::endpoints());
     v.extend(typed::sets());
+    v.extend(typed::dns_names());
     v.extend(files::toml_files());
     v.extend(files::session_files());
     v.extend(files::locks_and_homes());

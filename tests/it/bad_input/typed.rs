@@ -150,6 +150,27 @@ pub fn endpoints() -> Vec<Case> {
     out
 }
 
+/// The NLB's DNS name and its zone: refused before any call.
+pub fn dns_names() -> Vec<Case> {
+    [
+        ("load-balancer.dns_name=API.example.com", "lowercase"),
+        ("load-balancer.dns_name=api", "single label"),
+        ("load-balancer.dns_name=*.example.com", "contains `*`"),
+        (
+            "load-balancer.dns_name=example.com",
+            "none below the top level",
+        ),
+        ("load-balancer.hosted_zone=Z123", "without a name"),
+        (
+            "load-balancer.hosted_zone=not-a-zone",
+            "not a hosted zone id",
+        ),
+    ]
+    .into_iter()
+    .map(|(set, w)| case(format!("--set {set}"), 2, &[w], &["apply", "--set", set]))
+    .collect()
+}
+
 pub fn sets() -> Vec<Case> {
     let big = format!("task-definition.image={}", "n".repeat(100_000));
     let ctl = "task-definition.image=nginx\u{1}\u{1b}[2J".to_string();

@@ -22,6 +22,7 @@ pub struct Raw {
     pub apigw: aws_sdk_apigateway::Client,
     pub iam: aws_sdk_iam::Client,
     pub ecr: aws_sdk_ecr::Client,
+    pub route53: aws_sdk_route53::Client,
 }
 
 impl Raw {
@@ -42,6 +43,8 @@ impl Raw {
             apigw: aws_sdk_apigateway::Client::new(&conf),
             iam: aws_sdk_iam::Client::new(&conf),
             ecr: aws_sdk_ecr::Client::new(&conf),
+            // Route 53 is global; it signs for us-east-1, the region set above.
+            route53: aws_sdk_route53::Client::new(&conf),
         }
     }
 }
