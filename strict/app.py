@@ -51,6 +51,8 @@ class Layer:
         self.ptc_rules = {}  # (account, region) -> {prefix: rule}: ECR pull-through cache rules (moto has none)
         self.dns_changes = {}  # (account, change id) -> Route 53 change: PENDING until it has propagated
         self.alias_bindings = {}  # (account, zone id, record key) -> the load balancer ARN an alias named when made
+        self.acm = {}  # certificate ARN -> what ACM knows of a requested certificate's validation (rules_acm)
+        self.acm_lingering = {}  # certificate ARN -> {load balancer ARN}: still in use a while after it let go
         self.counts = {}  # rule id -> refusals, for the control endpoint
         self.internal_errors = 0
 

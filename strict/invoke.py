@@ -15,6 +15,12 @@ execute-api host in the Host header. The answer follows API Gateway:
   needs a listener on that port and a target to pass the connection to
   (healthy ones first; when none is healthy an NLB fails open to all of them):
   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
+- an `https://` URI needs a TLS listener on its port whose certificate is
+  ISSUED, names the URI's host and comes from a certificate authority API
+  Gateway trusts (an imported one only with tlsConfig.insecureSkipVerification),
+  rules_acm.tls_failure; the listener passes plain TCP on to the targets. An
+  `http://` URI to a TLS listener, or `https://` to a TCP one, fails:
+  https://docs.aws.amazon.com/apigateway/latest/api/API_TlsConfig.html
 - a connection that cannot be made (VPC link not AVAILABLE, no listener, no
   target, a security group that drops it, nothing listening): 500
   {"message":"Internal server error"} ("Execution failed due to configuration
@@ -35,6 +41,7 @@ import backends as B
 import container as C
 import health
 import net
+import rules_acm as acm
 import tasks as T
 
 HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?::\d+)?$")
@@ -66,6 +73,7 @@ def snapshot(layer, call, data):
                 "connectionType": getattr(i, "connection_type", None),
                 "connectionId": getattr(i, "connection_id", None),
                 "timeout": getattr(i, "timeout_in_millis", None),
+                "tlsConfig": getattr(i, "tls_config", None),
             }
         routes[r.get_path()] = methods
     layer.snapshots[(call.account, api_id, dep_id)] = routes
@@ -154,11 +162,24 @@ def _through_link(layer, where, backend, stage, integration, request):
         state = link.status if link else "missing"
         return _message(500, "Internal server error", f"VPC link {link_id or '(none)'} is {state}")
     uri = urlsplit((integration.get("uri") or "").replace("{proxy}", proxy or ""))
-    port = uri.port or (443 if uri.scheme == "https" else 80)
+    https = uri.scheme == "https"
+    port = uri.port or (443 if https else 80)
     lb = next((B.load_balancer(where, arn) for arn in link.target_arns or []), None)
     listener = next((x for x in (lb.listeners.values() if lb else []) if int(x.port) == port), None)
     if lb is None or lb.state != "active" or listener is None:
         return _message(500, "Internal server error", f"the VPC link's load balancer has no active listener on {port}")
+    # A TLS listener ends the TLS connection at the load balancer and passes
+    # plain TCP on to its targets (rules_acm.py).
+    tls_listener = str(listener.protocol).upper() == "TLS"
+    if tls_listener and not https:
+        return _message(500, "Internal server error", f"Execution failed due to configuration error: the listener "
+                        f"on {port} is TLS and the integration URI is http://: the load balancer waits for a TLS "
+                        "handshake and closes the connection")
+    if tls_listener:
+        skip = str((integration.get("tlsConfig") or {}).get("insecureSkipVerification")).lower() == "true"
+        failure = acm.tls_failure(where, listener, uri.hostname, skip)
+        if failure:
+            return _message(500, "Internal server error", failure)
     life, target_port = _pick_target(layer, where, lb, listener, port)
     if life is None:
         return _message(500, "Internal server error", "no running target in a zone the load balancer has")
@@ -170,6 +191,10 @@ def _through_link(layer, where, backend, stage, integration, request):
                         "from the load balancer")
     if target_port not in C.listens_on(image, ports):
         return _message(500, "Internal server error", f"the container does not listen on {target_port}")
+    if https and not tls_listener:
+        return _message(500, "Internal server error", "Execution failed due to configuration error: Unrecognized "
+                        f"SSL message, plaintext connection? (the listener on {port} is {listener.protocol}: the TLS "
+                        "handshake goes through to the container, which answers in plain HTTP)")
     upstream = uri.path or "/"
     status, ctype, body = C.answer(image, method, upstream)
     client = (net.lb_addresses(where, lb) or ["10.0.0.1"])[0]

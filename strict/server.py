@@ -22,6 +22,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 from werkzeug.serving import run_simple  # noqa: E402
 
 import rules_accounts  # noqa: E402
+import rules_acm  # noqa: E402
 import rules_apigw  # noqa: E402
 import rules_data  # noqa: E402
 import rules_ec2  # noqa: E402
@@ -37,7 +38,7 @@ from classroom import Classroom  # noqa: E402
 def build(pace, classroom=None):
     layer = Layer(pace)
     for module in (rules_accounts, rules_ecs, rules_ec2, rules_ecr, rules_elb, rules_apigw, rules_iam,
-                   rules_data, rules_route53):
+                   rules_data, rules_route53, rules_acm):
         module.register(layer)
     return StrictApp(DomainDispatcherApplication(create_backend_app), layer, get_account_id_from, classroom)
 

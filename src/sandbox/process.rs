@@ -33,6 +33,7 @@ const LAYER_FILES: &[(&str, &str)] = &[
         "rules_route53.py",
         include_str!("../../strict/rules_route53.py"),
     ),
+    ("rules_acm.py", include_str!("../../strict/rules_acm.py")),
     ("resolver.py", include_str!("../../strict/resolver.py")),
     ("tasks.py", include_str!("../../strict/tasks.py")),
     ("deploys.py", include_str!("../../strict/deploys.py")),

@@ -36,6 +36,7 @@ mod strict_layer_dns;
 mod strict_layer_ecs;
 mod strict_layer_endpoints;
 mod strict_layer_network;
+mod strict_layer_tls;
 mod strict_regressions;
 mod tui_adopt;
 mod tui_flow;

@@ -23,6 +23,7 @@ pub struct Raw {
     pub iam: aws_sdk_iam::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub route53: aws_sdk_route53::Client,
+    pub acm: aws_sdk_acm::Client,
 }
 
 impl Raw {
@@ -45,6 +46,7 @@ impl Raw {
             ecr: aws_sdk_ecr::Client::new(&conf),
             // Route 53 is global; it signs for us-east-1, the region set above.
             route53: aws_sdk_route53::Client::new(&conf),
+            acm: aws_sdk_acm::Client::new(&conf),
         }
     }
 }
