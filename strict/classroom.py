@@ -45,6 +45,7 @@ UNKNOWN_KEY = {
     "query": ("InvalidClientTokenId", "The security token included in the request is invalid.", 403),
     "json": ("UnrecognizedClientException", "The security token included in the request is invalid.", 400),
     "rest": ("UnrecognizedClientException", "The security token included in the request is invalid.", 403),
+    "rest-xml": ("InvalidClientTokenId", "The security token included in the request is invalid.", 403),
 }
 # What AWS answers a signature that does not match the key's secret, by protocol.
 BAD_SIGNATURE = {
@@ -55,6 +56,8 @@ BAD_SIGNATURE = {
              "provided. Check your AWS Secret Access Key and signing method.", 400),
     "rest": ("InvalidSignatureException", "The request signature we calculated does not match the signature you "
              "provided. Check your AWS Secret Access Key and signing method.", 403),
+    "rest-xml": ("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you "
+                 "provided. Check your AWS Secret Access Key and signing method.", 403),
 }
 SIGNED = re.compile(r"SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})")
 

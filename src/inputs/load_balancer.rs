@@ -18,7 +18,7 @@ pub struct LoadBalancerInputs {
     /// A DNS name for the NLB (`api.example.com`), or empty for none.
     pub dns_name: String,
     /// The hosted zone that holds the name: an existing zone's id, or empty
-    /// for a private hosted zone gatewalk creates for the name's domain.
+    /// for a private hosted zone gatewalk creates for the name itself.
     pub hosted_zone: String,
 }
 
@@ -39,7 +39,7 @@ impl StepInputs for LoadBalancerInputs {
         },
         Field {
             name: "hosted_zone",
-            meaning: "with dns_name: the id of your hosted zone for it (Z…), or empty for a private zone gatewalk makes for the name's domain (~$0.50 a month)",
+            meaning: "with dns_name: the id of your hosted zone for it (Z…), or empty for a private zone gatewalk makes for the name ($0.50 a month once kept over 12 hours)",
         },
     ];
 
@@ -141,24 +141,10 @@ pub fn check_dns_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The domain of the private hosted zone gatewalk makes for `name`: the name
-/// without its first label (`example.com` for `api.example.com`).
-pub fn zone_domain(name: &str) -> Option<&str> {
-    name.split_once('.')
-        .map(|(_, d)| d)
-        .filter(|d| d.contains('.'))
-}
-
 /// A hosted zone id as Route 53 writes it (`Z0123456789ABC`, 1–32 uppercase
-/// letters and digits), accepted only with a DNS name; without one, the
-/// private zone gatewalk makes needs a name of at least three labels.
+/// letters and digits), accepted only with a DNS name.
 pub fn check_hosted_zone(zone: &str, name: &str) -> Result<(), String> {
     if zone.is_empty() {
-        if !name.is_empty() && zone_domain(name).is_none() {
-            return Err(format!(
-                "gatewalk would make a private zone for the domain of `{name}`, which has none below the top level; give a name such as api.{name}, or your zone's id with --set load-balancer.hosted_zone=Z…"
-            ));
-        }
         return Ok(());
     }
     let id = zone.strip_prefix("/hostedzone/").unwrap_or(zone);
@@ -207,11 +193,9 @@ mod tests {
 
     #[test]
     fn zone_ids_and_domains() {
-        assert_eq!(zone_domain("api.example.com"), Some("example.com"));
-        assert_eq!(zone_domain("example.com"), None);
         assert!(check_hosted_zone("", "").is_ok());
         assert!(check_hosted_zone("", "api.example.com").is_ok());
-        assert!(check_hosted_zone("", "example.com").is_err());
+        assert!(check_hosted_zone("", "example.com").is_ok());
         assert!(check_hosted_zone("Z0123ABC", "example.com").is_ok());
         assert!(check_hosted_zone("Z0123ABC", "").is_err());
         assert!(check_hosted_zone("z0123", "api.example.com").is_err());

@@ -20,8 +20,6 @@ pub const NLB_PER_HOUR: f64 = 0.0225;
 pub const FARGATE_VCPU_HOUR: f64 = 0.040;
 /// Fargate, per GB-hour of memory.
 pub const FARGATE_GB_HOUR: f64 = 0.0044;
-/// Route 53 hosted zone, per month (the first 25 of an account).
-pub const HOSTED_ZONE_MONTH: f64 = 0.50;
 /// Hours in an average month.
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
@@ -84,10 +82,12 @@ pub fn hourly(inputs: &Inputs, s: &Session) -> Vec<CostLine> {
         });
     }
     if s.output(OutputKey::HostedZone).is_some() {
+        // Charged per month, not by the hour: nothing if the zone is
+        // deleted within 12 hours of its creation, the whole month after.
         out.push(CostLine {
             what: "Route 53 private hosted zone (the NLB's name)".into(),
-            per_hour: HOSTED_ZONE_MONTH / HOURS_PER_MONTH,
-            plus: "queries of an alias to the NLB are free",
+            per_hour: 0.0,
+            plus: "$0.50 a month once kept 12 hours; alias queries are free",
         });
     }
     if s.output(SERVICE).is_some() {

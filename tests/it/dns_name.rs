@@ -166,7 +166,7 @@ async fn a_private_zone_names_the_nlb_each_break_fails_its_check_and_teardown_le
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(z.name().trim_end_matches('.'), "example.com");
+    assert_eq!(z.name().trim_end_matches('.'), "api.example.com");
     assert_eq!(
         vpcs[0].vpc_id(),
         output(&w, OutputKey::Vpc).as_deref(),
@@ -201,11 +201,20 @@ async fn a_private_zone_names_the_nlb_each_break_fails_its_check_and_teardown_le
     ok(&apply(&w, &[NAME], &[]));
     green(&w);
 
-    // A new name: the old record goes, the zone stays (same domain).
+    // A new name: a zone for it; the old name's zone goes with its record.
     ok(&apply(&w, &["dns_name=www.example.com"], &[]));
     green(&w);
-    assert!(sets(&w, &zone, "api.example.com").await.is_empty());
-    assert_eq!(sets(&w, &zone, "www.example.com").await.len(), 2, "A + TXT");
+    let www = output(&w, OutputKey::HostedZone).unwrap();
+    assert_ne!(www, zone);
+    assert!(
+        gatewalk::aws::route53::get_zone(&w.aws, &zone)
+            .await
+            .unwrap()
+            .is_none(),
+        "the zone of the earlier name is gone"
+    );
+    assert_eq!(sets(&w, &www, "www.example.com").await.len(), 2, "A + TXT");
+    let zone = www;
 
     ok(&run(&w, &["teardown", "--yes"]));
     assert!(kinds(&w).await.is_empty(), "{:?}", kinds(&w).await);

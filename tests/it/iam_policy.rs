@@ -30,6 +30,14 @@ const IMPLIED: &[(&str, &str)] = &[
         "tags on CreateLogGroup: accounts still checking the older action need it",
     ),
     (
+        "ec2:DescribeRegions",
+        "CreateHostedZone for a private zone checks the VPC's region with it",
+    ),
+    (
+        "ec2:DescribeVpcs",
+        "CreateHostedZone for a private zone and AssociateVPCWithHostedZone check the VPC with it",
+    ),
+    (
         "iam:PassRole",
         "RegisterTaskDefinition with an execution role passes the role to ECS",
     ),

@@ -6,6 +6,7 @@
 use super::keys::{DNS_RECORD, ZONE, ZONE_ASSOCIATION};
 use crate::aws::elb::nlb_by_dns;
 use crate::aws::kind::At;
+use crate::aws::kind::Kind;
 use crate::aws::route53::{
     self, AliasRecords, HostedZones, RecordAt, alias_target_name, bare_id, get_zone, is_private,
     plain, record_at, wait_insync, write_alias,
@@ -13,7 +14,6 @@ use crate::aws::route53::{
 use crate::aws::tags::{Owner, SESSION_KEY};
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-use crate::inputs::load_balancer::zone_domain;
 use crate::model::{Change, ChangeAction, Fix, StepId};
 use crate::session::{Session, SessionHandle};
 use crate::steps::resource::{Foreign, Origin, Owned, consent_to_change};
@@ -60,9 +60,11 @@ fn aliases(at: &RecordAt, lb: &Nlb) -> bool {
     })
 }
 
-/// Apply: the zone (made, or yours checked and associated with the VPC),
-/// then the alias record, brought to point at `lb`; a record left under an
-/// earlier name goes. Without a name, whatever an earlier name left goes.
+/// Apply: first what an earlier setting left (a record under another name
+/// or zone, gatewalk's zone for another name, an association with another
+/// zone of yours) goes; then the zone (made, or yours checked and associated
+/// with the VPC) and the alias record, brought to point at `lb`. Without a
+/// name, whatever an earlier name left goes.
 pub(super) async fn ensure(
     cx: StepCx<'_>,
     h: &mut SessionHandle,
@@ -71,35 +73,63 @@ pub(super) async fn ensure(
 ) -> Result<()> {
     let i = &cx.inputs.load_balancer;
     let Some(name) = i.dns() else {
-        return remove(cx, h).await;
+        // Route 53 is asked only when an earlier name left something.
+        let s = h.session();
+        let outputs = &s.step(StepId::LoadBalancer).outputs;
+        if [DNS_RECORD, ZONE, ZONE_ASSOCIATION].iter().any(|k| {
+            s.output(*k).is_some()
+                || outputs.contains_key(&format!("{}{k}", crate::session::INTENT_PREFIX))
+        }) {
+            return remove(cx, h).await;
+        }
+        return Ok(());
     };
-    let zone = match i.zone_id() {
-        Some(z) => your_zone(cx, h, z, name, vpc).await?,
-        None => own_zone(cx, h, name, vpc).await?,
-    };
-    let want = format!("{zone}/{}", plain(name));
-    if let Some(old) = h.session().output(DNS_RECORD).filter(|r| *r != want) {
-        let old = old.to_string();
+    let yours = i.zone_id();
+    let ours_now = h.session().output(ZONE).map(str::to_string);
+    let want_zone = yours.map(str::to_string).or(ours_now);
+    let want = want_zone.map(|z| RecordAt::empty(&z, name).id);
+    if h.session()
+        .output(DNS_RECORD)
+        .is_some_and(|r| Some(r) != want.as_deref())
+    {
         RECORD.delete_owned(cx, h, At::ANY).await?;
-        cx.progress
-            .info(format!("the record of the earlier name ({old}) is gone"));
     }
-    if i.zone_id().is_some() {
-        // A zone of ours from an earlier setting is no longer needed.
-        OWNED_ZONE.delete_owned(cx, h, At::ANY).await?;
+    if let Some(old) = h.session().output(ZONE_ASSOCIATION).map(str::to_string)
+        && Some(old.as_str()) != yours
+    {
+        undo_association(cx, h, &old).await?;
     }
+    let zone = match yours {
+        Some(z) => {
+            // Checked (and agreed to) before anything of the earlier
+            // setting goes: a refusal leaves everything as it was.
+            let associate = your_zone(cx, h, z, name, vpc).await?;
+            retire_own_zones(cx, h, |other| bare_id(other.id()) == z).await?;
+            if associate {
+                h.record(ZONE_ASSOCIATION, z)?;
+                route53::associate(cx.aws, z, vpc).await?;
+            }
+            z.to_string()
+        }
+        None => {
+            retire_own_zones(cx, h, |other| plain(other.name()) == plain(name)).await?;
+            own_zone(cx, h, name, vpc).await?
+        }
+    };
     record(cx, h, &zone, name, lb).await
 }
 
-/// Your hosted zone: it must exist and hold the name; a private one is
-/// associated with the VPC (a change to your zone: asked first).
+/// Your hosted zone: it must exist and hold the name; whether a private one
+/// must be associated with the VPC (a change to your zone: asked here; the
+/// caller writes it down before making it, so teardown undoes it even after
+/// a crash).
 async fn your_zone(
     cx: StepCx<'_>,
     h: &mut SessionHandle,
     zone: &str,
     name: &str,
     vpc: &str,
-) -> Result<String> {
+) -> Result<bool> {
     let Some((z, vpcs)) = get_zone(cx.aws, zone).await? else {
         return Err(Error::Conflict(format!(
             "hosted zone {zone} does not exist in this account.\n  hint: `aws route53 list-hosted-zones` lists yours; \
@@ -122,25 +152,26 @@ async fn your_zone(
             zone,
             &format!("associate VPC {vpc} with it, so the name resolves there"),
         )?;
-        route53::associate(cx.aws, zone, vpc).await?;
-        h.record(ZONE_ASSOCIATION, zone)?;
+        return Ok(true);
     }
-    Ok(zone.to_string())
+    Ok(false)
 }
 
-/// The private zone gatewalk makes for the name's domain, associated with
-/// the VPC (again, if someone disassociated it).
+/// The private zone gatewalk makes for the name itself (the alias sits at
+/// its apex, so no other name of the domain is hidden inside the VPC),
+/// associated with the VPC (again, if someone disassociated it).
 async fn own_zone(cx: StepCx<'_>, h: &mut SessionHandle, name: &str, vpc: &str) -> Result<String> {
     let aws = cx.aws;
-    let domain = zone_domain(name).unwrap_or(name);
     let owner = Owner::of(h.session());
     let t = OWNED_ZONE.tags(&owner);
     let got = OWNED_ZONE
-        .ensure(cx, h, At::named(domain), || {
-            route53::create_private_zone(aws, &owner, &t, domain, vpc)
+        .ensure(cx, h, At::named(name), || {
+            route53::create_private_zone(aws, &owner, &t, name, vpc)
         })
         .await?;
     if got.origin != Origin::Created {
+        // Tags again: a zone made just before a crash may have none yet.
+        route53::tag_zone(aws, &got.id, &t).await?;
         let vpcs = get_zone(aws, &got.id)
             .await?
             .map(|(_, v)| v)
@@ -156,6 +187,7 @@ async fn own_zone(cx: StepCx<'_>, h: &mut SessionHandle, name: &str, vpc: &str) 
 
 /// The alias record: written with its TXT record when the name is free,
 /// pointed at this NLB again when it is this session's and points elsewhere.
+/// The wait for Route 53 comes after the record is written down.
 async fn record(
     cx: StepCx<'_>,
     h: &mut SessionHandle,
@@ -167,40 +199,93 @@ async fn record(
     let owner = Owner::of(h.session());
     let dns = lb.dns_name().unwrap_or_default();
     let target_zone = lb.canonical_hosted_zone_id().unwrap_or_default();
+    let pending = std::sync::Mutex::new(None);
     let got = RECORD
         .ensure(cx, h, At::named(name).inside(zone), || async {
-            let free = RecordAt {
-                zone: zone.to_string(),
-                name: plain(name),
-                sets: Vec::new(),
-                id: format!("{zone}/{}", plain(name)),
-            };
+            let free = RecordAt::empty(zone, name);
             let change =
                 write_alias(aws, &free, &owner, dns, target_zone, RecordAction::Create).await?;
-            wait_insync(aws, cx.progress, &change).await?;
+            if let Ok(mut p) = pending.lock() {
+                *p = Some(change);
+            }
             record_at(aws, zone, name).await
         })
         .await?;
+    let mut change = pending.into_inner().ok().flatten();
     if got.origin != Origin::Created
         && !aliases(&got.item, lb)
         && RECORD.may_change(cx, h, &got, "alias this load balancer")?
     {
-        let change = write_alias(
-            aws,
-            &got.item,
-            &owner,
-            dns,
-            target_zone,
-            RecordAction::Upsert,
-        )
-        .await?;
-        wait_insync(aws, cx.progress, &change).await?;
+        change = Some(
+            write_alias(
+                aws,
+                &got.item,
+                &owner,
+                dns,
+                target_zone,
+                RecordAction::Upsert,
+            )
+            .await?,
+        );
+    }
+    match change {
+        Some(c) => wait_insync(aws, cx.progress, &c).await,
+        None => Ok(()),
+    }
+}
+
+/// gatewalk's private zones that `keep` does not keep go, with what the
+/// session wrote in them (a zone holding records cannot be deleted).
+async fn retire_own_zones(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    keep: impl Fn(&aws_sdk_route53::types::HostedZone) -> bool,
+) -> Result<()> {
+    let owner = Owner::of(h.session());
+    for z in OWNED_ZONE.find(cx, &owner, None, At::ANY).await? {
+        if keep(&z) {
+            continue;
+        }
+        for at in route53::marked_in(cx.aws, z.id(), &owner).await? {
+            AliasRecords::delete(cx.aws, cx.progress, &at, "alias record").await?;
+            cx.progress.deleted("alias record", &at.id);
+            if h.session().output(DNS_RECORD) == Some(at.id.as_str()) {
+                h.forget(DNS_RECORD)?;
+            }
+        }
+        HostedZones::delete(cx.aws, cx.progress, &z, "private hosted zone").await?;
+        cx.progress.deleted("private hosted zone", bare_id(z.id()));
+        if h.session().output(ZONE) == Some(bare_id(z.id())) {
+            h.forget(ZONE)?;
+        }
     }
     Ok(())
 }
 
-/// Teardown (and apply without a name): the record, the zone gatewalk made,
-/// and the association with your zone that gatewalk added.
+/// Undoes the association gatewalk added to your private zone `zone`.
+async fn undo_association(cx: StepCx<'_>, h: &mut SessionHandle, zone: &str) -> Result<()> {
+    if let Some(vpc) = h
+        .session()
+        .output(crate::model::OutputKey::Vpc)
+        .map(str::to_string)
+    {
+        match route53::disassociate(cx.aws, zone, &vpc).await {
+            Ok(()) => cx.progress.info(format!(
+                "VPC {vpc} is no longer associated with your hosted zone {zone}"
+            )),
+            Err(Error::Aws(e)) if e.is_not_found() => {}
+            Err(Error::Aws(e)) if e.code == "LastVPCAssociation" => cx.progress.warn(format!(
+                "your hosted zone {zone} stays associated with {vpc}: it is the zone's last VPC, which Route 53 keeps"
+            )),
+            Err(e) => return Err(e),
+        }
+    }
+    h.forget(ZONE_ASSOCIATION)
+}
+
+/// Teardown (and apply once the name is cleared): the record, gatewalk's
+/// zones with what the session wrote in them, and the association with your
+/// zone that gatewalk added.
 pub(super) async fn remove(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let i = &cx.inputs.load_balancer;
     let zone = zone_of(cx.inputs, h.session()).map(str::to_string);
@@ -209,38 +294,10 @@ pub(super) async fn remove(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> 
         _ => At::ANY,
     };
     RECORD.delete_owned(cx, h, at).await?;
-    // What the session wrote in its own zones under names no longer known
-    // (a session known only from its tags): a zone with records cannot go.
-    let owner = Owner::of(h.session());
-    for z in OWNED_ZONE.find(cx, &owner, None, At::ANY).await? {
-        for at in route53::marked_in(cx.aws, z.id(), &owner).await? {
-            <AliasRecords as crate::aws::kind::Kind>::delete(
-                cx.aws,
-                cx.progress,
-                &at,
-                "alias record",
-            )
-            .await?;
-            cx.progress.deleted("alias record", &at.id);
-        }
-    }
-    OWNED_ZONE.delete_owned(cx, h, At::ANY).await?;
+    retire_own_zones(cx, h, |_| false).await?;
+    h.forget(ZONE)?;
     if let Some(z) = h.session().output(ZONE_ASSOCIATION).map(str::to_string) {
-        if let Some(vpc) = h
-            .session()
-            .output(crate::model::OutputKey::Vpc)
-            .map(str::to_string)
-        {
-            match route53::disassociate(cx.aws, &z, &vpc).await {
-                Ok(()) => cx.progress.info(format!("VPC {vpc} is no longer associated with your hosted zone {z}")),
-                Err(Error::Aws(e)) if e.is_not_found() || e.code == "VPCAssociationNotFound" => {}
-                Err(Error::Aws(e)) if e.code == "LastVPCAssociation" => cx.progress.warn(format!(
-                    "your hosted zone {z} stays associated with {vpc}: it is the zone's last VPC, which Route 53 keeps"
-                )),
-                Err(e) => return Err(e),
-            }
-        }
-        h.forget(ZONE_ASSOCIATION)?;
+        undo_association(cx, h, &z).await?;
     }
     Ok(())
 }
@@ -285,6 +342,14 @@ pub(super) async fn validate(
         ));
         return Ok(());
     };
+    let holds_fix: Fix = if ours {
+        APPLY
+    } else {
+        format!(
+            "name a hosted zone for {name}'s domain with --set load-balancer.hosted_zone=ZONE_ID"
+        )
+        .into()
+    };
     c.push(Check::expect(
         format!("hosted zone holds {name}"),
         within(name, z.name()),
@@ -293,9 +358,7 @@ pub(super) async fn validate(
             plain(z.name()),
             if is_private(&z) { "private" } else { "public" }
         ),
-        format!(
-            "name a hosted zone for {name}'s domain with --set load-balancer.hosted_zone=ZONE_ID"
-        ),
+        holds_fix,
     ));
     if is_private(&z) {
         let vpc = s.output(crate::model::OutputKey::Vpc).unwrap_or_default();
@@ -400,13 +463,57 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session, v: &mut Vec<Resource>) 
     Ok(())
 }
 
+/// Plan lines for what an earlier setting left and apply removes.
+fn removals(inputs: &Inputs, s: &Session) -> Vec<Change> {
+    let i = &inputs.load_balancer;
+    let mut v = Vec::new();
+    let want_zone = i.zone_id().or_else(|| s.output(ZONE));
+    let want = match (i.dns(), want_zone) {
+        (Some(n), Some(z)) => Some(RecordAt::empty(z, n).id),
+        _ => None,
+    };
+    if let Some(old) = s.output(DNS_RECORD).filter(|r| Some(*r) != want.as_deref()) {
+        let (zone, name) = old.split_once('/').unwrap_or((old, old));
+        v.push(Change {
+            action: ChangeAction::Delete,
+            resource: format!("alias record {name} and its TXT record (an earlier name)"),
+            cli: format!(
+                "aws route53 list-resource-record-sets --hosted-zone-id {zone} --query \"ResourceRecordSets[?Name=='{name}.']\" \
+                 # then change-resource-record-sets with DELETE of each, values as listed"
+            ),
+        });
+    }
+    if let Some(z) = s.output(ZONE)
+        && (i.dns().is_none() || i.zone_id().is_some())
+    {
+        v.push(Change {
+            action: ChangeAction::Delete,
+            resource: format!("private hosted zone {z} (no longer used)"),
+            cli: format!("aws route53 delete-hosted-zone --id {z}"),
+        });
+    }
+    if let Some(z) = s
+        .output(ZONE_ASSOCIATION)
+        .filter(|z| Some(*z) != i.zone_id())
+    {
+        v.push(Change {
+            action: ChangeAction::ChangeYours,
+            resource: format!("your hosted zone {z}: undo the association with the VPC gatewalk added"),
+            cli: format!(
+                "aws route53 disassociate-vpc-from-hosted-zone --hosted-zone-id {z} --vpc VPCRegion=\"$AWS_REGION\",VPCId=\"$VPC_ID\""
+            ),
+        });
+    }
+    v
+}
+
 /// Plan lines for the name.
 pub(super) fn plan(inputs: &Inputs, s: &Session) -> Vec<Change> {
     let i = &inputs.load_balancer;
+    let mut v = removals(inputs, s);
     let Some(name) = i.dns() else {
-        return Vec::new();
+        return v;
     };
-    let mut v = Vec::new();
     let zone_var = match i.zone_id() {
         Some(z) => {
             v.push(Change {
@@ -422,10 +529,13 @@ pub(super) fn plan(inputs: &Inputs, s: &Session) -> Vec<Change> {
             z.to_string()
         }
         None => {
-            let domain = zone_domain(name).unwrap_or(name);
+            let domain = name;
             v.push(OWNED_ZONE.change(
                 s,
-                format!("private hosted zone {domain}, associated with the VPC (~$0.50 a month)"),
+                format!(
+                    "private hosted zone {domain} (the name itself: nothing else of the domain is hidden), \
+                     associated with the VPC ($0.50 a month once kept over 12 hours)"
+                ),
                 format!(
                     "ZONE_ID=$(aws route53 create-hosted-zone --name {domain} --caller-reference \"gatewalk-$(date +%s)\" \
                      --hosted-zone-config PrivateZone=true --vpc VPCRegion=\"$AWS_REGION\",VPCId=\"$VPC_ID\" \

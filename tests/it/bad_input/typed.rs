@@ -156,10 +156,7 @@ pub fn dns_names() -> Vec<Case> {
         ("load-balancer.dns_name=API.example.com", "lowercase"),
         ("load-balancer.dns_name=api", "single label"),
         ("load-balancer.dns_name=*.example.com", "contains `*`"),
-        (
-            "load-balancer.dns_name=example.com",
-            "none below the top level",
-        ),
+        ("load-balancer.dns_name=api.example.123", "ends in a number"),
         ("load-balancer.hosted_zone=Z123", "without a name"),
         (
             "load-balancer.hosted_zone=not-a-zone",
