@@ -72,6 +72,7 @@ impl AwsError {
     pub fn is_dependency(&self) -> bool {
         self.code == "DependencyViolation"
             || self.code == "ResourceInUse"
+            || self.code == "ResourceInUseException"
             || self.code.ends_with(".InUse")
     }
 }
@@ -194,10 +195,12 @@ pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
              counts until it is INACTIVE, a few minutes after it was deleted). Wait, or delete \
              the services that are not gatewalk's, then run the same command again."
             .into(),
-        "DependencyViolation" | "ResourceInUse" => "another resource still uses this one. \
+        "DependencyViolation" | "ResourceInUse" | "ResourceInUseException" => {
+            "another resource still uses this one. \
              AWS releases network interfaces a few minutes after NAT gateways, load balancers \
              and tasks are deleted; run the command again shortly."
-            .into(),
+                .into()
+        }
         "NoCredentials" => "no AWS credentials were found. Configure a profile (`aws configure` \
              or `aws sso login`) or try everything locally with `gatewalk --sandbox`."
             .into(),

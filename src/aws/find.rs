@@ -8,7 +8,7 @@ pub use super::ec2::find::{
 };
 pub use super::elb::target_groups;
 pub use super::iam::roles;
-use super::{AwsContext, apigateway, ec2, ecr, ecs, elb, iam, logs, route53};
+use super::{AwsContext, acm, apigateway, ec2, ecr, ecs, elb, iam, logs, route53};
 use crate::error::Result;
 
 /// One live resource tagged with a session.
@@ -69,6 +69,7 @@ pub async fn inventory_of(aws: &AwsContext, which: Which<'_>) -> Result<Vec<Tagg
     out.extend(logs::inventory(aws, which).await?);
     out.extend(ecr::inventory(aws, which).await?);
     out.extend(route53::inventory(aws, which).await?);
+    out.extend(acm::inventory(aws, which).await?);
     out.sort();
     Ok(out)
 }

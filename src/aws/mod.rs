@@ -1,6 +1,7 @@
 //! AWS access: one context holding every SDK client, the caller's identity,
 //! tagging helpers, error translation, the call log and waiters.
 
+pub mod acm;
 pub mod apigateway;
 pub mod calls;
 pub mod credentials;
@@ -78,6 +79,8 @@ pub struct AwsContext {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// ECR: the pull-through cache rule and its repository (egress through endpoints).
     pub ecr: aws_sdk_ecr::Client,
+    /// ACM: the certificate of the NLB's TLS listener.
+    pub acm: aws_sdk_acm::Client,
     /// Route 53: the NLB's name (a private hosted zone, an alias record).
     pub route53: aws_sdk_route53::Client,
     /// The region every client talks to.
@@ -286,6 +289,7 @@ impl AwsContext {
             logs: client!(aws_sdk_cloudwatchlogs),
             ecr: client!(aws_sdk_ecr),
             route53: client!(aws_sdk_route53),
+            acm: client!(aws_sdk_acm),
             region,
             endpoint_url,
             profile: match opts.static_credentials {

@@ -20,6 +20,13 @@ pub struct LoadBalancerInputs {
     /// The hosted zone that holds the name: an existing zone's id, or empty
     /// for a private hosted zone gatewalk creates for the name itself.
     pub hosted_zone: String,
+    /// TLS on the NLB: a TLS :443 listener with a certificate for `dns_name`.
+    pub tls: bool,
+    /// With TLS: the ARN of your ACM certificate, or empty for one gatewalk
+    /// requests with DNS validation in the (public) hosted zone.
+    pub certificate_arn: String,
+    /// With TLS: keep a plain TCP listener on the container port as well.
+    pub plain_listener: bool,
 }
 
 impl StepInputs for LoadBalancerInputs {
@@ -38,6 +45,18 @@ impl StepInputs for LoadBalancerInputs {
             meaning: "optional: a name for the NLB such as api.example.com (a Route 53 alias record); empty for none",
         },
         Field {
+            name: "tls",
+            meaning: "true: the NLB listens with TLS on 443 with a certificate for dns_name, and the API calls https://dns_name/",
+        },
+        Field {
+            name: "certificate_arn",
+            meaning: "with tls: your ACM certificate for dns_name, or empty for one gatewalk requests (DNS validation in your public hosted_zone; free)",
+        },
+        Field {
+            name: "plain_listener",
+            meaning: "with tls: also keep a plain TCP listener on the container port (off: nothing unencrypted is open)",
+        },
+        Field {
             name: "hosted_zone",
             meaning: "with dns_name: the id of your hosted zone for it (Z…), or empty for a private zone gatewalk makes for the name ($0.50 a month once kept over 12 hours)",
         },
@@ -53,10 +72,13 @@ impl StepInputs for LoadBalancerInputs {
             placeholder_target_group_name: derive(session, "placeholder", 32),
             dns_name: String::new(),
             hosted_zone: String::new(),
+            tls: false,
+            certificate_arn: String::new(),
+            plain_listener: false,
         }
     }
 
-    fn check(&self, _all: &Inputs, _region: &str, e: &mut Errs<'_>) {
+    fn check(&self, _all: &Inputs, region: &str, e: &mut Errs<'_>) {
         e.check("nlb_name", check_elb_name(&self.nlb_name, true));
         e.check(
             "placeholder_target_group_name",
@@ -67,6 +89,14 @@ impl StepInputs for LoadBalancerInputs {
             "hosted_zone",
             check_hosted_zone(&self.hosted_zone, &self.dns_name),
         );
+        e.check("tls", self.check_tls());
+        e.check("certificate_arn", self.check_certificate(region));
+        if self.plain_listener && !self.tls {
+            e.check(
+                "plain_listener",
+                Err("only with tls: without TLS the plain listener is the only one".into()),
+            );
+        }
     }
 }
 
@@ -75,6 +105,65 @@ impl LoadBalancerInputs {
     pub fn zone_id(&self) -> Option<&str> {
         let z = self.hosted_zone.trim();
         (!z.is_empty()).then(|| z.strip_prefix("/hostedzone/").unwrap_or(z))
+    }
+
+    /// TLS needs a name of yours the certificate covers, and a requested
+    /// certificate needs a public zone to validate in.
+    fn check_tls(&self) -> Result<(), String> {
+        if !self.tls {
+            return Ok(());
+        }
+        if self.dns_name.is_empty() {
+            return Err(
+                "TLS needs a name the certificate covers, and the NLB's own (…elb.amazonaws.com) can never be in yours: also set load-balancer.dns_name (such as api.example.com)"
+                    .into(),
+            );
+        }
+        if self.certificate_arn.is_empty() && self.hosted_zone.is_empty() {
+            return Err(
+                "a certificate gatewalk requests is validated through public DNS, which the private zone gatewalk would make cannot answer: name your public hosted zone (--set load-balancer.hosted_zone=Z…) or your certificate (--set load-balancer.certificate_arn=arn:aws:acm:…)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// An ACM certificate ARN in this region, only with TLS.
+    fn check_certificate(&self, region: &str) -> Result<(), String> {
+        let arn = self.certificate_arn.as_str();
+        if arn.is_empty() {
+            return Ok(());
+        }
+        if !self.tls {
+            return Err("a certificate without TLS; also set load-balancer.tls=true, or leave certificate_arn empty".into());
+        }
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let shaped = parts.len() == 6
+            && parts[0] == "arn"
+            && parts[1].starts_with("aws")
+            && parts[2] == "acm"
+            && parts[4].len() == 12
+            && parts[4].chars().all(|c| c.is_ascii_digit())
+            && parts[5]
+                .strip_prefix("certificate/")
+                .is_some_and(|id| !id.is_empty());
+        if !shaped {
+            return Err(format!(
+                "`{arn}` is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID); `aws acm list-certificates` lists yours"
+            ));
+        }
+        if parts[3] != region {
+            return Err(format!(
+                "`{arn}` is in {}; a load balancer in {region} can use only a certificate of {region}",
+                parts[3]
+            ));
+        }
+        Ok(())
+    }
+
+    /// The certificate you named, if any.
+    pub fn your_certificate(&self) -> Option<&str> {
+        (self.tls && !self.certificate_arn.is_empty()).then_some(self.certificate_arn.as_str())
     }
 
     /// The DNS name, when one is chosen.
@@ -166,6 +255,12 @@ pub fn check_hosted_zone(zone: &str, name: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The port TLS listens on.
+pub const TLS_PORT: u32 = 443;
+
+/// AWS's recommended TLS policy for NLB listeners (TLS 1.3 and 1.2).
+pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 #[cfg(test)]
 mod tests {

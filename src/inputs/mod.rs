@@ -272,6 +272,25 @@ macro_rules! with_inputs_type {
 }
 
 impl Inputs {
+    /// The port the NLB's listener for the service uses, which API Gateway
+    /// calls: 443 with TLS, else the container port.
+    pub fn listener_port(&self) -> u32 {
+        if self.load_balancer.tls {
+            load_balancer::TLS_PORT
+        } else {
+            self.task_definition.container_port
+        }
+    }
+
+    /// The host the REST integration calls: with TLS the name the
+    /// certificate covers, else the NLB's own DNS name.
+    pub fn integration_host<'a>(&'a self, nlb_dns: &'a str) -> &'a str {
+        match self.load_balancer.dns() {
+            Some(name) if self.load_balancer.tls => name,
+            _ => nlb_dns,
+        }
+    }
+
     /// Defaults for a session of this name.
     pub fn defaults(session: &str) -> Self {
         Self {

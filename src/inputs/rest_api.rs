@@ -137,9 +137,19 @@ impl Route {
         format!("/{}", parts.join("/"))
     }
 
-    /// The integration URI: the NLB's DNS name and listener port, then the path.
-    pub fn uri(&self, nlb_dns: &str, port: u32) -> String {
-        format!("http://{nlb_dns}:{port}{}", self.backend_path())
+    /// The integration URI: the host (the NLB's DNS name, or with TLS the
+    /// name its certificate covers) and the listener port, then the path.
+    pub fn uri(&self, host: &str, port: u32, tls: bool) -> String {
+        if tls {
+            let port = if port == 443 {
+                String::new()
+            } else {
+                format!(":{port}")
+            };
+            format!("https://{host}{port}{}", self.backend_path())
+        } else {
+            format!("http://{host}:{port}{}", self.backend_path())
+        }
     }
 
     /// `method.request.path.X` → required, for each parameter.
@@ -315,11 +325,11 @@ mod tests {
     fn default_routes_proxy_everything() {
         let r = routes(&["ANY /", "ANY /{proxy+}"]).unwrap();
         assert_eq!(r[0].path(), "/");
-        assert_eq!(r[0].uri("nlb.example", 80), "http://nlb.example:80/");
+        assert_eq!(r[0].uri("nlb.example", 80, false), "http://nlb.example:80/");
         assert!(r[0].integration_parameters().is_empty());
         assert_eq!(r[1].path(), "/{proxy+}");
         assert_eq!(
-            r[1].uri("nlb.example", 8080),
+            r[1].uri("nlb.example", 8080, false),
             "http://nlb.example:8080/{proxy}"
         );
         assert_eq!(

@@ -50,6 +50,8 @@ pub enum OutputKey {
     ZoneAssociation,
     /// The NLB's alias record, as `<zone id>/<name>`.
     DnsRecord,
+    /// The ACM certificate gatewalk requested for the NLB's name.
+    Certificate,
     /// The Elastic IP's allocation id.
     ElasticIp,
     /// The NAT gateway id.
@@ -78,6 +80,8 @@ pub enum OutputKey {
     ServiceTargetGroup,
     /// The NLB listener's ARN.
     Listener,
+    /// With TLS, the plain TCP listener kept on request.
+    PlainListener,
     /// The ECS service's ARN.
     Service,
     /// The placeholder target group's ARN once step 7 deleted it.
@@ -98,7 +102,7 @@ pub enum OutputKey {
 
 impl OutputKey {
     /// Every key, in walkthrough order.
-    pub const ALL: [OutputKey; 43] = [
+    pub const ALL: [OutputKey; 45] = [
         OutputKey::ExecutionRole,
         OutputKey::ExecutionRoleCreated,
         OutputKey::LogGroup,
@@ -120,6 +124,7 @@ impl OutputKey {
         OutputKey::HostedZone,
         OutputKey::ZoneAssociation,
         OutputKey::DnsRecord,
+        OutputKey::Certificate,
         OutputKey::ElasticIp,
         OutputKey::NatGateway,
         OutputKey::NatToken,
@@ -134,6 +139,7 @@ impl OutputKey {
         OutputKey::SecurityGroup,
         OutputKey::ServiceTargetGroup,
         OutputKey::Listener,
+        OutputKey::PlainListener,
         OutputKey::Service,
         OutputKey::RetiredPlaceholder,
         OutputKey::VpcLink,
@@ -168,6 +174,7 @@ impl OutputKey {
             OutputKey::HostedZone => StepId::LoadBalancer,
             OutputKey::ZoneAssociation => StepId::LoadBalancer,
             OutputKey::DnsRecord => StepId::LoadBalancer,
+            OutputKey::Certificate => StepId::LoadBalancer,
             OutputKey::ElasticIp => StepId::NatGateway,
             OutputKey::NatGateway => StepId::NatGateway,
             OutputKey::NatToken => StepId::NatGateway,
@@ -182,6 +189,7 @@ impl OutputKey {
             OutputKey::SecurityGroup => StepId::Service,
             OutputKey::ServiceTargetGroup => StepId::Service,
             OutputKey::Listener => StepId::Service,
+            OutputKey::PlainListener => StepId::Service,
             OutputKey::Service => StepId::Service,
             OutputKey::RetiredPlaceholder => StepId::TargetGroupSwap,
             OutputKey::VpcLink => StepId::VpcLink,
@@ -217,6 +225,7 @@ impl OutputKey {
             OutputKey::HostedZone => "private_hosted_zone_id",
             OutputKey::ZoneAssociation => "associated_hosted_zone_id",
             OutputKey::DnsRecord => "alias_record",
+            OutputKey::Certificate => "certificate_arn",
             OutputKey::ElasticIp => "eip_allocation_id",
             OutputKey::NatGateway => "nat_gateway_id",
             OutputKey::NatToken => "nat_client_token",
@@ -231,6 +240,7 @@ impl OutputKey {
             OutputKey::SecurityGroup => "task_security_group_id",
             OutputKey::ServiceTargetGroup => "service_target_group_arn",
             OutputKey::Listener => "listener_arn",
+            OutputKey::PlainListener => "plain_listener_arn",
             OutputKey::Service => "service_arn",
             OutputKey::RetiredPlaceholder => "retired_placeholder_target_group_arn",
             OutputKey::VpcLink => "vpc_link_id",
@@ -287,6 +297,7 @@ impl OutputKey {
             OutputKey::HostedZone => "private hosted zone",
             OutputKey::ZoneAssociation => "hosted zone associated with the VPC",
             OutputKey::DnsRecord => "alias record",
+            OutputKey::Certificate => "certificate",
             OutputKey::ElasticIp => "Elastic IP",
             OutputKey::NatGateway => "NAT gateway",
             OutputKey::NatToken => "NAT client token",
@@ -301,6 +312,7 @@ impl OutputKey {
             OutputKey::SecurityGroup => "task security group",
             OutputKey::ServiceTargetGroup => "service target group",
             OutputKey::Listener => "listener",
+            OutputKey::PlainListener => "plain listener",
             OutputKey::Service => "ECS service",
             OutputKey::RetiredPlaceholder => "retired placeholder",
             OutputKey::VpcLink => "VPC link",

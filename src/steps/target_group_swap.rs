@@ -139,7 +139,7 @@ impl Step for TargetGroupSwap {
     type Inputs = crate::inputs::TargetGroupSwapInputs;
 
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
-        let port = inputs.task_definition.container_port;
+        let port = inputs.listener_port();
         let mut v = vec![Change {
             action: ChangeAction::Update,
             resource: format!(
@@ -182,7 +182,7 @@ impl Step for TargetGroupSwap {
                 step: StepId::TargetGroupSwap,
                 needs: StepId::LoadBalancer,
             })?;
-        let port = cx.inputs.task_definition.container_port;
+        let port = cx.inputs.listener_port();
         let listener = listener_on(aws, &nlb, port).await?.ok_or(Error::NotReady {
             step: StepId::TargetGroupSwap,
             needs: StepId::Service,
@@ -272,7 +272,7 @@ impl Step for TargetGroupSwap {
         let mut c = Vec::new();
         let tg = s.output(svc_keys::TG).unwrap_or_default();
         let nlb = s.output(lb_keys::NLB).unwrap_or_default();
-        let port = cx.inputs.task_definition.container_port;
+        let port = cx.inputs.listener_port();
         let listener = if nlb.is_empty() {
             None
         } else {

@@ -30,11 +30,21 @@ pub fn summary(inputs: &Inputs, s: &Session) -> Vec<String> {
         (Some(n), Some(_)) => format!(" (named {n})"),
         _ => String::new(),
     };
+    let listening = if inputs.load_balancer.tls && inputs.load_balancer.plain_listener {
+        format!(
+            "TLS {} and plain TCP {} (kept, as asked)",
+            inputs.listener_port(),
+            td.container_port
+        )
+    } else if inputs.load_balancer.tls {
+        format!("TLS {} (nothing unencrypted)", inputs.listener_port())
+    } else {
+        format!("TCP {}", td.container_port)
+    };
     out.push(format!(
-        "  internal NLB {}{named} listening on {}",
+        "  internal NLB {}{named} listening on {listening}",
         s.output(crate::model::OutputKey::LoadBalancerDns)
             .unwrap_or("-"),
-        td.container_port
     ));
     out.push(format!(
         "  REST API {} → VPC Link {} → NLB → tasks",

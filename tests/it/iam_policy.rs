@@ -20,6 +20,10 @@ const IMPLIED: &[(&str, &str)] = &[
         "tags on CreateLoadBalancer / CreateTargetGroup need it",
     ),
     ("iam:TagRole", "tags on CreateRole need it"),
+    (
+        "acm:AddTagsToCertificate",
+        "tags on RequestCertificate need it",
+    ),
     ("ecr:TagResource", "tags on CreateRepository need it"),
     (
         "logs:TagResource",
@@ -47,7 +51,7 @@ fn called() -> BTreeSet<String> {
     // Every `"service", "Operation"` pair: `.ctx(…)`, `required(…)`, and the
     // macros that pass them on (a paginated read, a describe by id).
     let re = Regex::new(
-        r#""(ec2|ecs|elbv2|iam|apigateway|sts|logs|ecr|route53)",\s*"([A-Z][A-Za-z]+)""#,
+        r#""(ec2|ecs|elbv2|iam|apigateway|sts|logs|ecr|route53|acm)",\s*"([A-Z][A-Za-z]+)""#,
     )
     .unwrap();
     let mut out = BTreeSet::new();

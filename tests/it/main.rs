@@ -38,6 +38,7 @@ mod strict_layer_endpoints;
 mod strict_layer_network;
 mod strict_layer_tls;
 mod strict_regressions;
+mod tls;
 mod tui_adopt;
 mod tui_flow;
 mod tui_newcomer;

@@ -265,6 +265,58 @@ impl Kind for AliasRecords {
         }
     }
 }
+/// Writes (or rewrites) a CNAME record, as ACM's DNS validation asks for;
+/// returns the change id.
+pub async fn upsert_cname(aws: &AwsContext, zone: &str, name: &str, value: &str) -> Result<String> {
+    let set = cname_set(name, value)?;
+    change(aws, zone, vec![(ChangeAction::Upsert, set)]).await
+}
+
+fn cname_set(name: &str, value: &str) -> Result<ResourceRecordSet> {
+    let v = ResourceRecord::builder()
+        .value(value)
+        .build()
+        .map_err(|e| build_error("CNAME value", &e))?;
+    ResourceRecordSet::builder()
+        .name(name)
+        .r#type(RrType::Cname)
+        .ttl(300)
+        .resource_records(v)
+        .build()
+        .map_err(|e| build_error("CNAME record", &e))
+}
+
+/// Deletes the CNAME at `name` if it holds exactly `value` (what gatewalk
+/// wrote); anything else there is left alone. Whether it was deleted.
+pub async fn delete_cname(aws: &AwsContext, zone: &str, name: &str, value: &str) -> Result<bool> {
+    let want = plain(name);
+    let r = aws
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(bare_id(zone))
+        .start_record_name(&want)
+        .start_record_type(RrType::Cname)
+        .max_items(1)
+        .send()
+        .await
+        .ctx("route53", "ListResourceRecordSets");
+    let Some(out) = optional(r)? else {
+        return Ok(false);
+    };
+    let Some(set) = out.resource_record_sets().iter().find(|s| {
+        plain(s.name()) == want
+            && s.r#type() == &RrType::Cname
+            && s.resource_records()
+                .iter()
+                .map(ResourceRecord::value)
+                .eq([value])
+    }) else {
+        return Ok(false);
+    };
+    change(aws, zone, vec![(ChangeAction::Delete, set.clone())]).await?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

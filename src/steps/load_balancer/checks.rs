@@ -195,6 +195,7 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         )),
     }
     super::dns::validate(cx, s, &lb, &mut c).await?;
+    super::tls::validate(cx, s, &mut c).await?;
     Ok(c)
 }
 
@@ -252,5 +253,6 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
         v.push(super::tg_resource(cx, arn, "Placeholder target group").await?);
     }
     super::dns::inspect(cx, s, &mut v).await?;
+    super::tls::inspect(cx, s, &mut v).await?;
     Ok(v)
 }

@@ -4,6 +4,7 @@
 
 mod checks;
 mod dns;
+pub mod tls;
 
 use super::cluster_vpc::keys as vpc_keys;
 use super::inputs::Inputs;
@@ -43,6 +44,8 @@ pub mod keys {
     pub const ZONE_ASSOCIATION: OutputKey = OutputKey::ZoneAssociation;
     /// The alias record, `<zone id>/<name>`.
     pub const DNS_RECORD: OutputKey = OutputKey::DnsRecord;
+    /// The ACM certificate gatewalk requested for the name.
+    pub const CERTIFICATE: OutputKey = OutputKey::Certificate;
 }
 use crate::aws::elb::TargetGroups;
 use crate::aws::error::returned;
@@ -302,6 +305,7 @@ impl Step for LoadBalancer {
             v.remove(0);
         }
         v.extend(dns::plan(inputs, s));
+        v.extend(tls::plan(inputs, s));
         v
     }
 
@@ -357,7 +361,9 @@ impl Step for LoadBalancer {
                 "load balancer {nlb_arn} disappeared right after it became active.\n  hint: run apply again"
             )));
         };
-        dns::ensure(cx, h, &vpc_id, &lb).await
+        dns::ensure(cx, h, &vpc_id, &lb).await?;
+        let zone = i.zone_id().map(str::to_string);
+        tls::ensure(cx, h, zone.as_deref()).await
     }
 
     async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
@@ -371,6 +377,7 @@ impl Step for LoadBalancer {
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let i = &cx.inputs.load_balancer;
         // The name first: an alias to a deleted load balancer would dangle.
+        tls::remove(cx, h).await?;
         dns::remove(cx, h).await?;
         // The recorded load balancer, else the one of the chosen name.
         let at = if owned::NLB.recorded(h.session()).is_some() {

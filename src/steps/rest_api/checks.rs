@@ -127,7 +127,7 @@ pub async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {
         c.extend(integration_checks(
             &label,
             i,
-            &r.uri(&dns, port),
+            &r.uri(&dns, port, cx.inputs.load_balancer.tls),
             &link,
             !want_params.is_empty(),
             &want_params,

@@ -19,8 +19,10 @@ pub struct Target<'a> {
     pub link_id: &'a str,
     /// The NLB's DNS name.
     pub nlb_dns: &'a str,
-    /// The NLB listener port (the container port).
+    /// The NLB listener port (the container port, or 443 with TLS).
     pub port: u32,
+    /// Whether the listener is TLS (the URI is `https://`).
+    pub tls: bool,
 }
 
 /// Whether a method is as the route wants it (no authorization, the path
@@ -34,7 +36,7 @@ pub fn integration_ok(i: &LiveIntegration, r: &Route, t: &Target<'_>) -> bool {
     let link_ok = i.connection_id.as_deref() == Some(t.link_id);
     i.kind == "HTTP_PROXY"
         && i.http_method == r.method
-        && i.uri == r.uri(t.nlb_dns, t.port)
+        && i.uri == r.uri(t.nlb_dns, t.port, t.tls)
         && i.connection_type == "VPC_LINK"
         && link_ok
         && i.params == r.integration_parameters()
@@ -139,7 +141,7 @@ pub async fn converge(
                 .http_method(&r.method)
                 .r#type(IntegrationType::HttpProxy)
                 .integration_http_method(&r.method)
-                .uri(r.uri(t.nlb_dns, t.port))
+                .uri(r.uri(t.nlb_dns, t.port, t.tls))
                 .connection_type(ConnectionType::VpcLink)
                 .connection_id(t.link_id)
                 .set_request_parameters(Some(r.integration_parameters().into_iter().collect()))
@@ -148,7 +150,7 @@ pub async fn converge(
                 .ctx("apigateway", "PutIntegration")?;
             cx.progress.created(
                 "proxy integration",
-                &format!("{} → {}", r.label(), r.uri(t.nlb_dns, t.port)),
+                &format!("{} → {}", r.label(), r.uri(t.nlb_dns, t.port, t.tls)),
             );
             changes += 1;
         }
@@ -244,6 +246,7 @@ mod tests {
         let t = Target {
             link_id: "l1",
             nlb_dns: "nlb",
+            tls: false,
             port: 80,
         };
         assert!(integration_ok(&proxy_integration(Some("l1")), &r, &t));

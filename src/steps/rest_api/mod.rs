@@ -78,7 +78,9 @@ pub(crate) async fn target_of(
             .map(str::to_string)
             .unwrap_or_default(),
     };
-    Ok((nlb, link, cx.inputs.task_definition.container_port, dns))
+    // With TLS the integration calls the name the certificate covers.
+    let host = cx.inputs.integration_host(&dns).to_string();
+    Ok((nlb, link, cx.inputs.listener_port(), host))
 }
 
 fn parsed_routes(inputs: &Inputs) -> Result<Vec<routes::Route>> {
@@ -157,7 +159,9 @@ impl Step for RestApi {
     fn plan(&self, inputs: &Inputs, s: &Session) -> Vec<Change> {
         let i = &inputs.rest_api;
         let api = s.output(API);
-        let port = inputs.task_definition.container_port;
+        let port = inputs.listener_port();
+        let tls = inputs.load_balancer.tls;
+        let host = inputs.integration_host("$NLB_DNS");
         let mut out = vec![Change::create_or_keep(
             api,
             format!("regional REST API {}", i.api_name),
@@ -199,7 +203,7 @@ impl Step for RestApi {
                  --integration-http-method {m} --connection-type VPC_LINK --connection-id $VPC_LINK_ID --uri \"{uri}\"{ip}",
                 m = r.method,
                 mp = opt("--request-parameters", &mparams),
-                uri = r.uri("$NLB_DNS", port),
+                uri = r.uri(host, port, tls),
                 ip = opt("--request-parameters", &iparams),
             ));
             out.push(Change {
@@ -211,7 +215,7 @@ impl Step for RestApi {
                 resource: format!(
                     "route {} → HTTP proxy through the VPC Link to {}",
                     r.label(),
-                    r.uri("<NLB DNS>", port)
+                    r.uri(inputs.integration_host("<NLB DNS>"), port, tls)
                 ),
                 cli,
             });
@@ -278,6 +282,7 @@ impl Step for RestApi {
             link_id: &link,
             nlb_dns: &dns,
             port,
+            tls: cx.inputs.load_balancer.tls,
         };
         let mut now = live::read_api(aws, &api_id).await?;
         let what = "bring its methods and integrations in line with rest-api.routes";

@@ -114,17 +114,27 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     let listener = if nlb.is_empty() {
         None
     } else {
-        listener_on(aws, nlb, td.container_port).await?
+        listener_on(aws, nlb, cx.inputs.listener_port()).await?
+    };
+    let (proto, lport) = if cx.inputs.load_balancer.tls {
+        ("TLS", cx.inputs.listener_port())
+    } else {
+        ("TCP", td.container_port)
     };
     c.push(match &listener {
-        None => Check::fail(format!("NLB listens on TCP {port}"), "no listener", APPLY),
+        None => Check::fail(
+            format!("NLB listens on {proto} {lport}"),
+            "no listener",
+            APPLY,
+        ),
         Some(l) => Check::expect(
-            format!("NLB listens on TCP {port} and forwards to the service"),
+            format!("NLB listens on {proto} {lport} and forwards to the service"),
             !tg_arn.is_empty() && forwards_to(l) == Some(tg_arn.as_str()),
             forwards_to(l).unwrap_or("no forward action").to_string(),
             APPLY,
         ),
     });
+    super::listeners::validate(cx, s, &mut c).await?;
 
     // The service itself.
     let cluster = s.output(vpc_keys::CLUSTER).unwrap_or_default();
@@ -367,10 +377,18 @@ pub(super) async fn inspect(cx: StepCx<'_>, s: &Session) -> Result<Vec<Resource>
             kind: "Listener".into(),
             id: arn.into(),
             state: "exists".into(),
-            attributes: vec![(
-                "port".into(),
-                cx.inputs.task_definition.container_port.to_string(),
-            )],
+            attributes: vec![
+                ("port".into(), cx.inputs.listener_port().to_string()),
+                (
+                    "protocol".into(),
+                    if cx.inputs.load_balancer.tls {
+                        "TLS"
+                    } else {
+                        "TCP"
+                    }
+                    .into(),
+                ),
+            ],
             console_url: None,
         });
     }

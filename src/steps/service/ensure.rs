@@ -1,8 +1,9 @@
 //! Apply of step 6 before the service itself, one resource at a time: the
-//! tasks' security group, the service's target group and the NLB's listener,
-//! each settled by the resource kit and then brought to the wanted shape.
+//! tasks' security group and the service's target group, each settled by
+//! the resource kit and then brought to the wanted shape (the listeners are
+//! `listeners.rs`').
 
-use super::{forward, forwards_to, owned};
+use super::owned;
 use crate::aws::CallExt;
 use crate::aws::elb::DEREGISTRATION_DELAY as DEREG_KEY;
 use crate::aws::error::returned;
@@ -11,7 +12,6 @@ use crate::aws::tags::Owner;
 use crate::error::Result;
 use crate::session::SessionHandle;
 use crate::steps::StepCx;
-use crate::steps::resource::Origin;
 use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetGroupAttribute, TargetTypeEnum};
 
 /// The tasks' security group, allowing the container port from the VPC's
@@ -101,59 +101,4 @@ pub(super) async fn target_group(
             .info(format!("deregistration delay set to {want} s"));
     }
     Ok(arn)
-}
-
-/// The NLB's listener on the container port, forwarding to `tg`.
-pub(super) async fn listener(
-    cx: StepCx<'_>,
-    h: &mut SessionHandle,
-    nlb: &str,
-    tg: &str,
-) -> Result<()> {
-    let aws = cx.aws;
-    let port = cx.inputs.task_definition.container_port;
-    let owner = Owner::of(h.session());
-    let t = owned::LISTENER.tags(&owner);
-    let got = owned::LISTENER
-        .ensure(cx, h, At::ANY.inside(nlb).on_port(port), || async {
-            let out = aws
-                .elb
-                .create_listener()
-                .load_balancer_arn(nlb)
-                .protocol(ProtocolEnum::Tcp)
-                .port(crate::model::api_int(port))
-                .default_actions(forward(tg))
-                .set_tags(Some(t.elb(&format!("{owner}-{port}"))))
-                .send()
-                .await
-                .ctx("elbv2", "CreateListener")?;
-            returned(
-                out.listeners().first(),
-                "elbv2",
-                "CreateListener",
-                "Listeners",
-            )
-        })
-        .await?;
-    if got.origin != Origin::Created
-        && forwards_to(&got.item) != Some(tg)
-        && owned::LISTENER.may_change(
-            cx,
-            h,
-            &got,
-            &format!("forward to {}", crate::text::short_arn(tg)),
-        )?
-    {
-        aws.elb
-            .modify_listener()
-            .listener_arn(&got.id)
-            .default_actions(forward(tg))
-            .send()
-            .await
-            .ctx("elbv2", "ModifyListener")?;
-        cx.progress.info(format!(
-            "listener on port {port} now forwards to the service's target group"
-        ));
-    }
-    Ok(())
 }

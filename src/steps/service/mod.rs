@@ -6,6 +6,7 @@
 pub(crate) mod checks;
 mod create;
 mod ensure;
+mod listeners;
 mod running;
 mod teardown;
 
@@ -41,6 +42,8 @@ pub mod keys {
     pub const TG: OutputKey = OutputKey::ServiceTargetGroup;
     /// Listener ARN.
     pub const LISTENER: OutputKey = OutputKey::Listener;
+    /// The plain TCP listener kept beside the TLS one when asked.
+    pub const PLAIN_LISTENER: OutputKey = OutputKey::PlainListener;
     pub use crate::model::keys::SERVICE;
 }
 use crate::aws::error::returned;
@@ -77,10 +80,19 @@ pub mod owned {
     pub const SERVICE: Owned<Services> =
         Owned::new(keys::SERVICE, "service", "ECS service", "CreateService")
             .foreign(Foreign::Refuse("service.service_name"));
-    /// The NLB's listener on the container port.
+    /// The NLB's listener API Gateway calls (the container port, or 443
+    /// with TLS).
     pub const LISTENER: Owned<Listeners> =
         Owned::new(keys::LISTENER, "listener", "listener", "CreateListener")
             .foreign(Foreign::Refuse("task-definition.container_port"));
+    /// With TLS, the plain listener on the container port, kept when asked.
+    pub const PLAIN_LISTENER: Owned<Listeners> = Owned::new(
+        keys::PLAIN_LISTENER,
+        "plain-listener",
+        "plain listener",
+        "CreateListener",
+    )
+    .foreign(Foreign::Refuse("load-balancer.plain_listener"));
 }
 
 use crate::aws::elb::DEREGISTRATION_DELAY as DEREG_KEY;
@@ -188,15 +200,6 @@ impl Step for Service {
                     i.deregistration_delay_seconds
                 ),
             ),
-            owned::LISTENER.change(
-                s,
-                format!(
-                    "NLB listener TCP {port} → the service's target group (before the service: AWS requires it)"
-                ),
-                format!(
-                    "aws elbv2 create-listener --load-balancer-arn $NLB_ARN --protocol TCP --port {port} --default-actions Type=forward,TargetGroupArn=$TG_ARN"
-                ),
-            ),
             Change::create_or_keep(
                 out(SERVICE),
                 super::then_if_new(
@@ -219,6 +222,10 @@ impl Step for Service {
                 ),
             ),
         ];
+        // The listeners go before the service: AWS requires it.
+        for (k, l) in listeners::plan(inputs, s).into_iter().enumerate() {
+            v.insert(2 + k, l);
+        }
         if let Some(l) = out(LISTENER).filter(|_| s.is_yours(LISTENER)) {
             v.push(Change {
                 action: ChangeAction::ChangeYours,
@@ -267,7 +274,7 @@ impl Step for Service {
 
         let sg = ensure::security_group(cx, h, &vpc).await?;
         let tg = ensure::target_group(cx, h, &vpc).await?;
-        ensure::listener(cx, h, &nlb, &tg).await?;
+        listeners::ensure(cx, h, &nlb, &tg).await?;
 
         let aws = cx.aws;
         let i = &cx.inputs.service;
@@ -330,6 +337,13 @@ impl Step for Service {
                 .ctx("ecs", "UpdateService")?;
         }
         wait_steady(cx, &cluster, &i.service_name).await?;
+        // A certificate step 4 requested that the TLS listener no longer
+        // uses (TLS off, or your certificate named instead) can go now.
+        if crate::steps::load_balancer::tls::certificate_of(cx.inputs, h.session())
+            != h.session().output(OutputKey::Certificate)
+        {
+            crate::steps::load_balancer::tls::retire_unused(cx, h).await?;
+        }
         crate::steps::nat_gateway::retire_first_pull_nat(cx, h).await
     }
 

@@ -10,7 +10,6 @@ use crate::aws::kind::At;
 use crate::error::Result;
 use crate::session::SessionHandle;
 use crate::steps::StepCx;
-use crate::steps::load_balancer::keys as lb_keys;
 
 pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let name = cx.inputs.service.target_group_name.as_str();
@@ -21,14 +20,7 @@ pub(super) async fn run(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         }
         Err(_) => h.forget(SERVICE)?,
     }
-    let port = cx.inputs.task_definition.container_port;
-    match h.session().output(lb_keys::NLB).map(str::to_string) {
-        Some(nlb) => {
-            let at = At::ANY.inside(&nlb).on_port(port);
-            owned::LISTENER.delete_owned(cx, h, at).await?;
-        }
-        None => h.forget(LISTENER)?,
-    }
+    super::listeners::remove(cx, h).await?;
     point_back(cx, h).await?;
     owned::TG.delete_owned(cx, h, At::named(name)).await?;
     // Task network interfaces linger for minutes after tasks stop.

@@ -162,9 +162,53 @@ pub fn dns_names() -> Vec<Case> {
             "load-balancer.hosted_zone=not-a-zone",
             "not a hosted zone id",
         ),
+        ("load-balancer.tls=true", "TLS needs a name"),
+        ("load-balancer.plain_listener=true", "only with tls"),
+        (
+            "load-balancer.certificate_arn=arn:aws:acm:us-east-1:123456789012:certificate/x",
+            "a certificate without TLS",
+        ),
     ]
     .into_iter()
     .map(|(set, w)| case(format!("--set {set}"), 2, &[w], &["apply", "--set", set]))
+    .chain(tls_pairs())
+    .collect()
+}
+
+/// TLS inputs that are wrong only together.
+fn tls_pairs() -> Vec<Case> {
+    let name = "load-balancer.dns_name=api.example.com";
+    [
+        (
+            vec![name, "load-balancer.tls=true"],
+            "validated through public DNS",
+        ),
+        (
+            vec![
+                name,
+                "load-balancer.tls=true",
+                "load-balancer.certificate_arn=arn:aws:acm:eu-west-1:123456789012:certificate/x",
+            ],
+            "only a certificate of us-east-1",
+        ),
+        (
+            vec![
+                name,
+                "load-balancer.tls=true",
+                "load-balancer.certificate_arn=nope",
+            ],
+            "not an ACM certificate ARN",
+        ),
+    ]
+    .into_iter()
+    .map(|(sets, w)| {
+        let mut args = vec!["apply"];
+        for s in &sets {
+            args.push("--set");
+            args.push(s);
+        }
+        case(format!("--set {}", sets[1..].join(" ")), 2, &[w], &args)
+    })
     .collect()
 }
 

@@ -1,0 +1,348 @@
+//! The NLB's listeners of step 6: the one API Gateway calls — TCP on the
+//! container port, or with `load-balancer.tls` TLS on 443 with the step-4
+//! certificate and a current security policy — and, only when asked
+//! (`plain_listener`), a plain TCP one beside it. A listener of this session
+//! on a port no longer wanted goes, so nothing unencrypted stays open by
+//! accident. Apply, checks and teardown.
+
+use super::keys::{LISTENER, PLAIN_LISTENER};
+use super::{forward, forwards_to, owned};
+use crate::aws::CallExt;
+use crate::aws::elb::{Listeners, elb_owned};
+use crate::aws::error::returned;
+use crate::aws::kind::{At, Kind};
+use crate::aws::tags::Owner;
+use crate::error::Result;
+use crate::inputs::load_balancer::TLS_POLICY;
+use crate::model::{Fix, StepId};
+use crate::session::{Session, SessionHandle};
+use crate::steps::resource::{Origin, Owned};
+use crate::steps::{Check, StepCx};
+use aws_sdk_elasticloadbalancingv2::types::{Certificate, Listener, ProtocolEnum};
+
+const APPLY: Fix = Fix::Apply(StepId::Service);
+
+/// Security policies AWS has marked for retirement or that still allow
+/// TLS 1.0/1.1, which AWS no longer recommends for new listeners
+/// (Elastic Load Balancing, "Security policies for your Network Load
+/// Balancer": the TLS13 policies are the recommended ones).
+const DATED_POLICIES: &[&str] = &[
+    "ELBSecurityPolicy-2016-08",
+    "ELBSecurityPolicy-TLS-1-0-2015-04",
+    "ELBSecurityPolicy-TLS-1-1-2017-01",
+    "ELBSecurityPolicy-2015-05",
+    "ELBSecurityPolicy-TLS13-1-0-2021-06",
+    "ELBSecurityPolicy-TLS13-1-1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-1-PQ-2025-09",
+    "ELBSecurityPolicy-FS-2018-06",
+    "ELBSecurityPolicy-FS-1-1-2019-08",
+];
+
+/// The listener's shape the inputs want: (port, certificate when TLS).
+struct Want {
+    port: u32,
+    cert: Option<String>,
+}
+
+fn want(cx: StepCx<'_>, s: &Session) -> Want {
+    Want {
+        port: cx.inputs.listener_port(),
+        cert: crate::steps::load_balancer::tls::certificate_of(cx.inputs, s).map(str::to_string),
+    }
+}
+
+/// Whether a listener is TLS with this certificate and the chosen policy.
+fn tls_as_wanted(l: &Listener, cert: &str) -> bool {
+    l.protocol() == Some(&ProtocolEnum::Tls)
+        && l.certificates()
+            .iter()
+            .any(|c| c.certificate_arn() == Some(cert))
+        && l.ssl_policy() == Some(TLS_POLICY)
+}
+
+/// Apply: the listener API Gateway calls, the plain one when asked, and
+/// none of this session's on other ports.
+pub(super) async fn ensure(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    nlb: &str,
+    tg: &str,
+) -> Result<()> {
+    let w = want(cx, h.session());
+    let mut keep = vec![settle(cx, h, &owned::LISTENER, nlb, tg, &w).await?];
+    let i = &cx.inputs.load_balancer;
+    if i.tls && i.plain_listener {
+        let port = cx.inputs.task_definition.container_port;
+        let plain = Want { port, cert: None };
+        keep.push(settle(cx, h, &owned::PLAIN_LISTENER, nlb, tg, &plain).await?);
+    } else if h.session().output(PLAIN_LISTENER).is_some() {
+        h.forget(PLAIN_LISTENER)?;
+    }
+    retire(cx, h, nlb, &keep).await
+}
+
+/// One listener: found on its port or created, then forwarding to `tg` and
+/// (TLS) with the certificate and policy; returns its ARN.
+async fn settle(
+    cx: StepCx<'_>,
+    h: &mut SessionHandle,
+    decl: &Owned<Listeners>,
+    nlb: &str,
+    tg: &str,
+    w: &Want,
+) -> Result<String> {
+    let aws = cx.aws;
+    let owner = Owner::of(h.session());
+    let t = decl.tags(&owner);
+    let port = w.port;
+    let got = decl
+        .ensure(cx, h, At::ANY.inside(nlb).on_port(port), || async {
+            let mut req = aws
+                .elb
+                .create_listener()
+                .load_balancer_arn(nlb)
+                .port(crate::model::api_int(port))
+                .default_actions(forward(tg))
+                .set_tags(Some(t.elb(&format!("{owner}-{port}"))));
+            req = match &w.cert {
+                Some(cert) => req
+                    .protocol(ProtocolEnum::Tls)
+                    .certificates(Certificate::builder().certificate_arn(cert).build())
+                    .ssl_policy(TLS_POLICY),
+                None => req.protocol(ProtocolEnum::Tcp),
+            };
+            let out = req.send().await.ctx("elbv2", "CreateListener")?;
+            returned(
+                out.listeners().first(),
+                "elbv2",
+                "CreateListener",
+                "Listeners",
+            )
+        })
+        .await?;
+    if got.origin == Origin::Created {
+        return Ok(got.id);
+    }
+    let shape_ok = w
+        .cert
+        .as_deref()
+        .is_none_or(|c| tls_as_wanted(&got.item, c))
+        && (w.cert.is_some() || got.item.protocol() == Some(&ProtocolEnum::Tcp));
+    if (forwards_to(&got.item) != Some(tg) || !shape_ok)
+        && decl.may_change(cx, h, &got, &describe(w, tg))?
+    {
+        let mut req = aws
+            .elb
+            .modify_listener()
+            .listener_arn(&got.id)
+            .default_actions(forward(tg));
+        req = match &w.cert {
+            Some(cert) => req
+                .protocol(ProtocolEnum::Tls)
+                .certificates(Certificate::builder().certificate_arn(cert).build())
+                .ssl_policy(TLS_POLICY),
+            None => req.protocol(ProtocolEnum::Tcp),
+        };
+        req.send().await.ctx("elbv2", "ModifyListener")?;
+        cx.progress
+            .info(format!("listener on port {port}: {}", describe(w, tg)));
+    }
+    Ok(got.id)
+}
+
+fn describe(w: &Want, tg: &str) -> String {
+    match &w.cert {
+        Some(c) => format!(
+            "TLS with certificate {} and policy {TLS_POLICY}, forwarding to {}",
+            crate::text::short_arn(c),
+            crate::text::short_arn(tg)
+        ),
+        None => format!("TCP, forwarding to {}", crate::text::short_arn(tg)),
+    }
+}
+
+/// This session's listeners on the NLB, other than `keep`, go.
+async fn retire(cx: StepCx<'_>, h: &SessionHandle, nlb: &str, keep: &[String]) -> Result<()> {
+    let owner = Owner::of(h.session());
+    for l in all_on(cx, nlb).await? {
+        let Some(arn) = l.listener_arn() else {
+            continue;
+        };
+        if keep.iter().any(|k| k == arn) || !elb_owned(cx.aws, arn, &owner).await? {
+            continue;
+        }
+        Listeners::delete(cx.aws, cx.progress, &l, "listener").await?;
+        cx.progress.deleted(
+            &format!(
+                "listener on port {} (no longer wanted)",
+                l.port().unwrap_or(0)
+            ),
+            arn,
+        );
+    }
+    Ok(())
+}
+
+async fn all_on(cx: StepCx<'_>, nlb: &str) -> Result<Vec<Listener>> {
+    let r = cx
+        .aws
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(nlb)
+        .send()
+        .await
+        .ctx("elbv2", "DescribeListeners");
+    Ok(crate::aws::error::optional(r)?
+        .map(|o| o.listeners().to_vec())
+        .unwrap_or_default())
+}
+
+/// Teardown: both listeners, found on their ports or recorded.
+pub(super) async fn remove(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
+    let Some(nlb) = h
+        .session()
+        .output(crate::steps::load_balancer::keys::NLB)
+        .map(str::to_string)
+    else {
+        h.forget(LISTENER)?;
+        return h.forget(PLAIN_LISTENER);
+    };
+    let main_port = cx.inputs.listener_port();
+    let plain_port = cx.inputs.task_definition.container_port;
+    owned::LISTENER
+        .delete_owned(cx, h, At::ANY.inside(&nlb).on_port(main_port))
+        .await?;
+    owned::PLAIN_LISTENER
+        .delete_owned(cx, h, At::ANY.inside(&nlb).on_port(plain_port))
+        .await?;
+    // Any other of this session's (inputs changed since the last apply).
+    retire(cx, h, &nlb, &[]).await
+}
+
+/// Plan lines: the listener API Gateway calls, and the plain one when asked.
+pub(super) fn plan(inputs: &crate::inputs::Inputs, s: &Session) -> Vec<crate::model::Change> {
+    let port = inputs.listener_port();
+    let mut v = vec![if inputs.load_balancer.tls {
+        let cert =
+            crate::steps::load_balancer::tls::certificate_of(inputs, s).unwrap_or("$CERT_ARN");
+        owned::LISTENER.change(
+            s,
+            format!(
+                "NLB listener TLS {port} with the certificate for {}, policy {TLS_POLICY} → the service's target group \
+                 (before the service: AWS requires it); nothing listens unencrypted",
+                inputs.load_balancer.dns_name
+            ),
+            format!(
+                "aws elbv2 create-listener --load-balancer-arn \"$NLB_ARN\" --protocol TLS --port {port} \
+                 --certificates CertificateArn=\"{cert}\" --ssl-policy {TLS_POLICY} \
+                 --default-actions Type=forward,TargetGroupArn=\"$TG_ARN\""
+            ),
+        )
+    } else {
+        owned::LISTENER.change(
+            s,
+            format!("NLB listener TCP {port} → the service's target group (before the service: AWS requires it)"),
+            format!(
+                "aws elbv2 create-listener --load-balancer-arn \"$NLB_ARN\" --protocol TCP --port {port} \
+                 --default-actions Type=forward,TargetGroupArn=\"$TG_ARN\""
+            ),
+        )
+    }];
+    if inputs.load_balancer.tls && inputs.load_balancer.plain_listener {
+        let plain = inputs.task_definition.container_port;
+        v.push(owned::PLAIN_LISTENER.change(
+            s,
+            format!("plain NLB listener TCP {plain} → the service's target group (kept, as asked)"),
+            format!(
+                "aws elbv2 create-listener --load-balancer-arn \"$NLB_ARN\" --protocol TCP --port {plain} \
+                 --default-actions Type=forward,TargetGroupArn=\"$TG_ARN\""
+            ),
+        ));
+    }
+    v
+}
+
+/// With TLS: the listener is TLS with the certificate, its policy is
+/// current, and no plain listener is open unless asked.
+pub(super) async fn validate(cx: StepCx<'_>, s: &Session, c: &mut Vec<Check>) -> Result<()> {
+    let i = &cx.inputs.load_balancer;
+    let nlb = s
+        .output(crate::steps::load_balancer::keys::NLB)
+        .unwrap_or_default();
+    if !i.tls || nlb.is_empty() {
+        return Ok(());
+    }
+    let listeners = all_on(cx, nlb).await?;
+    let w = want(cx, s);
+    let tls = listeners
+        .iter()
+        .find(|l| l.port() == Some(crate::model::api_int(w.port)));
+    let title = format!("NLB listener on {} is TLS with the certificate", w.port);
+    c.push(match (tls, w.cert.as_deref()) {
+        (None, _) => Check::fail(title, "no listener", APPLY),
+        (Some(_), None) => Check::fail(
+            title,
+            "no certificate yet",
+            Fix::Apply(StepId::LoadBalancer),
+        ),
+        (Some(l), Some(cert)) => Check::expect(
+            title,
+            l.protocol() == Some(&ProtocolEnum::Tls)
+                && l.certificates()
+                    .iter()
+                    .any(|x| x.certificate_arn() == Some(cert)),
+            format!(
+                "{} {}",
+                l.protocol().map_or("?", ProtocolEnum::as_str),
+                l.certificates()
+                    .iter()
+                    .filter_map(|x| x.certificate_arn())
+                    .map(crate::text::short_arn)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            APPLY,
+        ),
+    });
+    if let Some(l) = tls.filter(|l| l.protocol() == Some(&ProtocolEnum::Tls)) {
+        let policy = l.ssl_policy().unwrap_or("none");
+        c.push(Check::expect(
+            "TLS security policy is current",
+            !DATED_POLICIES.contains(&policy),
+            policy,
+            format!("{policy} still allows TLS 1.0/1.1 or is dated; apply sets {TLS_POLICY}"),
+        ));
+    }
+    let plain: Vec<String> = listeners
+        .iter()
+        .filter(|l| l.protocol() != Some(&ProtocolEnum::Tls))
+        .map(|l| {
+            format!(
+                "{} {}",
+                l.protocol().map_or("?", ProtocolEnum::as_str),
+                l.port().unwrap_or(0)
+            )
+        })
+        .collect();
+    if i.plain_listener {
+        c.push(Check::expect(
+            "plain listener kept, as asked",
+            !plain.is_empty(),
+            if plain.is_empty() {
+                "none".into()
+            } else {
+                plain.join(", ")
+            },
+            APPLY,
+        ));
+    } else {
+        c.push(Check::expect(
+            "no unencrypted listener is open",
+            plain.is_empty(),
+            if plain.is_empty() { "none".into() } else { plain.join(", ") },
+            "apply removes gatewalk's; delete any other with `aws elbv2 delete-listener --listener-arn ARN`, or set load-balancer.plain_listener=true to keep one",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! `load-balancer.tls` as a user meets it in the sandbox: the walkthrough
+//! with the NLB named in a public hosted zone, a certificate ACM issues once
+//! its validation record is there, a TLS listener on 443 and nothing
+//! unencrypted, API Gateway calling `https://` that name through the VPC
+//! link; each break failing its named check until `apply` repairs it; and
+//! teardown to zero (the zone, yours, kept). Against moto behind the strict
+//! layer, which issues certificates and checks TLS as AWS does.
+
+use crate::common::checks::{all, check, validate};
+use crate::common::{self, World};
+use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum};
+use gatewalk::model::OutputKey;
+use serde_json::Value;
+
+const S: &str = "tl";
+
+fn apply(w: &World, zone: &str) -> std::process::Output {
+    let mut c = w.bin();
+    c.args(["--session", S, "apply"]);
+    for s in [
+        "load-balancer.dns_name=api.example.org".to_string(),
+        format!("load-balancer.hosted_zone={zone}"),
+        "load-balancer.tls=true".to_string(),
+    ] {
+        c.arg("--set").arg(s);
+    }
+    common::run(c)
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn failing(steps: &[Value]) -> Vec<String> {
+    all(steps)
+        .into_iter()
+        .filter(|c| c["status"] != "pass")
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn green(w: &World) -> Vec<Value> {
+    let (code, steps) = validate(w, S);
+    assert_eq!(code, Some(0), "failing: {:?}", failing(&steps));
+    steps
+}
+
+fn output(w: &World, key: OutputKey) -> String {
+    w.store.load(S).unwrap().output(key).unwrap().to_string()
+}
+
+async fn public_zone(w: &World) -> String {
+    let out = w
+        .aws
+        .route53
+        .create_hosted_zone()
+        .name("example.org")
+        .caller_reference("yours")
+        .send()
+        .await
+        .unwrap();
+    gatewalk::aws::route53::bare_id(out.hosted_zone().unwrap().id()).to_string()
+}
+
+async fn listeners(w: &World) -> Vec<aws_sdk_elasticloadbalancingv2::types::Listener> {
+    w.aws
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(output(w, OutputKey::LoadBalancer))
+        .send()
+        .await
+        .unwrap()
+        .listeners()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn the_walkthrough_over_tls_runs_green_each_break_names_its_check_and_teardown_leaves_nothing()
+ {
+    let w = World::new().await;
+    let zone = public_zone(&w).await;
+    let err = ok(&apply(&w, &zone));
+    assert!(err.contains("certificate"), "{err}");
+    let steps = green(&w);
+    for name in [
+        "certificate is issued for api.example.org",
+        "NLB listener on 443 is TLS with the certificate",
+        "TLS security policy is current",
+        "no unencrypted listener is open",
+        "api.example.org aliases this NLB",
+    ] {
+        assert_eq!(check(&steps, name)["status"], "pass", "{name}");
+    }
+    let smoke = check(&steps, "GET https://");
+    assert!(
+        smoke["observed"].as_str().unwrap().contains("HTTP 200"),
+        "{smoke}"
+    );
+    let ls = listeners(&w).await;
+    assert_eq!(ls.len(), 1, "only the TLS listener: {ls:?}");
+    assert_eq!(ls[0].protocol(), Some(&ProtocolEnum::Tls));
+    assert_eq!(ls[0].port(), Some(443));
+
+    // The listener turned into plain TCP by hand: its check fails, and
+    // API Gateway's https call cannot be made.
+    let tg = output(&w, OutputKey::ServiceTargetGroup);
+    let forward = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(&tg)
+        .build();
+    w.aws
+        .elb
+        .modify_listener()
+        .listener_arn(ls[0].listener_arn().unwrap())
+        .protocol(ProtocolEnum::Tcp)
+        .default_actions(forward.clone())
+        .send()
+        .await
+        .unwrap();
+    let (code, steps) = validate(&w, S);
+    assert_ne!(code, Some(0));
+    let c = check(&steps, "NLB listener on 443 is TLS with the certificate");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(c["fix"].as_str().unwrap().contains("apply"), "{c}");
+    ok(&apply(&w, &zone));
+    green(&w);
+
+    // A plain listener on port 80 added by someone: named, never deleted
+    // by gatewalk (it is not the session's).
+    let nlb = output(&w, OutputKey::LoadBalancer);
+    w.aws
+        .elb
+        .create_listener()
+        .load_balancer_arn(&nlb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(80)
+        .default_actions(forward)
+        .send()
+        .await
+        .unwrap();
+    let (_, steps) = validate(&w, S);
+    let c = check(&steps, "no unencrypted listener is open");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(c["observed"].as_str().unwrap().contains("TCP 80"), "{c}");
+    assert_eq!(failing(&steps), vec!["no unencrypted listener is open"]);
+    let again = apply(&w, &zone);
+    assert!(!again.status.success(), "the check still fails after apply");
+    let two = listeners(&w).await;
+    assert_eq!(two.len(), 2, "someone else's listener is kept");
+    // Its owner follows the fix.
+    let theirs = two.iter().find(|l| l.port() == Some(80)).unwrap();
+    w.aws
+        .elb
+        .delete_listener()
+        .listener_arn(theirs.listener_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    ok(&apply(&w, &zone));
+    green(&w);
+
+    let mut c = w.bin();
+    c.args(["--session", S, "teardown", "--yes"]);
+    ok(&common::run(c));
+    let left = gatewalk::aws::find::inventory(&w.aws, S).await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    let certs = w.aws.acm.list_certificates().send().await.unwrap();
+    assert!(certs.certificate_summary_list().is_empty(), "{certs:?}");
+    let records = w
+        .aws
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .send()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = records
+        .resource_record_sets()
+        .iter()
+        .map(|r| r.r#type().as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["NS", "SOA"],
+        "only the zone's own records are left"
+    );
+}
