@@ -128,8 +128,8 @@ pub fn timing_hint(message: &str) -> Option<String> {
     None
 }
 
-/// Hints for Route 53's refusals (the NLB's name).
-fn dns_hint(code: &str) -> Option<String> {
+/// Hints for Route 53, ACM and TLS-listener refusals (the NLB's name and TLS).
+fn service_hint(code: &str) -> Option<String> {
     Some(
         match code {
             "HostedZoneNotEmpty" => {
@@ -147,6 +147,15 @@ fn dns_hint(code: &str) -> Option<String> {
              zone for this domain; Route 53 allows one. Use that zone (--set \
              load-balancer.hosted_zone=ZONE) or disassociate it from the VPC."
             }
+            "UnsupportedCertificate" => "ELB takes only an ISSUED certificate with a supported \
+             key: wait until ACM has validated it (`gatewalk validate load-balancer`), or name another.",
+            "CertificateNotFound" => "the certificate is not in this account and region; \
+             `aws acm list-certificates` lists yours (set load-balancer.certificate_arn).",
+            "SSLPolicyNotFound" => "the load balancer does not know that TLS policy in this \
+             region; `aws elbv2 describe-ssl-policies` lists the ones it has.",
+            "ResourceInUseException" => "a load balancer listener still uses the certificate \
+             (`aws acm describe-certificate --query Certificate.InUseBy`); ELB lets go of it a \
+             few seconds after the listener changes. Run the same command again shortly.",
             "LastVPCAssociation" => {
                 "a private hosted zone must stay associated with at least one \
              VPC; gatewalk leaves this association for the zone's owner to remove."
@@ -161,7 +170,7 @@ fn dns_hint(code: &str) -> Option<String> {
 /// without building SDK errors.
 pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
     let action = iam_action(service, operation);
-    if let Some(h) = dns_hint(code) {
+    if let Some(h) = service_hint(code) {
         return h;
     }
     match code {
@@ -195,12 +204,10 @@ pub fn hint_for(service: &str, operation: &str, code: &str) -> String {
              counts until it is INACTIVE, a few minutes after it was deleted). Wait, or delete \
              the services that are not gatewalk's, then run the same command again."
             .into(),
-        "DependencyViolation" | "ResourceInUse" | "ResourceInUseException" => {
-            "another resource still uses this one. \
+        "DependencyViolation" | "ResourceInUse" => "another resource still uses this one. \
              AWS releases network interfaces a few minutes after NAT gateways, load balancers \
              and tasks are deleted; run the command again shortly."
-                .into()
-        }
+            .into(),
         "NoCredentials" => "no AWS credentials were found. Configure a profile (`aws configure` \
              or `aws sso login`) or try everything locally with `gatewalk --sandbox`."
             .into(),

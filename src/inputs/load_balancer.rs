@@ -78,7 +78,7 @@ impl StepInputs for LoadBalancerInputs {
         }
     }
 
-    fn check(&self, _all: &Inputs, region: &str, e: &mut Errs<'_>) {
+    fn check(&self, all: &Inputs, region: &str, e: &mut Errs<'_>) {
         e.check("nlb_name", check_elb_name(&self.nlb_name, true));
         e.check(
             "placeholder_target_group_name",
@@ -89,7 +89,7 @@ impl StepInputs for LoadBalancerInputs {
             "hosted_zone",
             check_hosted_zone(&self.hosted_zone, &self.dns_name),
         );
-        e.check("tls", self.check_tls());
+        e.check("tls", self.check_tls(all.task_definition.container_port));
         e.check("certificate_arn", self.check_certificate(region));
         if self.plain_listener && !self.tls {
             e.check(
@@ -109,7 +109,7 @@ impl LoadBalancerInputs {
 
     /// TLS needs a name of yours the certificate covers, and a requested
     /// certificate needs a public zone to validate in.
-    fn check_tls(&self) -> Result<(), String> {
+    fn check_tls(&self, container_port: u32) -> Result<(), String> {
         if !self.tls {
             return Ok(());
         }
@@ -118,6 +118,16 @@ impl LoadBalancerInputs {
                 "TLS needs a name the certificate covers, and the NLB's own (…elb.amazonaws.com) can never be in yours: also set load-balancer.dns_name (such as api.example.com)"
                     .into(),
             );
+        }
+        if self.certificate_arn.is_empty() && self.dns_name.len() > 64 {
+            return Err(format!(
+                "`{}` is {} characters; a certificate ACM issues names at most 64 (its subject's common name): choose a shorter name, or name your certificate",
+                self.dns_name,
+                self.dns_name.len()
+            ));
+        }
+        if self.plain_listener && container_port == TLS_PORT {
+            return Err("the plain listener would sit on the container port, 443, where the TLS listener is: use another container port, or plain_listener=false".into());
         }
         if self.certificate_arn.is_empty() && self.hosted_zone.is_empty() {
             return Err(

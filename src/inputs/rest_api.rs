@@ -332,6 +332,15 @@ mod tests {
             r[1].uri("nlb.example", 8080, false),
             "http://nlb.example:8080/{proxy}"
         );
+        // With TLS: https to the name the certificate covers, 443 implied.
+        assert_eq!(
+            r[0].uri("api.example.com", 443, true),
+            "https://api.example.com/"
+        );
+        assert_eq!(
+            r[1].uri("api.example.com", 8443, true),
+            "https://api.example.com:8443/{proxy}"
+        );
         assert_eq!(
             r[1].integration_parameters()
                 .get("integration.request.path.proxy"),

@@ -27,8 +27,8 @@ use std::time::Duration;
 mod records;
 
 pub use records::{
-    AliasRecords, RecordAt, alias_target_name, delete_cname, marked_in, marker_value, record_at,
-    upsert_cname, write_alias,
+    AliasRecords, RecordAt, alias_target_name, marked_in, marker_value, record_at, upsert_cname,
+    write_alias,
 };
 
 /// Private hosted zones gatewalk made, by domain (apply) or by tags (teardown).

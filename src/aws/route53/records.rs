@@ -286,37 +286,6 @@ fn cname_set(name: &str, value: &str) -> Result<ResourceRecordSet> {
         .map_err(|e| build_error("CNAME record", &e))
 }
 
-/// Deletes the CNAME at `name` if it holds exactly `value` (what gatewalk
-/// wrote); anything else there is left alone. Whether it was deleted.
-pub async fn delete_cname(aws: &AwsContext, zone: &str, name: &str, value: &str) -> Result<bool> {
-    let want = plain(name);
-    let r = aws
-        .route53
-        .list_resource_record_sets()
-        .hosted_zone_id(bare_id(zone))
-        .start_record_name(&want)
-        .start_record_type(RrType::Cname)
-        .max_items(1)
-        .send()
-        .await
-        .ctx("route53", "ListResourceRecordSets");
-    let Some(out) = optional(r)? else {
-        return Ok(false);
-    };
-    let Some(set) = out.resource_record_sets().iter().find(|s| {
-        plain(s.name()) == want
-            && s.r#type() == &RrType::Cname
-            && s.resource_records()
-                .iter()
-                .map(ResourceRecord::value)
-                .eq([value])
-    }) else {
-        return Ok(false);
-    };
-    change(aws, zone, vec![(ChangeAction::Delete, set.clone())]).await?;
-    Ok(true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

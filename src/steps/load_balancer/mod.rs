@@ -377,7 +377,6 @@ impl Step for LoadBalancer {
     async fn teardown(&self, cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
         let i = &cx.inputs.load_balancer;
         // The name first: an alias to a deleted load balancer would dangle.
-        tls::remove(cx, h).await?;
         dns::remove(cx, h).await?;
         // The recorded load balancer, else the one of the chosen name.
         let at = if owned::NLB.recorded(h.session()).is_some() {
@@ -387,6 +386,8 @@ impl Step for LoadBalancer {
         };
         owned::NLB.delete_owned(cx, h, at).await?;
         h.forget(NLB_DNS)?;
+        // The certificate once nothing of the load balancer holds it.
+        tls::remove(cx, h).await?;
         // Every placeholder of the session, found by its tags: the recorded one
         // and any left under an earlier name.
         owned::PLACEHOLDER.delete_owned(cx, h, At::ANY).await

@@ -101,7 +101,7 @@ async fn requested(cx: StepCx<'_>, h: &mut SessionHandle, zone: &str, name: &str
         .ensure(cx, h, At::named(name), || acm::request(aws, &t, name))
         .await?;
     if status(&got.item) == "ISSUED" {
-        return Ok(());
+        return retire_unused(cx, h).await;
     }
     let c = acm::wait_validation_records(aws, cx.progress, &got.id).await?;
     for (rname, value) in validation_records(&c) {
@@ -110,30 +110,47 @@ async fn requested(cx: StepCx<'_>, h: &mut SessionHandle, zone: &str, name: &str
             .info(format!("validation record {rname} written in {zone}"));
         wait_insync(aws, cx.progress, &change).await?;
     }
-    acm::wait_issued(aws, cx.progress, &got.id).await
+    acm::wait_issued(aws, cx.progress, &got.id).await?;
+    retire_unused(cx, h).await
 }
 
-/// gatewalk's certificate and its validation record go, unless a listener
-/// still uses the certificate (step 6 replaces the TLS listener first; a
-/// later apply or teardown removes it then).
+/// This session's certificates other than `keep` (an earlier name's, one
+/// replaced by yours, or all of them when TLS is off) go, unless a listener
+/// still uses one: that one is named and goes on a later apply or at
+/// teardown (step 6 replaces the listener after step 4 runs).
 pub(crate) async fn retire_unused(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
-    let Some(arn) = h.session().output(CERTIFICATE).map(str::to_string) else {
-        return Ok(());
-    };
-    if let Some(c) = acm::describe(cx.aws, &arn).await?
-        && !c.in_use_by().is_empty()
-    {
-        cx.progress.info(format!(
-            "certificate {arn} is kept while {} uses it",
-            c.in_use_by().join(", ")
-        ));
-        return Ok(());
+    let keep = certificate_of(cx.inputs, h.session())
+        .filter(|_| cx.inputs.load_balancer.your_certificate().is_none())
+        .map(str::to_string);
+    let owner = Owner::of(h.session());
+    for c in OWNED_CERT.find(cx, &owner, None, At::ANY).await? {
+        let Some(arn) = c.certificate_arn() else {
+            continue;
+        };
+        if Some(arn) == keep.as_deref() {
+            continue;
+        }
+        if !c.in_use_by().is_empty() {
+            cx.progress.info(format!(
+                "certificate {arn} is kept while {} uses it; a later apply or teardown removes it",
+                c.in_use_by().join(", ")
+            ));
+            continue;
+        }
+        <Certificates as crate::aws::kind::Kind>::delete(cx.aws, cx.progress, &c, "certificate")
+            .await?;
+        cx.progress.deleted("certificate", arn);
+        if h.session().output(CERTIFICATE) == Some(arn) {
+            h.forget(CERTIFICATE)?;
+        }
     }
-    remove(cx, h).await
+    Ok(())
 }
 
-/// Teardown: gatewalk's certificate, then its validation record unless
-/// another certificate of the account still validates with it.
+/// Teardown, once the load balancer is gone: every certificate this session
+/// requested. The validation CNAME stays in your zone: ACM reuses one record
+/// per name for every certificate of the account, in every region, and
+/// keeps renewing those with it; gatewalk says how to delete it.
 pub(super) async fn remove(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> {
     let records = match h.session().output(CERTIFICATE) {
         Some(arn) => acm::describe(cx.aws, arn)
@@ -143,30 +160,16 @@ pub(super) async fn remove(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> 
         None => Vec::new(),
     };
     OWNED_CERT.delete_owned(cx, h, At::ANY).await?;
-    let Some(zone) = cx.inputs.load_balancer.zone_id() else {
-        return Ok(());
-    };
-    for (name, value) in records {
-        if still_validates(cx, &name).await? {
+    if let Some(zone) = cx.inputs.load_balancer.zone_id() {
+        for (name, value) in records {
             cx.progress.info(format!(
-                "validation record {name} stays: another certificate validates with it"
+                "the validation record {name} stays in your zone {zone} (other certificates for the name, in any region, \
+                 validate with it); once none does: aws route53 change-resource-record-sets --hosted-zone-id {zone} \
+                 --change-batch '{{\"Changes\":[{{\"Action\":\"DELETE\",\"ResourceRecordSet\":{{\"Name\":\"{name}\",\"Type\":\"CNAME\",\"TTL\":300,\"ResourceRecords\":[{{\"Value\":\"{value}\"}}]}}}}]}}'"
             ));
-        } else if route53::delete_cname(cx.aws, zone, &name, &value).await? {
-            cx.progress.deleted("validation record", &name);
         }
     }
     Ok(())
-}
-
-async fn still_validates(cx: StepCx<'_>, record: &str) -> Result<bool> {
-    for arn in acm::all_arns(cx.aws).await? {
-        if let Some(c) = acm::describe(cx.aws, &arn).await?
-            && validation_records(&c).iter().any(|(n, _)| n == record)
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// `certificate is issued for NAME`.

@@ -116,11 +116,12 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
     } else {
         listener_on(aws, nlb, cx.inputs.listener_port()).await?
     };
-    let (proto, lport) = if cx.inputs.load_balancer.tls {
-        ("TLS", cx.inputs.listener_port())
+    let proto = if cx.inputs.load_balancer.tls {
+        "TLS"
     } else {
-        ("TCP", td.container_port)
+        "TCP"
     };
+    let lport = cx.inputs.listener_port();
     c.push(match &listener {
         None => Check::fail(
             format!("NLB listens on {proto} {lport}"),
@@ -129,7 +130,11 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> 
         ),
         Some(l) => Check::expect(
             format!("NLB listens on {proto} {lport} and forwards to the service"),
-            !tg_arn.is_empty() && forwards_to(l) == Some(tg_arn.as_str()),
+            !tg_arn.is_empty()
+                && forwards_to(l) == Some(tg_arn.as_str())
+                && l.protocol()
+                    .map(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::as_str)
+                    == Some(proto),
             forwards_to(l).unwrap_or("no forward action").to_string(),
             APPLY,
         ),

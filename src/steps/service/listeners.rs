@@ -22,22 +22,18 @@ use aws_sdk_elasticloadbalancingv2::types::{Certificate, Listener, ProtocolEnum}
 
 const APPLY: Fix = Fix::Apply(StepId::Service);
 
-/// Security policies AWS has marked for retirement or that still allow
-/// TLS 1.0/1.1, which AWS no longer recommends for new listeners
-/// (Elastic Load Balancing, "Security policies for your Network Load
-/// Balancer": the TLS13 policies are the recommended ones).
-const DATED_POLICIES: &[&str] = &[
-    "ELBSecurityPolicy-2016-08",
-    "ELBSecurityPolicy-TLS-1-0-2015-04",
-    "ELBSecurityPolicy-TLS-1-1-2017-01",
-    "ELBSecurityPolicy-2015-05",
-    "ELBSecurityPolicy-TLS13-1-0-2021-06",
-    "ELBSecurityPolicy-TLS13-1-1-2021-06",
-    "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-1-PQ-2025-09",
-    "ELBSecurityPolicy-FS-2018-06",
-    "ELBSecurityPolicy-FS-1-1-2019-08",
-];
+/// Whether a security policy is current: a TLS 1.3 policy that allows
+/// nothing older than TLS 1.2 (`ELBSecurityPolicy-TLS13-1-2-…`,
+/// `…-TLS13-1-3-…`), the family the ELB guide recommends for NLB TLS
+/// listeners; anything else still allows TLS 1.0/1.1 or lacks TLS 1.3.
+fn policy_is_current(p: &str) -> bool {
+    [
+        "ELBSecurityPolicy-TLS13-1-2-",
+        "ELBSecurityPolicy-TLS13-1-3-",
+    ]
+    .iter()
+    .any(|prefix| p.starts_with(prefix))
+}
 
 /// The listener's shape the inputs want: (port, certificate when TLS).
 struct Want {
@@ -70,8 +66,24 @@ pub(super) async fn ensure(
     tg: &str,
 ) -> Result<()> {
     let w = want(cx, h.session());
-    let mut keep = vec![settle(cx, h, &owned::LISTENER, nlb, tg, &w).await?];
     let i = &cx.inputs.load_balancer;
+    if i.tls && w.cert.is_none() {
+        // Step 4 makes the certificate; a listener without it would be
+        // plain TCP on 443.
+        return Err(crate::Error::NotReady {
+            step: StepId::Service,
+            needs: StepId::LoadBalancer,
+        });
+    }
+    if i.tls && h.session().is_yours(LISTENER) {
+        return Err(crate::Error::Conflict(format!(
+            "your listener {} is bound to this session, and gatewalk does not move a listener of yours to \
+             another port or re-encrypt it.\n  hint: add a TLS listener on 443 yourself and bind it \
+             (--bind listener_arn=ARN), or let yours go (--bind listener_arn=none) so gatewalk makes its own",
+            h.session().output(LISTENER).unwrap_or("?")
+        )));
+    }
+    let mut keep = vec![settle(cx, h, &owned::LISTENER, nlb, tg, &w).await?];
     if i.tls && i.plain_listener {
         let port = cx.inputs.task_definition.container_port;
         let plain = Want { port, cert: None };
@@ -124,29 +136,36 @@ async fn settle(
     if got.origin == Origin::Created {
         return Ok(got.id);
     }
-    let shape_ok = w
-        .cert
-        .as_deref()
-        .is_none_or(|c| tls_as_wanted(&got.item, c))
-        && (w.cert.is_some() || got.item.protocol() == Some(&ProtocolEnum::Tcp));
-    if (forwards_to(&got.item) != Some(tg) || !shape_ok)
-        && decl.may_change(cx, h, &got, &describe(w, tg))?
-    {
+    // A listener of yours keeps its protocol, port and certificate: only
+    // its forward action is the walkthrough's (step 7).
+    let yours = got.origin == Origin::Yours;
+    let shape_ok = yours
+        || (w
+            .cert
+            .as_deref()
+            .is_none_or(|c| tls_as_wanted(&got.item, c))
+            && (w.cert.is_some() || got.item.protocol() == Some(&ProtocolEnum::Tcp)));
+    let what = if yours {
+        format!("forward to {}", crate::text::short_arn(tg))
+    } else {
+        describe(w, tg)
+    };
+    if (forwards_to(&got.item) != Some(tg) || !shape_ok) && decl.may_change(cx, h, &got, &what)? {
         let mut req = aws
             .elb
             .modify_listener()
             .listener_arn(&got.id)
             .default_actions(forward(tg));
-        req = match &w.cert {
-            Some(cert) => req
+        req = match (&w.cert, yours) {
+            (_, true) => req,
+            (Some(cert), false) => req
                 .protocol(ProtocolEnum::Tls)
                 .certificates(Certificate::builder().certificate_arn(cert).build())
                 .ssl_policy(TLS_POLICY),
-            None => req.protocol(ProtocolEnum::Tcp),
+            (None, false) => req.protocol(ProtocolEnum::Tcp),
         };
         req.send().await.ctx("elbv2", "ModifyListener")?;
-        cx.progress
-            .info(format!("listener on port {port}: {}", describe(w, tg)));
+        cx.progress.info(format!("listener on port {port}: {what}"));
     }
     Ok(got.id)
 }
@@ -309,9 +328,9 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session, c: &mut Vec<Check>) ->
         let policy = l.ssl_policy().unwrap_or("none");
         c.push(Check::expect(
             "TLS security policy is current",
-            !DATED_POLICIES.contains(&policy),
+            policy_is_current(policy),
             policy,
-            format!("{policy} still allows TLS 1.0/1.1 or is dated; apply sets {TLS_POLICY}"),
+            format!("{policy} allows TLS older than 1.2 or lacks TLS 1.3; apply sets {TLS_POLICY}"),
         ));
     }
     let plain: Vec<String> = listeners
@@ -326,9 +345,13 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session, c: &mut Vec<Check>) ->
         })
         .collect();
     if i.plain_listener {
+        let port = crate::model::api_int(cx.inputs.task_definition.container_port);
+        let kept = listeners
+            .iter()
+            .any(|l| l.protocol() == Some(&ProtocolEnum::Tcp) && l.port() == Some(port));
         c.push(Check::expect(
             "plain listener kept, as asked",
-            !plain.is_empty(),
+            kept,
             if plain.is_empty() {
                 "none".into()
             } else {
@@ -345,4 +368,27 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session, c: &mut Vec<Check>) ->
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_is_current;
+
+    #[test]
+    fn only_tls13_policies_without_tls_1_0_or_1_1_are_current() {
+        assert!(policy_is_current("ELBSecurityPolicy-TLS13-1-2-2021-06"));
+        assert!(policy_is_current(
+            "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+        ));
+        assert!(policy_is_current("ELBSecurityPolicy-TLS13-1-3-2021-06"));
+        for dated in [
+            "ELBSecurityPolicy-2016-08",
+            "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04",
+            "ELBSecurityPolicy-TLS13-1-1-2021-06",
+            "ELBSecurityPolicy-TLS-1-2-2017-01",
+            "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+        ] {
+            assert!(!policy_is_current(dated), "{dated}");
+        }
+    }
 }

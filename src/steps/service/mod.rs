@@ -92,7 +92,7 @@ pub mod owned {
         "plain listener",
         "CreateListener",
     )
-    .foreign(Foreign::Refuse("load-balancer.plain_listener"));
+    .foreign(Foreign::Refuse("task-definition.container_port"));
 }
 
 use crate::aws::elb::DEREGISTRATION_DELAY as DEREG_KEY;
@@ -337,11 +337,10 @@ impl Step for Service {
                 .ctx("ecs", "UpdateService")?;
         }
         wait_steady(cx, &cluster, &i.service_name).await?;
-        // A certificate step 4 requested that the TLS listener no longer
-        // uses (TLS off, or your certificate named instead) can go now.
-        if crate::steps::load_balancer::tls::certificate_of(cx.inputs, h.session())
-            != h.session().output(OutputKey::Certificate)
-        {
+        // Certificates step 4 requested that the TLS listener no longer
+        // uses (TLS off, an earlier name, your certificate named instead)
+        // can go now, unless ELB still counts them in use for a moment.
+        if cx.inputs.load_balancer.tls || h.session().output(OutputKey::Certificate).is_some() {
             crate::steps::load_balancer::tls::retire_unused(cx, h).await?;
         }
         crate::steps::nat_gateway::retire_first_pull_nat(cx, h).await

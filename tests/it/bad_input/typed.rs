@@ -199,6 +199,14 @@ fn tls_pairs() -> Vec<Case> {
             ],
             "not an ACM certificate ARN",
         ),
+        (
+            vec![
+                "load-balancer.dns_name=a-very-long-name-for-the-internal-load-balancer-of-this-walkthrough.example.com",
+                "load-balancer.tls=true",
+                "load-balancer.hosted_zone=Z1",
+            ],
+            "at most 64",
+        ),
     ]
     .into_iter()
     .map(|(sets, w)| {
