@@ -5,7 +5,7 @@
 //! the binary against moto behind the strict layer, the breakage made with
 //! raw SDK calls as a person in the console would.
 
-use crate::common::checks::{all, check};
+use crate::common::checks::{check, failing, ok};
 use crate::common::{self, World};
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
@@ -33,29 +33,11 @@ fn apply(w: &World, sets: &[&str], extra: &[&str]) -> std::process::Output {
     common::run(c)
 }
 
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
-
 /// Step 4's checks: (exit code, checks as `validate --output json` gives them).
 fn step4(w: &World) -> (Option<i32>, Vec<Value>) {
     let out = run(w, &["--output", "json", "validate", "load-balancer"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     (out.status.code(), v.as_array().unwrap().clone())
-}
-
-fn failing(steps: &[Value]) -> Vec<String> {
-    all(steps)
-        .into_iter()
-        .filter(|c| c["status"] != "pass")
-        .map(|c| c["name"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn green(w: &World) -> Vec<Value> {

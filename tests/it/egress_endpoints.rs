@@ -6,7 +6,7 @@
 //! through the binary against moto behind the strict layer, the breakage
 //! made with raw SDK calls as a person in the console would.
 
-use crate::common::checks::{all, check, until, validate};
+use crate::common::checks::{all, check, failing, ok, until, validate};
 use crate::common::{self, World};
 use gatewalk::model::OutputKey;
 use serde_json::Value;
@@ -18,25 +18,6 @@ fn apply(w: &World, extra: &[&str]) -> std::process::Output {
     let mut c = w.bin();
     c.args(["--session", S, "apply"]).args(extra);
     common::run(c)
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
-
-/// The names of the checks that do not pass.
-fn failing(steps: &[Value]) -> Vec<String> {
-    all(steps)
-        .into_iter()
-        .filter(|c| c["status"] != "pass")
-        .map(|c| c["name"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn output(w: &World, key: OutputKey) -> String {

@@ -6,7 +6,7 @@
 //! teardown to zero (the zone, yours, kept). Against moto behind the strict
 //! layer, which issues certificates and checks TLS as AWS does.
 
-use crate::common::checks::{all, check, validate};
+use crate::common::checks::{check, failing, ok, validate};
 use crate::common::{self, World};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum};
 use gatewalk::model::OutputKey;
@@ -25,24 +25,6 @@ fn apply(w: &World, zone: &str) -> std::process::Output {
         c.arg("--set").arg(s);
     }
     common::run(c)
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
-
-fn failing(steps: &[Value]) -> Vec<String> {
-    all(steps)
-        .into_iter()
-        .filter(|c| c["status"] != "pass")
-        .map(|c| c["name"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn green(w: &World) -> Vec<Value> {

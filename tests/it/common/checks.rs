@@ -41,3 +41,24 @@ pub fn until(w: &World, session: &str, name: &str, status: &str) -> Vec<Value> {
     let (_, steps) = validate(w, session);
     panic!("{name} never {status}: {:#}", check(&steps, name));
 }
+
+/// The names of the checks that do not pass.
+pub fn failing(steps: &[Value]) -> Vec<String> {
+    all(steps)
+        .into_iter()
+        .filter(|c| c["status"] != "pass")
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The command's standard error, after asserting it succeeded (both
+/// streams shown when it did not).
+pub fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
