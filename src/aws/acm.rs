@@ -82,11 +82,21 @@ pub async fn request(
     t: &ResourceTags<'_>,
     name: &str,
 ) -> Result<CertificateDetail> {
+    // The same token within an hour returns the same certificate: a request
+    // repeated after a crash before its ARN was written down makes no second.
+    // One token per session and name (a new name is a new certificate).
+    let token = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (t.session, t.id, name).hash(&mut h);
+        format!("gw{:016x}", h.finish())
+    };
     let out = aws
         .acm
         .request_certificate()
         .domain_name(name)
         .validation_method(ValidationMethod::Dns)
+        .idempotency_token(token)
         .set_tags(Some(tags(t)?))
         .send()
         .await
@@ -95,9 +105,12 @@ pub async fn request(
         .certificate_arn()
         .map(str::to_string)
         .ok_or_else(|| super::error::incomplete("acm", "RequestCertificate", "CertificateArn"))?;
-    describe(aws, &arn)
-        .await?
-        .ok_or_else(|| super::error::incomplete("acm", "DescribeCertificate", "Certificate"))
+    // Written down at once (the caller records it); read in full later.
+    Ok(CertificateDetail::builder()
+        .certificate_arn(arn)
+        .domain_name(name)
+        .status(CertificateStatus::PendingValidation)
+        .build())
 }
 
 /// Waits until ACM has written the validation records into the certificate.

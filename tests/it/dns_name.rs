@@ -271,3 +271,79 @@ async fn your_zone_is_used_and_kept_and_a_name_someone_holds_is_refused() {
         "your zone is kept"
     );
 }
+
+/// Your private zone for the name: apply asks before associating the VPC
+/// with it (nothing changes until you agree), gatewalk's own zone for the
+/// name goes first (Route 53 allows one zone of a name per VPC), and
+/// teardown undoes the association and keeps your zone.
+#[tokio::test]
+async fn your_private_zone_is_associated_only_when_you_agree_and_teardown_undoes_it() {
+    use aws_sdk_route53::types::{HostedZoneConfig, Vpc, VpcRegion};
+    use gatewalk::aws::route53::{bare_id, get_zone};
+    let w = World::new().await;
+    ok(&apply(&w, &[NAME], &[]));
+    let own = output(&w, OutputKey::HostedZone).unwrap();
+    let vpc2 = w
+        .aws
+        .ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    let out = w
+        .aws
+        .route53
+        .create_hosted_zone()
+        .name("api.example.com")
+        .caller_reference("mine")
+        .vpc(
+            Vpc::builder()
+                .vpc_id(&vpc2)
+                .vpc_region(VpcRegion::UsEast1)
+                .build(),
+        )
+        .hosted_zone_config(HostedZoneConfig::builder().private_zone(true).build())
+        .send()
+        .await
+        .unwrap();
+    let mine = bare_id(out.hosted_zone().unwrap().id()).to_string();
+    let set = format!("hosted_zone={mine}");
+
+    let refused = apply(&w, &[NAME, &set], &[]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("associate VPC") && err.contains("--yes"),
+        "{err}"
+    );
+    assert!(
+        get_zone(&w.aws, &own).await.unwrap().is_some(),
+        "nothing changed before you agreed"
+    );
+
+    ok(&apply(&w, &[NAME, &set], &["--yes"]));
+    let steps = green(&w);
+    assert_eq!(
+        check(&steps, "private zone is associated with the VPC")["status"],
+        "pass"
+    );
+    assert!(
+        get_zone(&w.aws, &own).await.unwrap().is_none(),
+        "gatewalk's zone for the name went first"
+    );
+
+    ok(&run(&w, &["teardown", "--yes"]));
+    let (_, vpcs) = get_zone(&w.aws, &mine).await.unwrap().unwrap();
+    let ids: Vec<&str> = vpcs.iter().filter_map(|v| v.vpc_id()).collect();
+    assert_eq!(
+        ids,
+        vec![vpc2.as_str()],
+        "the association gatewalk added is undone"
+    );
+}
