@@ -200,3 +200,53 @@ async fn turning_tls_off_puts_the_tcp_listener_back_and_retires_the_certificate(
     let certs = w.aws.acm.list_certificates().send().await.unwrap();
     assert!(certs.certificate_summary_list().is_empty(), "{certs:?}");
 }
+
+/// TLS turned on for a deployed session: the API keeps answering through
+/// the old listener until step 9 points it at the TLS one (make before
+/// break), then the plain listener goes.
+#[tokio::test]
+async fn turning_tls_on_keeps_the_api_answering_until_it_calls_the_tls_listener() {
+    let w = World::new().await;
+    let zone = public_zone(&w).await;
+    let mut c = w.bin();
+    c.args([
+        "--session",
+        S,
+        "apply",
+        "--set",
+        "load-balancer.dns_name=api.example.org",
+    ]);
+    c.arg("--set")
+        .arg(format!("load-balancer.hosted_zone={zone}"));
+    ok(&common::run(c));
+    let mut c = w.bin();
+    c.args([
+        "--session",
+        S,
+        "apply",
+        "--through",
+        "service",
+        "--set",
+        "load-balancer.tls=true",
+    ]);
+    // Stopped before step 9: said, with the step that finishes it.
+    let early = common::run(c);
+    let err = String::from_utf8_lossy(&early.stderr);
+    assert!(err.contains("kept while the API still calls it"), "{err}");
+    assert!(err.contains("--through rest-api"), "{err}");
+    let ls = listeners(&w).await;
+    assert_eq!(ls.len(), 2, "the old listener stays for the API: {ls:?}");
+    let (_, steps) = validate(&w, S);
+    let kept = check(&steps, "no unencrypted listener is open");
+    assert!(kept["fix"].as_str().unwrap().contains("rest-api"), "{kept}");
+    let smoke = check(&steps, "GET https://");
+    assert!(
+        smoke["observed"].as_str().unwrap().contains("HTTP 200"),
+        "{smoke}"
+    );
+    ok(&apply(&w, &zone));
+    let ls = listeners(&w).await;
+    assert_eq!(ls.len(), 1, "{ls:?}");
+    assert_eq!(ls[0].protocol(), Some(&ProtocolEnum::Tls));
+    green(&w);
+}

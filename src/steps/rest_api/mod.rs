@@ -302,7 +302,9 @@ impl Step for RestApi {
         let url = live::invoke_url(&api_id, &aws.region, &i.stage_name);
         h.record(INVOKE_URL, &url)?;
         cx.progress.info(format!("invoke URL: {url}"));
-        Ok(())
+        // The API calls the new listener now: one step 6 kept for the old
+        // calls (a switch of TLS) can go.
+        crate::steps::service::listeners::retire_unwanted(cx, h).await
     }
 
     async fn validate(&self, cx: StepCx<'_>, s: &Session) -> Result<Vec<Check>> {

@@ -91,7 +91,63 @@ pub(super) async fn ensure(
     } else if h.session().output(PLAIN_LISTENER).is_some() {
         h.forget(PLAIN_LISTENER)?;
     }
+    // Make before break: a listener the live API still calls stays until
+    // step 9 points the API at the new one (then `retire_unwanted`).
+    let called = called_ports(cx, h.session()).await?;
+    for l in all_on(cx, nlb).await? {
+        if let (Some(arn), Some(port)) = (l.listener_arn(), l.port())
+            && called.contains(&port)
+            && !keep.iter().any(|k| k == arn)
+        {
+            cx.progress.info(format!(
+                "listener on port {port} stays until step 9 moves the API to the new one"
+            ));
+            keep.push(arn.to_string());
+        }
+    }
     retire(cx, h, nlb, &keep).await
+}
+
+/// After step 9: this session's listeners other than the wanted ones go.
+pub(crate) async fn retire_unwanted(cx: StepCx<'_>, h: &SessionHandle) -> Result<()> {
+    let s = h.session();
+    let Some(nlb) = s.output(crate::steps::load_balancer::keys::NLB) else {
+        return Ok(());
+    };
+    let keep: Vec<String> = [LISTENER, PLAIN_LISTENER]
+        .iter()
+        .filter_map(|k| s.output(*k).map(str::to_string))
+        .collect();
+    retire(cx, h, nlb, &keep).await
+}
+
+/// The ports the live API's integrations call.
+async fn called_ports(cx: StepCx<'_>, s: &Session) -> Result<Vec<i32>> {
+    let Some(api) = s.output(crate::model::OutputKey::RestApi) else {
+        return Ok(Vec::new());
+    };
+    let live = match crate::steps::rest_api::live::read_api(cx.aws, api).await {
+        Ok(l) => l,
+        Err(crate::Error::Aws(e)) if e.is_not_found() => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    Ok(live
+        .methods
+        .iter()
+        .filter_map(|m| m.integration.as_ref())
+        .filter_map(|i| uri_port(&i.uri))
+        .collect())
+}
+
+/// The port a URI names, or its scheme's.
+fn uri_port(uri: &str) -> Option<i32> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    match authority.rsplit_once(':') {
+        Some((_, p)) => p.parse().ok(),
+        None if scheme == "https" => Some(443),
+        None => Some(80),
+    }
 }
 
 /// One listener: found on its port or created, then forwarding to `tg` and
@@ -360,19 +416,63 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session, c: &mut Vec<Check>) ->
             APPLY,
         ));
     } else {
-        c.push(Check::expect(
-            "no unencrypted listener is open",
-            plain.is_empty(),
-            if plain.is_empty() { "none".into() } else { plain.join(", ") },
-            "apply removes gatewalk's; delete any other with `aws elbv2 delete-listener --listener-arn ARN`, or set load-balancer.plain_listener=true to keep one",
-        ));
+        c.push(unencrypted(cx, s, &listeners, plain).await?);
     }
     Ok(())
 }
 
+/// `no unencrypted listener is open`: one of this session's that the live
+/// API still calls (TLS just turned on) goes after step 9; any other is
+/// named with how to remove it.
+async fn unencrypted(
+    cx: StepCx<'_>,
+    s: &Session,
+    listeners: &[Listener],
+    plain: Vec<String>,
+) -> Result<Check> {
+    let name = "no unencrypted listener is open";
+    if plain.is_empty() {
+        return Ok(Check::pass(name, "none"));
+    }
+    let called = called_ports(cx, s).await?;
+    let owner = Owner::of(s);
+    let mut for_the_api = true;
+    for l in listeners
+        .iter()
+        .filter(|l| l.protocol() != Some(&ProtocolEnum::Tls))
+    {
+        let ours = match l.listener_arn() {
+            Some(arn) => elb_owned(cx.aws, arn, &owner).await?,
+            None => false,
+        };
+        for_the_api &= ours && l.port().is_some_and(|p| called.contains(&p));
+    }
+    Ok(if for_the_api {
+        Check::fail(
+            name,
+            format!("{} (kept while the API still calls it)", plain.join(", ")),
+            Fix::Apply(StepId::RestApi),
+        )
+    } else {
+        Check::fail(
+            name,
+            plain.join(", "),
+            "apply removes gatewalk's; delete any other with `aws elbv2 delete-listener --listener-arn ARN`, or set load-balancer.plain_listener=true to keep one",
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::policy_is_current;
+    use super::{policy_is_current, uri_port};
+
+    #[test]
+    fn a_uri_names_its_port_or_its_schemes() {
+        assert_eq!(uri_port("https://api.example.com/{proxy}"), Some(443));
+        assert_eq!(uri_port("http://nlb:80/"), Some(80));
+        assert_eq!(uri_port("http://nlb:8080/x"), Some(8080));
+        assert_eq!(uri_port("nonsense"), None);
+    }
 
     #[test]
     fn only_tls13_policies_without_tls_1_0_or_1_1_are_current() {

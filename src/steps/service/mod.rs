@@ -6,7 +6,7 @@
 pub(crate) mod checks;
 mod create;
 mod ensure;
-mod listeners;
+pub(crate) mod listeners;
 mod running;
 mod teardown;
 
