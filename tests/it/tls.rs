@@ -220,6 +220,11 @@ async fn turning_tls_on_keeps_the_api_answering_until_it_calls_the_tls_listener(
         .arg(format!("load-balancer.hosted_zone={zone}"));
     ok(&common::run(c));
     let mut c = w.bin();
+    c.args(["--session", S, "plan", "--set", "load-balancer.tls=true"]);
+    let plan = String::from_utf8_lossy(&common::run(c).stdout).to_string();
+    assert!(plan.contains("plain listener on port 80"), "{plan}");
+    assert!(plan.contains("NLB listener TLS 443"), "{plan}");
+    let mut c = w.bin();
     c.args([
         "--session",
         S,

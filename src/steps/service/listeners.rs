@@ -324,6 +324,30 @@ pub(super) fn plan(inputs: &crate::inputs::Inputs, s: &Session) -> Vec<crate::mo
             ),
         )
     }];
+    let plain_port = inputs.task_definition.container_port;
+    let recorded = s.output(LISTENER).is_some() && !s.is_yours(LISTENER);
+    if recorded && inputs.load_balancer.tls && !inputs.load_balancer.plain_listener {
+        v.push(crate::model::Change {
+            action: crate::model::ChangeAction::Delete,
+            resource: format!(
+                "this session's plain listener on port {plain_port}, if there is one (once step 9 points the API at TLS)"
+            ),
+            cli: "aws elbv2 delete-listener --listener-arn \"$PLAIN_LISTENER_ARN\"".into(),
+        });
+    }
+    if recorded
+        && !inputs.load_balancer.tls
+        && s.output(crate::model::OutputKey::Certificate).is_some()
+    {
+        v.push(crate::model::Change {
+            action: crate::model::ChangeAction::Delete,
+            resource: format!(
+                "the TLS listener on {} (once step 9 points the API at TCP {plain_port}), then the certificate gatewalk requested",
+                crate::inputs::load_balancer::TLS_PORT
+            ),
+            cli: "aws elbv2 delete-listener --listener-arn \"$TLS_LISTENER_ARN\" && aws acm delete-certificate --certificate-arn \"$CERT_ARN\"".into(),
+        });
+    }
     if inputs.load_balancer.tls && inputs.load_balancer.plain_listener {
         let plain = inputs.task_definition.container_port;
         v.push(owned::PLAIN_LISTENER.change(
