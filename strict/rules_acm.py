@@ -356,6 +356,22 @@ def covers(names, host):
     return False
 
 
+def publicly_chained(bundle):
+    """Whether API Gateway would trust an imported certificate: AWS trusts one
+    that chains to a public certificate authority, and fails a self-signed or
+    private-CA one with "PKIX path building failed". The sandbox cannot check a
+    chain against the public CAs, so it trusts an imported certificate that is
+    not self-signed and was imported with its issuer's chain (moto appends its
+    own root to every chain; that alone does not count)."""
+    from moto.acm.models import AWS_ROOT_CA
+
+    cert = getattr(bundle, "_cert", None)
+    if cert is None or cert.issuer == cert.subject:
+        return False
+    chain = (bundle.chain or b"").strip()
+    return bool(chain) and chain != AWS_ROOT_CA.strip()
+
+
 def tls_failure(where, listener, host, skip_verification):
     """Why API Gateway's TLS handshake with a TLS listener fails (what its
     execution log says), or None when it succeeds."""
@@ -365,7 +381,7 @@ def tls_failure(where, listener, host, skip_verification):
     if bundle is None or bundle.status != "ISSUED":
         state = "missing" if bundle is None else bundle.status
         return prefix + f"General SSLEngine problem (the listener's certificate {arns[0] if arns else ''} is {state})"
-    if bundle.type != "AMAZON_ISSUED" and not skip_verification:
+    if bundle.type != "AMAZON_ISSUED" and not skip_verification and not publicly_chained(bundle):
         return (prefix + "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
                 f"unable to find valid certification path to requested target (the listener's certificate "
                 f"{bundle.arn} is {bundle.type.lower()}, not from a certificate authority API Gateway trusts; "
