@@ -114,11 +114,15 @@ enum Protocol {
     Json,
     /// restJson1 (API Gateway).
     Rest,
+    /// restXml (Route 53): errors in an `<ErrorResponse>` document.
+    RestXml,
 }
 
 fn protocol(req: &hyper::http::request::Parts, body: &[u8]) -> Protocol {
     if req.headers.contains_key("x-amz-target") {
         Protocol::Json
+    } else if req.uri.path().starts_with("/2013-04-01/") {
+        Protocol::RestXml
     } else if req.method != hyper::Method::POST || req.uri.path() != "/" {
         Protocol::Rest
     } else if String::from_utf8_lossy(body).contains("Version=2016-11-15") {
@@ -132,7 +136,7 @@ fn fault(p: Protocol, throttle: bool) -> Response<Full<Bytes>> {
     let (status, code, msg) = if throttle {
         let code = match p {
             Protocol::Ec2 => "RequestLimitExceeded",
-            Protocol::Query => "Throttling",
+            Protocol::Query | Protocol::RestXml => "Throttling",
             Protocol::Json => "ThrottlingException",
             Protocol::Rest => "TooManyRequestsException",
         };
@@ -152,7 +156,7 @@ fn fault(p: Protocol, throttle: bool) -> Response<Full<Bytes>> {
                 "<Response><Errors><Error><Code>{code}</Code><Message>{msg}</Message></Error></Errors><RequestID>proxy</RequestID></Response>"
             ),
         ),
-        Protocol::Query => (
+        Protocol::Query | Protocol::RestXml => (
             "text/xml",
             format!(
                 "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{msg}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>"
@@ -184,8 +188,15 @@ async fn handle(
         .await
         .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
+    // Faults are for AWS API calls: a request to an invoke URL (the smoke
+    // test's GET) is the data plane, which the SDK's retries do not cover.
+    let invoke = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| h.contains(".execute-api."));
     let i = st.seen.fetch_add(1, Ordering::SeqCst);
-    if st.faults.load(Ordering::SeqCst) && matches!(i % 20, 3 | 7 | 11 | 15 | 18) {
+    if !invoke && st.faults.load(Ordering::SeqCst) && matches!(i % 20, 3 | 7 | 11 | 15 | 18) {
         st.injected.fetch_add(1, Ordering::SeqCst);
         return Ok(fault(protocol(&parts, &body), i % 20 != 18));
     }
