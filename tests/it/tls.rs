@@ -110,6 +110,14 @@ async fn the_walkthrough_over_tls_runs_green_each_break_names_its_check_and_tear
     let c = check(&steps, "NLB listener on 443 is TLS with the certificate");
     assert_eq!(c["status"], "fail", "{c}");
     assert!(c["fix"].as_str().unwrap().contains("apply"), "{c}");
+    // Exactly its check; the API's calls failing is its consequence.
+    let red = failing(&steps);
+    assert!(
+        red.iter()
+            .all(|n| n == "NLB listener on 443 is TLS with the certificate"
+                || n.starts_with("GET https://")),
+        "{red:?}"
+    );
     ok(&apply(&w, &zone));
     green(&w);
 
@@ -147,30 +155,7 @@ async fn the_walkthrough_over_tls_runs_green_each_break_names_its_check_and_tear
     ok(&apply(&w, &zone));
     green(&w);
 
-    let mut c = w.bin();
-    c.args(["--session", S, "teardown", "--yes"]);
-    ok(&common::run(c));
-    let left = gatewalk::aws::find::inventory(&w.aws, S).await.unwrap();
-    assert!(left.is_empty(), "{left:?}");
-    let certs = w.aws.acm.list_certificates().send().await.unwrap();
-    assert!(certs.certificate_summary_list().is_empty(), "{certs:?}");
-    let records = w
-        .aws
-        .route53
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .send()
-        .await
-        .unwrap();
-    let mut kinds: Vec<&str> = records
-        .resource_record_sets()
-        .iter()
-        .map(|r| r.r#type().as_str())
-        .collect();
-    // The validation CNAME stays (ACM reuses it for the name in every
-    // region); teardown said how to delete it.
-    kinds.sort_unstable();
-    assert_eq!(kinds, vec!["CNAME", "NS", "SOA"], "{kinds:?}");
+    torn_down(&w, &zone).await;
 }
 
 /// TLS turned off on a deployed session: the TCP listener comes back, the
@@ -254,4 +239,38 @@ async fn turning_tls_on_keeps_the_api_answering_until_it_calls_the_tls_listener(
     assert_eq!(ls.len(), 1, "{ls:?}");
     assert_eq!(ls[0].protocol(), Some(&ProtocolEnum::Tls));
     green(&w);
+}
+
+/// Teardown leaves nothing of the session; your zone keeps only its own
+/// records and the validation CNAME (ACM reuses it; teardown says how to
+/// delete it).
+async fn torn_down(w: &World, zone: &str) {
+    let mut c = w.bin();
+    c.args(["--session", S, "teardown", "--yes"]);
+    let err = ok(&common::run(c));
+    assert!(
+        err.contains("aws route53 change-resource-record-sets"),
+        "{err}"
+    );
+    let left = gatewalk::aws::find::inventory(&w.aws, S).await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    let certs = w.aws.acm.list_certificates().send().await.unwrap();
+    assert!(certs.certificate_summary_list().is_empty(), "{certs:?}");
+    let records = w
+        .aws
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .unwrap();
+    let mut kinds: Vec<&str> = records
+        .resource_record_sets()
+        .iter()
+        .map(|r| r.r#type().as_str())
+        .collect();
+    // The validation CNAME stays (ACM reuses it for the name in every
+    // region); teardown said how to delete it.
+    kinds.sort_unstable();
+    assert_eq!(kinds, vec!["CNAME", "NS", "SOA"], "{kinds:?}");
 }

@@ -165,7 +165,7 @@ pub(super) async fn remove(cx: StepCx<'_>, h: &mut SessionHandle) -> Result<()> 
             cx.progress.info(format!(
                 "the validation record {name} stays in your zone {zone} (other certificates for the name, in any region, \
                  validate with it); once none does: aws route53 change-resource-record-sets --hosted-zone-id {zone} \
-                 --change-batch '{{\"Changes\":[{{\"Action\":\"DELETE\",\"ResourceRecordSet\":{{\"Name\":\"{name}\",\"Type\":\"CNAME\",\"TTL\":300,\"ResourceRecords\":[{{\"Value\":\"{value}\"}}]}}}}]}}'"
+                 --change-batch '{{\"Changes\": [{{\"Action\": \"DELETE\", \"ResourceRecordSet\": {{\"Name\": \"{name}\", \"Type\": \"CNAME\", \"TTL\": 300, \"ResourceRecords\": [{{\"Value\": \"{value}\"}}]}}}}]}}'"
             ));
         }
     }

@@ -413,9 +413,11 @@ pub(super) async fn validate(cx: StepCx<'_>, s: &Session, c: &mut Vec<Check>) ->
             format!("{policy} allows TLS older than 1.2 or lacks TLS 1.3; apply sets {TLS_POLICY}"),
         ));
     }
+    // The listener on the TLS port has a check of its own (above).
     let plain: Vec<String> = listeners
         .iter()
         .filter(|l| l.protocol() != Some(&ProtocolEnum::Tls))
+        .filter(|l| l.port() != Some(crate::model::api_int(w.port)))
         .map(|l| {
             format!(
                 "{} {}",
@@ -461,9 +463,10 @@ async fn unencrypted(
     let called = called_ports(cx, s).await?;
     let owner = Owner::of(s);
     let mut for_the_api = true;
+    let tls_port = crate::model::api_int(cx.inputs.listener_port());
     for l in listeners
         .iter()
-        .filter(|l| l.protocol() != Some(&ProtocolEnum::Tls))
+        .filter(|l| l.protocol() != Some(&ProtocolEnum::Tls) && l.port() != Some(tls_port))
     {
         let ours = match l.listener_arn() {
             Some(arn) => elb_owned(cx.aws, arn, &owner).await?,
