@@ -178,28 +178,11 @@ pub async fn describe_nlb(aws: &AwsContext, name_or_arn: &str) -> Result<Option<
 /// The load balancer whose DNS name this is (compared as DNS compares
 /// names), if any: what an alias record points at.
 pub async fn nlb_by_dns(aws: &AwsContext, dns: &str) -> Result<Option<Nlb>> {
-    let want = dns.trim_end_matches('.').to_ascii_lowercase();
-    let mut marker = None;
-    loop {
-        let page = aws
-            .elb
-            .describe_load_balancers()
-            .set_marker(marker)
-            .send()
-            .await
-            .ctx("elbv2", "DescribeLoadBalancers")?;
-        if let Some(lb) = page
-            .load_balancers()
-            .iter()
-            .find(|lb| lb.dns_name().is_some_and(|d| d.eq_ignore_ascii_case(&want)))
-        {
-            return Ok(Some(lb.clone()));
-        }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(None);
-        }
-    }
+    let want = super::route53::plain(dns);
+    Ok(all_load_balancers(aws).await?.into_iter().find(|lb| {
+        lb.dns_name()
+            .is_some_and(|d| super::route53::plain(d) == want)
+    }))
 }
 
 /// The target group of this name or ARN, if any.
